@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_CMD_CMD_H
+#define ENG_CMD_CMD_H
+
+/*
+ * The eng command line: one cmd_<verb>() per file, found in the table of
+ * cmd/main.c (git builtin/, crun).  Only cmd/ prints to stdout and decides
+ * exit statuses.
+ *
+ * A command returns its exit status (0 or more), or a negative value with
+ * *err set; cmd/main.c prints the error once and maps it to 125, 126 or 127.
+ */
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/paths.h"
+
+struct cmd_desc {
+        const char *name;
+        int (*fn)(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+        const char *summary;    /* one line, for "eng --help" */
+        const char *usage;      /* "eng info [options]" */
+        const char *description; /* paragraphs for "eng CMD --help" */
+        const char *options;     /* the options part of "eng CMD --help" */
+};
+
+/* Options every command takes, as podman names them. */
+struct cmd_global {
+        const char *root;
+        const char *runroot;
+        const char *storage_driver;
+        const char *log_level;
+};
+extern struct cmd_global arg_global;
+
+/* The help text of the global options. */
+extern const char cmd_global_options_help[];
+
+/* One option of a command, for cmd_parse(). */
+struct cmd_option {
+        const char *name; /* long name */
+        int has_arg;      /* no_argument, required_argument, optional_argument */
+        int val;          /* short letter, or a value >= 256 */
+};
+
+/**
+ * cmd_parse() - parse the options of @cmd with getopt_long
+ * @opts:   the command's own options, ending with a zeroed entry; the global
+ *          options and -h/--help are added
+ * @on_opt: called for each of the command's options with its val and argument
+ * @ret_optind: the index of the first operand
+ *
+ * Return: 0 to go on, 1 when help was printed (the command returns 0), or
+ * negative with *err set (ENG_E_USAGE: unknown flag with a suggestion, a
+ * missing argument, a bad global value).
+ */
+int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cmd_option *opts,
+              int (*on_opt)(int val, const char *arg, void *data, struct eng_error **err),
+              void *data, int *ret_optind, struct eng_error **err);
+
+/** cmd_apply_global() - apply one global option; 1 if @val was one, 0 if not, <0 on error */
+int cmd_apply_global(int val, const char *arg, struct eng_error **err);
+
+/** cmd_global_longopts() - the getopt entries of the global options */
+extern const struct option cmd_global_longopts[];
+
+/** cmd_no_operands() - fail with ENG_E_USAGE when operands are left */
+int cmd_no_operands(const struct cmd_desc *cmd, int argc, char **argv, int optind,
+                    struct eng_error **err);
+
+/** cmd_paths() - the paths of this user (after the options were parsed) */
+int cmd_paths(struct eng_paths *ret, struct eng_error **err);
+
+/** cmd_print_help() - the "--help" page of @cmd, on stdout */
+void cmd_print_help(const struct cmd_desc *cmd);
+
+/** cmd_print_main_help() - "eng --help" */
+void cmd_print_main_help(FILE *out);
+
+/** cmd_find() - the command called @name, or NULL */
+const struct cmd_desc *cmd_find(const char *name);
+
+/**
+ * cmd_suggest() - the closest of @candidates to @word, or NULL when none is
+ * close (git's help.c: Damerau-Levenshtein distance).
+ */
+const char *cmd_suggest(const char *word, const char *const *candidates, size_t n);
+
+/* Output formats: "--format json" or the human form. */
+enum cmd_format {
+        CMD_FORMAT_HUMAN,
+        CMD_FORMAT_JSON,
+};
+int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **err);
+
+/** cmd_print_json() - @j pretty-printed on stdout, with a newline */
+int cmd_print_json(json_t *j, struct eng_error **err);
+
+/**
+ * cmd_print_yaml() - @j as indented "key: value" lines (the form podman
+ * prints info in) on stdout.
+ */
+void cmd_print_yaml(json_t *j);
+
+/** cmd_version_json() - the version of eng and of its libraries (new reference) */
+json_t *cmd_version_json(void);
+
+/* The commands */
+int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+
+#endif

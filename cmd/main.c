@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "common/banned.h"
+
+/* Exit statuses of podman-run(1) and docker run (STYLE.md section 4). */
+enum {
+        EXIT_ENGINE = 125,
+        EXIT_CANNOT_INVOKE = 126,
+        EXIT_NOT_FOUND = 127,
+};
+
+static const struct cmd_desc commands[] = {
+        {
+                .name = "help",
+                .fn = cmd_help,
+                .summary = "Show help for eng or one of its commands",
+                .usage = "eng help [COMMAND]",
+                .description = "Without COMMAND, list the commands; with it, show that command's help.\n",
+        },
+        {
+                .name = "info",
+                .fn = cmd_info,
+                .summary = "Show what eng finds on this machine, and what is missing",
+                .usage = "eng info [options]",
+                .description =
+                        "Probe this machine for what rootless containers need and report it: the user's\n"
+                        "ids and subordinate id ranges, newuidmap/newgidmap, user namespaces, native\n"
+                        "overlayfs in a user namespace, /dev/fuse, /dev/net/tun, cgroups, and where eng\n"
+                        "keeps its files.  For each missing piece it says what to do about it.\n",
+                .options = "  -f, --format FORMAT   'json' for JSON\n",
+        },
+        {
+                .name = "version",
+                .fn = cmd_version,
+                .summary = "Show the eng version and the libraries it uses",
+                .usage = "eng version [options]",
+                .description = "Show the version of eng, the platform, and the versions of its libraries.\n",
+                .options = "  -f, --format FORMAT   'json' for JSON\n",
+        },
+};
+
+/*
+ * Commands podman users type that eng does not have yet: they fail with a
+ * clear message instead of "unknown command".
+ */
+static const char *const planned[] = {
+        "attach", "build",  "commit",  "container", "cp",      "create", "diff",   "events",
+        "exec",   "export", "history", "image",     "images",  "import", "inspect", "kill",
+        "load",   "login",  "logout",  "logs",      "network", "pause",  "port",    "ps",
+        "pull",   "push",   "rename",  "restart",   "rm",      "rmi",    "run",     "save",
+        "search", "start",  "stats",   "stop",      "system",  "tag",    "top",     "unpause",
+        "volume", "wait",
+};
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct cmd_desc *cmd_find(const char *name)
+{
+        for (size_t i = 0; i < N_ELEMS(commands); i++)
+                if (strcmp(commands[i].name, name) == 0)
+                        return &commands[i];
+        return NULL;
+}
+
+void cmd_print_main_help(FILE *out)
+{
+        fprintf(out, "Usage: eng [options] COMMAND [ARG...]\n\n"
+                     "eng is a rootless container engine: a normal user, with no root and no daemon,\n"
+                     "pulls images and runs containers.\n\n"
+                     "Commands:\n");
+        for (size_t i = 0; i < N_ELEMS(commands); i++)
+                fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "\nNot implemented yet:");
+        for (size_t i = 0; i < N_ELEMS(planned); i++)
+                fprintf(out, "%s%s", i % 10 == 0 ? "\n  " : " ", planned[i]);
+        fprintf(out, "\n\n%s  -v, --version                show the version\n\n"
+                     "Run 'eng COMMAND --help' for more about a command.\n",
+                cmd_global_options_help);
+}
+
+int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        const struct cmd_desc *target;
+        int first;
+        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc) {
+                cmd_print_main_help(stdout);
+                return 0;
+        }
+        if (first + 1 < argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng help' takes one command, got '%s' too",
+                               argv[first + 1]);
+        target = cmd_find(argv[first]);
+        if (!target)
+                return eng_err(err, ENG_E_USAGE, 0, "no help for '%s': not an eng command",
+                               argv[first]);
+        cmd_print_help(target);
+        return 0;
+}
+
+static int unknown_command(const char *name, struct eng_error **err)
+{
+        const char *names[N_ELEMS(commands) + N_ELEMS(planned)];
+        const char *close;
+        size_t n = 0;
+
+        for (size_t i = 0; i < N_ELEMS(planned); i++) {
+                if (strcmp(planned[i], name) == 0)
+                        return eng_err(err, ENG_E_USAGE, ENOSYS,
+                                       "'%s' is not implemented yet; see 'eng --help' for what works",
+                                       name);
+        }
+        for (size_t i = 0; i < N_ELEMS(commands); i++)
+                names[n++] = commands[i].name;
+        for (size_t i = 0; i < N_ELEMS(planned); i++)
+                names[n++] = planned[i];
+        close = cmd_suggest(name, names, n);
+        if (close)
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "unknown command '%s' (did you mean '%s'?); see 'eng --help'", name,
+                               close);
+        return eng_err(err, ENG_E_USAGE, 0, "unknown command '%s'; see 'eng --help'", name);
+}
+
+/* The one place that turns an error into an exit status. */
+static int exit_status(const struct eng_error *err)
+{
+        if (err->kind == ENG_E_EXEC)
+                return err->errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
+        return EXIT_ENGINE;
+}
+
+static int print_error(struct eng_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        int status = exit_status(err);
+
+        /* ENOSYS on "not implemented yet" says nothing more; leave strerror out. */
+        if (err->errnum == ENOSYS && err->kind == ENG_E_USAGE)
+                err->errnum = 0;
+        text = eng_err_format(err);
+        fflush(stdout);
+        fprintf(stderr, "eng: %s\n", text);
+        return status;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option main_opts_extra[] = {
+                { "version", no_argument, NULL, 'v' },
+        };
+        struct option longopts[N_ELEMS(main_opts_extra) + 8];
+        struct eng_error *err = NULL;
+        const struct cmd_desc *cmd;
+        int c, r;
+
+        setlocale(LC_CTYPE, "");
+        eng_log_set_prog("eng");
+
+        memcpy(longopts, main_opts_extra, sizeof(main_opts_extra));
+        {
+                size_t n = N_ELEMS(main_opts_extra), i = 0;
+                do
+                        longopts[n + i] = cmd_global_longopts[i];
+                while (cmd_global_longopts[i++].name);
+        }
+
+        /* Options before the command; '+' stops at the command name. */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
+                if (c == 'h') {
+                        cmd_print_main_help(stdout);
+                        return 0;
+                }
+                if (c == 'v') {
+                        printf("eng version %s\n", PACKAGE_VERSION);
+                        return 0;
+                }
+                if (c == '?') {
+                        if (optopt)
+                                eng_err(&err, ENG_E_USAGE, 0, "unknown shorthand flag '-%c'; see 'eng --help'",
+                                        optopt);
+                        else
+                                eng_err(&err, ENG_E_USAGE, 0, "unknown flag '%s'; see 'eng --help'",
+                                        argv[optind - 1]);
+                        return print_error(err);
+                }
+                if (c == ':') {
+                        eng_err(&err, ENG_E_USAGE, 0, "flag '%s' needs an argument", argv[optind - 1]);
+                        return print_error(err);
+                }
+                if (cmd_apply_global(c, optarg, &err) < 0)
+                        return print_error(err);
+        }
+        if (optind >= argc) {
+                cmd_print_main_help(stderr);
+                eng_err(&err, ENG_E_USAGE, 0, "missing command 'eng COMMAND'");
+                return print_error(err);
+        }
+
+        cmd = cmd_find(argv[optind]);
+        if (!cmd) {
+                unknown_command(argv[optind], &err);
+                return print_error(err);
+        }
+        r = cmd->fn(cmd, argc - optind, argv + optind, &err);
+        if (r < 0)
+                return print_error(err);
+        if (fflush(stdout) == EOF) {
+                eng_err(&err, ENG_E_SYS, errno, "writing to stdout");
+                return print_error(err);
+        }
+        return r;
+}

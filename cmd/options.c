@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "storage/mount.h"
+#include "common/banned.h"
+
+struct cmd_global arg_global;
+
+enum {
+        OPT_ROOT = 1000,
+        OPT_RUNROOT,
+        OPT_LOG_LEVEL,
+        OPT_STORAGE_DRIVER,
+        OPT_HELP = 'h',
+};
+
+const struct option cmd_global_longopts[] = {
+        { "root", required_argument, NULL, OPT_ROOT },
+        { "runroot", required_argument, NULL, OPT_RUNROOT },
+        { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+        { "storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER },
+        { "help", no_argument, NULL, OPT_HELP },
+        { NULL, 0, NULL, 0 },
+};
+
+const char cmd_global_options_help[] =
+        "Global options:\n"
+        "      --log-level LEVEL        log messages at and above LEVEL: error, warn, info, debug (default warn)\n"
+        "      --root DIR               the storage root (default $XDG_DATA_HOME/eng, ~/.local/share/eng)\n"
+        "      --runroot DIR            the run root (default $XDG_RUNTIME_DIR/eng, else /tmp/eng-run-UID)\n"
+        "      --storage-driver DRIVER  overlay, fuse-overlay or vfs (default: the best that works here)\n"
+        "  -h, --help                   show help\n";
+
+int cmd_apply_global(int val, const char *arg, struct eng_error **err)
+{
+        enum eng_log_level level;
+        enum storage_driver driver;
+
+        switch (val) {
+        case OPT_ROOT:
+        case OPT_RUNROOT:
+                if (arg[0] != '/')
+                        return eng_err(err, ENG_E_USAGE, 0, "--%s '%s': give an absolute path",
+                                       val == OPT_ROOT ? "root" : "runroot", arg);
+                if (val == OPT_ROOT)
+                        arg_global.root = arg;
+                else
+                        arg_global.runroot = arg;
+                return 1;
+        case OPT_LOG_LEVEL:
+                if (eng_log_level_parse(arg, &level) < 0)
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--log-level '%s': use error, warn, info or debug", arg);
+                eng_log_set_level(level);
+                arg_global.log_level = arg;
+                return 1;
+        case OPT_STORAGE_DRIVER:
+                if (storage_driver_parse(arg, &driver, err) < 0)
+                        return eng_err_wrap(err, "--storage-driver");
+                arg_global.storage_driver = arg;
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+/* Optimal string alignment distance (Damerau-Levenshtein without repeats). */
+static size_t edit_distance(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        _cleanup_free_ size_t *d = eng_xcalloc((la + 1) * (lb + 1), sizeof(size_t));
+        size_t r;
+
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+        for (size_t i = 0; i <= la; i++)
+                D(i, 0) = i;
+        for (size_t j = 0; j <= lb; j++)
+                D(0, j) = j;
+        for (size_t i = 1; i <= la; i++) {
+                for (size_t j = 1; j <= lb; j++) {
+                        size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                        size_t v = D(i - 1, j) + 1;
+
+                        if (D(i, j - 1) + 1 < v)
+                                v = D(i, j - 1) + 1;
+                        if (D(i - 1, j - 1) + cost < v)
+                                v = D(i - 1, j - 1) + cost;
+                        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                            D(i - 2, j - 2) + 1 < v)
+                                v = D(i - 2, j - 2) + 1;
+                        D(i, j) = v;
+                }
+        }
+        r = D(la, lb);
+#undef D
+        return r;
+}
+
+const char *cmd_suggest(const char *word, const char *const *candidates, size_t n)
+{
+        const char *best = NULL;
+        size_t best_d = (size_t) -1, len = strlen(word);
+        size_t limit = len < 4 ? 1 : len < 8 ? 2 : 3;
+
+        if (len == 0)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                size_t d = edit_distance(word, candidates[i]);
+
+                /* A prefix of two or more letters counts as close ("ver" -> "version"). */
+                if (len >= 2 && strncmp(candidates[i], word, len) == 0)
+                        d = 1;
+                if (d < best_d) {
+                        best_d = d;
+                        best = candidates[i];
+                }
+        }
+        return best_d <= limit ? best : NULL;
+}
+
+static char *unknown_flag_message(const struct cmd_desc *cmd, const struct option *longopts,
+                                  const char *bad)
+{
+        _cleanup_free_ const char **names = NULL;
+        _cleanup_free_ char *flag = NULL;
+        const char *close = NULL;
+        size_t n = 0;
+
+        if (strncmp(bad, "--", 2) == 0) {
+                flag = eng_xstrndup(bad + 2, strcspn(bad + 2, "="));
+                for (const struct option *o = longopts; o->name; o++) {
+                        names = eng_xreallocarray(names, n + 1, sizeof(char *));
+                        names[n++] = o->name;
+                }
+                close = cmd_suggest(flag, names, n);
+                if (close)
+                        return eng_xasprintf("unknown flag '--%s' (did you mean '--%s'?); see 'eng %s --help'",
+                                             flag, close, cmd->name);
+                return eng_xasprintf("unknown flag '--%s'; see 'eng %s --help'", flag, cmd->name);
+        }
+        return eng_xasprintf("unknown shorthand flag '%s'; see 'eng %s --help'", bad, cmd->name);
+}
+
+int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cmd_option *opts,
+              int (*on_opt)(int val, const char *arg, void *data, struct eng_error **err),
+              void *data, int *ret_optind, struct eng_error **err)
+{
+        size_t nopts = 0, nglobal = sizeof(cmd_global_longopts) / sizeof(cmd_global_longopts[0]);
+        _cleanup_free_ struct option *longopts = NULL;
+        _cleanup_free_ char *shortopts = NULL;
+        size_t s = 0;
+        int c;
+
+        while (opts && opts[nopts].name)
+                nopts++;
+        longopts = eng_xcalloc(nopts + nglobal, sizeof(struct option));
+        shortopts = eng_xcalloc(3 * nopts + 8, 1);
+        /* ':' first: a missing argument is reported as ':' rather than '?'. */
+        shortopts[s++] = ':';
+        for (size_t i = 0; i < nopts; i++) {
+                longopts[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].val };
+                if (opts[i].val > 0 && opts[i].val < 256) {
+                        shortopts[s++] = (char) opts[i].val;
+                        if (opts[i].has_arg == required_argument)
+                                shortopts[s++] = ':';
+                        else if (opts[i].has_arg == optional_argument) {
+                                shortopts[s++] = ':';
+                                shortopts[s++] = ':';
+                        }
+                }
+        }
+        shortopts[s++] = 'h';
+        memcpy(longopts + nopts, cmd_global_longopts, sizeof(cmd_global_longopts));
+
+        optind = 0; /* 0, not 1: getopt reinitialises (GNU) */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+                const char *cur = argv[optind - 1];
+                int r;
+
+                if (c == '?') {
+                        _cleanup_free_ char *msg = NULL;
+                        char shortname[3] = { '-', (char) optopt, '\0' };
+
+                        msg = unknown_flag_message(cmd, longopts, optopt ? shortname : cur);
+                        return eng_err(err, ENG_E_USAGE, 0, "%s", msg);
+                }
+                if (c == ':')
+                        return eng_err(err, ENG_E_USAGE, 0, "flag '%s' needs an argument; see 'eng %s --help'",
+                                       strncmp(cur, "--", 2) != 0 && optopt > 0 && optopt < 256
+                                               ? (char[]){ '-', (char) optopt, 0 }
+                                               : cur,
+                                       cmd->name);
+                if (c == OPT_HELP) {
+                        cmd_print_help(cmd);
+                        return 1;
+                }
+                r = cmd_apply_global(c, optarg, err);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                if (on_opt && on_opt(c, optarg, data, err) < 0)
+                        return -1;
+        }
+        *ret_optind = optind;
+        return 0;
+}
+
+void cmd_print_help(const struct cmd_desc *cmd)
+{
+        printf("Usage: %s\n\n%s\n", cmd->usage, cmd->description);
+        if (cmd->options)
+                printf("Options:\n%s\n", cmd->options);
+        printf("%s", cmd_global_options_help);
+}
+
+int cmd_no_operands(const struct cmd_desc *cmd, int argc, char **argv, int first,
+                    struct eng_error **err)
+{
+        if (first < argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng %s' takes no arguments, got '%s'; see 'eng %s --help'",
+                               cmd->name, argv[first], cmd->name);
+        return 0;
+}
+
+int cmd_paths(struct eng_paths *ret, struct eng_error **err)
+{
+        return eng_paths_init(ret, arg_global.root, arg_global.runroot, err);
+}
+
+int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **err)
+{
+        if (strcmp(arg, "json") == 0 || strcmp(arg, "{{json .}}") == 0) {
+                *ret = CMD_FORMAT_JSON;
+                return 0;
+        }
+        return eng_err(err, ENG_E_USAGE, 0,
+                       "--format '%s': only 'json' is supported (Go templates are not)", arg);
+}

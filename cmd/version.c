@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <archive.h>
+#include <curl/curl.h>
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+#include <jansson.h>
+#include <libslirp.h>
+#include <openssl/crypto.h>
+#include <seccomp.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/platform.h"
+#include "common/xalloc.h"
+#include "common/banned.h"
+
+static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        if (val == 'f')
+                return cmd_format_parse(arg, data, err);
+        return 0;
+}
+
+json_t *cmd_version_json(void)
+{
+        const struct scmp_version *sv = seccomp_version();
+        _cleanup_free_ char *seccomp = eng_xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
+        _cleanup_free_ char *osarch = eng_xasprintf("linux/%s", eng_platform_arch(NULL));
+
+        return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "Version",
+                         PACKAGE_VERSION, "OsArch", osarch, "Libraries", "libcurl",
+                         curl_version_info(CURLVERSION_NOW)->version, "jansson",
+                         jansson_version_str(), "openssl", OpenSSL_version(OPENSSL_VERSION),
+                         "libarchive", archive_version_string(), "libfuse3", fuse_pkgversion(),
+                         "libslirp", slirp_version_string(), "libseccomp", seccomp);
+}
+
+int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "format", required_argument, 'f' },
+                { 0 },
+        };
+        enum cmd_format format = CMD_FORMAT_HUMAN;
+        _cleanup_json_ json_t *j = NULL;
+        const char *key;
+        json_t *v;
+        int first;
+        int r = cmd_parse(cmd, argc, argv, opts, on_opt, &format, &first, err);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
+                return -1;
+        j = cmd_version_json();
+        if (format == CMD_FORMAT_JSON)
+                return cmd_print_json(j, err);
+
+        printf("Version:      %s\n", json_string_value(json_object_get(j, "Version")));
+        printf("OS/Arch:      %s\n", json_string_value(json_object_get(j, "OsArch")));
+        printf("Libraries:\n");
+        json_object_foreach(json_object_get(j, "Libraries"), key, v)
+                printf("  %-11s %s\n", key, json_string_value(v));
+        return 0;
+}

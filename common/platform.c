@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "common/platform.h"
+#include "common/banned.h"
+
+static const struct {
+        const char *machine, *arch, *variant;
+} arches[] = {
+        { "x86_64", "amd64", NULL },    { "amd64", "amd64", NULL },     { "aarch64", "arm64", "v8" },
+        { "arm64", "arm64", "v8" },     { "armv7l", "arm", "v7" },      { "armv6l", "arm", "v6" },
+        { "armv5tel", "arm", "v5" },    { "i386", "386", NULL },        { "i686", "386", NULL },
+        { "ppc64le", "ppc64le", NULL }, { "s390x", "s390x", NULL },     { "riscv64", "riscv64", NULL },
+        { "mips64", "mips64", NULL },   { "loongarch64", "loong64", NULL },
+};
+
+static const char *this_machine(void)
+{
+        static struct utsname u;
+        static int done;
+
+        if (!done) {
+                if (uname(&u) < 0)
+                        return "unknown";
+                done = 1;
+        }
+        return u.machine;
+}
+
+const char *eng_platform_arch(const char *machine)
+{
+        if (!machine)
+                machine = this_machine();
+        for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+                if (strcmp(machine, arches[i].machine) == 0)
+                        return arches[i].arch;
+        return machine;
+}
+
+const char *eng_platform_variant(const char *machine)
+{
+        if (!machine)
+                machine = this_machine();
+        for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+                if (strcmp(machine, arches[i].machine) == 0)
+                        return arches[i].variant;
+        return NULL;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_COMMON_PLATFORM_H
+#define ENG_COMMON_PLATFORM_H
+
+/* This machine's platform in OCI terms (os "linux", arch "amd64", ...). */
+
+/**
+ * eng_platform_arch() - the OCI/Go architecture name of a uname machine
+ * string ("x86_64" -> "amd64", "aarch64" -> "arm64"); unknown names are
+ * returned as they are.  @machine NULL means this machine.
+ */
+const char *eng_platform_arch(const char *machine);
+
+/** eng_platform_variant() - the arch variant of this machine ("v7" on armv7l), or NULL */
+const char *eng_platform_variant(const char *machine);
+
+#endif

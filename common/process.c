@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/process.h"
+#include "common/xalloc.h"
+#include "common/banned.h"
+
+#define OUTPUT_MAX (64 * 1024)
+
+char *eng_find_program(const char *name)
+{
+        const char *path = getenv("PATH");
+
+        if (strchr(name, '/'))
+                return access(name, X_OK) == 0 ? eng_xstrdup(name) : NULL;
+        if (!path || !*path)
+                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        for (const char *p = path; *p;) {
+                size_t n = strcspn(p, ":");
+                char *full = eng_xasprintf("%.*s/%s", (int) n, n ? p : ".", name);
+
+                if (access(full, X_OK) == 0)
+                        return full;
+                free(full);
+                p += n;
+                if (*p == ':')
+                        p++;
+        }
+        return NULL;
+}
+
+int eng_wait_child(pid_t pid)
+{
+        int status;
+
+        for (;;) {
+                if (waitpid(pid, &status, 0) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (WIFEXITED(status))
+                        return WEXITSTATUS(status);
+                if (WIFSIGNALED(status))
+                        return 128 + WTERMSIG(status);
+        }
+}
+
+static const char *last_line(char *out)
+{
+        size_t len = strlen(out);
+
+        while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+                out[--len] = '\0';
+        char *nl = strrchr(out, '\n');
+        return nl ? nl + 1 : out;
+}
+
+int eng_run_program(char *const argv[], char **ret_output, struct eng_error **err)
+{
+        _cleanup_free_ char *path = eng_find_program(argv[0]);
+        _cleanup_free_ char *out = NULL;
+        int pipefd[2];
+        pid_t pid;
+        int status;
+
+        if (!path)
+                return eng_err(err, ENG_E_NOTFOUND, ENOENT, "running '%s': not found on $PATH",
+                               argv[0]);
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "running '%s'", argv[0]);
+        pid = fork();
+        if (pid < 0) {
+                eng_close_safe(pipefd[0]);
+                eng_close_safe(pipefd[1]);
+                return eng_err(err, ENG_E_SYS, errno, "running '%s'", argv[0]);
+        }
+        if (pid == 0) {
+                int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+                if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
+                    dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
+                        _exit(127);
+                execv(path, argv);
+                _exit(127);
+        }
+        eng_close_safe(pipefd[1]);
+
+        struct eng_error *rerr = NULL;
+        if (eng_read_file_fd(pipefd[0], argv[0], OUTPUT_MAX, &out, NULL, &rerr) < 0) {
+                /* Too much output: keep reading to let it finish, report the status. */
+                char sink[4096];
+                while (read(pipefd[0], sink, sizeof(sink)) > 0)
+                        ;
+                rerr = eng_err_free(rerr);
+        }
+        eng_close_safe(pipefd[0]);
+
+        status = eng_wait_child(pid);
+        if (status < 0)
+                return eng_err(err, ENG_E_SYS, -status, "waiting for '%s'", argv[0]);
+        if (status != 0) {
+                const char *line = out ? last_line(out) : "";
+
+                if (status > 128)
+                        return eng_err(err, ENG_E_SYS, 0, "'%s' was killed by signal %d%s%s",
+                                       path, status - 128, *line ? ": " : "", line);
+                return eng_err(err, ENG_E_SYS, 0, "'%s' exited with status %d%s%s", path, status,
+                               *line ? ": " : "", line);
+        }
+        if (ret_output)
+                *ret_output = out ? TAKE_PTR(out) : eng_xstrdup("");
+        return 0;
+}

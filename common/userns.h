@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_COMMON_USERNS_H
+#define ENG_COMMON_USERNS_H
+
+/*
+ * User namespaces and id mappings.
+ *
+ * A rootless container maps its uid/gid 0 to the user and 1..N to the user's
+ * subordinate ids (/etc/subuid, /etc/subgid), written by the setuid helpers
+ * newuidmap/newgidmap.  Without subordinate ids only the single mapping
+ * 0 -> the user is possible, and the process writes it itself.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+#define ENG_SUBUID_FILE "/etc/subuid"
+#define ENG_SUBGID_FILE "/etc/subgid"
+
+/* One line of /proc/PID/uid_map: ids container..container+size-1 are host..host+size-1 */
+struct eng_idrange {
+        uint32_t container;
+        uint32_t host;
+        uint32_t size;
+};
+
+struct eng_idmap {
+        struct eng_idrange *uid;
+        size_t nuid;
+        struct eng_idrange *gid;
+        size_t ngid;
+};
+
+/* A subordinate id range: host ids start..start+count-1 */
+struct eng_subid_range {
+        uint32_t start;
+        uint32_t count;
+};
+
+/**
+ * eng_subid_read() - the ranges @file grants to the user @name or to @id
+ *
+ * Lines are "NAME:START:COUNT" or "UID:START:COUNT" (as shadow's
+ * newuidmap reads them); comments, blank and malformed lines are skipped.
+ * A missing file is no ranges, not an error.
+ * @ret_ranges: heap array the caller frees (NULL when none)
+ */
+int eng_subid_read(const char *file, const char *name, uint32_t id,
+                   struct eng_subid_range **ret_ranges, size_t *ret_n, struct eng_error **err);
+
+/**
+ * eng_idmap_build() - the mapping for a user: 0 -> @id, then 1.. -> the
+ * subordinate ranges in file order (at most 340 lines, the kernel's limit).
+ * @ret: released with eng_idmap_release()
+ */
+void eng_idmap_build(uint32_t uid, const struct eng_subid_range *subuid, size_t nsubuid, uint32_t gid,
+                     const struct eng_subid_range *subgid, size_t nsubgid, struct eng_idmap *ret);
+
+/**
+ * eng_idmap_for_user() - eng_idmap_build() for the calling user from
+ * /etc/subuid and /etc/subgid (ENG_SUBUID_FILE / ENG_SUBGID_FILE in the
+ * environment override them, for tests).  For root, every id maps onto
+ * itself (0:0:4294967295), as in the first user namespace.
+ */
+int eng_idmap_for_user(struct eng_idmap *ret, struct eng_error **err);
+
+void eng_idmap_release(struct eng_idmap *map);
+
+/** eng_idmap_is_single() - whether only 0 -> the user is mapped, for uids or gids */
+bool eng_idmap_is_single(const struct eng_idmap *map);
+
+/** eng_idmap_count() - how many ids the uid (or gid) mapping covers */
+uint64_t eng_idmap_count(const struct eng_idrange *r, size_t n);
+
+/**
+ * eng_idmap_format() - the ranges as "0:1000:1,1:100000:65536" (heap string)
+ */
+char *eng_idmap_format(const struct eng_idrange *r, size_t n);
+
+/* What eng_idmap_helper_check() found about newuidmap or newgidmap. */
+struct eng_idmap_helper {
+        char *path;   /* NULL when not found on $PATH */
+        bool usable;  /* setuid root, or with file capabilities */
+        char *detail; /* why not usable, or how it is privileged */
+};
+
+/** eng_idmap_helper_check() - look for @name ("newuidmap") and its privilege */
+void eng_idmap_helper_check(const char *name, struct eng_idmap_helper *ret);
+void eng_idmap_helper_release(struct eng_idmap_helper *h);
+
+/**
+ * eng_userns_run() - run @fn in a child process inside a new user namespace
+ * with @map applied, plus the namespaces in @extra_flags (CLONE_NEWNS, ...)
+ *
+ * The child becomes uid and gid 0 of the namespace.  @fn returns 0 or a
+ * negative value with its error set; that error comes back to the caller
+ * here (after crun's sync socket).  Mappings other than 0 -> self go through
+ * newuidmap/newgidmap.
+ *
+ * Return: 0 when the child ran @fn successfully; negative with *err set when
+ * the namespace could not be made or @fn failed.
+ */
+int eng_userns_run(const struct eng_idmap *map, int extra_flags,
+                   int (*fn)(void *arg, struct eng_error **err), void *arg, struct eng_error **err);
+
+#endif

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "tests/unit/harness.h"
+
+static const struct cmd_desc test_cmd = {
+        .name = "info",
+        .usage = "eng info [options]",
+        .description = "test\n",
+        .options = "  -f, --format FORMAT\n",
+};
+
+static const struct cmd_option opts[] = {
+        { "format", required_argument, 'f' },
+        { "quiet", no_argument, 'q' },
+        { 0 },
+};
+
+struct seen {
+        const char *format;
+        int quiet;
+};
+
+static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct seen *s = data;
+
+        (void) err;
+        if (val == 'f')
+                s->format = arg;
+        else if (val == 'q')
+                s->quiet++;
+        return 0;
+}
+
+static int parse(int argc, char **argv, struct seen *s, int *first, struct eng_error **err)
+{
+        return cmd_parse(&test_cmd, argc, argv, opts, on_opt, s, first, err);
+}
+
+START_TEST(test_suggest)
+{
+        const char *const names[] = { "info", "images", "version", "pull", "ps", "help" };
+
+        ck_assert_str_eq(cmd_suggest("inof", names, 6), "info");
+        ck_assert_str_eq(cmd_suggest("verison", names, 6), "version");
+        ck_assert_str_eq(cmd_suggest("ver", names, 6), "version");
+        ck_assert_str_eq(cmd_suggest("pul", names, 6), "pull");
+        ck_assert_ptr_null(cmd_suggest("zzzzzz", names, 6));
+        ck_assert_ptr_null(cmd_suggest("", names, 6));
+}
+END_TEST
+
+START_TEST(test_parse_options_and_operands)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_strv_ char **argv = TEST_ARGV("info", "-q", "extra", "--format", "json", "-qq");
+        struct seen s = { 0 };
+        int first = 0;
+
+        eng_assert_ok(parse(6, argv, &s, &first, &err), err);
+        ck_assert_str_eq(s.format, "json");
+        ck_assert_int_eq(s.quiet, 3);
+        ck_assert_int_eq(first, 5); /* operands permuted to the end */
+        ck_assert_str_eq(argv[first], "extra");
+}
+END_TEST
+
+START_TEST(test_unknown_long_flag_suggests)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_strv_ char **argv = TEST_ARGV("info", "--fromat", "json");
+        struct seen s = { 0 };
+        int first;
+
+        eng_assert_fails(parse(3, argv, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_str_eq(err->msg, "unknown flag '--fromat' (did you mean '--format'?); see 'eng info --help'");
+}
+END_TEST
+
+START_TEST(test_unknown_flag_with_value)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_strv_ char **argv = TEST_ARGV("info", "--bogus=1");
+        struct seen s = { 0 };
+        int first;
+
+        eng_assert_fails(parse(2, argv, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_str_eq(err->msg, "unknown flag '--bogus'; see 'eng info --help'");
+}
+END_TEST
+
+START_TEST(test_unknown_short_flag)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_strv_ char **argv = TEST_ARGV("info", "-z");
+        struct seen s = { 0 };
+        int first;
+
+        eng_assert_fails(parse(2, argv, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_str_eq(err->msg, "unknown shorthand flag '-z'; see 'eng info --help'");
+}
+END_TEST
+
+START_TEST(test_missing_argument)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_strv_ char **argv = TEST_ARGV("info", "--format");
+        _cleanup_strv_ char **argv2 = TEST_ARGV("info", "-f");
+        struct seen s = { 0 };
+        int first;
+
+        eng_assert_fails(parse(2, argv, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_str_eq(err->msg, "flag '--format' needs an argument; see 'eng info --help'");
+        err = eng_err_free(err);
+        eng_assert_fails(parse(2, argv2, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_str_eq(err->msg, "flag '-f' needs an argument; see 'eng info --help'");
+}
+END_TEST
+
+START_TEST(test_global_options_after_command)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_strv_ char **argv = TEST_ARGV("info", "--root", "/store", "--log-level=debug", "--storage-driver", "vfs");
+        struct seen s = { 0 };
+        int first;
+
+        eng_assert_ok(parse(6, argv, &s, &first, &err), err);
+        ck_assert_str_eq(arg_global.root, "/store");
+        ck_assert_str_eq(arg_global.storage_driver, "vfs");
+        ck_assert_int_eq(eng_log_get_level(), ENG_LOG_DEBUG);
+}
+END_TEST
+
+START_TEST(test_bad_global_values)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_strv_ char **a1 = TEST_ARGV("info", "--log-level", "loud");
+        _cleanup_strv_ char **a2 = TEST_ARGV("info", "--storage-driver", "btrfs");
+        _cleanup_strv_ char **a3 = TEST_ARGV("info", "--root", "relative");
+        struct seen s = { 0 };
+        int first;
+
+        eng_assert_fails(parse(3, a1, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_ptr_nonnull(strstr(err->msg, "--log-level 'loud'"));
+        err = eng_err_free(err);
+        eng_assert_fails(parse(3, a2, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_ptr_nonnull(strstr(err->msg, "unknown storage driver 'btrfs'"));
+        err = eng_err_free(err);
+        eng_assert_fails(parse(3, a3, &s, &first, &err), err, ENG_E_USAGE);
+        ck_assert_ptr_nonnull(strstr(err->msg, "absolute path"));
+}
+END_TEST
+
+START_TEST(test_format_parse)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        enum cmd_format f;
+
+        eng_assert_ok(cmd_format_parse("json", &f, &err), err);
+        ck_assert_int_eq(f, CMD_FORMAT_JSON);
+        eng_assert_fails(cmd_format_parse("{{.Host.Arch}}", &f, &err), err, ENG_E_USAGE);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("options");
+        TCase *tc = tcase_create("suggest");
+
+        tcase_add_test(tc, test_suggest);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("parse");
+        tcase_add_test(tc, test_parse_options_and_operands);
+        tcase_add_test(tc, test_unknown_long_flag_suggests);
+        tcase_add_test(tc, test_unknown_flag_with_value);
+        tcase_add_test(tc, test_unknown_short_flag);
+        tcase_add_test(tc, test_missing_argument);
+        tcase_add_test(tc, test_global_options_after_command);
+        tcase_add_test(tc, test_bad_global_values);
+        tcase_add_test(tc, test_format_parse);
+        suite_add_tcase(s, tc);
+        return eng_run_suite(s);
+}
