@@ -109,7 +109,11 @@ int eng_paths_init(struct eng_paths *p, const char *root, const char *runroot,
                 if (!why) {
                         p->run_root = eng_xasprintf("%s/eng", xrd);
                 } else {
-                        p->run_root = eng_xasprintf("/tmp/eng-run-%u", (unsigned) geteuid());
+                        const char *tmp = getenv("TMPDIR");
+
+                        if (!tmp || tmp[0] != '/')
+                                tmp = "/tmp";
+                        p->run_root = eng_xasprintf("%s/eng-run-%u", tmp, (unsigned) geteuid());
                         p->run_root_fallback = true;
                         p->run_root_reason = TAKE_PTR(why);
                         eng_log_debug("%s; using the run root '%s'", p->run_root_reason,

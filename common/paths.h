@@ -7,8 +7,9 @@
  *   graph root: --root, else $XDG_DATA_HOME/eng, else ~/.local/share/eng
  *   run root:   --runroot, else $XDG_RUNTIME_DIR/eng when that directory is
  *               usable (ours, private, writable), else a private 0700
- *               directory /tmp/eng-run-UID that we create and whose owner
- *               and mode we check (after su, under cron, in CI)
+ *               directory $TMPDIR/eng-run-UID (TMPDIR defaults to /tmp)
+ *               that we create and whose owner and mode we check (after
+ *               su, under cron, in CI)
  *   config dir: $XDG_CONFIG_HOME/eng, else ~/.config/eng
  */
 

@@ -77,15 +77,13 @@ START_TEST(test_runtime_dir_of_another_user)
 {
         _cleanup_free_ char *why = NULL;
 
-        if (geteuid() == 0) {
-                /* As root, make a directory that belongs to somebody else. */
-                ck_assert_int_eq(mkdir(eng_test_path("theirs"), 0700), 0);
-                ck_assert_int_eq(chown(eng_test_path("theirs"), 65534, 65534), 0);
+        /* As root, a directory given to somebody else; as a normal user (or
+         * in a user namespace, where chown to an unmapped id fails), "/". */
+        ck_assert_int_eq(mkdir(eng_test_path("theirs"), 0700), 0);
+        if (geteuid() == 0 && chown(eng_test_path("theirs"), 65534, 65534) == 0)
                 why = eng_runtime_dir_check(eng_test_path("theirs"));
-        } else {
-                /* As a normal user, / is root's. */
+        else
                 why = eng_runtime_dir_check("/");
-        }
         ck_assert_ptr_nonnull(why);
         ck_assert_ptr_nonnull(strstr(why, "belongs to uid"));
 }
@@ -99,8 +97,9 @@ START_TEST(test_fallback_is_private)
         struct stat st;
 
         clear_env(); /* no XDG_RUNTIME_DIR: after su, under cron */
+        setenv("TMPDIR", eng_test_dir, 1);
         eng_assert_ok(eng_paths_init(&p, NULL, NULL, &err), err);
-        expect = eng_xasprintf("/tmp/eng-run-%u", (unsigned) geteuid());
+        expect = eng_xasprintf("%s/eng-run-%u", eng_test_dir, (unsigned) geteuid());
         ck_assert_str_eq(p.run_root, expect);
         ck_assert(p.run_root_fallback);
         ck_assert_ptr_nonnull(p.run_root_reason);

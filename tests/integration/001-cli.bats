@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# The command line: help, version, unknown commands and flags, exit codes.
+
+load helpers
+
+@test "eng --help lists the commands and exits 0" {
+	run "$ENG" --help
+	assert_status 0
+	assert_contains "$output" "Usage: eng [options] COMMAND"
+	assert_contains "$output" "info "
+	assert_contains "$output" "version "
+	assert_contains "$output" "--storage-driver"
+}
+
+@test "eng help CMD and eng CMD --help print the same page" {
+	run "$ENG" help info
+	assert_status 0
+	local help_page=$output
+	assert_contains "$output" "Usage: eng info [options]"
+	run "$ENG" info --help
+	assert_status 0
+	assert_equal "$output" "$help_page" "eng info --help"
+	run "$ENG" info -h
+	assert_equal "$output" "$help_page" "eng info -h"
+}
+
+@test "eng version, --version and version --format json agree" {
+	run "$ENG" --version
+	assert_status 0
+	[[ "$output" =~ ^eng\ version\ ([0-9]+\.[0-9]+\.[0-9]+)$ ]] || fail "got '$output'"
+	local v=${BASH_REMATCH[1]}
+	run "$ENG" version
+	assert_status 0
+	assert_contains "$output" "Version:      $v"
+	assert_contains "$output" "OS/Arch:      linux/"
+	run "$ENG" version --format json
+	assert_status 0
+	assert_equal "$(json .Version)" "$v"
+	assert_equal "$(json '.Libraries | keys | sort | join(",")')" \
+		"jansson,libarchive,libcurl,libfuse3,libseccomp,libslirp,openssl"
+}
+
+@test "no command: usage on stderr, exit 125" {
+	run --separate-stderr "$ENG"
+	assert_status 125
+	assert_equal "$output" "" "stdout"
+	assert_contains "$stderr" "missing command"
+}
+
+@test "an unknown command exits 125 with a suggestion" {
+	run --separate-stderr "$ENG" inof
+	assert_status 125
+	assert_equal "$stderr" "eng: unknown command 'inof' (did you mean 'info'?); see 'eng --help'"
+	run "$ENG" frobnicate
+	assert_status 125
+	assert_equal "$output" "eng: unknown command 'frobnicate'; see 'eng --help'"
+}
+
+@test "a podman command eng does not have yet says so, exit 125" {
+	run "$ENG" pull busybox
+	assert_status 125
+	assert_equal "$output" "eng: 'pull' is not implemented yet; see 'eng --help' for what works"
+}
+
+@test "an unknown flag exits 125 with a suggestion" {
+	run "$ENG" info --fromat json
+	assert_status 125
+	assert_equal "$output" "eng: unknown flag '--fromat' (did you mean '--format'?); see 'eng info --help'"
+	run "$ENG" version -z
+	assert_status 125
+	assert_equal "$output" "eng: unknown shorthand flag '-z'; see 'eng version --help'"
+	run "$ENG" --bogus info
+	assert_status 125
+	assert_contains "$output" "unknown flag '--bogus'"
+}
+
+@test "a flag without its argument exits 125" {
+	run "$ENG" info --format
+	assert_status 125
+	assert_equal "$output" "eng: flag '--format' needs an argument; see 'eng info --help'"
+}
+
+@test "bad values of global options exit 125 and name the value" {
+	run "$ENG" --log-level loud info
+	assert_status 125
+	assert_contains "$output" "--log-level 'loud': use error, warn, info or debug"
+	run "$ENG" info --storage-driver btrfs
+	assert_status 125
+	assert_contains "$output" "unknown storage driver 'btrfs' (known: overlay, fuse-overlay, vfs)"
+	run "$ENG" --root relative/path info
+	assert_status 125
+	assert_contains "$output" "give an absolute path"
+	run "$ENG" info --format '{{.Host.Arch}}'
+	assert_status 125
+	assert_contains "$output" "only 'json' is supported"
+}
+
+@test "operands a command does not take are refused" {
+	run "$ENG" info extra
+	assert_status 125
+	assert_contains "$output" "'eng info' takes no arguments, got 'extra'"
+}
+
+@test "global options work before and after the command" {
+	run "$ENG" --root "$BATS_TEST_TMPDIR/a" info --format json
+	assert_status 0
+	assert_equal "$(json .store.graphRoot)" "$BATS_TEST_TMPDIR/a"
+	run "$ENG" info --format json --root "$BATS_TEST_TMPDIR/b" --runroot "$BATS_TEST_TMPDIR/r"
+	assert_status 0
+	assert_equal "$(json .store.graphRoot)" "$BATS_TEST_TMPDIR/b"
+	assert_equal "$(json .store.runRoot)" "$BATS_TEST_TMPDIR/r"
+}
