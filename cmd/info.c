@@ -237,8 +237,8 @@ static void probe_cgroups(struct info *in)
                 hint(in, "the cgroup v2 tree '%s' is ours but has none of the memory, pids and cpu controllers (they are on cgroup v1 hierarchies here): --memory, --cpus and --pids-limit are refused",
                      cg.own_path);
         if (!cg.delegated)
-                hint(in, "no delegated cgroup v2 tree (%s): containers run without a cgroup of their own, and --memory, --cpus and --pids-limit are refused",
-                     cg.detail);
+                hint(in, "no delegated cgroup v2 tree: %s. Containers run without a cgroup of their own, and --memory, --cpus and --pids-limit are refused. With systemd, a user session delegates one (loginctl enable-linger %s); without it, an administrator can create a cgroup v2 directory, chown it and its cgroup.procs to you, and start eng from a shell inside it",
+                     cg.detail, in->user ? in->user : "USER");
         runtime_cgroup_info_release(&cg);
 }
 

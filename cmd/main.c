@@ -90,29 +90,6 @@ void cmd_print_main_help(FILE *out)
                 cmd_global_options_help);
 }
 
-int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
-{
-        const struct cmd_desc *target;
-        int first;
-        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
-
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (first >= argc) {
-                cmd_print_main_help(stdout);
-                return 0;
-        }
-        if (first + 1 < argc)
-                return eng_err(err, ENG_E_USAGE, 0, "'eng help' takes one command, got '%s' too",
-                               argv[first + 1]);
-        target = cmd_find(argv[first]);
-        if (!target)
-                return eng_err(err, ENG_E_USAGE, 0, "no help for '%s': not an eng command",
-                               argv[first]);
-        cmd_print_help(target);
-        return 0;
-}
-
 static int unknown_command(const char *name, struct eng_error **err)
 {
         const char *names[N_ELEMS(commands) + N_ELEMS(planned)];
@@ -135,6 +112,28 @@ static int unknown_command(const char *name, struct eng_error **err)
                                "unknown command '%s' (did you mean '%s'?); see 'eng --help'", name,
                                close);
         return eng_err(err, ENG_E_USAGE, 0, "unknown command '%s'; see 'eng --help'", name);
+}
+
+int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        const struct cmd_desc *target;
+        int first;
+        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc) {
+                cmd_print_main_help(stdout);
+                return 0;
+        }
+        if (first + 1 < argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng help' takes one command, got '%s' too",
+                               argv[first + 1]);
+        target = cmd_find(argv[first]);
+        if (!target)
+                return unknown_command(argv[first], err);
+        cmd_print_help(target);
+        return 0;
 }
 
 /* The one place that turns an error into an exit status. */

@@ -110,7 +110,7 @@ const char *cmd_suggest(const char *word, const char *const *candidates, size_t 
 {
         const char *best = NULL;
         size_t best_d = (size_t) -1, len = strlen(word);
-        size_t limit = len < 4 ? 1 : len < 8 ? 2 : 3;
+        size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
 
         if (len == 0)
                 return NULL;

@@ -140,7 +140,7 @@ int runtime_cgroup_probe(struct runtime_cgroup_info *ret, struct eng_error **err
                 info.detail = eng_xasprintf("our cgroup '%s' cannot be read: %s", info.own_path,
                                             strerror(errno));
         } else if (st.st_uid != geteuid()) {
-                info.detail = eng_xasprintf("our cgroup '%s' belongs to uid %u: nothing delegated it to us (systemd does with a user session; without systemd an administrator can chown a cgroup v2 directory to the user)",
+                info.detail = eng_xasprintf("our cgroup '%s' belongs to uid %u, so nothing delegated it to us",
                                             info.own_path, (unsigned) st.st_uid);
         } else if (access(info.own_path, W_OK) < 0 || access(procs, W_OK) < 0) {
                 info.detail = eng_xasprintf("our cgroup '%s' is not writable", info.own_path);
