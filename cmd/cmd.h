@@ -23,8 +23,8 @@
 struct cmd_desc {
         const char *name;
         int (*fn)(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
-        const char *summary;    /* one line, for "eng --help" */
-        const char *usage;      /* "eng info [options]" */
+        const char *summary;     /* one line, for "eng --help" */
+        const char *usage;       /* "eng info [options]" */
         const char *description; /* paragraphs for "eng CMD --help" */
         const char *options;     /* the options part of "eng CMD --help" */
 };

@@ -22,6 +22,7 @@
 #include "network/tap.h"
 #include "runtime/cgroup.h"
 #include "storage/mount.h"
+
 #include "common/banned.h"
 
 /* What the probes found, and what a user can do about each missing piece. */
@@ -113,15 +114,17 @@ static void probe_subids(struct info *in, const char *file, const char *kind, co
         if (eng_subid_read(file, name, id, &r, &n, &e) < 0) {
                 _cleanup_free_ char *text = eng_err_format(e);
                 e = eng_err_free(e);
-                json_object_set_new(out, kind, json_pack("{s:s, s:[], s:s}", "file", file, "ranges",
-                                                         "error", text));
+                json_object_set_new(
+                        out, kind,
+                        json_pack("{s:s, s:[], s:s}", "file", file, "ranges", "error", text));
                 hint(in, "%s cannot be read (%s): eng maps only your own id", file, text);
                 return;
         }
         json_object_set_new(out, kind,
                             json_pack("{s:s, s:o}", "file", file, "ranges", ranges_json(r, n)));
         if (n == 0 && needed)
-                hint(in, "no subordinate %ss for '%s' in %s: only your own %s is mapped into containers, so files of other owners in images keep their owner in an extended attribute only; as root: usermod --add-sub%ss 100000-165535 %s",
+                hint(in,
+                     "no subordinate %ss for '%s' in %s: only your own %s is mapped into containers, so files of other owners in images keep their owner in an extended attribute only; as root: usermod --add-sub%ss 100000-165535 %s",
                      kind, name, file, kind, kind, name);
 }
 
@@ -152,10 +155,10 @@ static void probe_userns(struct info *in, struct eng_idmap *map)
         json_t *j;
 
         if (eng_userns_run(map, 0, userns_probe_child, NULL, &e) == 0) {
-                _cleanup_free_ char *d = eng_xasprintf(
-                        "a user namespace with %llu uids and %llu gids mapped works",
-                        (unsigned long long) eng_idmap_count(map->uid, map->nuid),
-                        (unsigned long long) eng_idmap_count(map->gid, map->ngid));
+                _cleanup_free_ char *d =
+                        eng_xasprintf("a user namespace with %llu uids and %llu gids mapped works",
+                                      (unsigned long long) eng_idmap_count(map->uid, map->nuid),
+                                      (unsigned long long) eng_idmap_count(map->gid, map->ngid));
                 json_object_set_new(in->host, "userNamespaces", probe_result(true, &e, d));
                 return;
         }
@@ -169,7 +172,8 @@ static void probe_userns(struct info *in, struct eng_idmap *map)
                         _cleanup_free_ char *d = eng_xasprintf(
                                 "only a single-id user namespace works; mapping the subordinate ids failed: %s",
                                 full);
-                        hint(in, "mapping your subordinate ids failed (%s): check /etc/subuid, /etc/subgid and newuidmap/newgidmap; eng falls back to mapping your own id only",
+                        hint(in,
+                             "mapping your subordinate ids failed (%s): check /etc/subuid, /etc/subgid and newuidmap/newgidmap; eng falls back to mapping your own id only",
                              full);
                         e = eng_err_free(e);
                         json_object_set_new(in->host, "userNamespaces", probe_result(true, &e, d));
@@ -197,11 +201,12 @@ static void probe_device(struct info *in, const char *key, const char *dev, int 
         if (r == 0)
                 return;
         if (errnum == EACCES || errnum == EPERM)
-                hint(in, "%s is not usable by you (%s), so %s is unavailable; as root: chmod 0666 %s (Debian and Fedora ship it so)",
+                hint(in,
+                     "%s is not usable by you (%s), so %s is unavailable; as root: chmod 0666 %s (Debian and Fedora ship it so)",
                      dev, json_string_value(json_object_get(j, "detail")), needed_for, dev);
         else if (errnum == ENOENT || errnum == ENODEV || errnum == ENXIO)
-                hint(in, "%s is missing (%s), so %s is unavailable; as root: modprobe %s",
-                     dev, json_string_value(json_object_get(j, "detail")), needed_for,
+                hint(in, "%s is missing (%s), so %s is unavailable; as root: modprobe %s", dev,
+                     json_string_value(json_object_get(j, "detail")), needed_for,
                      strcmp(key, "fuse") == 0 ? "fuse" : "tun");
         else
                 hint(in, "%s does not work (%s), so %s is unavailable", dev,
@@ -217,16 +222,17 @@ static void probe_cgroups(struct info *in)
         if (runtime_cgroup_probe(&cg, &e) < 0) {
                 _cleanup_free_ char *text = eng_err_format(e);
                 e = eng_err_free(e);
-                json_object_set_new(in->host, "cgroups", json_pack("{s:s, s:b, s:s}", "version",
-                                                                   "unknown", "delegated", false,
-                                                                   "detail", text));
-                hint(in, "cgroups could not be inspected (%s): containers run without a cgroup of their own, and --memory, --cpus and --pids-limit are refused",
+                json_object_set_new(in->host, "cgroups",
+                                    json_pack("{s:s, s:b, s:s}", "version", "unknown", "delegated",
+                                              false, "detail", text));
+                hint(in,
+                     "cgroups could not be inspected (%s): containers run without a cgroup of their own, and --memory, --cpus and --pids-limit are refused",
                      text);
                 return;
         }
         ctrl = json_array();
         ENG_STRV_FOREACH(c, cg.controllers)
-        json_array_append_new(ctrl, json_string(*c));
+                json_array_append_new(ctrl, json_string(*c));
         json_object_set_new(in->host, "cgroups",
                             json_pack("{s:s, s:s?, s:s?, s:b, s:o, s:s}", "version",
                                       runtime_cgroup_version_name(cg.version), "v2Mount",
@@ -234,10 +240,12 @@ static void probe_cgroups(struct info *in)
                                       "controllers", ctrl, "detail", cg.detail));
         if (cg.delegated && !eng_strv_contains(cg.controllers, "memory") &&
             !eng_strv_contains(cg.controllers, "pids") && !eng_strv_contains(cg.controllers, "cpu"))
-                hint(in, "the cgroup v2 tree '%s' is ours but has none of the memory, pids and cpu controllers (they are on cgroup v1 hierarchies here): --memory, --cpus and --pids-limit are refused",
+                hint(in,
+                     "the cgroup v2 tree '%s' is ours but has none of the memory, pids and cpu controllers (they are on cgroup v1 hierarchies here): --memory, --cpus and --pids-limit are refused",
                      cg.own_path);
         if (!cg.delegated)
-                hint(in, "no delegated cgroup v2 tree: %s. Containers run without a cgroup of their own, and --memory, --cpus and --pids-limit are refused. With systemd, a user session delegates one (loginctl enable-linger %s); without it, an administrator can create a cgroup v2 directory, chown it and its cgroup.procs to you, and start eng from a shell inside it",
+                hint(in,
+                     "no delegated cgroup v2 tree: %s. Containers run without a cgroup of their own, and --memory, --cpus and --pids-limit are refused. With systemd, a user session delegates one (loginctl enable-linger %s); without it, an administrator can create a cgroup v2 directory, chown it and its cgroup.procs to you, and start eng from a shell inside it",
                      cg.detail, in->user ? in->user : "USER");
         runtime_cgroup_info_release(&cg);
 }
@@ -270,12 +278,15 @@ static int collect(struct info *in, struct eng_error **err)
                                       (json_int_t) geteuid(), "gid", (json_int_t) getegid(),
                                       "rootless", geteuid() != 0));
         if (geteuid() == 0)
-                hint(in, "you are root: eng is made for normal users; as root it maps the full id range itself");
+                hint(in,
+                     "you are root: eng is made for normal users; as root it maps the full id range itself");
 
         subids = json_object();
         json_object_set_new(in->host, "subordinateIds", subids);
-        const char *uidfile = getenv("ENG_SUBUID_FILE") ? getenv("ENG_SUBUID_FILE") : ENG_SUBUID_FILE;
-        const char *gidfile = getenv("ENG_SUBGID_FILE") ? getenv("ENG_SUBGID_FILE") : ENG_SUBGID_FILE;
+        const char *uidfile =
+                getenv("ENG_SUBUID_FILE") ? getenv("ENG_SUBUID_FILE") : ENG_SUBUID_FILE;
+        const char *gidfile =
+                getenv("ENG_SUBGID_FILE") ? getenv("ENG_SUBGID_FILE") : ENG_SUBGID_FILE;
         probe_subids(in, uidfile, "uid", in->user, geteuid(), subids, geteuid() != 0);
         probe_subids(in, gidfile, "gid", in->user, getegid(), subids, geteuid() != 0);
 
@@ -294,10 +305,12 @@ static int collect(struct info *in, struct eng_error **err)
 
         r = storage_overlay_probe(paths.graph_root, &map, &e);
         overlay_ok = r == 0;
-        json_object_set_new(in->host, "nativeOverlay",
-                            probe_result(overlay_ok, &e, "overlayfs mounts in a user namespace (userxattr)"));
+        json_object_set_new(
+                in->host, "nativeOverlay",
+                probe_result(overlay_ok, &e, "overlayfs mounts in a user namespace (userxattr)"));
         if (!overlay_ok)
-                hint(in, "native overlayfs does not mount in a user namespace on '%s' (%s); it needs Linux 5.11 or later and a graph root on a file system overlayfs accepts (not overlayfs itself, not NFS)",
+                hint(in,
+                     "native overlayfs does not mount in a user namespace on '%s' (%s); it needs Linux 5.11 or later and a graph root on a file system overlayfs accepts (not overlayfs itself, not NFS)",
                      paths.graph_root,
                      json_string_value(json_object_get(json_object_get(in->host, "nativeOverlay"),
                                                        "detail")));
@@ -328,7 +341,8 @@ static int collect(struct info *in, struct eng_error **err)
         json_object_set_new(in->store, "graphDriverName", json_string(storage_driver_name(driver)));
         json_object_set_new(in->store, "graphDriverReason", json_string(reason));
         if (driver == STORAGE_DRIVER_VFS && !have_requested)
-                hint(in, "no overlay is available, so the vfs driver copies every image for each container: slow and large");
+                hint(in,
+                     "no overlay is available, so the vfs driver copies every image for each container: slow and large");
 
         eng_idmap_release(&map);
         eng_paths_release(&paths);

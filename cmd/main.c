@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 /* Exit statuses of podman-run(1) and docker run (STYLE.md section 4). */
@@ -27,7 +28,8 @@ static const struct cmd_desc commands[] = {
                 .fn = cmd_help,
                 .summary = "Show help for eng or one of its commands",
                 .usage = "eng help [COMMAND]",
-                .description = "Without COMMAND, list the commands; with it, show that command's help.\n",
+                .description =
+                        "Without COMMAND, list the commands; with it, show that command's help.\n",
         },
         {
                 .name = "info",
@@ -46,7 +48,8 @@ static const struct cmd_desc commands[] = {
                 .fn = cmd_version,
                 .summary = "Show the eng version and the libraries it uses",
                 .usage = "eng version [options]",
-                .description = "Show the version of eng, the platform, and the versions of its libraries.\n",
+                .description =
+                        "Show the version of eng, the platform, and the versions of its libraries.\n",
                 .options = "  -f, --format FORMAT   'json' for JSON\n",
         },
 };
@@ -56,12 +59,12 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach", "build",  "commit",  "container", "cp",      "create", "diff",   "events",
-        "exec",   "export", "history", "image",     "images",  "import", "inspect", "kill",
-        "load",   "login",  "logout",  "logs",      "network", "pause",  "port",    "ps",
-        "pull",   "push",   "rename",  "restart",   "rm",      "rmi",    "run",     "save",
-        "search", "start",  "stats",   "stop",      "system",  "tag",    "top",     "unpause",
-        "volume", "wait",
+        "attach",  "build",  "commit", "container", "cp",      "create", "diff",
+        "events",  "exec",   "export", "history",   "image",   "images", "import",
+        "inspect", "kill",   "load",   "login",     "logout",  "logs",   "network",
+        "pause",   "port",   "ps",     "pull",      "push",    "rename", "restart",
+        "rm",      "rmi",    "run",    "save",      "search",  "start",  "stats",
+        "stop",    "system", "tag",    "top",       "unpause", "volume", "wait",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -76,17 +79,19 @@ const struct cmd_desc *cmd_find(const char *name)
 
 void cmd_print_main_help(FILE *out)
 {
-        fprintf(out, "Usage: eng [options] COMMAND [ARG...]\n\n"
-                     "eng is a rootless container engine: a normal user, with no root and no daemon,\n"
-                     "pulls images and runs containers.\n\n"
-                     "Commands:\n");
+        fprintf(out,
+                "Usage: eng [options] COMMAND [ARG...]\n\n"
+                "eng is a rootless container engine: a normal user, with no root and no daemon,\n"
+                "pulls images and runs containers.\n\n"
+                "Commands:\n");
         for (size_t i = 0; i < N_ELEMS(commands); i++)
                 fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
         fprintf(out, "\nNot implemented yet:");
         for (size_t i = 0; i < N_ELEMS(planned); i++)
                 fprintf(out, "%s%s", i % 10 == 0 ? "\n  " : " ", planned[i]);
-        fprintf(out, "\n\n%s  -v, --version                show the version\n\n"
-                     "Run 'eng COMMAND --help' for more about a command.\n",
+        fprintf(out,
+                "\n\n%s  -v, --version                show the version\n\n"
+                "Run 'eng COMMAND --help' for more about a command.\n",
                 cmd_global_options_help);
 }
 
@@ -98,9 +103,10 @@ static int unknown_command(const char *name, struct eng_error **err)
 
         for (size_t i = 0; i < N_ELEMS(planned); i++) {
                 if (strcmp(planned[i], name) == 0)
-                        return eng_err(err, ENG_E_USAGE, ENOSYS,
-                                       "'%s' is not implemented yet; see 'eng --help' for what works",
-                                       name);
+                        return eng_err(
+                                err, ENG_E_USAGE, ENOSYS,
+                                "'%s' is not implemented yet; see 'eng --help' for what works",
+                                name);
         }
         for (size_t i = 0; i < N_ELEMS(commands); i++)
                 names[n++] = commands[i].name;
@@ -192,15 +198,16 @@ int main(int argc, char **argv)
                 }
                 if (c == '?') {
                         if (optopt)
-                                eng_err(&err, ENG_E_USAGE, 0, "unknown shorthand flag '-%c'; see 'eng --help'",
-                                        optopt);
+                                eng_err(&err, ENG_E_USAGE, 0,
+                                        "unknown shorthand flag '-%c'; see 'eng --help'", optopt);
                         else
                                 eng_err(&err, ENG_E_USAGE, 0, "unknown flag '%s'; see 'eng --help'",
                                         argv[optind - 1]);
                         return print_error(err);
                 }
                 if (c == ':') {
-                        eng_err(&err, ENG_E_USAGE, 0, "flag '%s' needs an argument", argv[optind - 1]);
+                        eng_err(&err, ENG_E_USAGE, 0, "flag '%s' needs an argument",
+                                argv[optind - 1]);
                         return print_error(err);
                 }
                 if (cmd_apply_global(c, optarg, &err) < 0)

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "storage/mount.h"
+
 #include "common/banned.h"
 
 struct cmd_global arg_global;
@@ -144,8 +145,9 @@ static char *unknown_flag_message(const struct cmd_desc *cmd, const struct optio
                 }
                 close = cmd_suggest(flag, names, n);
                 if (close)
-                        return eng_xasprintf("unknown flag '--%s' (did you mean '--%s'?); see 'eng %s --help'",
-                                             flag, close, cmd->name);
+                        return eng_xasprintf(
+                                "unknown flag '--%s' (did you mean '--%s'?); see 'eng %s --help'",
+                                flag, close, cmd->name);
                 return eng_xasprintf("unknown flag '--%s'; see 'eng %s --help'", flag, cmd->name);
         }
         return eng_xasprintf("unknown shorthand flag '%s'; see 'eng %s --help'", bad, cmd->name);
@@ -196,7 +198,8 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
                         return eng_err(err, ENG_E_USAGE, 0, "%s", msg);
                 }
                 if (c == ':')
-                        return eng_err(err, ENG_E_USAGE, 0, "flag '%s' needs an argument; see 'eng %s --help'",
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "flag '%s' needs an argument; see 'eng %s --help'",
                                        strncmp(cur, "--", 2) != 0 && optopt > 0 && optopt < 256
                                                ? (char[]){ '-', (char) optopt, 0 }
                                                : cur,
@@ -229,7 +232,8 @@ int cmd_no_operands(const struct cmd_desc *cmd, int argc, char **argv, int first
                     struct eng_error **err)
 {
         if (first < argc)
-                return eng_err(err, ENG_E_USAGE, 0, "'eng %s' takes no arguments, got '%s'; see 'eng %s --help'",
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'eng %s' takes no arguments, got '%s'; see 'eng %s --help'",
                                cmd->name, argv[first], cmd->name);
         return 0;
 }

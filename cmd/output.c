@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
+
 #include "common/banned.h"
 
 int cmd_print_json(json_t *j, struct eng_error **err)

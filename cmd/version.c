@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/platform.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 static int on_opt(int val, const char *arg, void *data, struct eng_error **err)

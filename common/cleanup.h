@@ -26,25 +26,25 @@
 #define _unused_     __attribute__((unused))
 
 /* ENG_DEFINE_CLEANUP(type, fn): makes fn##p(type *), calling fn on a non-NULL value */
-#define ENG_DEFINE_CLEANUP(type, fn)                                                               \
-        static inline void fn##p(type *p)                                                          \
-        {                                                                                          \
-                if (*p)                                                                            \
-                        fn(*p);                                                                    \
+#define ENG_DEFINE_CLEANUP(type, fn)      \
+        static inline void fn##p(type *p) \
+        {                                 \
+                if (*p)                   \
+                        fn(*p);           \
         }
 
 /* Take a pointer (or fd) out of a cleanup variable, leaving NULL (or -1). */
-#define TAKE_PTR(p)                                                                                \
-        ({                                                                                         \
-                typeof(p) _tp = (p);                                                               \
-                (p) = NULL;                                                                        \
-                _tp;                                                                               \
+#define TAKE_PTR(p)                  \
+        ({                           \
+                typeof(p) _tp = (p); \
+                (p) = NULL;          \
+                _tp;                 \
         })
-#define TAKE_FD(fd)                                                                                \
-        ({                                                                                         \
-                int _tf = (fd);                                                                    \
-                (fd) = -1;                                                                         \
-                _tf;                                                                               \
+#define TAKE_FD(fd)             \
+        ({                      \
+                int _tf = (fd); \
+                (fd) = -1;      \
+                _tf;            \
         })
 
 static inline void eng_freep(void *p)
@@ -101,10 +101,10 @@ static inline void eng_strv_freep(char ***v)
  * Library handles.  These are declared here without their libraries'
  * headers: a file that uses one includes the library header itself.
  */
-#define _cleanup_json_         _cleanup_(eng_json_decrefp)
-#define _cleanup_archive_      _cleanup_(eng_archive_freep)
-#define _cleanup_curl_         _cleanup_(eng_curl_cleanupp)
-#define _cleanup_evp_md_ctx_   _cleanup_(eng_evp_md_ctx_freep)
+#define _cleanup_json_       _cleanup_(eng_json_decrefp)
+#define _cleanup_archive_    _cleanup_(eng_archive_freep)
+#define _cleanup_curl_       _cleanup_(eng_curl_cleanupp)
+#define _cleanup_evp_md_ctx_ _cleanup_(eng_evp_md_ctx_freep)
 
 #ifdef JANSSON_H
 static inline void eng_json_decrefp(json_t **j)

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 int eng_err_return(const struct eng_error *err)

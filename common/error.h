@@ -24,12 +24,12 @@
 #include <stdarg.h>
 
 enum eng_errkind {
-        ENG_E_SYS = 1, /* a system call failed; errnum is its errno */
-        ENG_E_USAGE,   /* bad flag, argument or configuration */
+        ENG_E_SYS = 1,  /* a system call failed; errnum is its errno */
+        ENG_E_USAGE,    /* bad flag, argument or configuration */
         ENG_E_NOTFOUND, /* no such image, tag, container */
-        ENG_E_REMOTE,  /* a registry refused; the message says "(HTTP N)" */
-        ENG_E_INVALID, /* bad JSON, digest mismatch, tar escaping its root */
-        ENG_E_EXEC,    /* the container command could not be executed */
+        ENG_E_REMOTE,   /* a registry refused; the message says "(HTTP N)" */
+        ENG_E_INVALID,  /* bad JSON, digest mismatch, tar escaping its root */
+        ENG_E_EXEC,     /* the container command could not be executed */
 };
 
 struct eng_error {
@@ -52,8 +52,8 @@ int eng_err(struct eng_error **err, enum eng_errkind kind, int errnum, const cha
         __attribute__((format(printf, 4, 5)));
 
 /** eng_verr() - eng_err() with a va_list */
-int eng_verr(struct eng_error **err, enum eng_errkind kind, int errnum, const char *fmt,
-             va_list ap) __attribute__((format(printf, 4, 0)));
+int eng_verr(struct eng_error **err, enum eng_errkind kind, int errnum, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
 
 /**
  * eng_err_wrap() - put context in front of an existing error
@@ -63,7 +63,8 @@ int eng_verr(struct eng_error **err, enum eng_errkind kind, int errnum, const ch
  * The message becomes "CONTEXT: OLD MESSAGE"; kind and errnum are kept.
  * Return: the same negative value eng_err() returned for this error.
  */
-int eng_err_wrap(struct eng_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int eng_err_wrap(struct eng_error **err, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 /** eng_err_return() - the negative value that stands for @err */
 int eng_err_return(const struct eng_error *err);

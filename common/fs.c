@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 #ifndef HAVE_LINUX_OPENAT2_H
@@ -144,8 +145,8 @@ int eng_read_file_fd(int fd, const char *name, size_t max, char **ret_data, size
                         break;
                 len += (size_t) n;
                 if (len > max)
-                        return eng_err(err, ENG_E_INVALID, 0, "'%s' is larger than %zu bytes",
-                                       name, max);
+                        return eng_err(err, ENG_E_INVALID, 0, "'%s' is larger than %zu bytes", name,
+                                       max);
         }
         if (!buf)
                 buf = eng_xmalloc(1);
@@ -180,13 +181,12 @@ int eng_mkdir_p(const char *path, mode_t mode, struct eng_error **err)
                 *s = '\0';
                 if (mkdir(p, mode) < 0) {
                         if (errno != EEXIST)
-                                return eng_err(err, ENG_E_SYS, errno, "creating directory '%s'",
-                                               p);
+                                return eng_err(err, ENG_E_SYS, errno, "creating directory '%s'", p);
                         if (stat(p, &st) < 0)
                                 return eng_err(err, ENG_E_SYS, errno, "checking '%s'", p);
                         if (!S_ISDIR(st.st_mode))
-                                return eng_err(err, ENG_E_SYS, ENOTDIR,
-                                               "creating directory '%s'", p);
+                                return eng_err(err, ENG_E_SYS, ENOTDIR, "creating directory '%s'",
+                                               p);
                 }
                 if (end)
                         break;
@@ -342,9 +342,10 @@ int eng_open_beneath(int rootfd, const char *path, int flags, mode_t mode, struc
         }
         if (fd < 0) {
                 if (errno == ENOSYS)
-                        return eng_err(err, ENG_E_SYS, ENOSYS,
-                                       "opening '%s' beneath its root: openat2() needs Linux 5.6 or later",
-                                       path);
+                        return eng_err(
+                                err, ENG_E_SYS, ENOSYS,
+                                "opening '%s' beneath its root: openat2() needs Linux 5.6 or later",
+                                path);
                 return eng_err(err, errno == ENOENT ? ENG_E_NOTFOUND : ENG_E_SYS, errno,
                                "opening '%s' beneath its root", path);
         }

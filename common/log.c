@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 static enum eng_log_level log_level = ENG_LOG_WARN;
@@ -47,7 +48,7 @@ int eng_log_level_parse(const char *name, enum eng_log_level *ret_level)
                 const char *name;
                 enum eng_log_level level;
         } names[] = {
-                { "error", ENG_LOG_ERROR }, { "fatal", ENG_LOG_ERROR }, { "panic", ENG_LOG_ERROR },
+                { "error", ENG_LOG_ERROR }, { "fatal", ENG_LOG_ERROR },  { "panic", ENG_LOG_ERROR },
                 { "warn", ENG_LOG_WARN },   { "warning", ENG_LOG_WARN }, { "info", ENG_LOG_INFO },
                 { "debug", ENG_LOG_DEBUG }, { "trace", ENG_LOG_DEBUG },
         };

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 static char *home_dir(struct eng_error **err)
@@ -54,8 +55,9 @@ char *eng_runtime_dir_check(const char *dir)
         if (!S_ISDIR(st.st_mode))
                 return eng_xasprintf("XDG_RUNTIME_DIR '%s' is not a directory", dir);
         if (st.st_uid != geteuid())
-                return eng_xasprintf("XDG_RUNTIME_DIR '%s' belongs to uid %u, not to us (uid %u): left from su or sudo?",
-                                     dir, (unsigned) st.st_uid, (unsigned) geteuid());
+                return eng_xasprintf(
+                        "XDG_RUNTIME_DIR '%s' belongs to uid %u, not to us (uid %u): left from su or sudo?",
+                        dir, (unsigned) st.st_uid, (unsigned) geteuid());
         if (!eng_is_mode_private(st.st_mode))
                 return eng_xasprintf("XDG_RUNTIME_DIR '%s' is open to others (mode %04o)", dir,
                                      (unsigned) (st.st_mode & 07777));
@@ -74,13 +76,15 @@ int eng_private_dir_ensure(const char *dir, struct eng_error **err)
         if (lstat(dir, &st) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "checking '%s'", dir);
         if (!S_ISDIR(st.st_mode))
-                return eng_err(err, ENG_E_USAGE, ENOTDIR,
-                               "'%s' is not a directory (a link or file put there by someone else?); remove it",
-                               dir);
+                return eng_err(
+                        err, ENG_E_USAGE, ENOTDIR,
+                        "'%s' is not a directory (a link or file put there by someone else?); remove it",
+                        dir);
         if (st.st_uid != geteuid())
-                return eng_err(err, ENG_E_USAGE, EPERM,
-                               "'%s' belongs to uid %u, not to us (uid %u); remove it, or set XDG_RUNTIME_DIR or --runroot",
-                               dir, (unsigned) st.st_uid, (unsigned) geteuid());
+                return eng_err(
+                        err, ENG_E_USAGE, EPERM,
+                        "'%s' belongs to uid %u, not to us (uid %u); remove it, or set XDG_RUNTIME_DIR or --runroot",
+                        dir, (unsigned) st.st_uid, (unsigned) geteuid());
         if (!eng_is_mode_private(st.st_mode) && chmod(dir, 0700) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "making '%s' private", dir);
         return 0;

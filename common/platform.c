@@ -5,16 +5,19 @@
 #include <sys/utsname.h>
 
 #include "common/platform.h"
+
 #include "common/banned.h"
 
 static const struct {
         const char *machine, *arch, *variant;
 } arches[] = {
-        { "x86_64", "amd64", NULL },    { "amd64", "amd64", NULL },     { "aarch64", "arm64", "v8" },
-        { "arm64", "arm64", "v8" },     { "armv7l", "arm", "v7" },      { "armv6l", "arm", "v6" },
-        { "armv5tel", "arm", "v5" },    { "i386", "386", NULL },        { "i686", "386", NULL },
-        { "ppc64le", "ppc64le", NULL }, { "s390x", "s390x", NULL },     { "riscv64", "riscv64", NULL },
-        { "mips64", "mips64", NULL },   { "loongarch64", "loong64", NULL },
+        { "x86_64", "amd64", NULL },  { "amd64", "amd64", NULL },
+        { "aarch64", "arm64", "v8" }, { "arm64", "arm64", "v8" },
+        { "armv7l", "arm", "v7" },    { "armv6l", "arm", "v6" },
+        { "armv5tel", "arm", "v5" },  { "i386", "386", NULL },
+        { "i686", "386", NULL },      { "ppc64le", "ppc64le", NULL },
+        { "s390x", "s390x", NULL },   { "riscv64", "riscv64", NULL },
+        { "mips64", "mips64", NULL }, { "loongarch64", "loong64", NULL },
 };
 
 static const char *this_machine(void)

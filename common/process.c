@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "common/process.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 #define OUTPUT_MAX (64 * 1024)
@@ -113,8 +114,8 @@ int eng_run_program(char *const argv[], char **ret_output, struct eng_error **er
                 const char *line = out ? last_line(out) : "";
 
                 if (status > 128)
-                        return eng_err(err, ENG_E_SYS, 0, "'%s' was killed by signal %d%s%s",
-                                       path, status - 128, *line ? ": " : "", line);
+                        return eng_err(err, ENG_E_SYS, 0, "'%s' was killed by signal %d%s%s", path,
+                                       status - 128, *line ? ": " : "", line);
                 return eng_err(err, ENG_E_SYS, 0, "'%s' exited with status %d%s%s", path, status,
                                *line ? ": " : "", line);
         }

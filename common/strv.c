@@ -6,6 +6,7 @@
 
 #include "common/strv.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 void eng_strv_free(char **v)

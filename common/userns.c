@@ -23,10 +23,11 @@
 #include "common/process.h"
 #include "common/userns.h"
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 /* The kernel accepts at most this many lines in uid_map and gid_map. */
-#define MAX_MAP_LINES 340
+#define MAX_MAP_LINES  340
 #define SUBID_FILE_MAX (4 * 1024 * 1024)
 
 static int parse_u32(const char *s, uint32_t *ret)
@@ -121,8 +122,9 @@ static void build_one(uint32_t id, const struct eng_subid_range *sub, size_t nsu
         *ret_n = n;
 }
 
-void eng_idmap_build(uint32_t uid, const struct eng_subid_range *subuid, size_t nsubuid, uint32_t gid,
-                     const struct eng_subid_range *subgid, size_t nsubgid, struct eng_idmap *ret)
+void eng_idmap_build(uint32_t uid, const struct eng_subid_range *subuid, size_t nsubuid,
+                     uint32_t gid, const struct eng_subid_range *subgid, size_t nsubgid,
+                     struct eng_idmap *ret)
 {
         build_one(uid, subuid, nsubuid, &ret->uid, &ret->nuid);
         build_one(gid, subgid, nsubgid, &ret->gid, &ret->ngid);
@@ -144,7 +146,8 @@ int eng_idmap_for_user(struct eng_idmap *ret, struct eng_error **err)
         size_t nsu = 0, nsg = 0;
 
         if (geteuid() == 0) {
-                /* root needs no subordinate ids: it maps every id onto itself, as the first namespace does */
+                /* root needs no subordinate ids: it maps every id onto itself, as the first
+                 * namespace does */
                 struct eng_idrange all = { .container = 0, .host = 0, .size = UINT32_MAX };
 
                 ret->uid = eng_xmalloc(sizeof(all));
@@ -153,9 +156,11 @@ int eng_idmap_for_user(struct eng_idmap *ret, struct eng_error **err)
                 ret->nuid = ret->ngid = 1;
                 return 0;
         }
-        if (eng_subid_read(uidfile ? uidfile : ENG_SUBUID_FILE, name, geteuid(), &su, &nsu, err) < 0)
+        if (eng_subid_read(uidfile ? uidfile : ENG_SUBUID_FILE, name, geteuid(), &su, &nsu, err) <
+            0)
                 return -1;
-        if (eng_subid_read(gidfile ? gidfile : ENG_SUBGID_FILE, name, geteuid(), &sg, &nsg, err) < 0)
+        if (eng_subid_read(gidfile ? gidfile : ENG_SUBGID_FILE, name, geteuid(), &sg, &nsg, err) <
+            0)
                 return -1;
         eng_idmap_build(geteuid(), su, nsu, getegid(), sg, nsg, ret);
         return 0;
@@ -170,7 +175,8 @@ void eng_idmap_release(struct eng_idmap *map)
 
 bool eng_idmap_is_single(const struct eng_idmap *map)
 {
-        return eng_idmap_count(map->uid, map->nuid) <= 1 || eng_idmap_count(map->gid, map->ngid) <= 1;
+        return eng_idmap_count(map->uid, map->nuid) <= 1 ||
+               eng_idmap_count(map->gid, map->ngid) <= 1;
 }
 
 uint64_t eng_idmap_count(const struct eng_idrange *r, size_t n)
@@ -202,8 +208,9 @@ void eng_idmap_helper_check(const char *name, struct eng_idmap_helper *ret)
         *ret = (struct eng_idmap_helper){ 0 };
         ret->path = eng_find_program(name);
         if (!ret->path) {
-                ret->detail = eng_xasprintf("'%s' is not installed: install the Debian package uidmap (Fedora: shadow-utils)",
-                                            name);
+                ret->detail = eng_xasprintf(
+                        "'%s' is not installed: install the Debian package uidmap (Fedora: shadow-utils)",
+                        name);
                 return;
         }
         if (stat(ret->path, &st) < 0) {
@@ -220,8 +227,9 @@ void eng_idmap_helper_check(const char *name, struct eng_idmap_helper *ret)
                 ret->detail = eng_xstrdup("file capabilities");
                 return;
         }
-        ret->detail = eng_xasprintf("'%s' is neither setuid root nor has file capabilities: as root, run 'chmod u+s %s' or reinstall the package uidmap",
-                                    ret->path, ret->path);
+        ret->detail = eng_xasprintf(
+                "'%s' is neither setuid root nor has file capabilities: as root, run 'chmod u+s %s' or reinstall the package uidmap",
+                ret->path, ret->path);
 }
 
 void eng_idmap_helper_release(struct eng_idmap_helper *h)
@@ -337,7 +345,8 @@ static const char *userns_disabled_reason(void)
                 return "unprivileged user namespaces are disabled (sysctl kernel.unprivileged_userns_clone=0; as root: sysctl -w kernel.unprivileged_userns_clone=1)";
         e = eng_err_free(e);
         free(TAKE_PTR(v));
-        if (eng_read_file("/proc/sys/user/max_user_namespaces", 64, &v, NULL, &e) == 0 && v[0] == '0')
+        if (eng_read_file("/proc/sys/user/max_user_namespaces", 64, &v, NULL, &e) == 0 &&
+            v[0] == '0')
                 return "user namespaces are disabled (sysctl user.max_user_namespaces=0; as root: sysctl -w user.max_user_namespaces=15000)";
         e = eng_err_free(e);
         free(TAKE_PTR(v));
@@ -435,7 +444,8 @@ int eng_userns_run(const struct eng_idmap *map, int extra_flags,
         }
         if (n != 1) {
                 (void) eng_wait_child(pid);
-                return eng_err(err, ENG_E_SYS, EIO, "the user namespace child died before it was mapped");
+                return eng_err(err, ENG_E_SYS, EIO,
+                               "the user namespace child died before it was mapped");
         }
         if (apply_map(pid, map, err) < 0) {
                 (void) kill(pid, SIGKILL);

@@ -57,8 +57,9 @@ int eng_subid_read(const char *file, const char *name, uint32_t id,
  * subordinate ranges in file order (at most 340 lines, the kernel's limit).
  * @ret: released with eng_idmap_release()
  */
-void eng_idmap_build(uint32_t uid, const struct eng_subid_range *subuid, size_t nsubuid, uint32_t gid,
-                     const struct eng_subid_range *subgid, size_t nsubgid, struct eng_idmap *ret);
+void eng_idmap_build(uint32_t uid, const struct eng_subid_range *subuid, size_t nsubuid,
+                     uint32_t gid, const struct eng_subid_range *subgid, size_t nsubgid,
+                     struct eng_idmap *ret);
 
 /**
  * eng_idmap_for_user() - eng_idmap_build() for the calling user from

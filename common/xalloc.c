@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
+
 #include "common/banned.h"
 
 static _Noreturn void oom(void)

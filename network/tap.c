@@ -12,6 +12,7 @@
 
 #include "common/cleanup.h"
 #include "network/tap.h"
+
 #include "common/banned.h"
 
 static int tap_probe_child(_unused_ void *arg, struct eng_error **err)

@@ -13,6 +13,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/cgroup.h"
+
 #include "common/banned.h"
 
 #define PROC_FILE_MAX (1024 * 1024)
@@ -140,8 +141,9 @@ int runtime_cgroup_probe(struct runtime_cgroup_info *ret, struct eng_error **err
                 info.detail = eng_xasprintf("our cgroup '%s' cannot be read: %s", info.own_path,
                                             strerror(errno));
         } else if (st.st_uid != geteuid()) {
-                info.detail = eng_xasprintf("our cgroup '%s' belongs to uid %u, so nothing delegated it to us",
-                                            info.own_path, (unsigned) st.st_uid);
+                info.detail = eng_xasprintf(
+                        "our cgroup '%s' belongs to uid %u, so nothing delegated it to us",
+                        info.own_path, (unsigned) st.st_uid);
         } else if (access(info.own_path, W_OK) < 0 || access(procs, W_OK) < 0) {
                 info.detail = eng_xasprintf("our cgroup '%s' is not writable", info.own_path);
         } else {

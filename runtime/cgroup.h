@@ -22,11 +22,11 @@ enum runtime_cgroup_version {
 
 struct runtime_cgroup_info {
         enum runtime_cgroup_version version;
-        char *v2_mount;    /* where cgroup2 is mounted, or NULL */
-        char *own_path;    /* our cgroup v2 directory (mount + /proc/self/cgroup "0::") */
+        char *v2_mount;     /* where cgroup2 is mounted, or NULL */
+        char *own_path;     /* our cgroup v2 directory (mount + /proc/self/cgroup "0::") */
         char **controllers; /* controllers available in our cgroup (cgroup.controllers) */
-        bool delegated;    /* own_path is ours to create children in */
-        char *detail;      /* why not delegated, or what was found */
+        bool delegated;     /* own_path is ours to create children in */
+        char *detail;       /* why not delegated, or what was found */
 };
 
 /** runtime_cgroup_version_name() - "none", "v1", "hybrid" or "v2" */

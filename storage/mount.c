@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/xalloc.h"
 #include "storage/mount.h"
+
 #include "common/banned.h"
 
 static const char *const driver_names[] = {
@@ -50,9 +51,9 @@ struct overlay_probe {
 static int overlay_probe_child(void *arg, struct eng_error **err)
 {
         struct overlay_probe *p = arg;
-        _cleanup_free_ char *opts = eng_xasprintf(
-                "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work,userxattr", p->dir, p->dir,
-                p->dir);
+        _cleanup_free_ char *opts =
+                eng_xasprintf("lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work,userxattr",
+                              p->dir, p->dir, p->dir);
         _cleanup_free_ char *merged = eng_xasprintf("%s/merged", p->dir);
         _cleanup_free_ char *file = eng_xasprintf("%s/merged/written", p->dir);
         _cleanup_close_ int fd = -1;
@@ -110,12 +111,12 @@ enum storage_driver storage_driver_choose(const enum storage_driver *requested, 
                                           bool fuse_ok, char **ret_reason)
 {
         if (requested) {
-                *ret_reason = eng_xasprintf("requested with --storage-driver or the configuration%s",
-                                            (*requested == STORAGE_DRIVER_OVERLAY && !overlay_ok) ||
-                                                            (*requested == STORAGE_DRIVER_FUSE_OVERLAY &&
-                                                             !fuse_ok)
-                                                    ? ", but its probe failed: containers cannot mount their root"
-                                                    : "");
+                *ret_reason = eng_xasprintf(
+                        "requested with --storage-driver or the configuration%s",
+                        (*requested == STORAGE_DRIVER_OVERLAY && !overlay_ok) ||
+                                        (*requested == STORAGE_DRIVER_FUSE_OVERLAY && !fuse_ok)
+                                ? ", but its probe failed: containers cannot mount their root"
+                                : "");
                 return *requested;
         }
         if (overlay_ok) {
@@ -123,9 +124,11 @@ enum storage_driver storage_driver_choose(const enum storage_driver *requested, 
                 return STORAGE_DRIVER_OVERLAY;
         }
         if (fuse_ok) {
-                *ret_reason = eng_xstrdup("native overlayfs does not mount in a user namespace here; /dev/fuse is usable");
+                *ret_reason = eng_xstrdup(
+                        "native overlayfs does not mount in a user namespace here; /dev/fuse is usable");
                 return STORAGE_DRIVER_FUSE_OVERLAY;
         }
-        *ret_reason = eng_xstrdup("neither native overlayfs in a user namespace nor /dev/fuse is usable: every container gets a full copy of its image");
+        *ret_reason = eng_xstrdup(
+                "neither native overlayfs in a user namespace nor /dev/fuse is usable: every container gets a full copy of its image");
         return STORAGE_DRIVER_VFS;
 }

@@ -61,19 +61,19 @@ static inline const char *eng_test_path(const char *name)
         return b;
 }
 
-#define eng_assert_ok(r, err)                                                                      \
-        do {                                                                                       \
-                int _r = (r);                                                                      \
-                ck_assert_msg(_r >= 0, "failed (%d): %s", _r,                                      \
-                              (err) ? (err)->msg : "(no error set)");                              \
+#define eng_assert_ok(r, err)                                         \
+        do {                                                          \
+                int _r = (r);                                         \
+                ck_assert_msg(_r >= 0, "failed (%d): %s", _r,         \
+                              (err) ? (err)->msg : "(no error set)"); \
         } while (0)
 
-#define eng_assert_fails(r, err, kind_)                                                            \
-        do {                                                                                       \
-                int _r = (r);                                                                      \
-                ck_assert_msg(_r < 0, "succeeded, a failure was expected");                        \
-                ck_assert_ptr_nonnull(err);                                                        \
-                ck_assert_int_eq((err)->kind, (kind_));                                            \
+#define eng_assert_fails(r, err, kind_)                                     \
+        do {                                                                \
+                int _r = (r);                                               \
+                ck_assert_msg(_r < 0, "succeeded, a failure was expected"); \
+                ck_assert_ptr_nonnull(err);                                 \
+                ck_assert_int_eq((err)->kind, (kind_));                     \
         } while (0)
 
 /*

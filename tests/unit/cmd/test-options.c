@@ -77,7 +77,9 @@ START_TEST(test_unknown_long_flag_suggests)
         int first;
 
         eng_assert_fails(parse(3, argv, &s, &first, &err), err, ENG_E_USAGE);
-        ck_assert_str_eq(err->msg, "unknown flag '--fromat' (did you mean '--format'?); see 'eng info --help'");
+        ck_assert_str_eq(
+                err->msg,
+                "unknown flag '--fromat' (did you mean '--format'?); see 'eng info --help'");
 }
 END_TEST
 
@@ -124,7 +126,8 @@ END_TEST
 START_TEST(test_global_options_after_command)
 {
         _cleanup_err_ struct eng_error *err = NULL;
-        _cleanup_strv_ char **argv = TEST_ARGV("info", "--root", "/store", "--log-level=debug", "--storage-driver", "vfs");
+        _cleanup_strv_ char **argv = TEST_ARGV("info", "--root", "/store", "--log-level=debug",
+                                               "--storage-driver", "vfs");
         struct seen s = { 0 };
         int first;
 

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
-#include "common/xalloc.h"
 #include "common/fs.h"
+#include "common/xalloc.h"
 #include "tests/unit/harness.h"
 
 static size_t count_entries(const char *dir)

@@ -31,7 +31,9 @@ END_TEST
 START_TEST(test_run_failure_names_last_line)
 {
         _cleanup_err_ struct eng_error *err = NULL;
-        _cleanup_strv_ char **argv = TEST_ARGV("sh", "-c", "echo first >&2; echo 'newuidmap: write to uid_map failed' >&2; exit 3");
+        _cleanup_strv_ char **argv =
+                TEST_ARGV("sh", "-c",
+                          "echo first >&2; echo 'newuidmap: write to uid_map failed' >&2; exit 3");
 
         ck_assert_int_lt(eng_run_program(argv, NULL, &err), 0);
         ck_assert_ptr_nonnull(strstr(err->msg, "exited with status 3"));
@@ -62,7 +64,8 @@ END_TEST
 START_TEST(test_run_huge_output)
 {
         _cleanup_err_ struct eng_error *err = NULL;
-        _cleanup_strv_ char **argv = TEST_ARGV("sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x; exit 0");
+        _cleanup_strv_ char **argv =
+                TEST_ARGV("sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x; exit 0");
         char *out = NULL;
 
         /* More than the cap: the program still finishes and its status counts. */

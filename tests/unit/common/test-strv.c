@@ -29,7 +29,7 @@ START_TEST(test_split)
         ck_assert_str_eq(v[0], "cpu");
         ck_assert_str_eq(v[2], "pids");
         ENG_STRV_FOREACH(s, v)
-        n++;
+                n++;
         ck_assert_uint_eq(n, 3);
         ck_assert_uint_eq(eng_strv_length(e), 0);
 }

@@ -95,7 +95,7 @@ END_TEST
 
 START_TEST(test_idmap_build_caps_at_uint32)
 {
-        struct eng_subid_range su[] = { { 0, 0xffffffffu } , { 10, 10 } };
+        struct eng_subid_range su[] = { { 0, 0xffffffffu }, { 10, 10 } };
         struct eng_idmap m;
 
         eng_idmap_build(1000, su, 2, 1000, NULL, 0, &m);
@@ -229,7 +229,8 @@ int main(void)
                         tcase_add_test(tc, test_userns_bad_mapping_fails_cleanly);
                 suite_add_tcase(s, tc);
         } else {
-                fprintf(stderr, "test-userns: user namespaces are unavailable here; the run cases are left out\n");
+                fprintf(stderr,
+                        "test-userns: user namespaces are unavailable here; the run cases are left out\n");
         }
         return eng_run_suite(s);
 }
