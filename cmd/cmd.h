@@ -98,6 +98,13 @@ enum cmd_format {
 };
 int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **err);
 
+/**
+ * cmd_parse_format_only() - cmd_parse() for a command whose only option is
+ * -f/--format and that takes no operands.  Return: as cmd_parse().
+ */
+int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
+                          enum cmd_format *ret_format, struct eng_error **err);
+
 /** cmd_print_json() - @j pretty-printed on stdout, with a newline */
 int cmd_print_json(json_t *j, struct eng_error **err);
 

@@ -349,29 +349,15 @@ static int collect(struct info *in, struct eng_error **err)
         return 0;
 }
 
-static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
-{
-        if (val == 'f')
-                return cmd_format_parse(arg, data, err);
-        return 0;
-}
-
 int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
-        static const struct cmd_option opts[] = {
-                { "format", required_argument, 'f' },
-                { 0 },
-        };
         enum cmd_format format = CMD_FORMAT_HUMAN;
         _cleanup_json_ json_t *all = NULL;
         struct info in;
-        int first;
-        int r = cmd_parse(cmd, argc, argv, opts, on_opt, &format, &first, err);
+        int r = cmd_parse_format_only(cmd, argc, argv, &format, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
-        if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
-                return -1;
 
         in = (struct info){ .host = json_object(), .store = json_object(), .hints = json_array() };
         all = json_pack("{s:o, s:o, s:o, s:o}", "host", in.host, "store", in.store, "version",

@@ -252,3 +252,25 @@ int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **e
         return eng_err(err, ENG_E_USAGE, 0,
                        "--format '%s': only 'json' is supported (Go templates are not)", arg);
 }
+
+static int on_format(int val, const char *arg, void *data, struct eng_error **err)
+{
+        if (val == 'f')
+                return cmd_format_parse(arg, data, err);
+        return 0;
+}
+
+int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
+                          enum cmd_format *ret_format, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "format", required_argument, 'f' },
+                { 0 },
+        };
+        int first;
+        int r = cmd_parse(cmd, argc, argv, opts, on_format, ret_format, &first, err);
+
+        if (r != 0)
+                return r;
+        return cmd_no_operands(cmd, argc, argv, first, err);
+}

@@ -20,13 +20,6 @@
 
 #include "common/banned.h"
 
-static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
-{
-        if (val == 'f')
-                return cmd_format_parse(arg, data, err);
-        return 0;
-}
-
 json_t *cmd_version_json(void)
 {
         const struct scmp_version *sv = seccomp_version();
@@ -43,21 +36,14 @@ json_t *cmd_version_json(void)
 
 int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
-        static const struct cmd_option opts[] = {
-                { "format", required_argument, 'f' },
-                { 0 },
-        };
         enum cmd_format format = CMD_FORMAT_HUMAN;
         _cleanup_json_ json_t *j = NULL;
         const char *key;
         json_t *v;
-        int first;
-        int r = cmd_parse(cmd, argc, argv, opts, on_opt, &format, &first, err);
+        int r = cmd_parse_format_only(cmd, argc, argv, &format, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
-        if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
-                return -1;
         j = cmd_version_json();
         if (format == CMD_FORMAT_JSON)
                 return cmd_print_json(j, err);

@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,16 @@ static inline const char *eng_test_path(const char *name)
                 ck_assert_ptr_nonnull(err);                                 \
                 ck_assert_int_eq((err)->kind, (kind_));                     \
         } while (0)
+
+/* eng_test_write_file() - create or truncate @path (mode 0644) with @s */
+static inline void eng_test_write_file(const char *path, const char *s)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+        ck_assert_msg(fd >= 0, "open '%s': %s", path, strerror(errno));
+        ck_assert_int_eq(eng_write_all(fd, s, strlen(s)), 0);
+        close(fd);
+}
 
 /*
  * TEST_ARGV("info", "-q") - a heap copy of an argument vector (string

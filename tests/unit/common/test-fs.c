@@ -34,14 +34,6 @@ static char *slurp(const char *path)
         return data;
 }
 
-static void write_plain(const char *path, const char *s)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(eng_write_all(fd, s, strlen(s)), 0);
-}
-
 /* --- atomic writes */
 
 START_TEST(test_atomic_write_creates_and_replaces)
@@ -98,7 +90,7 @@ START_TEST(test_atomic_write_full_keeps_old)
         char big[4096];
         struct rlimit rl = { 1024, 1024 };
 
-        write_plain(p, "old content");
+        eng_test_write_file(p, "old content");
         /* A file size limit makes write() fail with EFBIG, as a full disk would with ENOSPC. */
         signal(SIGXFSZ, SIG_IGN);
         ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
@@ -120,7 +112,7 @@ START_TEST(test_read_file_cap)
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
 
-        write_plain(p, "0123456789");
+        eng_test_write_file(p, "0123456789");
         eng_assert_ok(eng_read_file(p, 10, &data, &len, &err), err);
         ck_assert_uint_eq(len, 10);
         ck_assert_str_eq(data, "0123456789");
@@ -148,7 +140,7 @@ START_TEST(test_read_file_empty)
         _cleanup_free_ char *data = NULL;
         size_t len = 99;
 
-        write_plain(p, "");
+        eng_test_write_file(p, "");
         eng_assert_ok(eng_read_file(p, 10, &data, &len, &err), err);
         ck_assert_uint_eq(len, 0);
         ck_assert_str_eq(data, "");
@@ -175,7 +167,7 @@ START_TEST(test_mkdir_p_file_in_the_way)
 {
         _cleanup_err_ struct eng_error *err = NULL;
 
-        write_plain(eng_test_path("file"), "x");
+        eng_test_write_file(eng_test_path("file"), "x");
         eng_assert_fails(eng_mkdir_p(eng_test_path("file/sub"), 0755, &err), err, ENG_E_SYS);
         ck_assert_int_eq(err->errnum, ENOTDIR);
 }
@@ -188,9 +180,9 @@ START_TEST(test_rm_rf_tree)
 
         eng_assert_ok(eng_mkdir_p(eng_test_path("tree/a/b/c"), 0755, &err), err);
         eng_assert_ok(eng_mkdir_p(eng_test_path("outside"), 0755, &err), err);
-        write_plain(eng_test_path("outside/precious"), "keep me");
-        write_plain(eng_test_path("tree/a/file"), "x");
-        write_plain(eng_test_path("tree/a/b/c/deep"), "x");
+        eng_test_write_file(eng_test_path("outside/precious"), "keep me");
+        eng_test_write_file(eng_test_path("tree/a/file"), "x");
+        eng_test_write_file(eng_test_path("tree/a/b/c/deep"), "x");
         ck_assert_int_eq(symlink("../../outside", eng_test_path("tree/a/link-to-outside")), 0);
         ck_assert_int_eq(symlink(eng_test_path("outside"), eng_test_path("tree/abs-link")), 0);
         ck_assert_int_eq(mkfifo(eng_test_path("tree/fifo"), 0644), 0);
@@ -212,7 +204,7 @@ START_TEST(test_rm_rf_link_and_missing)
         struct stat st;
 
         eng_assert_ok(eng_mkdir_p(eng_test_path("target"), 0755, &err), err);
-        write_plain(eng_test_path("target/f"), "x");
+        eng_test_write_file(eng_test_path("target/f"), "x");
         ck_assert_int_eq(symlink("target", eng_test_path("link")), 0);
         eng_assert_ok(eng_rm_rf(eng_test_path("link"), &err), err);
         ck_assert_int_eq(stat(eng_test_path("target/f"), &st), 0);
@@ -229,7 +221,7 @@ static int open_root(void)
         int fd;
 
         eng_assert_ok(eng_mkdir_p(eng_test_path("root/etc"), 0755, &err), err);
-        write_plain(eng_test_path("root/etc/passwd"), "inside");
+        eng_test_write_file(eng_test_path("root/etc/passwd"), "inside");
         fd = open(eng_test_path("root"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         ck_assert_int_ge(fd, 0);
         return fd;

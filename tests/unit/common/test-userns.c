@@ -11,14 +11,6 @@
 #include "common/xalloc.h"
 #include "tests/unit/harness.h"
 
-static void write_plain(const char *path, const char *s)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(eng_write_all(fd, s, strlen(s)), 0);
-}
-
 START_TEST(test_subid_parse)
 {
         _cleanup_err_ struct eng_error *err = NULL;
@@ -26,16 +18,16 @@ START_TEST(test_subid_parse)
         const char *f = eng_test_path("subuid");
         size_t n = 0;
 
-        write_plain(f, "# comment\n"
-                       "alice:100000:65536\n"
-                       "bob:165536:65536\n"
-                       "1000:300000:1000\n"
-                       "alice:bad:10\n"
-                       "alice:5:0\n"
-                       "alice:4294967295:2\n"
-                       "alice\n"
-                       "\n"
-                       "alice:400000:10");
+        eng_test_write_file(f, "# comment\n"
+                               "alice:100000:65536\n"
+                               "bob:165536:65536\n"
+                               "1000:300000:1000\n"
+                               "alice:bad:10\n"
+                               "alice:5:0\n"
+                               "alice:4294967295:2\n"
+                               "alice\n"
+                               "\n"
+                               "alice:400000:10");
         eng_assert_ok(eng_subid_read(f, "alice", 1000, &r, &n, &err), err);
         ck_assert_uint_eq(n, 3);
         ck_assert_uint_eq(r[0].start, 100000);
@@ -63,7 +55,7 @@ START_TEST(test_subid_no_entry)
         _cleanup_free_ struct eng_subid_range *r = NULL;
         size_t n = 99;
 
-        write_plain(eng_test_path("subuid"), "bob:100000:65536\n");
+        eng_test_write_file(eng_test_path("subuid"), "bob:100000:65536\n");
         eng_assert_ok(eng_subid_read(eng_test_path("subuid"), "alice", 1000, &r, &n, &err), err);
         ck_assert_uint_eq(n, 0);
 }
@@ -194,7 +186,7 @@ START_TEST(test_helper_check_not_setuid)
 {
         struct eng_idmap_helper h;
 
-        write_plain(eng_test_path("newuidmap"), "#!/bin/sh\n");
+        eng_test_write_file(eng_test_path("newuidmap"), "#!/bin/sh\n");
         ck_assert_int_eq(chmod(eng_test_path("newuidmap"), 0755), 0);
         setenv("PATH", eng_test_dir, 1);
         eng_idmap_helper_check("newuidmap", &h);
