@@ -191,10 +191,10 @@ static void probe_userns(struct info *in, struct eng_idmap *map)
 }
 
 static void probe_device(struct info *in, const char *key, const char *dev, int r,
-                         struct eng_error **e, const char *needed_for)
+                         struct eng_error **e, const char *ok_detail, const char *needed_for)
 {
         int errnum = *e ? (*e)->errnum : 0;
-        json_t *j = probe_result(r == 0, e, "usable");
+        json_t *j = probe_result(r == 0, e, ok_detail);
 
         json_object_set_new(j, "device", json_string(dev));
         json_object_set_new(in->host, key, j);
@@ -317,10 +317,13 @@ static int collect(struct info *in, struct eng_error **err)
 
         r = storage_fuse_probe(&e);
         fuse_ok = r == 0;
-        probe_device(in, "fuse", "/dev/fuse", r, &e, "the FUSE overlay (fuse-overlay)");
+        probe_device(in, "fuse", "/dev/fuse", r, &e, "/dev/fuse opens for reading and writing",
+                     "the FUSE overlay (fuse-overlay)");
 
         r = net_tap_probe(&map, &e);
-        probe_device(in, "tun", "/dev/net/tun", r, &e, "user-mode networking (slirp)");
+        probe_device(in, "tun", "/dev/net/tun", r, &e,
+                     "a tap device can be made in a new user and network namespace",
+                     "user-mode networking (slirp)");
 
         probe_cgroups(in);
 

@@ -7,7 +7,6 @@
 #   ENG_TEST_REGISTRY_CA       its CA certificate
 #   ENG_TEST_REGISTRY_USER/_PASSWORD  its credentials
 #   ENG_TEST_FIXTURES          the fixture directory (images, rootfs/)
-#   ENG_TEST_SUBID_START/_COUNT  the test user's subordinate range
 
 : "${ENG:?set ENG to the eng binary (hack/test does)}"
 bats_require_minimum_version 1.5.0
