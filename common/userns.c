@@ -358,13 +358,40 @@ static const char *userns_disabled_reason(void)
         return NULL;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+        return *(const int *) a - *(const int *) b;
+}
+
+/* Close every fd above 2 but @keep (@n of them) and @sync_fd. */
+static void close_other_fds(const int *keep, size_t n, int sync_fd)
+{
+        int *k = eng_xcalloc(n + 1, sizeof(int));
+        unsigned int from = 3;
+
+        memcpy(k, keep, n * sizeof(int));
+        k[n] = sync_fd;
+        qsort(k, n + 1, sizeof(int), cmp_int);
+        for (size_t i = 0; i <= n; i++) {
+                if (k[i] < (int) from)
+                        continue;
+                if ((unsigned int) k[i] > from)
+                        (void) close_range(from, (unsigned int) k[i] - 1, 0);
+                from = (unsigned int) k[i] + 1;
+        }
+        (void) close_range(from, ~0U, 0);
+        free(k);
+}
+
 static _Noreturn void child_main(int sync_fd, int flags, int (*fn)(void *, struct eng_error **),
-                                 void *arg)
+                                 void *arg, const int *keep_fds, size_t nkeep)
 {
         struct eng_error *e = NULL;
         char c = 'r';
 
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (keep_fds)
+                close_other_fds(keep_fds, nkeep, sync_fd);
         if (unshare(CLONE_NEWUSER | flags) < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "creating a user namespace");
                 child_send_err(sync_fd, e);
@@ -405,14 +432,15 @@ static int read_child_err(int fd, struct eng_error **err)
         return 1;
 }
 
-int eng_userns_run(const struct eng_idmap *map, int extra_flags,
-                   int (*fn)(void *arg, struct eng_error **err), void *arg, struct eng_error **err)
+int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
+                     int (*fn)(void *arg, struct eng_error **err), void *arg,
+                     const int *keep_fds, size_t nkeep, struct eng_userns_child *ret,
+                     struct eng_error **err)
 {
         int sv[2];
         pid_t pid;
         char buf[sizeof(struct sync_msg)];
         ssize_t n;
-        int status;
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "creating a sync socket");
@@ -424,7 +452,7 @@ int eng_userns_run(const struct eng_idmap *map, int extra_flags,
         }
         if (pid == 0) {
                 eng_close_safe(sv[0]);
-                child_main(sv[1], extra_flags, fn, arg);
+                child_main(sv[1], extra_flags, fn, arg, keep_fds, nkeep);
         }
         eng_close_safe(sv[1]);
         _cleanup_close_ int fd = sv[0];
@@ -444,8 +472,7 @@ int eng_userns_run(const struct eng_idmap *map, int extra_flags,
         }
         if (n != 1) {
                 (void) eng_wait_child(pid);
-                return eng_err(err, ENG_E_SYS, EIO,
-                               "the user namespace child died before it was mapped");
+                return eng_err(err, ENG_E_SYS, EIO, "the user namespace child died before it was mapped");
         }
         if (apply_map(pid, map, err) < 0) {
                 (void) kill(pid, SIGKILL);
@@ -458,12 +485,37 @@ int eng_userns_run(const struct eng_idmap *map, int extra_flags,
                 (void) eng_wait_child(pid);
                 return eng_err(err, ENG_E_SYS, e, "starting the user namespace child");
         }
-        bool have_err = read_child_err(fd, err) > 0;
-        status = eng_wait_child(pid);
+        ret->pid = pid;
+        ret->sync_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err)
+{
+        bool have_err = read_child_err(child->sync_fd, err) > 0;
+        int status = eng_wait_child(child->pid);
+
+        child->sync_fd = eng_close_safe(child->sync_fd);
+        child->pid = 0;
         if (have_err)
                 return eng_err_return(*err);
-        if (status != 0)
+        if (status != 0) {
+                if (status > 128)
+                        return eng_err(err, ENG_E_SYS, 0,
+                                       "the user namespace child was killed by signal %d",
+                                       status - 128);
                 return eng_err(err, ENG_E_SYS, 0, "the user namespace child exited with status %d",
                                status);
+        }
         return 0;
+}
+
+int eng_userns_run(const struct eng_idmap *map, int extra_flags,
+                   int (*fn)(void *arg, struct eng_error **err), void *arg, struct eng_error **err)
+{
+        struct eng_userns_child child;
+
+        if (eng_userns_spawn(map, extra_flags, fn, arg, NULL, 0, &child, err) < 0)
+                return -1;
+        return eng_userns_wait(&child, err);
 }

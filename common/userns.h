@@ -108,4 +108,28 @@ void eng_idmap_helper_release(struct eng_idmap_helper *h);
 int eng_userns_run(const struct eng_idmap *map, int extra_flags,
                    int (*fn)(void *arg, struct eng_error **err), void *arg, struct eng_error **err);
 
+/* A child started by eng_userns_spawn(). */
+struct eng_userns_child {
+        pid_t pid;
+        int sync_fd;
+};
+
+/**
+ * eng_userns_spawn() - eng_userns_run() without the wait: the child runs
+ * @fn while the caller goes on (to feed it through a pipe, say).  Collect
+ * it with eng_userns_wait(), always.
+ * @keep_fds: when not NULL, the child closes every fd above 2 but these
+ *            (and its sync socket), so it holds no pipe ends of its siblings
+ */
+int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
+                     int (*fn)(void *arg, struct eng_error **err), void *arg,
+                     const int *keep_fds, size_t nkeep, struct eng_userns_child *ret,
+                     struct eng_error **err);
+
+/**
+ * eng_userns_wait() - wait for a spawned child; its error, if @fn failed
+ * (or it was killed), comes back here.
+ */
+int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err);
+
 #endif

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/platform.h"
+#include "common/xalloc.h"
+#include "image/manifest.h"
+#include "image/pull.h"
+#include "image/reference.h"
+#include "image/registry.h"
+#include "storage/layer.h"
+
+#include "common/banned.h"
+
+#define CONFIG_MAX (8 * 1024 * 1024)
+#define PIPE_SIZE  (1024 * 1024)
+
+struct pull {
+        struct storage_store *store;
+        const struct eng_idmap *map;
+        const struct image_pull_options *opts;
+        struct image_registry *reg;
+        struct image_ref ref;
+        char *repo_name; /* "domain/path" */
+};
+
+static void progress(const struct pull *p, enum image_pull_event ev, const char *what,
+                     uint64_t size)
+{
+        if (p->opts->progress)
+                p->opts->progress(p->opts->progress_arg, ev, what, size);
+}
+
+/* The manifest of this platform: an index is resolved to its entry. */
+static int fetch_manifest(struct pull *p, struct image_manifest *ret_m, char **ret_data,
+                          size_t *ret_len, char **ret_digest, struct eng_error **err)
+{
+        _cleanup_free_ char *data = NULL, *ct = NULL, *digest = NULL;
+        const char *reference = p->ref.digest ? p->ref.digest : p->ref.tag;
+        struct image_manifest m;
+        size_t len;
+
+        if (image_registry_get_manifest(p->reg, p->ref.path, reference, &data, &len, &ct, &digest,
+                                        err) < 0)
+                return -1;
+        if (image_manifest_parse(data, len, ct, &m, err) < 0)
+                return eng_err_wrap(err, "the manifest of '%s:%s'", p->ref.path, reference);
+        if (image_manifest_is_index(&m)) {
+                const char *os = p->opts->os ? p->opts->os : "linux";
+                const char *arch = p->opts->arch ? p->opts->arch : eng_platform_arch(NULL);
+                const struct image_descriptor *d =
+                        image_index_select(&m, os, arch, p->opts->variant, err);
+                _cleanup_free_ char *sub = NULL;
+
+                if (!d) {
+                        image_manifest_release(&m);
+                        return -1;
+                }
+                sub = eng_xstrdup(d->digest);
+                image_manifest_release(&m);
+                free(TAKE_PTR(data));
+                free(TAKE_PTR(ct));
+                free(TAKE_PTR(digest));
+                if (image_registry_get_manifest(p->reg, p->ref.path, sub, &data, &len, &ct, &digest,
+                                                err) < 0)
+                        return -1;
+                if (image_manifest_parse(data, len, ct, &m, err) < 0)
+                        return eng_err_wrap(err, "the manifest %s", sub);
+                if (image_manifest_is_index(&m)) {
+                        image_manifest_release(&m);
+                        return eng_err(err, ENG_E_INVALID, 0,
+                                       "the index entry %s is another index: nested indexes are not supported",
+                                       sub);
+                }
+        }
+        *ret_m = m;
+        *ret_data = TAKE_PTR(data);
+        *ret_len = len;
+        *ret_digest = TAKE_PTR(digest);
+        return 0;
+}
+
+struct memsink {
+        char *data;
+        size_t len;
+};
+
+static int memsink_write(void *arg, const void *data, size_t len, _unused_ struct eng_error **err)
+{
+        struct memsink *m = arg;
+
+        m->data = eng_xrealloc(m->data, m->len + len + 1);
+        memcpy(m->data + m->len, data, len);
+        m->len += len;
+        m->data[m->len] = '\0';
+        return 0;
+}
+
+struct pipesink {
+        int fd;
+};
+
+static int pipesink_write(void *arg, const void *data, size_t len, struct eng_error **err)
+{
+        struct pipesink *ps = arg;
+        int r = eng_write_all(ps->fd, data, len);
+
+        if (r < 0)
+                return eng_err(err, ENG_E_SYS, -r, "feeding the unpacker");
+        return 0;
+}
+
+/* Download one layer straight into its unpacker; commit it when both digests check out. */
+static int pull_layer(struct pull *p, const struct image_descriptor *layer, const char *diff_id,
+                      const char *parent_chain, const char *chain_id, uint64_t *ret_size,
+                      struct eng_error **err)
+{
+        _cleanup_free_ char *tmp = NULL;
+        struct storage_unpack_result res = { 0 };
+        struct eng_userns_child child;
+        struct eng_error *dl_err = NULL, *cleanup_err = NULL;
+        struct pipesink ps;
+        int fds[2];
+        int r;
+
+        tmp = storage_tmpdir(p->store, "layer", err);
+        if (!tmp)
+                return -1;
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                r = eng_err(err, ENG_E_SYS, errno, "creating a pipe");
+                goto fail;
+        }
+        (void) fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
+        if (storage_layer_unpack_start(tmp, p->map, fds[0], diff_id, &child, err) < 0) {
+                eng_close_safe(fds[0]);
+                eng_close_safe(fds[1]);
+                r = -1;
+                goto fail;
+        }
+        eng_close_safe(fds[0]);
+        ps.fd = fds[1];
+        progress(p, IMAGE_PULL_LAYER_START, layer->digest, layer->size);
+        r = image_registry_get_blob(p->reg, p->ref.path, layer->digest, layer->size, pipesink_write,
+                                    &ps, &dl_err);
+        eng_close_safe(fds[1]);
+        if (r < 0) {
+                /* The unpacker sees a cut stream; its own error says less than ours. */
+                (void) kill(child.pid, SIGKILL);
+                struct eng_error *child_err = NULL;
+                (void) eng_userns_wait(&child, &child_err);
+                eng_err_free(child_err);
+                *err = dl_err;
+                goto fail;
+        }
+        if (storage_layer_unpack_finish(tmp, &child, &res, err) < 0) {
+                r = eng_err_wrap(err, "unpacking layer %s", layer->digest);
+                goto fail;
+        }
+        if (res.overflow > 0) {
+                _cleanup_free_ char *w = eng_xasprintf(
+                        "layer %s: %llu files belong to ids outside your subordinate range (the first: '%s'); they are owned by nobody (65534), and their real owner is kept in the user.containers.override_stat attribute",
+                        layer->digest, (unsigned long long) res.overflow, res.first_overflow);
+                progress(p, IMAGE_PULL_WARNING, w, 0);
+        }
+        {
+                _cleanup_json_ json_t *info = json_pack(
+                        "{s:s, s:s, s:s?, s:s, s:s, s:I, s:I}", "chain_id", chain_id, "diff_id",
+                        res.diff_id, "parent", parent_chain, "compressed_digest", layer->digest,
+                        "media_type", layer->media_type ? layer->media_type : "", "size",
+                        (json_int_t) res.size, "compressed_size", (json_int_t) layer->size);
+                if (storage_layer_commit(p->store, tmp, chain_id, info, err) < 0) {
+                        r = -1;
+                        goto fail;
+                }
+        }
+        progress(p, IMAGE_PULL_LAYER_DONE, layer->digest, layer->size);
+        *ret_size = res.size;
+        storage_unpack_result_release(&res);
+        return 0;
+
+fail:
+        storage_unpack_result_release(&res);
+        if (eng_rm_rf(tmp, &cleanup_err) < 0)
+                eng_err_warn_and_free(&cleanup_err);
+        return r < 0 ? r : -1;
+}
+
+static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
+{
+        _cleanup_free_ char *mdata = NULL, *mdigest = NULL, *full = NULL, *parent = NULL;
+        _cleanup_json_ json_t *config = NULL, *image = NULL;
+        struct memsink cfg = { 0 };
+        struct image_manifest m = { 0 };
+        json_t *diff_ids, *layers;
+        json_error_t jerr;
+        uint64_t total = 0;
+        size_t mlen = 0;
+        int r = -1;
+
+        if (fetch_manifest(p, &m, &mdata, &mlen, &mdigest, err) < 0)
+                return -1;
+        progress(p, IMAGE_PULL_CONFIG, m.config.digest, m.config.size);
+        if (m.config.size > CONFIG_MAX) {
+                eng_err(err, ENG_E_INVALID, 0, "the image config is %llu bytes; at most %d are accepted",
+                        (unsigned long long) m.config.size, CONFIG_MAX);
+                goto out;
+        }
+        if (image_registry_get_blob(p->reg, p->ref.path, m.config.digest, m.config.size,
+                                    memsink_write, &cfg, err) < 0)
+                goto out;
+        config = json_loadb(cfg.data ? cfg.data : "", cfg.len, 0, &jerr);
+        if (!json_is_object(config)) {
+                eng_err(err, ENG_E_INVALID, 0, "the image config %s is not valid JSON: %s",
+                        m.config.digest, config ? "not an object" : jerr.text);
+                goto out;
+        }
+        diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
+        if (!json_is_array(diff_ids) || json_array_size(diff_ids) != m.nlayers) {
+                eng_err(err, ENG_E_INVALID, 0,
+                        "the image config lists %zu layers (rootfs.diff_ids), the manifest %zu",
+                        json_array_size(diff_ids), m.nlayers);
+                goto out;
+        }
+
+        layers = json_array();
+        for (size_t i = 0; i < m.nlayers; i++) {
+                const char *diff_id = json_string_value(json_array_get(diff_ids, i));
+                _cleanup_free_ char *chain = NULL;
+                uint64_t size = 0;
+
+                if (!diff_id || !image_digest_valid(diff_id)) {
+                        json_decref(layers);
+                        eng_err(err, ENG_E_INVALID, 0, "rootfs.diff_ids[%zu] of the image config is not a digest", i);
+                        goto out;
+                }
+                chain = storage_chain_id(parent, diff_id);
+                if (storage_layer_exists(p->store, chain)) {
+                        progress(p, IMAGE_PULL_LAYER_EXISTS, m.layers[i].digest, m.layers[i].size);
+                } else if (pull_layer(p, &m.layers[i], diff_id, parent, chain, &size, err) < 0) {
+                        json_decref(layers);
+                        eng_err_wrap(err, "pulling layer %zu of %zu", i + 1, m.nlayers);
+                        goto out;
+                }
+                total += m.layers[i].size;
+                json_array_append_new(layers, json_string(chain));
+                free(parent);
+                parent = TAKE_PTR(chain);
+        }
+
+        if (storage_blob_put(p->store, mdigest, mdata, mlen, err) < 0 ||
+            storage_blob_put(p->store, m.config.digest, cfg.data ? cfg.data : "", cfg.len, err) < 0) {
+                json_decref(layers);
+                goto out;
+        }
+        full = image_ref_string(&p->ref);
+        {
+                _cleanup_free_ char *repo_digest = eng_xasprintf("%s@%s", p->repo_name, mdigest);
+                json_t *names = json_array();
+
+                if (p->ref.tag)
+                        json_array_append_new(names, json_string(full));
+                image = json_pack("{s:s, s:o, s:[s], s:s, s:s, s:o, s:s?, s:s?, s:s?, s:I, s:I}",
+                                  "id", m.config.digest, "names", names, "digests", repo_digest,
+                                  "manifest", mdigest, "config", m.config.digest, "layers", layers,
+                                  "created", json_string_value(json_object_get(config, "created")),
+                                  "architecture",
+                                  json_string_value(json_object_get(config, "architecture")), "os",
+                                  json_string_value(json_object_get(config, "os")), "size",
+                                  (json_int_t) total, "pulled", (json_int_t) time(NULL));
+        }
+        if (storage_image_put(p->store, image, err) < 0)
+                goto out;
+        *ret_id = eng_xstrdup(m.config.digest);
+        r = 0;
+out:
+        free(cfg.data);
+        image_manifest_release(&m);
+        return r;
+}
+
+int image_pull(struct storage_store *store, const struct eng_idmap *map, const char *name,
+               const struct image_pull_options *opts, char **ret_id, struct eng_error **err)
+{
+        static const char *const default_registries[] = { "docker.io", NULL };
+        const char *const *registries = opts->search_registries ? opts->search_registries
+                                                          : default_registries;
+        struct image_registry_options ro = { .tls_verify = opts->tls_verify,
+                                             .creds = opts->creds,
+                                             .home = opts->home };
+        struct pull p = { .store = store, .map = map, .opts = opts };
+        bool is_short = false;
+        int r = -1;
+
+        /* A dead unpacker must give EPIPE on the pipe, not kill us. */
+        signal(SIGPIPE, SIG_IGN);
+        if (image_ref_parse(name, &p.ref, &is_short, err) < 0)
+                return -1;
+        for (size_t i = 0; is_short ? registries[i] != NULL : i == 0; i++) {
+                struct eng_error *e = NULL;
+                _cleanup_free_ char *full = NULL;
+
+                if (is_short)
+                        image_ref_set_domain(&p.ref, registries[i]);
+                full = image_ref_string(&p.ref);
+                progress(&p, IMAGE_PULL_RESOLVED, full, 0);
+                free(p.repo_name);
+                p.repo_name = image_ref_name(&p.ref);
+                p.reg = image_registry_new(p.ref.domain, &ro, &e);
+                r = p.reg ? pull_resolved(&p, ret_id, &e) : -1;
+                p.reg = image_registry_free(p.reg);
+                if (r == 0)
+                        break;
+                /* A short name goes on to the next registry when this one does not have it. */
+                if (is_short && registries[i + 1] && e->kind == ENG_E_NOTFOUND) {
+                        eng_log_debug("'%s': %s", full, e->msg);
+                        eng_err_free(e);
+                        continue;
+                }
+                *err = e;
+                eng_err_wrap(err, "pulling '%s'", full);
+                break;
+        }
+        free(p.repo_name);
+        image_ref_release(&p.ref);
+        return r;
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "storage/store.h"
+
+#include "common/banned.h"
+
+#define RECORD_MAX (16 * 1024 * 1024)
+
+static const char *const subdirs[] = { "tmp", "blobs", "blobs/sha256", "layers", "images" };
+
+/* Remove tmp/ entries whose creator (the PID in their name) is gone. */
+static void clean_tmp(struct storage_store *s)
+{
+        _cleanup_free_ char *tmp = eng_xasprintf("%s/tmp", s->root);
+        _cleanup_closedir_ DIR *d = opendir(tmp);
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                const char *dash = strchr(de->d_name, '-');
+                char *end;
+                long pid;
+
+                if (de->d_name[0] == '.' || !dash)
+                        continue;
+                pid = strtol(dash + 1, &end, 10);
+                if (pid <= 0 || *end != '-')
+                        continue;
+                if (kill((pid_t) pid, 0) < 0 && errno == ESRCH) {
+                        struct eng_error *e = NULL;
+                        _cleanup_free_ char *p = eng_xasprintf("%s/%s", tmp, de->d_name);
+
+                        eng_log_debug("removing '%s', left by process %ld", p, pid);
+                        if (eng_rm_rf(p, &e) < 0)
+                                eng_err_warn_and_free(&e);
+                }
+        }
+}
+
+int storage_store_open(struct storage_store *s, const char *root, struct eng_error **err)
+{
+        *s = (struct storage_store){ .root_fd = -1, .lock_fd = -1 };
+        if (eng_mkdir_p(root, 0700, err) < 0)
+                return eng_err_wrap(err, "opening the store '%s'", root);
+        for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+                _cleanup_free_ char *d = eng_xasprintf("%s/%s", root, subdirs[i]);
+
+                if (mkdir(d, 0700) < 0 && errno != EEXIST)
+                        return eng_err(err, ENG_E_SYS, errno, "opening the store: creating '%s'", d);
+        }
+        s->root = eng_xstrdup(root);
+        s->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->root_fd < 0) {
+                int e = errno;
+                storage_store_close(s);
+                return eng_err(err, ENG_E_SYS, e, "opening the store '%s'", root);
+        }
+        clean_tmp(s);
+        return 0;
+}
+
+void storage_store_close(struct storage_store *s)
+{
+        storage_store_unlock(s);
+        eng_close_safe(s->root_fd);
+        free(s->root);
+        *s = (struct storage_store){ .root_fd = -1, .lock_fd = -1 };
+}
+
+int storage_store_lock(struct storage_store *s, struct eng_error **err)
+{
+        _cleanup_free_ char *p = eng_xasprintf("%s/store.lock", s->root);
+
+        if (s->lock_fd >= 0)
+                return 0;
+        s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (s->lock_fd < 0)
+                return eng_err(err, ENG_E_SYS, errno, "opening the store lock '%s'", p);
+        while (flock(s->lock_fd, LOCK_EX) < 0) {
+                if (errno != EINTR) {
+                        int e = errno;
+                        s->lock_fd = eng_close_safe(s->lock_fd);
+                        return eng_err(err, ENG_E_SYS, e, "locking the store '%s'", s->root);
+                }
+        }
+        return 0;
+}
+
+void storage_store_unlock(struct storage_store *s)
+{
+        /* Closing the fd drops the flock. */
+        s->lock_fd = eng_close_safe(s->lock_fd);
+}
+
+char *storage_tmpdir(struct storage_store *s, const char *prefix, struct eng_error **err)
+{
+        char *p = eng_xasprintf("%s/tmp/%s-%ld-XXXXXX", s->root, prefix, (long) getpid());
+
+        if (!mkdtemp(p)) {
+                eng_err(err, ENG_E_SYS, errno, "creating a directory in '%s/tmp'", s->root);
+                free(p);
+                return NULL;
+        }
+        return p;
+}
+
+static const char *hex_of(const char *digest)
+{
+        const char *colon = strchr(digest, ':');
+
+        return colon ? colon + 1 : digest;
+}
+
+char *storage_blob_path(struct storage_store *s, const char *digest)
+{
+        return eng_xasprintf("%s/blobs/sha256/%s", s->root, hex_of(digest));
+}
+
+int storage_blob_put(struct storage_store *s, const char *digest, const void *data, size_t len,
+                     struct eng_error **err)
+{
+        _cleanup_free_ char *p = storage_blob_path(s, digest);
+
+        return eng_write_file_atomic(p, data, len, 0600, err);
+}
+
+int storage_blob_get(struct storage_store *s, const char *digest, size_t max, char **ret_data,
+                     size_t *ret_len, struct eng_error **err)
+{
+        _cleanup_free_ char *p = storage_blob_path(s, digest);
+
+        return eng_read_file(p, max, ret_data, ret_len, err);
+}
+
+char *storage_layer_dir(struct storage_store *s, const char *chain_id)
+{
+        return eng_xasprintf("%s/layers/%s", s->root, hex_of(chain_id));
+}
+
+bool storage_layer_exists(struct storage_store *s, const char *chain_id)
+{
+        _cleanup_free_ char *dir = storage_layer_dir(s, chain_id);
+        _cleanup_free_ char *p = eng_xasprintf("%s/layer.json", dir);
+
+        return access(p, F_OK) == 0;
+}
+
+int storage_layer_commit(struct storage_store *s, const char *tmp, const char *chain_id,
+                         json_t *info, struct eng_error **err)
+{
+        _cleanup_free_ char *dest = storage_layer_dir(s, chain_id);
+        _cleanup_free_ char *json = json_dumps(info, JSON_COMPACT);
+        _cleanup_free_ char *file = eng_xasprintf("%s/layer.json", tmp);
+
+        if (eng_write_file_atomic(file, json, strlen(json), 0600, err) < 0)
+                return -1;
+        if (rename(tmp, dest) < 0) {
+                if (errno == EEXIST || errno == ENOTEMPTY) {
+                        struct eng_error *e = NULL;
+
+                        /* Stored by a pull running beside us: keep that one. */
+                        if (eng_rm_rf(tmp, &e) < 0)
+                                eng_err_warn_and_free(&e);
+                        return 0;
+                }
+                return eng_err(err, ENG_E_SYS, errno, "moving layer %s into place", chain_id);
+        }
+        return 0;
+}
+
+char *storage_chain_id(const char *parent, const char *diff_id)
+{
+        _cleanup_free_ char *in = NULL;
+        unsigned char sum[32];
+        unsigned int n = 0;
+        char *out;
+
+        if (!parent)
+                return eng_xstrdup(diff_id);
+        in = eng_xasprintf("%s %s", parent, diff_id);
+        EVP_Digest(in, strlen(in), sum, &n, EVP_sha256(), NULL);
+        out = eng_xmalloc(7 + 64 + 1);
+        memcpy(out, "sha256:", 7);
+        for (unsigned int i = 0; i < n; i++) {
+                static const char digits[] = "0123456789abcdef";
+                out[7 + 2 * i] = digits[sum[i] >> 4];
+                out[7 + 2 * i + 1] = digits[sum[i] & 15];
+        }
+        out[7 + 2 * n] = '\0';
+        return out;
+}
+
+/* --- image records */
+
+static char *image_file(struct storage_store *s, const char *id)
+{
+        return eng_xasprintf("%s/images/%s/image.json", s->root, hex_of(id));
+}
+
+static int write_image(struct storage_store *s, json_t *image, struct eng_error **err)
+{
+        const char *id = json_string_value(json_object_get(image, "id"));
+        _cleanup_free_ char *dir = eng_xasprintf("%s/images/%s", s->root, hex_of(id));
+        _cleanup_free_ char *file = image_file(s, id);
+        _cleanup_free_ char *json = json_dumps(image, JSON_INDENT(1));
+
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return eng_err(err, ENG_E_SYS, errno, "creating '%s'", dir);
+        return eng_write_file_atomic(file, json, strlen(json), 0600, err);
+}
+
+json_t *storage_image_list(struct storage_store *s, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = eng_xasprintf("%s/images", s->root);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        json_t *list = json_array();
+        struct dirent *de;
+
+        if (!d) {
+                json_decref(list);
+                eng_err(err, ENG_E_SYS, errno, "reading '%s'", dir);
+                return NULL;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *file = NULL, *data = NULL;
+                struct eng_error *e = NULL;
+                json_t *img;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                file = eng_xasprintf("%s/%s/image.json", dir, de->d_name);
+                if (eng_read_file(file, RECORD_MAX, &data, NULL, &e) < 0) {
+                        /* a directory whose record is not written yet */
+                        eng_err_free(e);
+                        continue;
+                }
+                img = json_loads(data, 0, NULL);
+                if (!json_is_object(img) || !json_is_string(json_object_get(img, "id"))) {
+                        eng_log_warn("ignoring the damaged image record '%s' ('eng system check --repair' removes it)",
+                                     file);
+                        json_decref(img);
+                        continue;
+                }
+                json_array_append_new(list, img);
+        }
+        return list;
+}
+
+static bool array_has(json_t *a, const char *s)
+{
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(a, i, v) {
+                if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+                        return true;
+        }
+        return false;
+}
+
+int storage_image_put(struct storage_store *s, json_t *image, struct eng_error **err)
+{
+        _cleanup_json_ json_t *list = NULL;
+        const char *id = json_string_value(json_object_get(image, "id"));
+        json_t *names = json_object_get(image, "names");
+        json_t *digests = json_object_get(image, "digests");
+        json_t *other;
+        size_t i;
+        int ret = -1;
+
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        list = storage_image_list(s, err);
+        if (!list)
+                goto out;
+        json_array_foreach(list, i, other) {
+                const char *oid = json_string_value(json_object_get(other, "id"));
+                json_t *onames = json_object_get(other, "names");
+
+                if (strcmp(oid, id) == 0) {
+                        /* The same image again: keep its names and digests too. */
+                        size_t k;
+                        json_t *v;
+                        json_array_foreach(onames, k, v) {
+                                if (json_is_string(v) && !array_has(names, json_string_value(v)))
+                                        json_array_append(names, v);
+                        }
+                        json_array_foreach(json_object_get(other, "digests"), k, v) {
+                                if (json_is_string(v) && !array_has(digests, json_string_value(v)))
+                                        json_array_append(digests, v);
+                        }
+                        continue;
+                }
+                /* A name moves to the image pulled last, as tags do. */
+                bool changed = false;
+                for (size_t k = json_array_size(onames); k-- > 0;) {
+                        json_t *v = json_array_get(onames, k);
+                        if (json_is_string(v) && array_has(names, json_string_value(v))) {
+                                json_array_remove(onames, k);
+                                changed = true;
+                        }
+                }
+                if (changed && write_image(s, other, err) < 0)
+                        goto out;
+        }
+        ret = write_image(s, image, err);
+out:
+        storage_store_unlock(s);
+        return ret;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_STORAGE_STORE_H
+#define ENG_STORAGE_STORE_H
+
+/*
+ * The store (docs/internals/store.md):
+ *
+ *	ROOT/store.lock              flock(2): held while records change
+ *	ROOT/tmp/                    work in progress, renamed into place
+ *	ROOT/blobs/sha256/HEX        manifests and configs, verified
+ *	ROOT/layers/CHAINHEX/diff/   an unpacked layer, one per chain ID
+ *	ROOT/layers/CHAINHEX/layer.json
+ *	ROOT/images/IDHEX/image.json the image: names, digests, layers
+ *
+ * Everything lands under tmp/ and is renamed into place, so a crash leaves
+ * either nothing or a whole record; what is left in tmp/ is removed by the
+ * next writer.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+
+struct storage_store {
+        char *root;
+        int root_fd;
+        int lock_fd; /* -1 when not locked */
+};
+
+/** storage_store_open() - open (and create) the store at @root.  Close with storage_store_close(). */
+int storage_store_open(struct storage_store *s, const char *root, struct eng_error **err);
+void storage_store_close(struct storage_store *s);
+
+/** storage_store_lock() - take the store lock (blocks); storage_store_unlock() drops it */
+int storage_store_lock(struct storage_store *s, struct eng_error **err);
+void storage_store_unlock(struct storage_store *s);
+
+/**
+ * storage_tmpdir() - a new private directory under ROOT/tmp (heap path).
+ * Remove it with eng_rm_rf(), or rename it into place.
+ */
+char *storage_tmpdir(struct storage_store *s, const char *prefix, struct eng_error **err);
+
+/* --- blobs (manifests, configs) */
+
+/** storage_blob_path() - ROOT/blobs/sha256/HEX for "sha256:HEX" (heap) */
+char *storage_blob_path(struct storage_store *s, const char *digest);
+
+/** storage_blob_put() - store @len bytes as blob @digest (atomically; the caller verified it) */
+int storage_blob_put(struct storage_store *s, const char *digest, const void *data, size_t len,
+                     struct eng_error **err);
+
+/** storage_blob_get() - read blob @digest (at most @max bytes; caller frees *ret_data) */
+int storage_blob_get(struct storage_store *s, const char *digest, size_t max, char **ret_data,
+                     size_t *ret_len, struct eng_error **err);
+
+/* --- layers */
+
+/** storage_layer_dir() - ROOT/layers/HEX for chain ID "sha256:HEX" (heap) */
+char *storage_layer_dir(struct storage_store *s, const char *chain_id);
+
+/** storage_layer_exists() - whether the layer @chain_id is stored whole */
+bool storage_layer_exists(struct storage_store *s, const char *chain_id);
+
+/**
+ * storage_layer_commit() - move an unpacked layer into place
+ * @tmp: a storage_tmpdir() holding diff/; layer.json is written into it
+ * @info: what layer.json says (chain_id, diff_id, parent, size, ...); borrowed
+ *
+ * If another pull stored the same layer meanwhile, @tmp is removed and
+ * that one kept.
+ */
+int storage_layer_commit(struct storage_store *s, const char *tmp, const char *chain_id,
+                         json_t *info, struct eng_error **err);
+
+/* --- images */
+
+/**
+ * storage_image_put() - store or update the image record @image (an object
+ * with "id", "names", "digests", "layers", ...), under the store lock: its
+ * names are taken from any other image that had them.  Borrowed.
+ */
+int storage_image_put(struct storage_store *s, json_t *image, struct eng_error **err);
+
+/** storage_image_list() - every image record (a JSON array; caller decrefs) */
+json_t *storage_image_list(struct storage_store *s, struct eng_error **err);
+
+/** storage_chain_id() - the chain ID after @parent (NULL for the first layer) and @diff_id (heap) */
+char *storage_chain_id(const char *parent, const char *diff_id);
+
+#endif
