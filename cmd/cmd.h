@@ -13,7 +13,9 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -105,6 +107,18 @@ int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **e
 int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
                           enum cmd_format *ret_format, struct eng_error **err);
 
+/** cmd_parse_bool() - an optional boolean flag value: none, true/1, false/0 */
+int cmd_parse_bool(const char *flag, const char *arg, bool *ret, struct eng_error **err);
+
+/** cmd_human_size() - a size as podman shows it: "7.79 MB" (SI units; static buffer) */
+const char *cmd_human_size(uint64_t bytes);
+
+/** cmd_time_ago() - "3 minutes ago", as podman and docker say it (static buffer) */
+const char *cmd_time_ago(time_t t, time_t now);
+
+/** cmd_parse_rfc3339() - seconds since the epoch of "2026-11-29T13:05:00.5Z"; -1 if malformed */
+time_t cmd_parse_rfc3339(const char *s);
+
 /** cmd_print_json() - @j pretty-printed on stdout, with a newline */
 int cmd_print_json(json_t *j, struct eng_error **err);
 
@@ -121,5 +135,7 @@ json_t *cmd_version_json(void);
 int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 #endif

@@ -44,6 +44,38 @@ static const struct cmd_desc commands[] = {
                 .options = "  -f, --format FORMAT   'json' for JSON\n",
         },
         {
+                .name = "images",
+                .fn = cmd_images,
+                .summary = "List the images in the store",
+                .usage = "eng images [options]",
+                .description = "List the images in the store: repository, tag, image ID, when it was created and its size.\n",
+                .options = "  -a, --all             show every image (eng has no intermediate images)\n"
+                           "      --digests         show the manifest digests\n"
+                           "  -f, --format FORMAT   'json' for JSON\n"
+                           "      --no-trunc        do not shorten image IDs\n"
+                           "  -q, --quiet           show image IDs only\n",
+        },
+        {
+                .name = "pull",
+                .fn = cmd_pull,
+                .summary = "Pull an image from a registry",
+                .usage = "eng pull [options] IMAGE",
+                .description =
+                        "Pull IMAGE (e.g. alpine, quay.io/podman/stable:latest, localhost:5000/app@sha256:...)\n"
+                        "from its registry into the store, and print its image ID.  Short names are looked\n"
+                        "up on docker.io.  Credentials come from --creds or the auth files podman and docker\n"
+                        "write ($XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json,\n"
+                        "~/.docker/config.json); per-registry CAs from ~/.config/containers/certs.d/HOST:PORT/.\n",
+                .options = "      --arch ARCH           the architecture to pull from an index\n"
+                           "      --authfile FILE       read credentials from FILE\n"
+                           "      --creds USER:PASS     credentials for the registry\n"
+                           "      --os OS               the OS to pull from an index (default linux)\n"
+                           "      --platform OS/ARCH[/VARIANT]  the platform to pull from an index\n"
+                           "  -q, --quiet               print the image ID only\n"
+                           "      --tls-verify[=BOOL]   verify TLS certificates; false also allows plain HTTP (default true)\n"
+                           "      --variant VARIANT     the architecture variant to pull from an index\n",
+        },
+        {
                 .name = "version",
                 .fn = cmd_version,
                 .summary = "Show the eng version and the libraries it uses",
@@ -59,12 +91,11 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach",  "build",  "commit", "container", "cp",      "create", "diff",
-        "events",  "exec",   "export", "history",   "image",   "images", "import",
-        "inspect", "kill",   "load",   "login",     "logout",  "logs",   "network",
-        "pause",   "port",   "ps",     "pull",      "push",    "rename", "restart",
-        "rm",      "rmi",    "run",    "save",      "search",  "start",  "stats",
-        "stop",    "system", "tag",    "top",       "unpause", "volume", "wait",
+        "attach", "build",  "commit", "container", "cp",    "create",  "diff",   "events",
+        "exec",   "export", "history", "image",    "import", "inspect", "kill",  "load",
+        "login",  "logout", "logs",   "network",   "pause", "port",    "ps",     "push",
+        "rename", "restart", "rm",    "rmi",       "run",   "save",    "search", "start",
+        "stats",  "stop",   "system", "tag",       "top",   "unpause", "volume", "wait",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

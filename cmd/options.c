@@ -274,3 +274,16 @@ int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
                 return r;
         return cmd_no_operands(cmd, argc, argv, first, err);
 }
+
+int cmd_parse_bool(const char *flag, const char *arg, bool *ret, struct eng_error **err)
+{
+        if (!arg || strcmp(arg, "true") == 0 || strcmp(arg, "1") == 0) {
+                *ret = true;
+                return 0;
+        }
+        if (strcmp(arg, "false") == 0 || strcmp(arg, "0") == 0) {
+                *ret = false;
+                return 0;
+        }
+        return eng_err(err, ENG_E_USAGE, 0, "--%s '%s': use true or false", flag, arg);
+}

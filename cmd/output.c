@@ -125,3 +125,77 @@ void cmd_print_yaml(json_t *j)
 {
         print_yaml(j, 0);
 }
+
+const char *cmd_human_size(uint64_t bytes)
+{
+        static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+        static char buf[32];
+        double v = (double) bytes;
+        size_t u = 0;
+
+        while (v >= 1000.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+                v /= 1000.0;
+                u++;
+        }
+        /* three significant digits, as podman's units.HumanSizeWithPrecision(size, 3) */
+        snprintf(buf, sizeof(buf), "%.3g %s", v, units[u]);
+        return buf;
+}
+
+const char *cmd_time_ago(time_t t, time_t now)
+{
+        static char buf[64];
+        long s = (long) (now - t);
+        long m = s / 60, h = s / 3600, d = s / 86400;
+
+        if (s < 1)
+                return "Less than a second ago";
+        if (s == 1)
+                snprintf(buf, sizeof(buf), "1 second ago");
+        else if (s < 60)
+                snprintf(buf, sizeof(buf), "%ld seconds ago", s);
+        else if (m == 1)
+                snprintf(buf, sizeof(buf), "About a minute ago");
+        else if (m < 60)
+                snprintf(buf, sizeof(buf), "%ld minutes ago", m);
+        else if (h == 1)
+                snprintf(buf, sizeof(buf), "About an hour ago");
+        else if (h < 48)
+                snprintf(buf, sizeof(buf), "%ld hours ago", h);
+        else if (d < 14)
+                snprintf(buf, sizeof(buf), "%ld days ago", d);
+        else if (d < 90)
+                snprintf(buf, sizeof(buf), "%ld weeks ago", d / 7);
+        else if (d < 730)
+                snprintf(buf, sizeof(buf), "%ld months ago", d / 30);
+        else
+                snprintf(buf, sizeof(buf), "%ld years ago", d / 365);
+        return buf;
+}
+
+time_t cmd_parse_rfc3339(const char *s)
+{
+        struct tm tm = { 0 };
+        const char *p;
+        long off = 0;
+        time_t t;
+
+        if (!s)
+                return -1;
+        p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!p)
+                return -1;
+        if (*p == '.')
+                for (p++; *p >= '0' && *p <= '9'; p++)
+                        ;
+        if (*p == '+' || *p == '-') {
+                int hh, mm;
+                if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+                        return -1;
+                off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+        } else if (*p != 'Z' && *p != 'z') {
+                return -1;
+        }
+        t = timegm(&tm);
+        return t - off;
+}

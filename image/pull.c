@@ -247,13 +247,20 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
                 }
                 chain = storage_chain_id(parent, diff_id);
                 if (storage_layer_exists(p->store, chain)) {
+                        _cleanup_json_ json_t *info = storage_layer_info(p->store, chain, err);
+
+                        if (!info) {
+                                json_decref(layers);
+                                goto out;
+                        }
+                        size = (uint64_t) json_integer_value(json_object_get(info, "size"));
                         progress(p, IMAGE_PULL_LAYER_EXISTS, m.layers[i].digest, m.layers[i].size);
                 } else if (pull_layer(p, &m.layers[i], diff_id, parent, chain, &size, err) < 0) {
                         json_decref(layers);
                         eng_err_wrap(err, "pulling layer %zu of %zu", i + 1, m.nlayers);
                         goto out;
                 }
-                total += m.layers[i].size;
+                total += size;
                 json_array_append_new(layers, json_string(chain));
                 free(parent);
                 parent = TAKE_PTR(chain);

@@ -162,6 +162,24 @@ bool storage_layer_exists(struct storage_store *s, const char *chain_id)
         return access(p, F_OK) == 0;
 }
 
+json_t *storage_layer_info(struct storage_store *s, const char *chain_id, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = storage_layer_dir(s, chain_id);
+        _cleanup_free_ char *file = eng_xasprintf("%s/layer.json", dir);
+        _cleanup_free_ char *data = NULL;
+        json_t *j;
+
+        if (eng_read_file(file, RECORD_MAX, &data, NULL, err) < 0)
+                return NULL;
+        j = json_loads(data, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                eng_err(err, ENG_E_INVALID, 0, "the layer record '%s' is damaged", file);
+                return NULL;
+        }
+        return j;
+}
+
 int storage_layer_commit(struct storage_store *s, const char *tmp, const char *chain_id,
                          json_t *info, struct eng_error **err)
 {

@@ -66,6 +66,9 @@ char *storage_layer_dir(struct storage_store *s, const char *chain_id);
 /** storage_layer_exists() - whether the layer @chain_id is stored whole */
 bool storage_layer_exists(struct storage_store *s, const char *chain_id);
 
+/** storage_layer_info() - the layer.json of @chain_id (caller decrefs), or NULL with *err */
+json_t *storage_layer_info(struct storage_store *s, const char *chain_id, struct eng_error **err);
+
 /**
  * storage_layer_commit() - move an unpacked layer into place
  * @tmp: a storage_tmpdir() holding diff/; layer.json is written into it

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "storage/store.h"
+
+#include "common/banned.h"
+
+enum {
+        OPT_DIGESTS = 256,
+        OPT_NO_TRUNC,
+};
+
+struct images_args {
+        bool quiet;
+        bool digests;
+        bool no_trunc;
+        enum cmd_format format;
+};
+
+static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct images_args *a = data;
+
+        switch (val) {
+        case 'q':
+                a->quiet = true;
+                return 0;
+        case 'a':
+                return 0; /* eng keeps no intermediate images: every image is shown */
+        case OPT_DIGESTS:
+                a->digests = true;
+                return 0;
+        case OPT_NO_TRUNC:
+                a->no_trunc = true;
+                return 0;
+        case 'f':
+                return cmd_format_parse(arg, &a->format, err);
+        default:
+                return 0;
+        }
+}
+
+static int by_created_desc(const void *pa, const void *pb)
+{
+        json_t *a = *(json_t *const *) pa, *b = *(json_t *const *) pb;
+        time_t ta = cmd_parse_rfc3339(json_string_value(json_object_get(a, "created")));
+        time_t tb = cmd_parse_rfc3339(json_string_value(json_object_get(b, "created")));
+
+        return ta < tb ? 1 : ta > tb ? -1 : 0;
+}
+
+/* "host/repo:tag" -> repository and tag (split at the last ':' after the last '/') */
+static void split_name(const char *name, char **repo, char **tag)
+{
+        const char *slash = strrchr(name, '/');
+        const char *colon = strrchr(slash ? slash : name, ':');
+
+        *repo = colon ? eng_xstrndup(name, (size_t) (colon - name)) : eng_xstrdup(name);
+        *tag = eng_xstrdup(colon ? colon + 1 : "<none>");
+}
+
+/* The podman-shaped JSON of one image. */
+static json_t *image_json(json_t *img)
+{
+        const char *id = json_string_value(json_object_get(img, "id"));
+        const char *created = json_string_value(json_object_get(img, "created"));
+        time_t t = cmd_parse_rfc3339(created);
+
+        return json_pack("{s:s, s:O, s:O, s:s?, s:I, s:I, s:s?}", "Id", strchr(id, ':') + 1,
+                         "Names", json_object_get(img, "names"), "RepoDigests",
+                         json_object_get(img, "digests"), "Digest",
+                         json_string_value(json_object_get(img, "manifest")), "Created",
+                         (json_int_t) (t < 0 ? 0 : t), "Size",
+                         json_integer_value(json_object_get(img, "size")), "CreatedAt", created);
+}
+
+int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "quiet", no_argument, 'q' },        { "all", no_argument, 'a' },
+                { "digests", no_argument, OPT_DIGESTS }, { "no-trunc", no_argument, OPT_NO_TRUNC },
+                { "format", required_argument, 'f' }, { 0 },
+        };
+        struct images_args a = { .format = CMD_FORMAT_HUMAN };
+        struct eng_paths paths = { 0 };
+        struct storage_store store = { .root_fd = -1, .lock_fd = -1 };
+        _cleanup_json_ json_t *list = NULL;
+        _cleanup_free_ json_t **sorted = NULL;
+        time_t now = time(NULL);
+        size_t n;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, opts, on_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
+                return -1;
+        r = -1;
+        if (cmd_paths(&paths, err) < 0)
+                goto out;
+        if (storage_store_open(&store, paths.graph_root, err) < 0)
+                goto out;
+        list = storage_image_list(&store, err);
+        if (!list)
+                goto out;
+        n = json_array_size(list);
+        sorted = eng_xcalloc(n + 1, sizeof(json_t *));
+        for (size_t i = 0; i < n; i++)
+                sorted[i] = json_array_get(list, i);
+        qsort(sorted, n, sizeof(json_t *), by_created_desc);
+
+        if (a.format == CMD_FORMAT_JSON) {
+                _cleanup_json_ json_t *out = json_array();
+                for (size_t i = 0; i < n; i++)
+                        json_array_append_new(out, image_json(sorted[i]));
+                r = cmd_print_json(out, err);
+                goto out;
+        }
+        if (!a.quiet)
+                printf(a.digests ? "%-40s %-10s %-71s %-14s %-18s %s\n" : "%-40s %-10s %-14s %-18s %s\n",
+                       "REPOSITORY", "TAG", a.digests ? "DIGEST" : "IMAGE ID", a.digests ? "IMAGE ID" : "CREATED",
+                       a.digests ? "CREATED" : "SIZE", a.digests ? "SIZE" : "");
+        for (size_t i = 0; i < n; i++) {
+                json_t *img = sorted[i], *names = json_object_get(img, "names");
+                const char *id = strchr(json_string_value(json_object_get(img, "id")), ':') + 1;
+                const char *digest = json_string_value(json_object_get(img, "manifest"));
+                time_t t = cmd_parse_rfc3339(json_string_value(json_object_get(img, "created")));
+                const char *ago = t < 0 ? "unknown" : cmd_time_ago(t, now);
+                char idbuf[80];
+                size_t k, count = json_array_size(names);
+
+                snprintf(idbuf, sizeof(idbuf), "%.*s", a.no_trunc ? 64 : 12, id);
+                if (a.quiet) {
+                        printf("%s%s\n", a.no_trunc ? "sha256:" : "", idbuf);
+                        continue;
+                }
+                for (k = 0; k < (count ? count : 1); k++) {
+                        _cleanup_free_ char *repo = NULL, *tag = NULL;
+                        const char *size = cmd_human_size(
+                                (uint64_t) json_integer_value(json_object_get(img, "size")));
+
+                        if (count)
+                                split_name(json_string_value(json_array_get(names, k)), &repo, &tag);
+                        else {
+                                repo = eng_xstrdup("<none>");
+                                tag = eng_xstrdup("<none>");
+                        }
+                        if (a.digests)
+                                printf("%-40s %-10s %-71s %-14s %-18s %s\n", repo, tag,
+                                       digest ? digest : "<none>", idbuf, ago, size);
+                        else
+                                printf("%-40s %-10s %-14s %-18s %s\n", repo, tag, idbuf, ago, size);
+                }
+        }
+        r = 0;
+out:
+        storage_store_close(&store);
+        eng_paths_release(&paths);
+        return r;
+}

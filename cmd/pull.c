@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/userns.h"
+#include "common/xalloc.h"
+#include "image/auth.h"
+#include "image/pull.h"
+#include "storage/store.h"
+
+#include "common/banned.h"
+
+enum {
+        OPT_PLATFORM = 256,
+        OPT_ARCH,
+        OPT_OS,
+        OPT_VARIANT,
+        OPT_TLS_VERIFY,
+        OPT_CREDS,
+        OPT_AUTHFILE,
+};
+
+struct pull_args {
+        bool quiet;
+        bool tls_verify;
+        const char *platform;
+        const char *arch;
+        const char *os;
+        const char *variant;
+        const char *creds;
+        const char *authfile;
+};
+
+static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct pull_args *a = data;
+
+        switch (val) {
+        case 'q':
+                a->quiet = true;
+                return 0;
+        case OPT_PLATFORM:
+                a->platform = arg;
+                return 0;
+        case OPT_ARCH:
+                a->arch = arg;
+                return 0;
+        case OPT_OS:
+                a->os = arg;
+                return 0;
+        case OPT_VARIANT:
+                a->variant = arg;
+                return 0;
+        case OPT_TLS_VERIFY:
+                return cmd_parse_bool("tls-verify", arg, &a->tls_verify, err);
+        case OPT_CREDS:
+                a->creds = arg;
+                return 0;
+        case OPT_AUTHFILE:
+                a->authfile = arg;
+                return 0;
+        default:
+                return 0;
+        }
+}
+
+/* Lines as podman prints them when stderr is not a terminal. */
+static void on_progress(void *arg, enum image_pull_event ev, const char *what, uint64_t size)
+{
+        const struct pull_args *a = arg;
+        const char *hex = strchr(what, ':') ? strchr(what, ':') + 1 : what;
+
+        (void) size;
+        if (ev == IMAGE_PULL_WARNING) {
+                eng_log_warn("%s", what);
+                return;
+        }
+        if (a->quiet)
+                return;
+        switch (ev) {
+        case IMAGE_PULL_RESOLVED:
+                fprintf(stderr, "Trying to pull %s...\n", what);
+                break;
+        case IMAGE_PULL_LAYER_EXISTS:
+                fprintf(stderr, "Copying blob %.12s skipped: already exists\n", hex);
+                break;
+        case IMAGE_PULL_LAYER_DONE:
+                fprintf(stderr, "Copying blob %.12s done\n", hex);
+                break;
+        case IMAGE_PULL_CONFIG:
+                fprintf(stderr, "Copying config %.10s done\n", hex);
+                break;
+        case IMAGE_PULL_LAYER_START:
+        case IMAGE_PULL_WARNING:
+                break;
+        }
+}
+
+/* "os/arch[/variant]" */
+static int parse_platform(struct pull_args *a, struct eng_error **err)
+{
+        static char buf[256];
+        char *s1, *s2;
+
+        if (!a->platform)
+                return 0;
+        if (strlen(a->platform) >= sizeof(buf))
+                return eng_err(err, ENG_E_USAGE, 0, "--platform is too long");
+        memcpy(buf, a->platform, strlen(a->platform) + 1);
+        s1 = strchr(buf, '/');
+        if (!s1 || s1 == buf || !s1[1])
+                return eng_err(err, ENG_E_USAGE, 0, "--platform '%s': use OS/ARCH[/VARIANT], e.g. linux/arm64",
+                               a->platform);
+        *s1++ = '\0';
+        s2 = strchr(s1, '/');
+        if (s2) {
+                *s2++ = '\0';
+                if (!*s2 || strchr(s2, '/'))
+                        return eng_err(err, ENG_E_USAGE, 0, "--platform '%s': use OS/ARCH[/VARIANT]",
+                                       a->platform);
+        }
+        a->os = buf;
+        a->arch = s1;
+        a->variant = s2;
+        return 0;
+}
+
+int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "quiet", no_argument, 'q' },
+                { "platform", required_argument, OPT_PLATFORM },
+                { "arch", required_argument, OPT_ARCH },
+                { "os", required_argument, OPT_OS },
+                { "variant", required_argument, OPT_VARIANT },
+                { "tls-verify", optional_argument, OPT_TLS_VERIFY },
+                { "creds", required_argument, OPT_CREDS },
+                { "authfile", required_argument, OPT_AUTHFILE },
+                { 0 },
+        };
+        struct pull_args a = { .tls_verify = true };
+        struct image_creds creds = { 0 };
+        struct eng_paths paths = { 0 };
+        struct storage_store store = { .root_fd = -1, .lock_fd = -1 };
+        struct eng_idmap map = { 0 };
+        _cleanup_free_ char *id = NULL;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, opts, on_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng pull' needs an image name; see 'eng pull --help'");
+        if (first + 1 < argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng pull' takes one image, got '%s' too",
+                               argv[first + 1]);
+        if (parse_platform(&a, err) < 0)
+                return -1;
+        if (a.creds && image_creds_parse(a.creds, &creds, err) < 0)
+                return -1;
+        if (a.authfile)
+                setenv("REGISTRY_AUTH_FILE", a.authfile, 1);
+
+        r = -1;
+        if (cmd_paths(&paths, err) < 0)
+                goto out;
+        if (eng_idmap_for_user(&map, err) < 0)
+                goto out;
+        if (eng_idmap_is_single(&map) && geteuid() != 0)
+                eng_log_warn("no subordinate ids for you in /etc/subuid and /etc/subgid: files of other owners keep their owner in an extended attribute only ('eng info' says how to add a range)");
+        if (storage_store_open(&store, paths.graph_root, err) < 0)
+                goto out;
+        {
+                struct image_pull_options po = {
+                        .os = a.os,
+                        .arch = a.arch,
+                        .variant = a.variant,
+                        .tls_verify = a.tls_verify,
+                        .creds = a.creds ? &creds : NULL,
+                        .home = paths.home,
+                        .progress = on_progress,
+                        .progress_arg = &a,
+                };
+                if (image_pull(&store, &map, argv[first], &po, &id, err) < 0)
+                        goto out;
+        }
+        if (!a.quiet)
+                fprintf(stderr, "Writing manifest to image destination\n");
+        printf("%s\n", strchr(id, ':') ? strchr(id, ':') + 1 : id);
+        r = 0;
+out:
+        storage_store_close(&store);
+        eng_idmap_release(&map);
+        eng_paths_release(&paths);
+        image_creds_release(&creds);
+        return r;
+}
