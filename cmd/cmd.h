@@ -29,6 +29,7 @@ struct cmd_desc {
         const char *usage;       /* "eng info [options]" */
         const char *description; /* paragraphs for "eng CMD --help" */
         const char *options;     /* the options part of "eng CMD --help" */
+        bool stop_at_operand;    /* options end at the first operand (run, exec, unshare) */
 };
 
 /* Options every command takes, as podman names them. */
@@ -100,6 +101,9 @@ enum cmd_format {
 };
 int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **err);
 
+/** cmd_on_format() - a cmd_parse() handler for -f/--format alone (@data: enum cmd_format *) */
+int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err);
+
 /**
  * cmd_parse_format_only() - cmd_parse() for a command whose only option is
  * -f/--format and that takes no operands.  Return: as cmd_parse().
@@ -137,5 +141,13 @@ int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
 int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_image(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_login(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_logout(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_unshare(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 #endif

@@ -87,13 +87,13 @@ static json_t *image_json(json_t *img)
 int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "quiet", no_argument, 'q' },        { "all", no_argument, 'a' },
+                { "quiet", no_argument, 'q' },           { "all", no_argument, 'a' },
                 { "digests", no_argument, OPT_DIGESTS }, { "no-trunc", no_argument, OPT_NO_TRUNC },
-                { "format", required_argument, 'f' }, { 0 },
+                { "format", required_argument, 'f' },    { 0 },
         };
         struct images_args a = { .format = CMD_FORMAT_HUMAN };
         struct eng_paths paths = { 0 };
-        struct storage_store store = { .root_fd = -1, .lock_fd = -1 };
+        struct storage_store store = STORAGE_STORE_INIT;
         _cleanup_json_ json_t *list = NULL;
         _cleanup_free_ json_t **sorted = NULL;
         time_t now = time(NULL);
@@ -108,7 +108,7 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
         r = -1;
         if (cmd_paths(&paths, err) < 0)
                 goto out;
-        if (storage_store_open(&store, paths.graph_root, err) < 0)
+        if (storage_store_open(&store, paths.graph_root, NULL, err) < 0)
                 goto out;
         list = storage_image_list(&store, err);
         if (!list)
@@ -127,9 +127,11 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                 goto out;
         }
         if (!a.quiet)
-                printf(a.digests ? "%-40s %-10s %-71s %-14s %-18s %s\n" : "%-40s %-10s %-14s %-18s %s\n",
-                       "REPOSITORY", "TAG", a.digests ? "DIGEST" : "IMAGE ID", a.digests ? "IMAGE ID" : "CREATED",
-                       a.digests ? "CREATED" : "SIZE", a.digests ? "SIZE" : "");
+                printf(a.digests ? "%-40s %-10s %-71s %-14s %-18s %s\n"
+                                 : "%-40s %-10s %-14s %-18s %s\n",
+                       "REPOSITORY", "TAG", a.digests ? "DIGEST" : "IMAGE ID",
+                       a.digests ? "IMAGE ID" : "CREATED", a.digests ? "CREATED" : "SIZE",
+                       a.digests ? "SIZE" : "");
         for (size_t i = 0; i < n; i++) {
                 json_t *img = sorted[i], *names = json_object_get(img, "names");
                 const char *id = strchr(json_string_value(json_object_get(img, "id")), ':') + 1;
@@ -150,7 +152,8 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                                 (uint64_t) json_integer_value(json_object_get(img, "size")));
 
                         if (count)
-                                split_name(json_string_value(json_array_get(names, k)), &repo, &tag);
+                                split_name(json_string_value(json_array_get(names, k)), &repo,
+                                           &tag);
                         else {
                                 repo = eng_xstrdup("<none>");
                                 tag = eng_xstrdup("<none>");

@@ -44,16 +44,59 @@ static const struct cmd_desc commands[] = {
                 .options = "  -f, --format FORMAT   'json' for JSON\n",
         },
         {
+                .name = "image",
+                .fn = cmd_image,
+                .summary = "Manage images: inspect, ls, prune, pull, rm, tag",
+                .usage = "eng image SUBCOMMAND [options]",
+                .description =
+                        "Subcommands:\n"
+                        "  inspect IMAGE...   show images as JSON, as podman image inspect\n"
+                        "  ls                 list images (eng images)\n"
+                        "  prune [-a]         remove images without a name (-a: every image)\n"
+                        "  pull IMAGE         pull an image (eng pull)\n"
+                        "  rm IMAGE...        remove images (eng rmi)\n"
+                        "  tag IMAGE NAME...  add names to an image (eng tag)\n",
+                .stop_at_operand = true,
+        },
+        {
                 .name = "images",
                 .fn = cmd_images,
                 .summary = "List the images in the store",
                 .usage = "eng images [options]",
-                .description = "List the images in the store: repository, tag, image ID, when it was created and its size.\n",
-                .options = "  -a, --all             show every image (eng has no intermediate images)\n"
-                           "      --digests         show the manifest digests\n"
-                           "  -f, --format FORMAT   'json' for JSON\n"
-                           "      --no-trunc        do not shorten image IDs\n"
-                           "  -q, --quiet           show image IDs only\n",
+                .description =
+                        "List the images in the store: repository, tag, image ID, when it was created and its size.\n",
+                .options =
+                        "  -a, --all             show every image (eng has no intermediate images)\n"
+                        "      --digests         show the manifest digests\n"
+                        "  -f, --format FORMAT   'json' for JSON\n"
+                        "      --no-trunc        do not shorten image IDs\n"
+                        "  -q, --quiet           show image IDs only\n",
+        },
+        {
+                .name = "login",
+                .fn = cmd_login,
+                .summary = "Log in to a registry",
+                .usage = "eng login [options] REGISTRY",
+                .description =
+                        "Check the credentials with REGISTRY and keep them in the auth file\n"
+                        "($XDG_RUNTIME_DIR/containers/auth.json, else ~/.config/containers/auth.json;\n"
+                        "mode 0600), where podman keeps them too.  The password is asked on the\n"
+                        "terminal without echo unless --password-stdin is given.\n",
+                .options =
+                        "      --authfile FILE       keep the credentials in FILE\n"
+                        "  -p, --password PASSWORD   the password (visible to other users: prefer --password-stdin)\n"
+                        "      --password-stdin      read the password from standard input\n"
+                        "      --tls-verify[=BOOL]   verify TLS certificates (default true)\n"
+                        "  -u, --username USER       the user name\n",
+        },
+        {
+                .name = "logout",
+                .fn = cmd_logout,
+                .summary = "Log out of a registry",
+                .usage = "eng logout [options] REGISTRY",
+                .description = "Remove the credentials for REGISTRY from the auth file.\n",
+                .options = "  -a, --all             remove the credentials of every registry\n"
+                           "      --authfile FILE   the auth file to change\n",
         },
         {
                 .name = "pull",
@@ -66,14 +109,47 @@ static const struct cmd_desc commands[] = {
                         "up on docker.io.  Credentials come from --creds or the auth files podman and docker\n"
                         "write ($XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json,\n"
                         "~/.docker/config.json); per-registry CAs from ~/.config/containers/certs.d/HOST:PORT/.\n",
-                .options = "      --arch ARCH           the architecture to pull from an index\n"
-                           "      --authfile FILE       read credentials from FILE\n"
-                           "      --creds USER:PASS     credentials for the registry\n"
-                           "      --os OS               the OS to pull from an index (default linux)\n"
-                           "      --platform OS/ARCH[/VARIANT]  the platform to pull from an index\n"
-                           "  -q, --quiet               print the image ID only\n"
-                           "      --tls-verify[=BOOL]   verify TLS certificates; false also allows plain HTTP (default true)\n"
-                           "      --variant VARIANT     the architecture variant to pull from an index\n",
+                .options =
+                        "      --arch ARCH           the architecture to pull from an index\n"
+                        "      --authfile FILE       read credentials from FILE\n"
+                        "      --creds USER:PASS     credentials for the registry\n"
+                        "      --os OS               the OS to pull from an index (default linux)\n"
+                        "      --platform OS/ARCH[/VARIANT]  the platform to pull from an index\n"
+                        "  -q, --quiet               print the image ID only\n"
+                        "      --tls-verify[=BOOL]   verify TLS certificates; false also allows plain HTTP (default true)\n"
+                        "      --variant VARIANT     the architecture variant to pull from an index\n",
+        },
+        {
+                .name = "rmi",
+                .fn = cmd_rmi,
+                .summary = "Remove images",
+                .usage = "eng rmi [options] IMAGE...",
+                .description =
+                        "Remove each IMAGE.  A name of an image that has other names is only untagged;\n"
+                        "otherwise the image goes, with the layers no other image uses.  Exit status 1\n"
+                        "when an image does not exist (as podman).\n",
+                .options = "  -a, --all     remove every image\n"
+                           "  -f, --force   remove an image by ID even when it has several names\n",
+        },
+        {
+                .name = "tag",
+                .fn = cmd_tag,
+                .summary = "Add names to an image",
+                .usage = "eng tag IMAGE NAME...",
+                .description =
+                        "Give IMAGE each NAME as a further name.  A NAME without a registry is\n"
+                        "put under localhost/, as podman does.\n",
+        },
+        {
+                .name = "unshare",
+                .fn = cmd_unshare,
+                .summary = "Run a command in eng's user namespace",
+                .usage = "eng unshare [COMMAND [ARG...]]",
+                .description =
+                        "Run COMMAND (default $SHELL) as root of a new user and mount namespace with eng's\n"
+                        "id mapping: the files of images and containers show their owners as the\n"
+                        "containers see them.  The exit status is COMMAND's.\n",
+                .stop_at_operand = true,
         },
         {
                 .name = "version",
@@ -91,11 +167,11 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach", "build",  "commit", "container", "cp",    "create",  "diff",   "events",
-        "exec",   "export", "history", "image",    "import", "inspect", "kill",  "load",
-        "login",  "logout", "logs",   "network",   "pause", "port",    "ps",     "push",
-        "rename", "restart", "rm",    "rmi",       "run",   "save",    "search", "start",
-        "stats",  "stop",   "system", "tag",       "top",   "unpause", "volume", "wait",
+        "attach", "build",   "commit",  "container", "cp",      "create",  "diff",
+        "events", "exec",    "export",  "history",   "import",  "inspect", "kill",
+        "load",   "logs",    "network", "pause",     "port",    "ps",      "push",
+        "rename", "restart", "rm",      "run",       "save",    "search",  "start",
+        "stats",  "stop",    "system",  "top",       "unpause", "volume",  "wait",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -263,4 +339,54 @@ int main(int argc, char **argv)
                 return print_error(err);
         }
         return r;
+}
+
+static const struct cmd_desc image_subcommands[] = {
+        {
+                .name = "inspect",
+                .fn = cmd_image_inspect,
+                .summary = "Show images as JSON",
+                .usage = "eng image inspect [options] IMAGE...",
+                .description = "Show each IMAGE as JSON shaped like podman image inspect's.\n",
+                .options = "  -f, --format FORMAT   'json' (the default)\n",
+        },
+        {
+                .name = "prune",
+                .fn = cmd_image_prune,
+                .summary = "Remove images without a name",
+                .usage = "eng image prune [options]",
+                .description =
+                        "Remove images that have no name left (dangling), and the layers they alone used.\n",
+                .options = "  -a, --all     remove every image\n"
+                           "  -f, --force   do not ask (eng never asks)\n",
+        },
+};
+
+int cmd_image(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct {
+                const char *name, *as;
+        } aliases[] = { { "ls", "images" }, { "list", "images" }, { "pull", "pull" },
+                        { "rm", "rmi" },    { "remove", "rmi" },  { "tag", "tag" } };
+        int first;
+        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'eng image' needs a subcommand; see 'eng image --help'");
+        for (size_t i = 0; i < N_ELEMS(aliases); i++) {
+                if (strcmp(argv[first], aliases[i].name) == 0) {
+                        const struct cmd_desc *target = cmd_find(aliases[i].as);
+                        return target->fn(target, argc - first, argv + first, err);
+                }
+        }
+        for (size_t i = 0; i < N_ELEMS(image_subcommands); i++) {
+                if (strcmp(argv[first], image_subcommands[i].name) == 0)
+                        return image_subcommands[i].fn(&image_subcommands[i], argc - first,
+                                                       argv + first, err);
+        }
+        return eng_err(err, ENG_E_USAGE, 0,
+                       "unknown subcommand 'eng image %s'; see 'eng image --help'", argv[first]);
 }

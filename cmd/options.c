@@ -166,8 +166,11 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
         while (opts && opts[nopts].name)
                 nopts++;
         longopts = eng_xcalloc(nopts + nglobal, sizeof(struct option));
-        shortopts = eng_xcalloc(3 * nopts + 8, 1);
-        /* ':' first: a missing argument is reported as ':' rather than '?'. */
+        shortopts = eng_xcalloc(3 * nopts + 9, 1);
+        /* '+': stop at the first operand (its own flags follow); ':' first: a
+         * missing argument is reported as ':' rather than '?'. */
+        if (cmd->stop_at_operand)
+                shortopts[s++] = '+';
         shortopts[s++] = ':';
         for (size_t i = 0; i < nopts; i++) {
                 longopts[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].val };
@@ -253,7 +256,7 @@ int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **e
                        "--format '%s': only 'json' is supported (Go templates are not)", arg);
 }
 
-static int on_format(int val, const char *arg, void *data, struct eng_error **err)
+int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err)
 {
         if (val == 'f')
                 return cmd_format_parse(arg, data, err);
@@ -268,7 +271,7 @@ int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
                 { 0 },
         };
         int first;
-        int r = cmd_parse(cmd, argc, argv, opts, on_format, ret_format, &first, err);
+        int r = cmd_parse(cmd, argc, argv, opts, cmd_on_format, ret_format, &first, err);
 
         if (r != 0)
                 return r;

@@ -116,15 +116,16 @@ static int parse_platform(struct pull_args *a, struct eng_error **err)
         memcpy(buf, a->platform, strlen(a->platform) + 1);
         s1 = strchr(buf, '/');
         if (!s1 || s1 == buf || !s1[1])
-                return eng_err(err, ENG_E_USAGE, 0, "--platform '%s': use OS/ARCH[/VARIANT], e.g. linux/arm64",
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "--platform '%s': use OS/ARCH[/VARIANT], e.g. linux/arm64",
                                a->platform);
         *s1++ = '\0';
         s2 = strchr(s1, '/');
         if (s2) {
                 *s2++ = '\0';
                 if (!*s2 || strchr(s2, '/'))
-                        return eng_err(err, ENG_E_USAGE, 0, "--platform '%s': use OS/ARCH[/VARIANT]",
-                                       a->platform);
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--platform '%s': use OS/ARCH[/VARIANT]", a->platform);
         }
         a->os = buf;
         a->arch = s1;
@@ -148,7 +149,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         struct pull_args a = { .tls_verify = true };
         struct image_creds creds = { 0 };
         struct eng_paths paths = { 0 };
-        struct storage_store store = { .root_fd = -1, .lock_fd = -1 };
+        struct storage_store store = STORAGE_STORE_INIT;
         struct eng_idmap map = { 0 };
         _cleanup_free_ char *id = NULL;
         int first, r;
@@ -157,7 +158,8 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         if (r != 0)
                 return r < 0 ? r : 0;
         if (first >= argc)
-                return eng_err(err, ENG_E_USAGE, 0, "'eng pull' needs an image name; see 'eng pull --help'");
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'eng pull' needs an image name; see 'eng pull --help'");
         if (first + 1 < argc)
                 return eng_err(err, ENG_E_USAGE, 0, "'eng pull' takes one image, got '%s' too",
                                argv[first + 1]);
@@ -174,8 +176,9 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         if (eng_idmap_for_user(&map, err) < 0)
                 goto out;
         if (eng_idmap_is_single(&map) && geteuid() != 0)
-                eng_log_warn("no subordinate ids for you in /etc/subuid and /etc/subgid: files of other owners keep their owner in an extended attribute only ('eng info' says how to add a range)");
-        if (storage_store_open(&store, paths.graph_root, err) < 0)
+                eng_log_warn(
+                        "no subordinate ids for you in /etc/subuid and /etc/subgid: files of other owners keep their owner in an extended attribute only ('eng info' says how to add a range)");
+        if (storage_store_open(&store, paths.graph_root, &map, err) < 0)
                 goto out;
         {
                 struct image_pull_options po = {

@@ -433,9 +433,8 @@ static int read_child_err(int fd, struct eng_error **err)
 }
 
 int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
-                     int (*fn)(void *arg, struct eng_error **err), void *arg,
-                     const int *keep_fds, size_t nkeep, struct eng_userns_child *ret,
-                     struct eng_error **err)
+                     int (*fn)(void *arg, struct eng_error **err), void *arg, const int *keep_fds,
+                     size_t nkeep, struct eng_userns_child *ret, struct eng_error **err)
 {
         int sv[2];
         pid_t pid;
@@ -472,7 +471,8 @@ int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
         }
         if (n != 1) {
                 (void) eng_wait_child(pid);
-                return eng_err(err, ENG_E_SYS, EIO, "the user namespace child died before it was mapped");
+                return eng_err(err, ENG_E_SYS, EIO,
+                               "the user namespace child died before it was mapped");
         }
         if (apply_map(pid, map, err) < 0) {
                 (void) kill(pid, SIGKILL);
@@ -507,6 +507,21 @@ int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err)
                 return eng_err(err, ENG_E_SYS, 0, "the user namespace child exited with status %d",
                                status);
         }
+        return 0;
+}
+
+int eng_userns_wait_status(struct eng_userns_child *child, int *ret_status, struct eng_error **err)
+{
+        bool have_err = read_child_err(child->sync_fd, err) > 0;
+        int status = eng_wait_child(child->pid);
+
+        child->sync_fd = eng_close_safe(child->sync_fd);
+        child->pid = 0;
+        if (have_err)
+                return eng_err_return(*err);
+        if (status < 0)
+                return eng_err(err, ENG_E_SYS, -status, "waiting for the user namespace child");
+        *ret_status = status;
         return 0;
 }
 

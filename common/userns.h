@@ -122,14 +122,20 @@ struct eng_userns_child {
  *            (and its sync socket), so it holds no pipe ends of its siblings
  */
 int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
-                     int (*fn)(void *arg, struct eng_error **err), void *arg,
-                     const int *keep_fds, size_t nkeep, struct eng_userns_child *ret,
-                     struct eng_error **err);
+                     int (*fn)(void *arg, struct eng_error **err), void *arg, const int *keep_fds,
+                     size_t nkeep, struct eng_userns_child *ret, struct eng_error **err);
 
 /**
  * eng_userns_wait() - wait for a spawned child; its error, if @fn failed
  * (or it was killed), comes back here.
  */
 int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err);
+
+/**
+ * eng_userns_wait_status() - eng_userns_wait() for a child that exec()s:
+ * its exit status (128 + signal when killed) is returned in *ret_status
+ * rather than made an error; an error of @fn before the exec still is one.
+ */
+int eng_userns_wait_status(struct eng_userns_child *child, int *ret_status, struct eng_error **err);
 
 #endif

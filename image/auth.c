@@ -85,8 +85,8 @@ static bool key_matches(const char *key, const char *domain)
                 key += 8;
         else if (strncmp(key, "http://", 7) == 0)
                 key += 7;
-        if (strcmp(domain, "docker.io") == 0 &&
-            (strncmp(key, "index.docker.io", 15) == 0 || strncmp(key, "registry-1.docker.io", 20) == 0))
+        if (strcmp(domain, "docker.io") == 0 && (strncmp(key, "index.docker.io", 15) == 0 ||
+                                                 strncmp(key, "registry-1.docker.io", 20) == 0))
                 return key[strcspn(key, "/")] == '\0' || key[strcspn(key, "/")] == '/';
         return strncmp(key, domain, dl) == 0 && (key[dl] == '\0' || key[dl] == '/');
 }
@@ -124,9 +124,10 @@ static int lookup_file(const char *file, const char *domain, struct image_creds 
                 plain = base64_decode(auth);
                 colon = plain ? strchr(plain, ':') : NULL;
                 if (!colon)
-                        return eng_err(err, ENG_E_INVALID, 0,
-                                       "credentials file '%s': the \"auth\" of '%s' is not base64 of user:password",
-                                       file, key);
+                        return eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "credentials file '%s': the \"auth\" of '%s' is not base64 of user:password",
+                                file, key);
                 ret->user = eng_xstrndup(plain, (size_t) (colon - plain));
                 ret->password = eng_xstrdup(colon + 1);
                 ret->source = eng_xstrdup(file);
@@ -136,7 +137,8 @@ static int lookup_file(const char *file, const char *domain, struct image_creds 
         helpers = json_object_get(root, "credHelpers");
         json_object_foreach(helpers, key, entry) {
                 if (key_matches(key, domain) && json_is_string(entry)) {
-                        ret->helper = eng_xasprintf("docker-credential-%s", json_string_value(entry));
+                        ret->helper =
+                                eng_xasprintf("docker-credential-%s", json_string_value(entry));
                         ret->source = eng_xstrdup(file);
                         return 1;
                 }
@@ -163,7 +165,8 @@ int image_creds_lookup(const char *domain, const char *home, struct image_creds 
 {
         const char *env_file = getenv("REGISTRY_AUTH_FILE");
         const char *xrd = getenv("XDG_RUNTIME_DIR");
-        _cleanup_free_ char *f1 = xrd && xrd[0] == '/' ? eng_xasprintf("%s/containers/auth.json", xrd) : NULL;
+        _cleanup_free_ char *f1 =
+                xrd && xrd[0] == '/' ? eng_xasprintf("%s/containers/auth.json", xrd) : NULL;
         _cleanup_free_ char *f2 = eng_xasprintf("%s/.config/containers/auth.json", home);
         _cleanup_free_ char *f3 = eng_xasprintf("%s/.docker/config.json", home);
         const char *files[] = { env_file, f1, f2, f3 };
@@ -188,6 +191,91 @@ int image_creds_lookup(const char *domain, const char *home, struct image_creds 
                 eng_log_debug("credentials for '%s' are kept by '%s' (%s), which eng cannot run",
                               domain, ret->helper, ret->source);
         return 0;
+}
+
+/* The auth file as JSON: {} when it does not exist yet. */
+static json_t *load_auth_file(const char *file, struct eng_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        struct eng_error *e = NULL;
+        json_t *root;
+
+        if (eng_read_file(file, AUTH_FILE_MAX, &data, NULL, &e) < 0) {
+                if (e->kind == ENG_E_NOTFOUND) {
+                        eng_err_free(e);
+                        return json_object();
+                }
+                *err = e;
+                return NULL;
+        }
+        root = json_loads(data, 0, NULL);
+        if (!json_is_object(root)) {
+                json_decref(root);
+                eng_err(err, ENG_E_INVALID, 0,
+                        "the auth file '%s' is not valid JSON; fix or remove it", file);
+                return NULL;
+        }
+        return root;
+}
+
+static int save_auth_file(const char *file, json_t *root, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = eng_xstrdup(file);
+        _cleanup_free_ char *json = NULL;
+        char *slash = strrchr(dir, '/');
+
+        if (slash && slash != dir) {
+                *slash = '\0';
+                if (eng_mkdir_p(dir, 0700, err) < 0)
+                        return -1;
+        }
+        json = json_dumps(root, JSON_INDENT(8));
+        return eng_write_file_atomic(file, json, strlen(json), 0600, err);
+}
+
+int image_auth_store(const char *file, const char *domain, const char *user, const char *password,
+                     struct eng_error **err)
+{
+        _cleanup_json_ json_t *root = load_auth_file(file, err);
+        _cleanup_free_ char *plain = NULL, *b64 = NULL;
+        json_t *auths;
+
+        if (!root)
+                return -1;
+        auths = json_object_get(root, "auths");
+        if (!json_is_object(auths)) {
+                auths = json_object();
+                json_object_set_new(root, "auths", auths);
+        }
+        plain = eng_xasprintf("%s:%s", user, password);
+        b64 = image_base64_encode(plain, strlen(plain));
+        OPENSSL_cleanse(plain, strlen(plain));
+        json_object_set_new(auths, domain, json_pack("{s:s}", "auth", b64));
+        return save_auth_file(file, root, err);
+}
+
+int image_auth_remove(const char *file, const char *domain, struct eng_error **err)
+{
+        _cleanup_json_ json_t *root = load_auth_file(file, err);
+        json_t *auths;
+        const char *key;
+        json_t *v;
+        void *tmp;
+        int removed = 0;
+
+        if (!root)
+                return -1;
+        auths = json_object_get(root, "auths");
+        json_object_foreach_safe(auths, tmp, key, v)
+        {
+                if (!domain || key_matches(key, domain)) {
+                        json_object_del(auths, key);
+                        removed = 1;
+                }
+        }
+        if (!removed)
+                return 0;
+        return save_auth_file(file, root, err) < 0 ? -1 : 1;
 }
 
 void image_challenge_release(struct image_challenge *c)
@@ -232,7 +320,8 @@ int image_challenge_parse(const char *value, struct image_challenge *ret, struct
         size_t n;
 
         if (strlen(value) > CHALLENGE_MAX)
-                return eng_err(err, ENG_E_REMOTE, 0, "the registry's authentication challenge is too long");
+                return eng_err(err, ENG_E_REMOTE, 0,
+                               "the registry's authentication challenge is too long");
         while (*p == ' ')
                 p++;
         n = strcspn(p, " ");
@@ -241,9 +330,10 @@ int image_challenge_parse(const char *value, struct image_challenge *ret, struct
         else if (n == 5 && strncasecmp(p, "Basic", 5) == 0)
                 c.scheme = IMAGE_AUTH_BASIC;
         else
-                return eng_err(err, ENG_E_REMOTE, 0,
-                               "the registry asks for an authentication scheme eng does not know: '%.*s'",
-                               (int) n, p);
+                return eng_err(
+                        err, ENG_E_REMOTE, 0,
+                        "the registry asks for an authentication scheme eng does not know: '%.*s'",
+                        (int) n, p);
         p += n;
         for (;;) {
                 const char *name;
@@ -260,14 +350,16 @@ int image_challenge_parse(const char *value, struct image_challenge *ret, struct
                 if (*p != '=') {
                         image_challenge_release(&c);
                         return eng_err(err, ENG_E_REMOTE, 0,
-                                       "malformed authentication challenge from the registry: '%s'", value);
+                                       "malformed authentication challenge from the registry: '%s'",
+                                       value);
                 }
                 p++;
                 v = param_value(&p);
                 if (!v) {
                         image_challenge_release(&c);
                         return eng_err(err, ENG_E_REMOTE, 0,
-                                       "malformed authentication challenge from the registry: '%s'", value);
+                                       "malformed authentication challenge from the registry: '%s'",
+                                       value);
                 }
                 if (nl == 5 && strncasecmp(name, "realm", 5) == 0 && !c.realm)
                         c.realm = v;

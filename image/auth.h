@@ -48,6 +48,19 @@ int image_creds_lookup(const char *domain, const char *home, struct image_creds 
  * else ~/.config/containers/auth.json (heap string) */
 char *image_auth_file_default(const char *home);
 
+/**
+ * image_auth_store() - record @user/@password for @domain in the auth file
+ * @file (created 0600, its other entries kept), as podman login does
+ */
+int image_auth_store(const char *file, const char *domain, const char *user, const char *password,
+                     struct eng_error **err);
+
+/**
+ * image_auth_remove() - drop @domain (NULL: every registry) from @file
+ * Return: 1 when an entry was removed, 0 when there was none, <0 on error.
+ */
+int image_auth_remove(const char *file, const char *domain, struct eng_error **err);
+
 /* A WWW-Authenticate challenge. */
 struct image_challenge {
         enum { IMAGE_AUTH_NONE, IMAGE_AUTH_BASIC, IMAGE_AUTH_BEARER } scheme;

@@ -80,9 +80,10 @@ static int fetch_manifest(struct pull *p, struct image_manifest *ret_m, char **r
                         return eng_err_wrap(err, "the manifest %s", sub);
                 if (image_manifest_is_index(&m)) {
                         image_manifest_release(&m);
-                        return eng_err(err, ENG_E_INVALID, 0,
-                                       "the index entry %s is another index: nested indexes are not supported",
-                                       sub);
+                        return eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "the index entry %s is another index: nested indexes are not supported",
+                                sub);
                 }
         }
         *ret_m = m;
@@ -192,7 +193,7 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
 
 fail:
         storage_unpack_result_release(&res);
-        if (eng_rm_rf(tmp, &cleanup_err) < 0)
+        if (storage_remove_tree(p->store, tmp, &cleanup_err) < 0)
                 eng_err_warn_and_free(&cleanup_err);
         return r < 0 ? r : -1;
 }
@@ -213,7 +214,8 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
                 return -1;
         progress(p, IMAGE_PULL_CONFIG, m.config.digest, m.config.size);
         if (m.config.size > CONFIG_MAX) {
-                eng_err(err, ENG_E_INVALID, 0, "the image config is %llu bytes; at most %d are accepted",
+                eng_err(err, ENG_E_INVALID, 0,
+                        "the image config is %llu bytes; at most %d are accepted",
                         (unsigned long long) m.config.size, CONFIG_MAX);
                 goto out;
         }
@@ -242,7 +244,8 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
 
                 if (!diff_id || !image_digest_valid(diff_id)) {
                         json_decref(layers);
-                        eng_err(err, ENG_E_INVALID, 0, "rootfs.diff_ids[%zu] of the image config is not a digest", i);
+                        eng_err(err, ENG_E_INVALID, 0,
+                                "rootfs.diff_ids[%zu] of the image config is not a digest", i);
                         goto out;
                 }
                 chain = storage_chain_id(parent, diff_id);
@@ -267,7 +270,8 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
         }
 
         if (storage_blob_put(p->store, mdigest, mdata, mlen, err) < 0 ||
-            storage_blob_put(p->store, m.config.digest, cfg.data ? cfg.data : "", cfg.len, err) < 0) {
+            storage_blob_put(p->store, m.config.digest, cfg.data ? cfg.data : "", cfg.len, err) <
+                    0) {
                 json_decref(layers);
                 goto out;
         }
@@ -301,8 +305,8 @@ int image_pull(struct storage_store *store, const struct eng_idmap *map, const c
                const struct image_pull_options *opts, char **ret_id, struct eng_error **err)
 {
         static const char *const default_registries[] = { "docker.io", NULL };
-        const char *const *registries = opts->search_registries ? opts->search_registries
-                                                          : default_registries;
+        const char *const *registries =
+                opts->search_registries ? opts->search_registries : default_registries;
         struct image_registry_options ro = { .tls_verify = opts->tls_verify,
                                              .creds = opts->creds,
                                              .home = opts->home };
@@ -312,6 +316,9 @@ int image_pull(struct storage_store *store, const struct eng_idmap *map, const c
 
         /* A dead unpacker must give EPIPE on the pipe, not kill us. */
         signal(SIGPIPE, SIG_IGN);
+        /* No garbage collection may take our layers before the image record names them. */
+        if (storage_store_hold(store, err) < 0)
+                return -1;
         if (image_ref_parse(name, &p.ref, &is_short, err) < 0)
                 return -1;
         for (size_t i = 0; is_short ? registries[i] != NULL : i == 0; i++) {

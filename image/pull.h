@@ -24,8 +24,8 @@ enum image_pull_event {
         IMAGE_PULL_LAYER_EXISTS, /* @what: the layer's blob digest */
         IMAGE_PULL_LAYER_START,
         IMAGE_PULL_LAYER_DONE,
-        IMAGE_PULL_CONFIG,       /* @what: the config digest */
-        IMAGE_PULL_WARNING,      /* @what: a message to show */
+        IMAGE_PULL_CONFIG,  /* @what: the config digest */
+        IMAGE_PULL_WARNING, /* @what: a message to show */
 };
 
 struct image_pull_options {

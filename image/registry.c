@@ -56,11 +56,11 @@ struct xfer {
         const char *accept;
         image_blob_sink sink; /* NULL: keep the body in memory */
         void *sink_arg;
-        uint64_t max;         /* most bytes of body accepted */
+        uint64_t max; /* most bytes of body accepted */
         /* resume state of a blob */
-        uint64_t delivered;   /* bytes passed to the sink so far */
-        uint64_t range_from;  /* the Range asked for in this attempt, or 0 */
-        uint64_t skip;        /* bytes to drop: the server ignored our Range */
+        uint64_t delivered;  /* bytes passed to the sink so far */
+        uint64_t range_from; /* the Range asked for in this attempt, or 0 */
+        uint64_t skip;       /* bytes to drop: the server ignored our Range */
         EVP_MD_CTX *md;
         /* what came back */
         long status;
@@ -373,20 +373,21 @@ static int http_error(struct image_registry *r, const struct xfer *x, const char
                                        "%s: %s (HTTP %ld); the credentials from %s were refused",
                                        what, text, x->status, r->creds.source);
                 if (r->creds.helper)
-                        return eng_err(err, ENG_E_REMOTE, 0,
-                                       "%s: %s (HTTP %ld); the credentials for '%s' are kept by '%s' (%s), which eng cannot run: use 'eng login %s' or --creds",
-                                       what, text, x->status, r->domain, r->creds.helper,
-                                       r->creds.source, r->domain);
+                        return eng_err(
+                                err, ENG_E_REMOTE, 0,
+                                "%s: %s (HTTP %ld); the credentials for '%s' are kept by '%s' (%s), which eng cannot run: use 'eng login %s' or --creds",
+                                what, text, x->status, r->domain, r->creds.helper, r->creds.source,
+                                r->domain);
                 return eng_err(err, ENG_E_REMOTE, 0,
-                               "%s: %s (HTTP %ld); log in with 'eng login %s' or pass --creds", what,
-                               text, x->status, r->domain);
+                               "%s: %s (HTTP %ld); log in with 'eng login %s' or pass --creds",
+                               what, text, x->status, r->domain);
         }
         return eng_err(err, kind, 0, "%s: %s (HTTP %ld)", what, text, x->status);
 }
 
 /* GET a Bearer token for @scope from the challenge's realm. */
-static int fetch_token(struct image_registry *r, const struct image_challenge *ch,
-                       const char *key, const char *scope, struct eng_error **err)
+static int fetch_token(struct image_registry *r, const struct image_challenge *ch, const char *key,
+                       const char *scope, struct eng_error **err)
 {
         _cleanup_free_ char *url = NULL;
         _cleanup_json_ json_t *root = NULL;
@@ -430,7 +431,8 @@ static int fetch_token(struct image_registry *r, const struct image_challenge *c
                 tok = json_string_value(json_object_get(root, "access_token"));
         xfer_release(&x);
         if (!tok || !*tok)
-                return eng_err(err, ENG_E_REMOTE, 0, "the token server '%s' sent no token", ch->realm);
+                return eng_err(err, ENG_E_REMOTE, 0, "the token server '%s' sent no token",
+                               ch->realm);
         token_drop(r, key);
         r->tokens = eng_xreallocarray(r->tokens, r->ntokens + 1, sizeof(*r->tokens));
         r->tokens[r->ntokens].scope = eng_xstrdup(key);
@@ -531,7 +533,8 @@ static int request(struct image_registry *r, const char *path, const char *scope
                 curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, headers);
                 r->errbuf[0] = '\0';
                 xfer_reset_response(x);
-                eng_trace("registry", "GET %s%s%s", url, range ? " range " : "", range ? range : "");
+                eng_trace("registry", "GET %s%s%s", url, range ? " range " : "",
+                          range ? range : "");
                 rc = curl_easy_perform(r->curl);
                 curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
                 curl_slist_free_all(headers);
@@ -542,8 +545,9 @@ static int request(struct image_registry *r, const char *path, const char *scope
                         return eng_err_return(*err);
                 }
                 if (x->too_big)
-                        return eng_err(err, ENG_E_INVALID, 0, "%s: the registry sent more than %llu bytes",
-                                       what, (unsigned long long) x->max);
+                        return eng_err(err, ENG_E_INVALID, 0,
+                                       "%s: the registry sent more than %llu bytes", what,
+                                       (unsigned long long) x->max);
                 if (rc == CURLE_OK && x->status >= 200 && x->status < 300)
                         return 0;
                 if (rc != CURLE_OK) {
@@ -553,7 +557,8 @@ static int request(struct image_registry *r, const char *path, const char *scope
                                 r->fell_back = true;
                                 free(r->scheme);
                                 r->scheme = eng_xstrdup("http");
-                                eng_log_debug("'%s' does not speak TLS; trying plain HTTP", r->host);
+                                eng_log_debug("'%s' does not speak TLS; trying plain HTTP",
+                                              r->host);
                                 attempt--;
                                 continue;
                         }
@@ -567,7 +572,8 @@ static int request(struct image_registry *r, const char *path, const char *scope
                                        r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
                 }
                 if (x->status == 206 && !range)
-                        return eng_err(err, ENG_E_REMOTE, 0, "%s: unexpected partial content", what);
+                        return eng_err(err, ENG_E_REMOTE, 0, "%s: unexpected partial content",
+                                       what);
                 if (x->status == 401 && !authenticated) {
                         authenticated = true;
                         token_drop(r, scope ? scope : "");
@@ -664,7 +670,8 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
         int ret = 0;
 
         if (strncmp(digest, "sha256:", 7) != 0)
-                return eng_err(err, ENG_E_INVALID, 0, "%s: only sha256 digests are supported", what);
+                return eng_err(err, ENG_E_INVALID, 0, "%s: only sha256 digests are supported",
+                               what);
         x.md = EVP_MD_CTX_new();
         EVP_DigestInit_ex(x.md, EVP_sha256(), NULL);
 
@@ -689,9 +696,10 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
         if (ret == 0) {
                 got = digest_hex(x.md);
                 if (strcmp(got, digest) != 0)
-                        ret = eng_err(err, ENG_E_INVALID, 0,
-                                      "%s: the data's digest is %s, not %s (the registry sent corrupt or different data)",
-                                      what, got, digest);
+                        ret = eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "%s: the data's digest is %s, not %s (the registry sent corrupt or different data)",
+                                what, got, digest);
         }
         EVP_MD_CTX_free(x.md);
         xfer_release(&x);

@@ -47,10 +47,10 @@ struct dir_meta {
 };
 
 struct unpacker {
-        int root;               /* the diff directory */
-        struct archive *raw;    /* decompresses the stream */
-        struct archive *tar;    /* reads the tar from raw's output */
-        EVP_MD_CTX *md;         /* sha256 of the uncompressed tar */
+        int root;            /* the diff directory */
+        struct archive *raw; /* decompresses the stream */
+        struct archive *tar; /* reads the tar from raw's output */
+        EVP_MD_CTX *md;      /* sha256 of the uncompressed tar */
         char buf[READ_BLOCK];
         struct dir_meta *dirs;
         size_t ndirs;
@@ -218,7 +218,8 @@ static void set_xattrs(struct archive_entry *e, int fd, const char *path)
 static int set_owner(struct unpacker *u, int fd, int dirfd, const char *name, const char *path,
                      uid_t uid, gid_t gid, mode_t mode, bool is_link, struct eng_error **err)
 {
-        int r = fd >= 0 ? fchown(fd, uid, gid) : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+        int r = fd >= 0 ? fchown(fd, uid, gid)
+                        : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
 
         if (r == 0)
                 return 0;
@@ -293,11 +294,13 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
         if (!raw)
                 return eng_err(err, ENG_E_INVALID, 0, "a layer entry has no name");
         if (!path)
-                return eng_err(err, ENG_E_INVALID, 0,
-                               "layer entry '%s' has a '..' component: refusing a tar that reaches outside its root",
-                               raw);
+                return eng_err(
+                        err, ENG_E_INVALID, 0,
+                        "layer entry '%s' has a '..' component: refusing a tar that reaches outside its root",
+                        raw);
         u->res.entries++;
-        times[0].tv_sec = archive_entry_atime_is_set(e) ? archive_entry_atime(e) : archive_entry_mtime(e);
+        times[0].tv_sec =
+                archive_entry_atime_is_set(e) ? archive_entry_atime(e) : archive_entry_mtime(e);
         times[0].tv_nsec = 0;
         times[1].tv_sec = archive_entry_mtime(e);
         times[1].tv_nsec = archive_entry_mtime_nsec(e);
@@ -321,14 +324,15 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
                         fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (fd < 0 || fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
                                 return eng_err(err, ENG_E_SYS, errno,
-                                               "layer entry '%s': marking the directory opaque", raw);
+                                               "layer entry '%s': marking the directory opaque",
+                                               raw);
                         return 0;
                 }
                 if (clear_entry(dirfd, name + 4, false, err) < 0)
                         return -1;
                 if (mknodat(dirfd, name + 4, S_IFCHR | 0600, makedev(0, 0)) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': making the whiteout",
-                                       raw);
+                        return eng_err(err, ENG_E_SYS, errno,
+                                       "layer entry '%s': making the whiteout", raw);
                 return 0;
         }
 
@@ -340,8 +344,8 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
 
                 if (!target || !*target)
                         return eng_err(err, ENG_E_INVALID, 0,
-                                       "layer entry '%s' is a hardlink to '%s', outside its root", raw,
-                                       hardlink);
+                                       "layer entry '%s' is a hardlink to '%s', outside its root",
+                                       raw, hardlink);
                 ts = strrchr(target, '/');
                 tparent = ts ? eng_xstrndup(target, (size_t) (ts - target)) : eng_xstrdup("");
                 tfd = open_dir(u, tparent, err);
@@ -369,7 +373,8 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
         case AE_IFREG:
                 if (clear_entry(dirfd, name, false, err) < 0)
                         return -1;
-                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            0600);
                 if (fd < 0)
                         return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': creating", raw);
                 if (write_data(u, e, fd, raw, err) < 0)
@@ -380,13 +385,15 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
                         return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': chmod", raw);
                 set_xattrs(e, fd, raw);
                 if (futimens(fd, times) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': setting times", raw);
+                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': setting times",
+                                       raw);
                 return 0;
         case AE_IFLNK: {
                 const char *target = archive_entry_symlink(e);
 
                 if (!target)
-                        return eng_err(err, ENG_E_INVALID, 0, "layer entry '%s': a symlink without a target", raw);
+                        return eng_err(err, ENG_E_INVALID, 0,
+                                       "layer entry '%s': a symlink without a target", raw);
                 if (clear_entry(dirfd, name, false, err) < 0)
                         return -1;
                 if (symlinkat(target, dirfd, name) < 0)
@@ -412,7 +419,8 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
                 eng_log_debug("layer entry '%s': device node skipped", raw);
                 return 0;
         default:
-                eng_log_debug("layer entry '%s': type 0%o skipped", raw, (unsigned) (mode & AE_IFMT));
+                eng_log_debug("layer entry '%s': type 0%o skipped", raw,
+                              (unsigned) (mode & AE_IFMT));
                 return 0;
         }
 
@@ -439,7 +447,8 @@ static int finish_dirs(struct unpacker *u, struct eng_error **err)
                 if (set_owner(u, fd, -1, NULL, d->path, d->uid, d->gid, d->mode, false, err) < 0)
                         return -1;
                 if (fchmod(fd, d->mode & 07777) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer directory '%s': chmod", d->path);
+                        return eng_err(err, ENG_E_SYS, errno, "layer directory '%s': chmod",
+                                       d->path);
                 (void) futimens(fd, times);
         }
         return 0;
@@ -520,9 +529,10 @@ done:
         u->res.diff_id = finish_digest(u->md);
         u->md = NULL;
         if (a->expected && strcmp(a->expected, u->res.diff_id) != 0)
-                return eng_err(err, ENG_E_INVALID, 0,
-                               "the layer's uncompressed digest is %s, but the image config says %s",
-                               u->res.diff_id, a->expected);
+                return eng_err(
+                        err, ENG_E_INVALID, 0,
+                        "the layer's uncompressed digest is %s, but the image config says %s",
+                        u->res.diff_id, a->expected);
         return 0;
 }
 
@@ -582,7 +592,8 @@ int storage_layer_unpack_finish(const char *dir, struct eng_userns_child *child,
         (void) unlink(result);
         j = json_loads(data, 0, NULL);
         if (!json_is_string(json_object_get(j, "diff_id")))
-                return eng_err(err, ENG_E_INVALID, 0, "the unpacker's result '%s' is damaged", result);
+                return eng_err(err, ENG_E_INVALID, 0, "the unpacker's result '%s' is damaged",
+                               result);
         *ret = (struct storage_unpack_result){ 0 };
         ret->diff_id = eng_xstrdup(json_string_value(json_object_get(j, "diff_id")));
         ret->size = (uint64_t) json_integer_value(json_object_get(j, "size"));

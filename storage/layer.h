@@ -25,12 +25,12 @@
 #include "common/userns.h"
 
 struct storage_unpack_result {
-        char *diff_id;         /* "sha256:..." of the uncompressed tar */
-        uint64_t size;         /* bytes of file data */
+        char *diff_id; /* "sha256:..." of the uncompressed tar */
+        uint64_t size; /* bytes of file data */
         uint64_t entries;
-        uint64_t overflow;     /* entries whose owner is outside the mapping */
-        char *first_overflow;  /* the first of them */
-        uint64_t devices;      /* device nodes skipped */
+        uint64_t overflow;    /* entries whose owner is outside the mapping */
+        char *first_overflow; /* the first of them */
+        uint64_t devices;     /* device nodes skipped */
 };
 
 void storage_unpack_result_release(struct storage_unpack_result *r);

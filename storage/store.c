@@ -48,59 +48,96 @@ static void clean_tmp(struct storage_store *s)
                         _cleanup_free_ char *p = eng_xasprintf("%s/%s", tmp, de->d_name);
 
                         eng_log_debug("removing '%s', left by process %ld", p, pid);
-                        if (eng_rm_rf(p, &e) < 0)
+                        if (storage_remove_tree(s, p, &e) < 0)
                                 eng_err_warn_and_free(&e);
                 }
         }
 }
 
-int storage_store_open(struct storage_store *s, const char *root, struct eng_error **err)
+static int rm_child(void *arg, struct eng_error **err)
 {
-        *s = (struct storage_store){ .root_fd = -1, .lock_fd = -1 };
+        return eng_rm_rf(arg, err);
+}
+
+int storage_remove_tree(struct storage_store *s, const char *path, struct eng_error **err)
+{
+        if (!s->map)
+                return eng_rm_rf(path, err);
+        /* The path is in our memory; the forked child reads its copy. */
+        return eng_userns_run(s->map, 0, rm_child, (void *) path, err);
+}
+
+int storage_store_open(struct storage_store *s, const char *root, const struct eng_idmap *map,
+                       struct eng_error **err)
+{
+        *s = (struct storage_store){ .root_fd = -1, .lock_fd = -1, .hold_fd = -1, .map = map };
         if (eng_mkdir_p(root, 0700, err) < 0)
                 return eng_err_wrap(err, "opening the store '%s'", root);
         for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
                 _cleanup_free_ char *d = eng_xasprintf("%s/%s", root, subdirs[i]);
 
                 if (mkdir(d, 0700) < 0 && errno != EEXIST)
-                        return eng_err(err, ENG_E_SYS, errno, "opening the store: creating '%s'", d);
+                        return eng_err(err, ENG_E_SYS, errno, "opening the store: creating '%s'",
+                                       d);
         }
         s->root = eng_xstrdup(root);
+        s->map = map;
         s->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (s->root_fd < 0) {
                 int e = errno;
                 storage_store_close(s);
                 return eng_err(err, ENG_E_SYS, e, "opening the store '%s'", root);
         }
-        clean_tmp(s);
+        /* Only a store that can remove subordinate-owned files cleans up. */
+        if (map)
+                clean_tmp(s);
         return 0;
 }
 
 void storage_store_close(struct storage_store *s)
 {
         storage_store_unlock(s);
+        eng_close_safe(s->hold_fd);
         eng_close_safe(s->root_fd);
         free(s->root);
-        *s = (struct storage_store){ .root_fd = -1, .lock_fd = -1 };
+        *s = (struct storage_store){ .root_fd = -1, .lock_fd = -1, .hold_fd = -1 };
+}
+
+/* flock @name under the root; returns the fd (-1 with *err on failure) */
+static int flock_file(struct storage_store *s, const char *name, int how, struct eng_error **err)
+{
+        _cleanup_free_ char *p = eng_xasprintf("%s/%s", s->root, name);
+        int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+        if (fd < 0) {
+                eng_err(err, ENG_E_SYS, errno, "opening the lock '%s'", p);
+                return -1;
+        }
+        while (flock(fd, how) < 0) {
+                if (errno != EINTR) {
+                        int e = errno;
+                        eng_close_safe(fd);
+                        eng_err(err, ENG_E_SYS, e, "locking '%s'", p);
+                        return -1;
+                }
+        }
+        return fd;
+}
+
+int storage_store_hold(struct storage_store *s, struct eng_error **err)
+{
+        if (s->hold_fd >= 0)
+                return 0;
+        s->hold_fd = flock_file(s, "gc.lock", LOCK_SH, err);
+        return s->hold_fd < 0 ? -1 : 0;
 }
 
 int storage_store_lock(struct storage_store *s, struct eng_error **err)
 {
-        _cleanup_free_ char *p = eng_xasprintf("%s/store.lock", s->root);
-
         if (s->lock_fd >= 0)
                 return 0;
-        s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (s->lock_fd < 0)
-                return eng_err(err, ENG_E_SYS, errno, "opening the store lock '%s'", p);
-        while (flock(s->lock_fd, LOCK_EX) < 0) {
-                if (errno != EINTR) {
-                        int e = errno;
-                        s->lock_fd = eng_close_safe(s->lock_fd);
-                        return eng_err(err, ENG_E_SYS, e, "locking the store '%s'", s->root);
-                }
-        }
-        return 0;
+        s->lock_fd = flock_file(s, "store.lock", LOCK_EX, err);
+        return s->lock_fd < 0 ? -1 : 0;
 }
 
 void storage_store_unlock(struct storage_store *s)
@@ -194,7 +231,7 @@ int storage_layer_commit(struct storage_store *s, const char *tmp, const char *c
                         struct eng_error *e = NULL;
 
                         /* Stored by a pull running beside us: keep that one. */
-                        if (eng_rm_rf(tmp, &e) < 0)
+                        if (storage_remove_tree(s, tmp, &e) < 0)
                                 eng_err_warn_and_free(&e);
                         return 0;
                 }
@@ -271,8 +308,9 @@ json_t *storage_image_list(struct storage_store *s, struct eng_error **err)
                 }
                 img = json_loads(data, 0, NULL);
                 if (!json_is_object(img) || !json_is_string(json_object_get(img, "id"))) {
-                        eng_log_warn("ignoring the damaged image record '%s' ('eng system check --repair' removes it)",
-                                     file);
+                        eng_log_warn(
+                                "ignoring the damaged image record '%s' ('eng system check --repair' removes it)",
+                                file);
                         json_decref(img);
                         continue;
                 }
@@ -340,6 +378,114 @@ int storage_image_put(struct storage_store *s, json_t *image, struct eng_error *
         }
         ret = write_image(s, image, err);
 out:
+        storage_store_unlock(s);
+        return ret;
+}
+
+static json_t *read_image(struct storage_store *s, const char *id, struct eng_error **err)
+{
+        _cleanup_free_ char *file = image_file(s, id);
+        _cleanup_free_ char *data = NULL;
+        json_t *img;
+
+        if (eng_read_file(file, RECORD_MAX, &data, NULL, err) < 0)
+                return NULL;
+        img = json_loads(data, 0, NULL);
+        if (!json_is_object(img)) {
+                json_decref(img);
+                eng_err(err, ENG_E_INVALID, 0, "the image record '%s' is damaged", file);
+                return NULL;
+        }
+        return img;
+}
+
+int storage_image_untag(struct storage_store *s, const char *id, const char *name,
+                        struct eng_error **err)
+{
+        _cleanup_json_ json_t *img = NULL;
+        json_t *names;
+        int ret = -1;
+
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        img = read_image(s, id, err);
+        if (!img)
+                goto out;
+        names = json_object_get(img, "names");
+        for (size_t k = json_array_size(names); k-- > 0;)
+                if (strcmp(json_string_value(json_array_get(names, k)), name) == 0)
+                        json_array_remove(names, k);
+        ret = write_image(s, img, err);
+out:
+        storage_store_unlock(s);
+        return ret;
+}
+
+/* Remove the layers and blobs no image record names. */
+static int collect_garbage(struct storage_store *s, struct eng_error **err)
+{
+        _cleanup_json_ json_t *list = storage_image_list(s, err);
+        _cleanup_json_ json_t *used = json_object();
+        const char *kinds[] = { "layers", "blobs/sha256" };
+        json_t *img;
+        size_t i;
+
+        if (!list)
+                return -1;
+        json_array_foreach(list, i, img) {
+                size_t k;
+                json_t *v;
+                const char *m = json_string_value(json_object_get(img, "manifest"));
+                const char *c = json_string_value(json_object_get(img, "config"));
+
+                json_array_foreach(json_object_get(img, "layers"), k, v)
+                        json_object_set_new(used, hex_of(json_string_value(v)), json_true());
+                if (m)
+                        json_object_set_new(used, hex_of(m), json_true());
+                if (c)
+                        json_object_set_new(used, hex_of(c), json_true());
+        }
+        for (size_t k = 0; k < 2; k++) {
+                _cleanup_free_ char *dir = eng_xasprintf("%s/%s", s->root, kinds[k]);
+                _cleanup_closedir_ DIR *d = opendir(dir);
+                struct dirent *de;
+
+                if (!d)
+                        return eng_err(err, ENG_E_SYS, errno, "reading '%s'", dir);
+                while ((de = readdir(d))) {
+                        _cleanup_free_ char *p = NULL;
+
+                        if (de->d_name[0] == '.' || json_object_get(used, de->d_name))
+                                continue;
+                        p = eng_xasprintf("%s/%s", dir, de->d_name);
+                        if (k == 0 ? storage_remove_tree(s, p, err) < 0
+                                   : unlink(p) < 0 && errno != ENOENT)
+                                return k == 0 ? -1
+                                              : eng_err(err, ENG_E_SYS, errno, "removing '%s'", p);
+                }
+        }
+        return 0;
+}
+
+int storage_image_delete(struct storage_store *s, const char *id, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = eng_xasprintf("%s/images/%s", s->root, hex_of(id));
+        _cleanup_close_ int gc = -1;
+        int ret;
+
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        ret = eng_rm_rf(dir, err);
+        storage_store_unlock(s);
+        if (ret < 0)
+                return -1;
+        /* Pulls in progress hold gc.lock shared: their new layers have no record yet. */
+        gc = flock_file(s, "gc.lock", LOCK_EX, err);
+        if (gc < 0)
+                return -1;
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        ret = collect_garbage(s, err);
         storage_store_unlock(s);
         return ret;
 }

@@ -24,15 +24,39 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "common/userns.h"
 
 struct storage_store {
         char *root;
         int root_fd;
         int lock_fd; /* -1 when not locked */
+        int hold_fd; /* ROOT/gc.lock, shared, while pulling; -1 otherwise */
+        /* The id mapping layers are unpacked with (borrowed; may be NULL). */
+        const struct eng_idmap *map;
 };
 
-/** storage_store_open() - open (and create) the store at @root.  Close with storage_store_close(). */
-int storage_store_open(struct storage_store *s, const char *root, struct eng_error **err);
+#define STORAGE_STORE_INIT                                               \
+        {                                                                \
+                .root_fd = -1, .lock_fd = -1, .hold_fd = -1, .map = NULL \
+        }
+
+/**
+ * storage_store_open() - open (and create) the store at @root
+ * @map: the id mapping of the user namespace that owns the store's files
+ *       (borrowed, must outlive the store); NULL when nothing will be
+ *       unpacked or removed
+ *
+ * Close with storage_store_close().
+ */
+int storage_store_open(struct storage_store *s, const char *root, const struct eng_idmap *map,
+                       struct eng_error **err);
+
+/**
+ * storage_remove_tree() - remove @path and all below it, inside the user
+ * namespace when the store has a mapping: files of subordinate ids cannot be
+ * removed from outside it.
+ */
+int storage_remove_tree(struct storage_store *s, const char *path, struct eng_error **err);
 void storage_store_close(struct storage_store *s);
 
 /** storage_store_lock() - take the store lock (blocks); storage_store_unlock() drops it */
@@ -89,10 +113,29 @@ int storage_layer_commit(struct storage_store *s, const char *tmp, const char *c
  */
 int storage_image_put(struct storage_store *s, json_t *image, struct eng_error **err);
 
+/** storage_image_untag() - remove the name @name from image @id */
+int storage_image_untag(struct storage_store *s, const char *id, const char *name,
+                        struct eng_error **err);
+
+/**
+ * storage_image_delete() - delete the record of image @id, then the layers
+ * and blobs no image uses any more.  Waits for pulls that hold the store
+ * (storage_store_hold()) so no layer of an image being written is taken.
+ */
+int storage_image_delete(struct storage_store *s, const char *id, struct eng_error **err);
+
+/**
+ * storage_store_hold() - keep garbage collection away while this process
+ * adds layers and records (a shared lock on ROOT/gc.lock, held until
+ * storage_store_close())
+ */
+int storage_store_hold(struct storage_store *s, struct eng_error **err);
+
 /** storage_image_list() - every image record (a JSON array; caller decrefs) */
 json_t *storage_image_list(struct storage_store *s, struct eng_error **err);
 
-/** storage_chain_id() - the chain ID after @parent (NULL for the first layer) and @diff_id (heap) */
+/** storage_chain_id() - the chain ID after @parent (NULL for the first layer) and @diff_id (heap)
+ */
 char *storage_chain_id(const char *parent, const char *diff_id);
 
 #endif

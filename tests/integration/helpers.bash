@@ -60,3 +60,52 @@ json() {
 require_registry() {
 	[ -n "${ENG_TEST_REGISTRY:-}" ] || skip "no test registry (run through hack/test)"
 }
+
+# The directory of this test tree's helpers (eng-canon-tree).
+ENG_TEST_HELPERS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../helpers" && pwd)
+
+# image_record NAME: the store's image.json of the image called NAME
+image_record() {
+	local f
+	for f in "$BATS_TEST_TMPDIR"/store/images/*/image.json; do
+		if jq -e --arg n "$1" '.names | index($n)' "$f" >/dev/null; then
+			echo "$f"
+			return 0
+		fi
+	done
+	fail "no image named '$1' in the store"
+}
+
+# merged_listing NAME: the canonical listing of image NAME's layers as
+# overlayfs merges them, seen from inside eng's user namespace (so owners
+# are the image's)
+merged_listing() {
+	local rec lower mnt=$BATS_TEST_TMPDIR/merged
+	rec=$(image_record "$1") || return 1
+	lower=$(jq -r --arg s "$BATS_TEST_TMPDIR/store/layers/" \
+		'.layers | reverse | map(sub("sha256:"; $s) + "/diff") | join(":")' "$rec")
+	if [[ "$lower" != *:* ]]; then
+		# one layer: overlayfs wants two lower layers; the layer is the tree
+		"$ENG" unshare "$ENG_TEST_HELPERS/eng-canon-tree" "$lower"
+		return
+	fi
+	mkdir -p "$mnt"
+	"$ENG" unshare sh -c "mount -t overlay -o 'lowerdir=$lower,userxattr' overlay '$mnt' && '$ENG_TEST_HELPERS/eng-canon-tree' '$mnt'"
+}
+
+# expected_listing TREE: the canonical listing of a fixture source tree
+# (made by the fixture script as root, which can read every directory)
+expected_listing() {
+	cat "$ENG_TEST_FIXTURES/listings/$1"
+}
+
+# Files of subordinate ids can only be removed inside eng's user namespace.
+clean_store() {
+	if [ -d "$BATS_TEST_TMPDIR/store" ]; then
+		"$ENG" unshare rm -rf "$BATS_TEST_TMPDIR/store" || true
+	fi
+}
+
+teardown() {
+	clean_store
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/userns.h"
+#include "image/image.h"
+#include "storage/store.h"
+
+#include "common/banned.h"
+
+/* podman-rmi(1): 1 when an image named does not exist */
+#define EXIT_NO_SUCH_IMAGE 1
+
+struct rmi_args {
+        bool force;
+        bool all;
+};
+
+static int on_opt(int val, _unused_ const char *arg, void *data, _unused_ struct eng_error **err)
+{
+        struct rmi_args *a = data;
+
+        if (val == 'f')
+                a->force = true;
+        else if (val == 'a')
+                a->all = true;
+        return 0;
+}
+
+static void print_report(json_t *report)
+{
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(report, i, v)
+                printf("%s\n", json_string_value(v));
+        json_array_clear(report);
+}
+
+int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "force", no_argument, 'f' },
+                { "all", no_argument, 'a' },
+                { 0 },
+        };
+        struct rmi_args a = { 0 };
+        struct eng_paths paths = { 0 };
+        struct eng_idmap map = { 0 };
+        struct storage_store store = STORAGE_STORE_INIT;
+        _cleanup_json_ json_t *report = json_array();
+        _cleanup_json_ json_t *all = NULL;
+        int first, r, status = 0;
+
+        r = cmd_parse(cmd, argc, argv, opts, on_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (!a.all && first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'eng rmi' needs an image (or --all); see 'eng rmi --help'");
+        if (a.all && first < argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng rmi --all' takes no images");
+        r = -1;
+        if (cmd_paths(&paths, err) < 0 || eng_idmap_for_user(&map, err) < 0)
+                goto out;
+        if (storage_store_open(&store, paths.graph_root, &map, err) < 0)
+                goto out;
+        if (a.all) {
+                size_t i;
+                json_t *img;
+
+                all = storage_image_list(&store, err);
+                if (!all)
+                        goto out;
+                json_array_foreach(all, i, img) {
+                        if (image_remove(&store, json_string_value(json_object_get(img, "id")),
+                                         true, report, err) < 0)
+                                goto out;
+                        print_report(report);
+                }
+        }
+        for (int i = first; i < argc; i++) {
+                struct eng_error *e = NULL;
+
+                if (image_remove(&store, argv[i], a.force, report, &e) < 0) {
+                        /* Go on with the others, as podman does; report each failure. */
+                        _cleanup_free_ char *text = eng_err_format(e);
+                        fprintf(stderr, "eng: %s\n", text);
+                        if (e->kind == ENG_E_NOTFOUND && status == 0)
+                                status = EXIT_NO_SUCH_IMAGE;
+                        else if (e->kind != ENG_E_NOTFOUND)
+                                status = 125;
+                        eng_err_free(e);
+                }
+                print_report(report);
+        }
+        r = status;
+out:
+        storage_store_close(&store);
+        eng_idmap_release(&map);
+        eng_paths_release(&paths);
+        return r;
+}
+
+int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        struct eng_paths paths = { 0 };
+        struct storage_store store = STORAGE_STORE_INIT;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (argc - first < 2)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "'eng tag' needs an image and at least one new name; see 'eng tag --help'");
+        r = -1;
+        if (cmd_paths(&paths, err) < 0)
+                goto out;
+        if (storage_store_open(&store, paths.graph_root, NULL, err) < 0)
+                goto out;
+        for (int i = first + 1; i < argc; i++)
+                if (image_tag(&store, argv[first], argv[i], err) < 0)
+                        goto out;
+        r = 0;
+out:
+        storage_store_close(&store);
+        eng_paths_release(&paths);
+        return r;
+}
+
+int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        struct eng_paths paths = { 0 };
+        struct storage_store store = STORAGE_STORE_INIT;
+        _cleanup_json_ json_t *out = json_array();
+        enum cmd_format format = CMD_FORMAT_JSON;
+        int first, r, status = 0;
+        static const struct cmd_option opts[] = {
+                { "format", required_argument, 'f' },
+                { 0 },
+        };
+
+        r = cmd_parse(cmd, argc, argv, opts, cmd_on_format, &format, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng image inspect' needs an image");
+        r = -1;
+        if (cmd_paths(&paths, err) < 0)
+                goto out;
+        if (storage_store_open(&store, paths.graph_root, NULL, err) < 0)
+                goto out;
+        for (int i = first; i < argc; i++) {
+                struct eng_error *e = NULL;
+                json_t *j = image_inspect(&store, argv[i], &e);
+
+                if (!j) {
+                        _cleanup_free_ char *text = eng_err_format(e);
+                        fprintf(stderr, "eng: %s\n", text);
+                        status = 125;
+                        eng_err_free(e);
+                        continue;
+                }
+                json_array_append_new(out, j);
+        }
+        if (cmd_print_json(out, err) < 0)
+                goto out;
+        r = status;
+out:
+        storage_store_close(&store);
+        eng_paths_release(&paths);
+        return r;
+}
+
+int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "all", no_argument, 'a' },
+                { "force", no_argument, 'f' },
+                { 0 },
+        };
+        struct rmi_args a = { 0 };
+        struct eng_paths paths = { 0 };
+        struct eng_idmap map = { 0 };
+        struct storage_store store = STORAGE_STORE_INIT;
+        _cleanup_json_ json_t *list = NULL;
+        int first, r;
+        size_t i;
+        json_t *img;
+
+        r = cmd_parse(cmd, argc, argv, opts, on_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
+                return -1;
+        r = -1;
+        if (cmd_paths(&paths, err) < 0 || eng_idmap_for_user(&map, err) < 0)
+                goto out;
+        if (storage_store_open(&store, paths.graph_root, &map, err) < 0)
+                goto out;
+        list = storage_image_list(&store, err);
+        if (!list)
+                goto out;
+        /* Dangling images (no name) go; with --all every image, as no container uses one yet. */
+        json_array_foreach(list, i, img) {
+                const char *id = json_string_value(json_object_get(img, "id"));
+
+                if (!a.all && json_array_size(json_object_get(img, "names")) > 0)
+                        continue;
+                if (storage_image_delete(&store, id, err) < 0)
+                        goto out;
+                printf("%s\n", id + 7);
+        }
+        r = 0;
+out:
+        storage_store_close(&store);
+        eng_idmap_release(&map);
+        eng_paths_release(&paths);
+        return r;
+}

@@ -1,0 +1,254 @@
+#!/usr/bin/env bats
+# eng pull: every fixture image from both registries, unpacked trees compared
+# with the trees the images were built from, and the errors users hit.
+
+load helpers
+
+setup() {
+	require_registry
+	export HOME=$BATS_TEST_TMPDIR/home
+	mkdir -p "$HOME"
+	R=$ENG_TEST_REGISTRY
+	T=$ENG_TEST_REGISTRY_TLS
+}
+
+# trust the TLS registry's CA the way podman users do
+trust_ca() {
+	mkdir -p "$HOME/.config/containers/certs.d/$T"
+	cp "$ENG_TEST_REGISTRY_CA" "$HOME/.config/containers/certs.d/$T/ca.crt"
+}
+
+config_digest() { # REF: the config digest skopeo sees (the image ID)
+	skopeo inspect --tls-verify=false --raw "docker://$1" | jq -r .config.digest
+}
+
+@test "pull: busybox from the plain registry prints the image ID" {
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/busybox:latest"
+	assert_status 0
+	assert_equal "sha256:$output" "$(config_digest "$R/eng-test/busybox:latest")" "image ID"
+	assert_contains "$stderr" "Trying to pull $R/eng-test/busybox:latest..."
+	assert_contains "$stderr" "Copying blob"
+	run eng images --format json
+	assert_status 0
+	assert_equal "$(json '.[0].Names[0]')" "$R/eng-test/busybox:latest"
+	run diff <(expected_listing busybox) <(merged_listing "$R/eng-test/busybox:latest")
+	assert_status 0
+}
+
+@test "pull: -q prints only the ID; a second pull reuses the layers" {
+	run --separate-stderr eng pull -q --tls-verify=false "$R/eng-test/busybox:latest"
+	assert_status 0
+	assert_equal "$stderr" ""
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]] || fail "not an ID: $output"
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/busybox:latest"
+	assert_status 0
+	assert_contains "$stderr" "skipped: already exists"
+}
+
+@test "pull: the layers image in every form unpacks to the tree umoci makes" {
+	local tag expected
+	expected=$(expected_listing layers-merged)
+	for tag in oci-gzip oci-zstd oci-plain docker-gzip docker-plain; do
+		run --separate-stderr eng pull --tls-verify=false "$R/eng-test/layers:$tag"
+		assert_status 0
+		run diff <(echo "$expected") <(merged_listing "$R/eng-test/layers:$tag")
+		[ "$status" -eq 0 ] || fail "$tag differs: $output"
+	done
+	# Layers are stored once by chain ID: five forms of one image share four layers.
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/layers" | wc -l)" 4 "stored layers"
+}
+
+@test "pull: whiteouts and opaque directories become overlay markers in the layer" {
+	eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip" >/dev/null
+	local rec l2
+	rec=$(image_record "$R/eng-test/layers:oci-gzip")
+	l2=$BATS_TEST_TMPDIR/store/layers/$(jq -r '.layers[1]' "$rec" | cut -d: -f2)/diff
+	assert_equal "$(stat -c '%F %t:%T' "$l2/data/remove-me")" "character special file 0:0"
+	assert_equal "$(getfattr --only-values -n user.overlay.opaque "$l2/opt/replace")" y
+	[ ! -e "$l2/opt/replace/.wh..wh..opq" ] || fail "the opaque marker file was unpacked"
+}
+
+@test "pull: the TLS registry with --creds and a CA from certs.d" {
+	trust_ca
+	run --separate-stderr eng pull --creds "$ENG_TEST_REGISTRY_USER:$ENG_TEST_REGISTRY_PASSWORD" "$T/eng-test/layers:oci-zstd"
+	assert_status 0
+	run diff <(expected_listing layers-merged) <(merged_listing "$T/eng-test/layers:oci-zstd")
+	assert_status 0
+}
+
+@test "pull: credentials from ~/.config/containers/auth.json and \$REGISTRY_AUTH_FILE" {
+	trust_ca
+	local auth
+	auth=$(printf '%s:%s' "$ENG_TEST_REGISTRY_USER" "$ENG_TEST_REGISTRY_PASSWORD" | base64 -w0)
+	mkdir -p "$HOME/.config/containers"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$T" "$auth" >"$HOME/.config/containers/auth.json"
+	run --separate-stderr eng pull "$T/eng-test/busybox:latest"
+	assert_status 0
+	mv "$HOME/.config/containers/auth.json" "$BATS_TEST_TMPDIR/other.json"
+	REGISTRY_AUTH_FILE=$BATS_TEST_TMPDIR/other.json run --separate-stderr eng pull "$T/eng-test/busybox:latest"
+	assert_status 0
+	run --separate-stderr eng pull --authfile "$BATS_TEST_TMPDIR/other.json" "$T/eng-test/busybox:latest"
+	assert_status 0
+}
+
+@test "pull: the TLS registry refuses no credentials, wrong ones, and an unknown CA" {
+	run --separate-stderr eng pull "$T/eng-test/busybox:latest"
+	assert_status 125
+	assert_contains "$stderr" "eng: pulling '$T/eng-test/busybox:latest'"
+	assert_contains "$stderr" "certificate"
+	trust_ca
+	run --separate-stderr eng pull "$T/eng-test/busybox:latest"
+	assert_status 125
+	assert_contains "$stderr" "(HTTP 401)"
+	assert_contains "$stderr" "log in with 'eng login $T' or pass --creds"
+	run --separate-stderr eng pull --creds "$ENG_TEST_REGISTRY_USER:wrong" "$T/eng-test/busybox:latest"
+	assert_status 125
+	assert_contains "$stderr" "the credentials from --creds were refused"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/images" | wc -l)" 0 "images after failed pulls"
+}
+
+@test "pull: an index picks this machine's platform, or --platform's" {
+	local index amd arm
+	index=$(skopeo inspect --tls-verify=false --raw "docker://$R/eng-test/multiarch:latest")
+	amd=$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest' <<<"$index")
+	arm=$(jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest' <<<"$index")
+	[ "$(dpkg --print-architecture)" = amd64 ] || skip "the fixture index has amd64 and arm64"
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/multiarch:latest"
+	assert_status 0
+	run eng images --format json
+	assert_equal "$(json '.[0].Digest')" "$amd"
+	run --separate-stderr eng pull --tls-verify=false --platform linux/arm64 "$R/eng-test/multiarch:docker"
+	assert_status 0
+	run eng images --format json
+	assert_equal "$(jq -r --arg n "$R/eng-test/multiarch:docker" '.[] | select(.Names | index($n)) | .Digest' <<<"$output")" \
+		"$(skopeo inspect --tls-verify=false --raw "docker://$R/eng-test/multiarch:docker" | jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest')"
+	run --separate-stderr eng pull --tls-verify=false --platform linux/s390x "$R/eng-test/multiarch:latest"
+	assert_status 125
+	assert_contains "$stderr" "no image for linux/s390x in the index (it has: linux/amd64, linux/arm64)"
+	# the arm64 image of the OCI index too
+	run --separate-stderr eng pull --tls-verify=false --arch arm64 "$R/eng-test/multiarch:latest"
+	assert_status 0
+	run eng images --format json
+	assert_equal "$(jq -r --arg n "$R/eng-test/multiarch:latest" '.[] | select(.Names | index($n)) | .Digest' <<<"$output")" "$arm"
+}
+
+@test "pull: by digest, and a digest the registry does not have" {
+	local digest
+	digest=$(skopeo inspect --tls-verify=false "docker://$R/eng-test/busybox:latest" | jq -r .Digest)
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/busybox@$digest"
+	assert_status 0
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/busybox@sha256:$(printf '0%.0s' {1..64})"
+	assert_status 125
+	assert_contains "$stderr" "(HTTP 404)"
+}
+
+@test "pull: errors name what was wrong and exit 125" {
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/no-such-image:latest"
+	assert_status 125
+	assert_contains "$stderr" "pulling '$R/eng-test/no-such-image:latest'"
+	assert_contains "$stderr" "(HTTP 404)"
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/busybox:no-such-tag"
+	assert_status 125
+	assert_contains "$stderr" "manifest unknown (HTTP 404)"
+	run --separate-stderr eng pull --tls-verify=false "127.0.0.1:1/eng-test/busybox:latest"
+	assert_status 125
+	assert_contains "$stderr" "127.0.0.1"
+	run --separate-stderr eng pull "Eng-Test/BusyBox"
+	assert_status 125
+	assert_contains "$stderr" "invalid reference"
+	run --separate-stderr eng pull
+	assert_status 125
+	assert_contains "$stderr" "needs an image name"
+	run --separate-stderr eng pull --platform linux "$R/eng-test/busybox"
+	assert_status 125
+	assert_contains "$stderr" "--platform 'linux'"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/images" | wc -l)" 0 "images after failed pulls"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/tmp" | wc -l)" 0 "leftovers in tmp/"
+}
+
+@test "pull: the Debian image (6,800 files) unpacks as debootstrap made it, gzip and zstd" {
+	local expected
+	expected=$(expected_listing debian)
+	for tag in bookworm-zstd bookworm; do
+		run --separate-stderr eng pull --tls-verify=false "$R/eng-test/debian:$tag"
+		assert_status 0
+		run diff <(echo "$expected") <(merged_listing "$R/eng-test/debian:$tag")
+		[ "$status" -eq 0 ] || fail "$tag differs: ${output:0:2000}"
+	done
+}
+
+@test "pull: two pulls of one image at once both succeed and store it once" {
+	eng pull -q --tls-verify=false "$R/eng-test/layers:docker-gzip" >"$BATS_TEST_TMPDIR/a" 2>&1 &
+	local a=$!
+	eng pull -q --tls-verify=false "$R/eng-test/layers:docker-gzip" >"$BATS_TEST_TMPDIR/b" 2>&1 &
+	local b=$!
+	wait "$a" || fail "first pull: $(cat "$BATS_TEST_TMPDIR/a")"
+	wait "$b" || fail "second pull: $(cat "$BATS_TEST_TMPDIR/b")"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a")" "$(cat "$BATS_TEST_TMPDIR/b")" "image IDs"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/layers" | wc -l)" 4 "stored layers"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/images" | wc -l)" 1 "stored images"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/tmp" | wc -l)" 0 "leftovers in tmp/"
+}
+
+@test "images: podman's columns, -q, --no-trunc, --digests" {
+	eng pull -q --tls-verify=false "$R/eng-test/busybox:latest" >/dev/null
+	run eng images
+	assert_status 0
+	[[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]] || fail "header: ${lines[0]}"
+	[[ "${lines[1]}" =~ ^$R/eng-test/busybox\ +latest\ +[0-9a-f]{12}\ +.*ago\ +[0-9.]+\ [kMG]?B$ ]] || fail "row: ${lines[1]}"
+	run eng images -q
+	[[ "$output" =~ ^[0-9a-f]{12}$ ]] || fail "-q: $output"
+	run eng images -q --no-trunc
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]] || fail "--no-trunc: $output"
+	run eng images --digests
+	assert_contains "${lines[1]}" "sha256:"
+}
+
+@test "tag, rmi: names move, untag before delete, layers go with the last image using them" {
+	eng pull -q --tls-verify=false "$R/eng-test/busybox:latest" >/dev/null
+	eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip" >/dev/null
+	run eng tag busybox mybox:1 example.com/team/box
+	assert_status 0
+	run eng images --format json
+	assert_contains "$output" '"localhost/mybox:1"'
+	assert_contains "$output" '"example.com/team/box:latest"'
+	# a name of an image with other names is only untagged
+	run eng rmi mybox:1
+	assert_status 0
+	assert_equal "$output" "Untagged: localhost/mybox:1"
+	# by ID, an image with several names needs -f
+	local id
+	id=$(eng images -q --no-trunc --format json | jq -r '.[] | select(.Names | index("example.com/team/box:latest")) | .Id')
+	run --separate-stderr eng rmi "${id:0:12}"
+	assert_status 125
+	assert_contains "$stderr" "must force"
+	run eng rmi -f "${id:0:12}"
+	assert_status 0
+	assert_contains "$output" "Untagged: $R/eng-test/busybox:latest"
+	assert_contains "$output" "Deleted: $id"
+	# busybox's layer is gone; the layers image's four stay
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/layers" | wc -l)" 4 "layers left"
+	run --separate-stderr eng rmi no-such-image
+	assert_status 1
+	assert_contains "$stderr" "no-such-image: image not known"
+	run eng rmi --all
+	assert_status 0
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/layers" | wc -l)" 0 "layers left"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/blobs/sha256" | wc -l)" 0 "blobs left"
+	assert_equal "$(eng images -q)" "" "images left"
+}
+
+@test "image inspect: podman's shape" {
+	eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip" >/dev/null
+	run eng image inspect layers:oci-gzip
+	assert_status 0
+	assert_equal "$(json '.[0].RepoTags[0]')" "$R/eng-test/layers:oci-gzip"
+	assert_equal "$(json '.[0].Architecture')" amd64
+	assert_equal "$(json '.[0].Config.WorkingDir')" /srv
+	assert_equal "$(json '.[0].RootFS.Layers | length')" 4
+	assert_equal "$(json '.[0].GraphDriver.Data.LowerDir | length')" 4
+	assert_equal "sha256:$(json '.[0].Id')" "$(config_digest "$R/eng-test/layers:oci-gzip")"
+	run --separate-stderr eng image inspect nope
+	assert_status 125
+	assert_contains "$stderr" "nope: image not known"
+}
