@@ -29,6 +29,7 @@ struct open_how {
         unsigned long long resolve;
 };
 #        define RESOLVE_NO_MAGICLINKS 0x02
+#        define RESOLVE_BENEATH       0x08
 #        define RESOLVE_IN_ROOT       0x10
 #endif
 #ifndef SYS_openat2
@@ -325,12 +326,13 @@ int eng_rm_rf(const char *path, struct eng_error **err)
         return eng_rm_rf_at(AT_FDCWD, path, err);
 }
 
-int eng_open_beneath(int rootfd, const char *path, int flags, mode_t mode, struct eng_error **err)
+static int open_resolved(int rootfd, const char *path, int flags, mode_t mode,
+                         unsigned long long resolve, struct eng_error **err)
 {
         struct open_how how = {
                 .flags = (unsigned long long) (flags | O_CLOEXEC),
                 .mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode : 0,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                .resolve = resolve | RESOLVE_NO_MAGICLINKS,
         };
         long fd;
 
@@ -342,12 +344,26 @@ int eng_open_beneath(int rootfd, const char *path, int flags, mode_t mode, struc
         }
         if (fd < 0) {
                 if (errno == ENOSYS)
-                        return eng_err(
-                                err, ENG_E_SYS, ENOSYS,
-                                "opening '%s' beneath its root: openat2() needs Linux 5.6 or later",
-                                path);
+                        return eng_err(err, ENG_E_SYS, ENOSYS,
+                                       "opening '%s' beneath its root: openat2() needs Linux 5.6 or later",
+                                       path);
+                if (errno == EXDEV)
+                        return eng_err(err, ENG_E_INVALID, EXDEV,
+                                       "'%s' leads outside its root (through '..' or a symbolic link)",
+                                       path);
                 return eng_err(err, errno == ENOENT ? ENG_E_NOTFOUND : ENG_E_SYS, errno,
                                "opening '%s' beneath its root", path);
         }
         return (int) fd;
+}
+
+int eng_open_beneath(int rootfd, const char *path, int flags, mode_t mode, struct eng_error **err)
+{
+        return open_resolved(rootfd, path, flags, mode, RESOLVE_IN_ROOT, err);
+}
+
+int eng_open_strictly_beneath(int rootfd, const char *path, int flags, mode_t mode,
+                              struct eng_error **err)
+{
+        return open_resolved(rootfd, path, flags, mode, RESOLVE_BENEATH, err);
 }

@@ -82,6 +82,14 @@ int eng_rm_rf_at(int dirfd, const char *name, struct eng_error **err);
 int eng_open_beneath(int rootfd, const char *path, int flags, mode_t mode, struct eng_error **err);
 
 /**
+ * eng_open_strictly_beneath() - eng_open_beneath() that refuses, rather than
+ * clamps, a path leaving @rootfd: "..", and symbolic links that point
+ * outside (absolute ones included), fail with EXDEV (RESOLVE_BENEATH).
+ */
+int eng_open_strictly_beneath(int rootfd, const char *path, int flags, mode_t mode,
+                              struct eng_error **err);
+
+/**
  * eng_is_mode_private() - whether @mode gives group and others no access
  */
 static inline int eng_is_mode_private(mode_t mode)

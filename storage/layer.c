@@ -125,7 +125,12 @@ static char *clean_path(const char *in)
         return out;
 }
 
-/* Open directory @rel beneath the root, making missing ones (0755) on the way. */
+/*
+ * Open directory @rel beneath the root, making missing ones (0755) on the
+ * way (tars need not list parents first).  Each component is looked up with
+ * RESOLVE_BENEATH, so a symbolic link that leads outside the layer fails
+ * the unpack instead of being followed or clamped.
+ */
 static int open_dir(struct unpacker *u, const char *rel, struct eng_error **err)
 {
         _cleanup_free_ char *path = eng_xstrdup(rel);
@@ -134,7 +139,7 @@ static int open_dir(struct unpacker *u, const char *rel, struct eng_error **err)
 
         if (!*rel)
                 return fcntl(u->root, F_DUPFD_CLOEXEC, 3);
-        fd = eng_open_beneath(u->root, path, O_PATH | O_DIRECTORY, 0, &e);
+        fd = eng_open_strictly_beneath(u->root, path, O_PATH | O_DIRECTORY, 0, &e);
         if (fd >= 0)
                 return fd;
         if (e->errnum != ENOENT) {
@@ -142,28 +147,34 @@ static int open_dir(struct unpacker *u, const char *rel, struct eng_error **err)
                 return -1;
         }
         eng_err_free(e);
-        /* Make each missing component (tars need not list parents first). */
         for (char *s = path;; s++) {
                 bool end = *s == '\0';
+                _cleanup_close_ int parent = -1;
+                char *base;
 
                 if (*s != '/' && !end)
                         continue;
                 *s = '\0';
-                if (mkdirat(u->root, path, 0755) < 0 && errno != EEXIST) {
-                        /* a component may be a symlink: resolve it beneath the root */
-                        e = NULL;
-                        fd = eng_open_beneath(u->root, path, O_PATH | O_DIRECTORY, 0, &e);
-                        if (fd < 0) {
-                                *err = e;
-                                return -1;
-                        }
-                        close(fd);
+                base = strrchr(path, '/');
+                if (base) {
+                        *base = '\0';
+                        parent = eng_open_strictly_beneath(u->root, path, O_PATH | O_DIRECTORY, 0, err);
+                        *base = '/';
+                        base++;
+                } else {
+                        parent = fcntl(u->root, F_DUPFD_CLOEXEC, 3);
+                        base = path;
                 }
+                if (parent < 0)
+                        return -1;
+                /* mkdirat() of one name in an opened directory follows no link. */
+                if (mkdirat(parent, base, 0755) < 0 && errno != EEXIST)
+                        return eng_err(err, ENG_E_SYS, errno, "creating directory '%s'", path);
                 if (end)
                         break;
                 *s = '/';
         }
-        return eng_open_beneath(u->root, rel, O_PATH | O_DIRECTORY, 0, err);
+        return eng_open_strictly_beneath(u->root, rel, O_PATH | O_DIRECTORY, 0, err);
 }
 
 /* Remove what is at @name in @dirfd, unless it is a directory and @keep_dir. */
@@ -440,10 +451,24 @@ static int finish_dirs(struct unpacker *u, struct eng_error **err)
                 _cleanup_close_ int fd = -1;
                 struct timespec times[2] = { d->mtime, d->mtime };
 
-                fd = *d->path ? eng_open_beneath(u->root, d->path, O_RDONLY | O_DIRECTORY, 0, err)
-                              : fcntl(u->root, F_DUPFD_CLOEXEC, 3);
-                if (fd < 0)
-                        return eng_err_wrap(err, "layer directory '%s'", d->path);
+                if (*d->path) {
+                        struct eng_error *e = NULL;
+
+                        fd = eng_open_strictly_beneath(u->root, d->path,
+                                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e);
+                        /* a later entry of the layer replaced or removed the directory */
+                        if (fd < 0 && (e->errnum == ENOENT || e->errnum == ENOTDIR ||
+                                       e->errnum == ELOOP)) {
+                                eng_err_free(e);
+                                continue;
+                        }
+                        if (fd < 0) {
+                                *err = e;
+                                return eng_err_wrap(err, "layer directory '%s'", d->path);
+                        }
+                } else {
+                        fd = fcntl(u->root, F_DUPFD_CLOEXEC, 3);
+                }
                 if (set_owner(u, fd, -1, NULL, d->path, d->uid, d->gid, d->mode, false, err) < 0)
                         return -1;
                 if (fchmod(fd, d->mode & 07777) < 0)

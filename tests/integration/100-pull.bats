@@ -252,3 +252,38 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_status 125
 	assert_contains "$stderr" "nope: image not known"
 }
+
+@test "pull: hostile layers fail with a clear error and change nothing outside" {
+	local tag want
+	rm -f /tmp/eng-escaped
+	for tag in dotdot symlink hardlink; do
+		case $tag in
+		dotdot) want="has a '..' component" ;;
+		symlink) want="leads outside its root" ;;
+		hardlink) want="leads outside its root" ;;
+		esac
+		run --separate-stderr eng pull --tls-verify=false "$R/eng-test/evil:$tag"
+		assert_status 125
+		assert_contains "$stderr" "$want"
+		assert_contains "$stderr" "unpacking layer"
+	done
+	[ ! -e /tmp/eng-escaped ] || fail "a hostile layer wrote /tmp/eng-escaped"
+	[ ! -e "$BATS_TEST_TMPDIR/eng-escaped" ] || fail "a hostile layer wrote outside its root"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/layers" | wc -l)" 0 "layers stored"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/images" | wc -l)" 0 "images stored"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/tmp" | wc -l)" 0 "leftovers in tmp/"
+}
+
+@test "pull: owners outside the subordinate range become nobody, with the real owner kept" {
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/highuid:latest"
+	assert_status 0
+	assert_contains "$stderr" "2 files belong to ids outside your subordinate range"
+	assert_contains "$stderr" "srv/"
+	local rec layer
+	rec=$(image_record "$R/eng-test/highuid:latest")
+	layer=$BATS_TEST_TMPDIR/store/layers/$(jq -r '.layers[0]' "$rec" | cut -d: -f2)/diff
+	run eng unshare stat -c '%u:%g' "$layer/srv/uid-200000" "$layer/srv/dir-70000"
+	assert_equal "$output" $'65534:65534\n65534:65534'
+	assert_equal "$(getfattr --only-values -n user.containers.override_stat "$layer/srv/uid-200000")" "200000:300000:0640"
+	assert_equal "$(getfattr --only-values -n user.containers.override_stat "$layer/srv/dir-70000")" "70000:70000:0755"
+}
