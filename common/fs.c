@@ -344,13 +344,15 @@ static int open_resolved(int rootfd, const char *path, int flags, mode_t mode,
         }
         if (fd < 0) {
                 if (errno == ENOSYS)
-                        return eng_err(err, ENG_E_SYS, ENOSYS,
-                                       "opening '%s' beneath its root: openat2() needs Linux 5.6 or later",
-                                       path);
+                        return eng_err(
+                                err, ENG_E_SYS, ENOSYS,
+                                "opening '%s' beneath its root: openat2() needs Linux 5.6 or later",
+                                path);
                 if (errno == EXDEV)
-                        return eng_err(err, ENG_E_INVALID, EXDEV,
-                                       "'%s' leads outside its root (through '..' or a symbolic link)",
-                                       path);
+                        return eng_err(
+                                err, ENG_E_INVALID, EXDEV,
+                                "'%s' leads outside its root (through '..' or a symbolic link)",
+                                path);
                 return eng_err(err, errno == ENOENT ? ENG_E_NOTFOUND : ENG_E_SYS, errno,
                                "opening '%s' beneath its root", path);
         }

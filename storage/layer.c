@@ -158,7 +158,8 @@ static int open_dir(struct unpacker *u, const char *rel, struct eng_error **err)
                 base = strrchr(path, '/');
                 if (base) {
                         *base = '\0';
-                        parent = eng_open_strictly_beneath(u->root, path, O_PATH | O_DIRECTORY, 0, err);
+                        parent = eng_open_strictly_beneath(u->root, path, O_PATH | O_DIRECTORY, 0,
+                                                           err);
                         *base = '/';
                         base++;
                 } else {
@@ -457,8 +458,8 @@ static int finish_dirs(struct unpacker *u, struct eng_error **err)
                         fd = eng_open_strictly_beneath(u->root, d->path,
                                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e);
                         /* a later entry of the layer replaced or removed the directory */
-                        if (fd < 0 && (e->errnum == ENOENT || e->errnum == ENOTDIR ||
-                                       e->errnum == ELOOP)) {
+                        if (fd < 0 &&
+                            (e->errnum == ENOENT || e->errnum == ENOTDIR || e->errnum == ELOOP)) {
                                 eng_err_free(e);
                                 continue;
                         }
