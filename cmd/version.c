@@ -6,10 +6,7 @@
 
 #include <archive.h>
 #include <curl/curl.h>
-#define FUSE_USE_VERSION 35
-#include <fuse_lowlevel.h>
 #include <jansson.h>
-#include <libslirp.h>
 #include <openssl/crypto.h>
 #include <seccomp.h>
 
@@ -26,12 +23,11 @@ json_t *cmd_version_json(void)
         _cleanup_free_ char *seccomp = eng_xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
         _cleanup_free_ char *osarch = eng_xasprintf("linux/%s", eng_platform_arch(NULL));
 
-        return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "Version",
-                         PACKAGE_VERSION, "OsArch", osarch, "Libraries", "libcurl",
+        return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "Version", PACKAGE_VERSION,
+                         "OsArch", osarch, "Libraries", "libcurl",
                          curl_version_info(CURLVERSION_NOW)->version, "jansson",
                          jansson_version_str(), "openssl", OpenSSL_version(OPENSSL_VERSION),
-                         "libarchive", archive_version_string(), "libfuse3", fuse_pkgversion(),
-                         "libslirp", slirp_version_string(), "libseccomp", seccomp);
+                         "libarchive", archive_version_string(), "libseccomp", seccomp);
 }
 
 int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -97,4 +98,39 @@ void eng_err_warn_and_free(struct eng_error **err)
         eng_log_warn("%s", text);
         free(text);
         *err = eng_err_free(*err);
+}
+
+void eng_err_send(int fd, const struct eng_error *e)
+{
+        struct eng_err_wire w = { .kind = (int) e->kind, .errnum = e->errnum };
+
+        snprintf(w.msg, sizeof(w.msg), "%s", e->msg);
+        (void) !write(fd, &w, sizeof(w));
+}
+
+int eng_err_from_wire(const struct eng_err_wire *w, struct eng_error **err)
+{
+        char msg[ENG_ERR_WIRE_MSG];
+
+        memcpy(msg, w->msg, sizeof(msg));
+        msg[sizeof(msg) - 1] = '\0';
+        return eng_err(err, (enum eng_errkind) w->kind, w->errnum, "%s", msg);
+}
+
+int eng_err_recv(int fd, struct eng_error **err)
+{
+        struct eng_err_wire w;
+        size_t got = 0;
+
+        while (got < sizeof(w)) {
+                ssize_t n = read(fd, (char *) &w + got, sizeof(w) - got);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return 0;
+                got += (size_t) n;
+        }
+        eng_err_from_wire(&w, err);
+        return 1;
 }

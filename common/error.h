@@ -84,4 +84,29 @@ struct eng_error *eng_err_free(struct eng_error *err);
  */
 void eng_err_warn_and_free(struct eng_error **err);
 
+/*
+ * Errors across a fork: a child sends its error as one fixed-size record
+ * (kind, errno, message cut at ENG_ERR_WIRE_MSG bytes) over a pipe or a
+ * SOCK_SEQPACKET socket, and the parent rebuilds it (crun's sync socket).
+ */
+#define ENG_ERR_WIRE_MSG 4000
+
+struct eng_err_wire {
+        int kind;
+        int errnum;
+        char msg[ENG_ERR_WIRE_MSG];
+};
+
+/** eng_err_send() - write @e to @fd as one record (best effort: the child is dying) */
+void eng_err_send(int fd, const struct eng_error *e);
+
+/**
+ * eng_err_recv() - read one record from @fd into *err
+ * Return: 1 when an error was read, 0 at end of file or on a short read.
+ */
+int eng_err_recv(int fd, struct eng_error **err);
+
+/** eng_err_from_wire() - *err from a record already read */
+int eng_err_from_wire(const struct eng_err_wire *w, struct eng_error **err);
+
 #endif

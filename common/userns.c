@@ -241,20 +241,6 @@ void eng_idmap_helper_release(struct eng_idmap_helper *h)
 
 /* --- running in a new user namespace */
 
-struct sync_msg {
-        int32_t kind;
-        int32_t errnum;
-        char msg[4000];
-};
-
-static void child_send_err(int fd, struct eng_error *e)
-{
-        struct sync_msg m = { .kind = (int32_t) e->kind, .errnum = e->errnum };
-
-        snprintf(m.msg, sizeof(m.msg), "%s", e->msg);
-        (void) !write(fd, &m, sizeof(m));
-}
-
 static int write_proc_file(pid_t pid, const char *file, const char *data)
 {
         char path[64];
@@ -394,7 +380,7 @@ static _Noreturn void child_main(int sync_fd, int flags, int (*fn)(void *, struc
                 close_other_fds(keep_fds, nkeep, sync_fd);
         if (unshare(CLONE_NEWUSER | flags) < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "creating a user namespace");
-                child_send_err(sync_fd, e);
+                eng_err_send(sync_fd, e);
                 _exit(1);
         }
         if (write(sync_fd, &c, 1) != 1)
@@ -403,7 +389,7 @@ static _Noreturn void child_main(int sync_fd, int flags, int (*fn)(void *, struc
                 _exit(1); /* the parent could not map us; it has the error */
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "becoming root in the user namespace");
-                child_send_err(sync_fd, e);
+                eng_err_send(sync_fd, e);
                 _exit(1);
         }
         /* Denied when setgroups is "deny" (single mapping): then there are none to drop. */
@@ -411,25 +397,10 @@ static _Noreturn void child_main(int sync_fd, int flags, int (*fn)(void *, struc
         if (fn(arg, &e) < 0) {
                 if (!e)
                         eng_err(&e, ENG_E_SYS, EIO, "internal error: failure without an error");
-                child_send_err(sync_fd, e);
+                eng_err_send(sync_fd, e);
                 _exit(1);
         }
         _exit(0);
-}
-
-static int read_child_err(int fd, struct eng_error **err)
-{
-        struct sync_msg m;
-        ssize_t n;
-
-        do
-                n = read(fd, &m, sizeof(m));
-        while (n < 0 && errno == EINTR);
-        if (n != (ssize_t) sizeof(m))
-                return 0;
-        m.msg[sizeof(m.msg) - 1] = '\0';
-        eng_err(err, (enum eng_errkind) m.kind, m.errnum, "%s", m.msg);
-        return 1;
 }
 
 int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
@@ -438,7 +409,7 @@ int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
 {
         int sv[2];
         pid_t pid;
-        char buf[sizeof(struct sync_msg)];
+        struct eng_err_wire w;
         ssize_t n;
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -456,18 +427,18 @@ int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
         eng_close_safe(sv[1]);
         _cleanup_close_ int fd = sv[0];
 
+        /* SOCK_SEQPACKET: one read is one record, the 1-byte "ready" or an error */
         do
-                n = read(fd, buf, sizeof(buf));
+                n = read(fd, &w, sizeof(w));
         while (n < 0 && errno == EINTR);
-        if (n == (ssize_t) sizeof(struct sync_msg)) {
-                struct sync_msg *m = (struct sync_msg *) buf;
+        if (n == (ssize_t) sizeof(w)) {
                 const char *why = userns_disabled_reason();
 
-                m->msg[sizeof(m->msg) - 1] = '\0';
+                w.msg[sizeof(w.msg) - 1] = '\0';
                 (void) eng_wait_child(pid);
                 if (why)
-                        return eng_err(err, ENG_E_SYS, m->errnum, "%s: %s", m->msg, why);
-                return eng_err(err, (enum eng_errkind) m->kind, m->errnum, "%s", m->msg);
+                        return eng_err(err, ENG_E_SYS, w.errnum, "%s: %s", w.msg, why);
+                return eng_err_from_wire(&w, err);
         }
         if (n != 1) {
                 (void) eng_wait_child(pid);
@@ -492,7 +463,7 @@ int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
 
 int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err)
 {
-        bool have_err = read_child_err(child->sync_fd, err) > 0;
+        bool have_err = eng_err_recv(child->sync_fd, err) > 0;
         int status = eng_wait_child(child->pid);
 
         child->sync_fd = eng_close_safe(child->sync_fd);
@@ -512,7 +483,7 @@ int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err)
 
 int eng_userns_wait_status(struct eng_userns_child *child, int *ret_status, struct eng_error **err)
 {
-        bool have_err = read_child_err(child->sync_fd, err) > 0;
+        bool have_err = eng_err_recv(child->sync_fd, err) > 0;
         int status = eng_wait_child(child->pid);
 
         child->sync_fd = eng_close_safe(child->sync_fd);

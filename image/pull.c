@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +18,8 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/platform.h"
+#include "common/process.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "image/manifest.h"
 #include "image/pull.h"
@@ -24,8 +29,10 @@
 
 #include "common/banned.h"
 
-#define CONFIG_MAX (8 * 1024 * 1024)
-#define PIPE_SIZE  (1024 * 1024)
+#define CONFIG_MAX      (8 * 1024 * 1024)
+#define PIPE_SIZE       (1024 * 1024)
+/* Layers downloaded and unpacked at once, each by its own worker process. */
+#define PARALLEL_LAYERS 4
 
 struct pull {
         struct storage_store *store;
@@ -198,9 +205,130 @@ fail:
         return r < 0 ? r : -1;
 }
 
+/* One running layer worker. */
+struct worker {
+        pid_t pid;
+        int fd; /* its error pipe; EOF when it is done */
+        size_t layer;
+};
+
+/* Wait for one of @w (@n running) to end; removes it from @w.  Its error, if any, in *err. */
+static int reap_one(struct worker *w, size_t *n, struct eng_error **err)
+{
+        struct pollfd fds[PARALLEL_LAYERS];
+        size_t k;
+        int status;
+
+        for (k = 0; k < *n; k++)
+                fds[k] = (struct pollfd){ .fd = w[k].fd, .events = POLLIN };
+        while (poll(fds, *n, -1) < 0)
+                if (errno != EINTR)
+                        return eng_err(err, ENG_E_SYS, errno, "waiting for the layer workers");
+        for (k = 0; k < *n && !fds[k].revents; k++)
+                ;
+        if (k == *n)
+                k = 0;
+        bool failed = eng_err_recv(w[k].fd, err) > 0;
+        eng_close_safe(w[k].fd);
+        status = eng_wait_child(w[k].pid);
+        w[k] = w[--*n];
+        if (failed)
+                return -1;
+        if (status != 0)
+                return eng_err(err, ENG_E_SYS, 0, "a layer worker ended with status %d", status);
+        return 0;
+}
+
+/*
+ * Pull every layer not stored yet.  Each goes to a worker process of its
+ * own (a fork, so no thread shares curl or OpenSSL state with another), up
+ * to PARALLEL_LAYERS at once: the network and both cores are kept busy.
+ */
+static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *diff_ids,
+                       char **chains, struct eng_error **err)
+{
+        struct worker w[PARALLEL_LAYERS];
+        size_t running = 0, missing = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < m->nlayers; i++) {
+                if (storage_layer_exists(p->store, chains[i]))
+                        progress(p, IMAGE_PULL_LAYER_EXISTS, m->layers[i].digest,
+                                 m->layers[i].size);
+                else
+                        missing++;
+        }
+        for (size_t i = 0; i < m->nlayers && r == 0; i++) {
+                const char *diff_id = json_string_value(json_array_get(diff_ids, i));
+                uint64_t size;
+                int fds[2];
+                pid_t pid;
+
+                if (storage_layer_exists(p->store, chains[i]))
+                        continue;
+                if (missing == 1) {
+                        /* one layer: no worker needed */
+                        r = pull_layer(p, &m->layers[i], diff_id, i ? chains[i - 1] : NULL,
+                                       chains[i], &size, err);
+                        if (r < 0)
+                                eng_err_wrap(err, "pulling layer %zu of %zu", i + 1, m->nlayers);
+                        break;
+                }
+                if (running == PARALLEL_LAYERS && (r = reap_one(w, &running, err)) < 0)
+                        break;
+                if (pipe2(fds, O_CLOEXEC) < 0) {
+                        r = eng_err(err, ENG_E_SYS, errno, "creating a pipe");
+                        break;
+                }
+                fflush(stderr);
+                pid = fork();
+                if (pid < 0) {
+                        r = eng_err(err, ENG_E_SYS, errno, "forking a layer worker");
+                        eng_close_safe(fds[0]);
+                        eng_close_safe(fds[1]);
+                        break;
+                }
+                if (pid == 0) {
+                        struct eng_error *e = NULL;
+
+                        eng_close_safe(fds[0]);
+                        for (size_t k = 0; k < running; k++)
+                                eng_close_safe(w[k].fd);
+                        (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                        image_registry_forked(p->reg);
+                        if (pull_layer(p, &m->layers[i], diff_id, i ? chains[i - 1] : NULL,
+                                       chains[i], &size, &e) < 0) {
+                                eng_err_wrap(&e, "pulling layer %zu of %zu", i + 1, m->nlayers);
+                                eng_err_send(fds[1], e);
+                                _exit(1);
+                        }
+                        _exit(0);
+                }
+                eng_close_safe(fds[1]);
+                w[running++] = (struct worker){ .pid = pid, .fd = fds[0], .layer = i };
+        }
+        while (running > 0) {
+                struct eng_error *e = NULL;
+
+                if (r < 0) {
+                        /* one failed: stop the others (their leftovers go with the next open) */
+                        for (size_t k = 0; k < running; k++)
+                                (void) kill(w[k].pid, SIGTERM);
+                }
+                if (reap_one(w, &running, &e) < 0 && r == 0) {
+                        *err = e;
+                        r = -1;
+                        continue;
+                }
+                eng_err_free(e);
+        }
+        return r;
+}
+
 static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
 {
-        _cleanup_free_ char *mdata = NULL, *mdigest = NULL, *full = NULL, *parent = NULL;
+        _cleanup_free_ char *mdata = NULL, *mdigest = NULL, *full = NULL;
+        _cleanup_strv_ char **chains = NULL;
         _cleanup_json_ json_t *config = NULL, *image = NULL;
         struct memsink cfg = { 0 };
         struct image_manifest m = { 0 };
@@ -236,37 +364,30 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
                 goto out;
         }
 
-        layers = json_array();
+        chains = eng_xcalloc(m.nlayers + 1, sizeof(char *));
         for (size_t i = 0; i < m.nlayers; i++) {
                 const char *diff_id = json_string_value(json_array_get(diff_ids, i));
-                _cleanup_free_ char *chain = NULL;
-                uint64_t size = 0;
 
                 if (!diff_id || !image_digest_valid(diff_id)) {
-                        json_decref(layers);
                         eng_err(err, ENG_E_INVALID, 0,
                                 "rootfs.diff_ids[%zu] of the image config is not a digest", i);
                         goto out;
                 }
-                chain = storage_chain_id(parent, diff_id);
-                if (storage_layer_exists(p->store, chain)) {
-                        _cleanup_json_ json_t *info = storage_layer_info(p->store, chain, err);
+                chains[i] = storage_chain_id(i ? chains[i - 1] : NULL, diff_id);
+        }
+        if (pull_layers(p, &m, diff_ids, chains, err) < 0)
+                goto out;
 
-                        if (!info) {
-                                json_decref(layers);
-                                goto out;
-                        }
-                        size = (uint64_t) json_integer_value(json_object_get(info, "size"));
-                        progress(p, IMAGE_PULL_LAYER_EXISTS, m.layers[i].digest, m.layers[i].size);
-                } else if (pull_layer(p, &m.layers[i], diff_id, parent, chain, &size, err) < 0) {
+        layers = json_array();
+        for (size_t i = 0; i < m.nlayers; i++) {
+                _cleanup_json_ json_t *info = storage_layer_info(p->store, chains[i], err);
+
+                if (!info) {
                         json_decref(layers);
-                        eng_err_wrap(err, "pulling layer %zu of %zu", i + 1, m.nlayers);
                         goto out;
                 }
-                total += size;
-                json_array_append_new(layers, json_string(chain));
-                free(parent);
-                parent = TAKE_PTR(chain);
+                total += (uint64_t) json_integer_value(json_object_get(info, "size"));
+                json_array_append_new(layers, json_string(chains[i]));
         }
 
         if (storage_blob_put(p->store, mdigest, mdata, mlen, err) < 0 ||

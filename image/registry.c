@@ -297,6 +297,14 @@ struct image_registry *image_registry_new(const char *domain,
         return r;
 }
 
+void image_registry_forked(struct image_registry *r)
+{
+        /* curl_easy_cleanup() would shut down the parent's TLS session: leave it. */
+        r->curl = curl_easy_init();
+        if (!r->curl)
+                abort();
+}
+
 static void setup_handle(struct image_registry *r, CURL *c, struct xfer *x)
 {
         curl_easy_reset(c);

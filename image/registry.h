@@ -76,6 +76,13 @@ typedef int (*image_blob_sink)(void *arg, const void *data, size_t len, struct e
 int image_registry_get_blob(struct image_registry *r, const char *repo, const char *digest,
                             uint64_t size, image_blob_sink sink, void *arg, struct eng_error **err);
 
+/**
+ * image_registry_forked() - in a child after fork(): give up the connection
+ * shared with the parent (without closing it) and open new ones; the
+ * tokens already fetched are kept.
+ */
+void image_registry_forked(struct image_registry *r);
+
 /** image_registry_ping() - GET /v2/, authenticating if asked; checks the registry answers */
 int image_registry_ping(struct image_registry *r, struct eng_error **err);
 
