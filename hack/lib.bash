@@ -12,7 +12,7 @@ ENG_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev git
   libslirp-dev libglib2.0-dev libseccomp-dev check"
 ENG_RUN_PACKAGES="uidmap fuse3 iproute2 util-linux passwd"
 ENG_TEST_PACKAGES="bats docker-registry skopeo umoci buildah busybox-static debootstrap
-  zstd apache2-utils openssl curl attr jq tar clang-format"
+  zstd apache2-utils openssl curl attr jq tar clang-format nginx-light"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -118,10 +118,29 @@ start_registries() { # FIXTURES_DIR STATE_DIR
 		die "the plain registry did not start"
 	registry_start "$state/tls" "$(registry_free_port)" "$state/storage" tls ||
 		die "the TLS registry did not start"
-	chmod a+rX "$state/plain" "$state/tls"
-	chmod a+r "$state/tls/ca.crt" "$state/tls/password"
+	# A registry that lies: the busybox layer's data altered, its digest kept.
+	local layer data
+	layer=$(skopeo inspect --tls-verify=false --raw \
+		"docker://$(cat "$state/plain/address")/eng-test/busybox:latest" | jq -r '.layers[0].digest' | cut -d: -f2)
+	cp -al "$state/storage" "$state/storage-corrupt"
+	data=$state/storage-corrupt/docker/registry/v2/blobs/sha256/${layer:0:2}/$layer/data
+	cp "$data" "$data.new" && mv "$data.new" "$data"
+	printf '\xff\xff\xff\xff' | dd of="$data" bs=1 seek=100000 conv=notrunc status=none
+	registry_start "$state/corrupt" "$(registry_free_port)" "$state/storage-corrupt" plain ||
+		die "the corrupt registry did not start"
+	# nginx in front of the plain registry: blobs at a limited rate (to stop a
+	# pull half way), injected 500s under eng-test/broken/, and a log of the
+	# Range of each request.
+	proxy_start "$state/proxy" "$(registry_free_port)" "$(cat "$state/plain/address")" ||
+		die "the test proxy did not start"
+	chmod a+rX "$state/plain" "$state/tls" "$state/proxy"
+	chmod a+r "$state/tls/ca.crt" "$state/tls/password" "$state/proxy/access.log"
 	export ENG_TEST_REGISTRY ENG_TEST_REGISTRY_TLS ENG_TEST_REGISTRY_CA \
-		ENG_TEST_REGISTRY_USER ENG_TEST_REGISTRY_PASSWORD ENG_TEST_FIXTURES
+		ENG_TEST_REGISTRY_USER ENG_TEST_REGISTRY_PASSWORD ENG_TEST_FIXTURES \
+		ENG_TEST_REGISTRY_CORRUPT ENG_TEST_REGISTRY_SLOW ENG_TEST_PROXY_LOG
+	ENG_TEST_REGISTRY_CORRUPT=$(cat "$state/corrupt/address")
+	ENG_TEST_REGISTRY_SLOW=$(cat "$state/proxy/address")
+	ENG_TEST_PROXY_LOG=$state/proxy/access.log
 	ENG_TEST_REGISTRY=$(cat "$state/plain/address")
 	ENG_TEST_REGISTRY_TLS=$(cat "$state/tls/address")
 	ENG_TEST_REGISTRY_CA=$state/tls/ca.crt
@@ -134,6 +153,8 @@ stop_registries() {
 	[ -n "${REG_STATE:-}" ] || return 0
 	registry_stop "$REG_STATE/plain"
 	registry_stop "$REG_STATE/tls"
+	registry_stop "$REG_STATE/corrupt"
+	registry_stop "$REG_STATE/proxy"
 	rm -rf "$REG_STATE"
 	REG_STATE=
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -130,6 +131,27 @@ static int pipesink_write(void *arg, const void *data, size_t len, struct eng_er
         return 0;
 }
 
+/*
+ * The journal of a blob's compressed bytes (ROOT/tmp/partial-HEX), so a pull
+ * that is killed resumes where it stopped.  Locked: a second pull of the
+ * same blob at the same time streams without one.  -1 when there is none.
+ */
+static int open_journal(struct pull *p, const char *digest, char **ret_path)
+{
+        const char *hex = strchr(digest, ':') + 1;
+        char *path = eng_xasprintf("%s/tmp/partial-%s", p->store->root, hex);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+                fd = eng_close_safe(fd);
+        if (fd < 0) {
+                free(path);
+                return -1;
+        }
+        *ret_path = path;
+        return fd;
+}
+
 /* Download one layer straight into its unpacker; commit it when both digests check out. */
 static int pull_layer(struct pull *p, const struct image_descriptor *layer, const char *diff_id,
                       const char *parent_chain, const char *chain_id, uint64_t *ret_size,
@@ -139,6 +161,8 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
         struct storage_unpack_result res = { 0 };
         struct eng_userns_child child;
         struct eng_error *dl_err = NULL, *cleanup_err = NULL;
+        _cleanup_free_ char *journal_path = NULL;
+        _cleanup_close_ int journal = -1;
         struct pipesink ps;
         int fds[2];
         int r;
@@ -160,9 +184,13 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
         eng_close_safe(fds[0]);
         ps.fd = fds[1];
         progress(p, IMAGE_PULL_LAYER_START, layer->digest, layer->size);
-        r = image_registry_get_blob(p->reg, p->ref.path, layer->digest, layer->size, pipesink_write,
-                                    &ps, &dl_err);
+        journal = open_journal(p, layer->digest, &journal_path);
+        r = image_registry_get_blob(p->reg, p->ref.path, layer->digest, layer->size, journal,
+                                    pipesink_write, &ps, &dl_err);
         eng_close_safe(fds[1]);
+        if (journal >= 0 && (r == 0 || dl_err->kind == ENG_E_INVALID))
+                (void) unlink(journal_path); /* done, or not worth resuming */
+        journal = eng_close_safe(journal);
         if (r < 0) {
                 /* The unpacker sees a cut stream; its own error says less than ours. */
                 (void) kill(child.pid, SIGKILL);
@@ -347,7 +375,7 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
                         (unsigned long long) m.config.size, CONFIG_MAX);
                 goto out;
         }
-        if (image_registry_get_blob(p->reg, p->ref.path, m.config.digest, m.config.size,
+        if (image_registry_get_blob(p->reg, p->ref.path, m.config.digest, m.config.size, -1,
                                     memsink_write, &cfg, err) < 0)
                 goto out;
         config = json_loadb(cfg.data ? cfg.data : "", cfg.len, 0, &jerr);

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "image/manifest.h"
@@ -62,6 +63,7 @@ struct xfer {
         uint64_t range_from; /* the Range asked for in this attempt, or 0 */
         uint64_t skip;       /* bytes to drop: the server ignored our Range */
         EVP_MD_CTX *md;
+        int journal_fd; /* -1, or where the blob's bytes are kept as they come */
         /* what came back */
         long status;
         char *content_type;
@@ -179,6 +181,9 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
         EVP_DigestUpdate(x->md, data, len);
         if (x->sink(x->sink_arg, data, len, &x->sink_err) < 0)
                 return 0;
+        /* A journal that cannot be written only costs the resumption. */
+        if (x->journal_fd >= 0 && eng_write_all(x->journal_fd, data, len) < 0)
+                x->journal_fd = -1;
         x->delivered += len;
         return size * n;
 }
@@ -399,7 +404,7 @@ static int fetch_token(struct image_registry *r, const struct image_challenge *c
 {
         _cleanup_free_ char *url = NULL;
         _cleanup_json_ json_t *root = NULL;
-        struct xfer x = { .max = TOKEN_MAX };
+        struct xfer x = { .max = TOKEN_MAX, .journal_fd = -1 };
         CURL *c = curl_easy_init();
         const char *tok;
         char *esc_service, *esc_scope;
@@ -624,7 +629,7 @@ static char *repo_scope(const char *repo)
 
 int image_registry_ping(struct image_registry *r, struct eng_error **err)
 {
-        struct xfer x = { .max = ERROR_BODY_MAX };
+        struct xfer x = { .max = ERROR_BODY_MAX, .journal_fd = -1 };
         _cleanup_free_ char *what = eng_xasprintf("contacting '%s'", r->domain);
         int ret = request(r, "", NULL, &x, what, err);
 
@@ -640,7 +645,9 @@ int image_registry_get_manifest(struct image_registry *r, const char *repo, cons
         _cleanup_free_ char *scope = repo_scope(repo);
         _cleanup_free_ char *what = eng_xasprintf("fetching the manifest '%s:%s'", repo, reference);
         _cleanup_free_ char *digest = NULL;
-        struct xfer x = { .accept = IMAGE_MANIFEST_ACCEPT, .max = IMAGE_MANIFEST_MAX };
+        struct xfer x = { .accept = IMAGE_MANIFEST_ACCEPT,
+                          .max = IMAGE_MANIFEST_MAX,
+                          .journal_fd = -1 };
         EVP_MD_CTX *md;
 
         if (request(r, path, scope, &x, what, err) < 0) {
@@ -667,14 +674,46 @@ int image_registry_get_manifest(struct image_registry *r, const char *repo, cons
         return 0;
 }
 
+/* Replay what the journal holds into the sink and the hash; leaves it positioned at its end. */
+static int replay_journal(struct xfer *x, int fd, const char *what, struct eng_error **err)
+{
+        char buf[64 * 1024];
+
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "%s: reading the partial download", what);
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "%s: reading the partial download",
+                                       what);
+                if (n == 0)
+                        return 0;
+                if (x->delivered + (uint64_t) n > x->max) {
+                        /* longer than the blob: not ours; start again */
+                        if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                                return eng_err(err, ENG_E_SYS, errno,
+                                               "%s: resetting the partial download", what);
+                        return 1;
+                }
+                EVP_DigestUpdate(x->md, buf, (size_t) n);
+                if (x->sink(x->sink_arg, buf, (size_t) n, err) < 0)
+                        return -1;
+                x->delivered += (uint64_t) n;
+        }
+}
+
 int image_registry_get_blob(struct image_registry *r, const char *repo, const char *digest,
-                            uint64_t size, image_blob_sink sink, void *arg, struct eng_error **err)
+                            uint64_t size, int journal_fd, image_blob_sink sink, void *arg,
+                            struct eng_error **err)
 {
         _cleanup_free_ char *path = eng_xasprintf("%s/blobs/%s", repo, digest);
         _cleanup_free_ char *scope = repo_scope(repo);
         _cleanup_free_ char *what = eng_xasprintf("fetching blob %s", digest);
         _cleanup_free_ char *got = NULL;
-        struct xfer x = { .sink = sink, .sink_arg = arg, .max = size };
+        struct xfer x = { .sink = sink, .sink_arg = arg, .max = size, .journal_fd = journal_fd };
         int ret = 0;
 
         if (strncmp(digest, "sha256:", 7) != 0)
@@ -682,11 +721,30 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
                                what);
         x.md = EVP_MD_CTX_new();
         EVP_DigestInit_ex(x.md, EVP_sha256(), NULL);
+        if (journal_fd >= 0) {
+                ret = replay_journal(&x, journal_fd, what, err);
+                if (ret < 0) {
+                        EVP_MD_CTX_free(x.md);
+                        return -1;
+                }
+                if (x.delivered > 0)
+                        eng_log_info("%s: resuming at byte %llu of %llu", what,
+                                     (unsigned long long) x.delivered, (unsigned long long) size);
+                ret = 0;
+        }
 
         /* A connection that drops mid-blob is resumed from x.delivered. */
         for (int resumes = 0;; resumes++) {
                 struct eng_error *e = NULL;
 
+                if (x.delivered == size && size > 0) {
+                        ret = 0; /* the journal held all of it */
+                        break;
+                }
+                if (x.delivered == size && size > 0) {
+                        ret = 0; /* the journal held all of it */
+                        break;
+                }
                 ret = request(r, path, scope, &x, what, &e);
                 if (ret == 0 || x.delivered == 0 || resumes >= MAX_ATTEMPTS || x.too_big ||
                     e->kind != ENG_E_REMOTE) {

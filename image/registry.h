@@ -67,6 +67,10 @@ typedef int (*image_blob_sink)(void *arg, const void *data, size_t len, struct e
  * image_registry_get_blob() - stream blob @digest of @repo into @sink
  * @size: the size the manifest gives (the download stops with an error if
  *        the registry sends more)
+ * @journal_fd: -1, or a file that keeps what was received so far: its
+ *        bytes are passed to @sink (and hashed) first, the download goes on
+ *        from where they end (a Range request), and what arrives is
+ *        appended, so a pull killed half way resumes at that byte
  *
  * The data is hashed while it streams; a digest that does not match fails
  * with ENG_E_INVALID naming both digests (the sink has seen the data: it
@@ -74,7 +78,8 @@ typedef int (*image_blob_sink)(void *arg, const void *data, size_t len, struct e
  * resumed from the byte where it stopped.
  */
 int image_registry_get_blob(struct image_registry *r, const char *repo, const char *digest,
-                            uint64_t size, image_blob_sink sink, void *arg, struct eng_error **err);
+                            uint64_t size, int journal_fd, image_blob_sink sink, void *arg,
+                            struct eng_error **err);
 
 /**
  * image_registry_forked() - in a child after fork(): give up the connection

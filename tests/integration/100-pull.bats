@@ -288,3 +288,51 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_equal "$(eng unshare getfattr --only-values -n user.containers.override_stat "$layer/srv/uid-200000")" "200000:300000:0640"
 	assert_equal "$(eng unshare getfattr --only-values -n user.containers.override_stat "$layer/srv/dir-70000")" "70000:70000:0755"
 }
+
+@test "pull: a registry that sends other data than its digest says is caught" {
+	[ -n "${ENG_TEST_REGISTRY_CORRUPT:-}" ] || skip "no corrupt registry (run through hack/test)"
+	run --separate-stderr eng pull --tls-verify=false "$ENG_TEST_REGISTRY_CORRUPT/eng-test/busybox:latest"
+	assert_status 125
+	assert_contains "$stderr" "the data's digest is sha256:"
+	assert_contains "$stderr" "not sha256:"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/layers" | wc -l)" 0 "layers stored"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/images" | wc -l)" 0 "images stored"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/tmp" | wc -l)" 0 "leftovers in tmp/"
+}
+
+@test "pull: a registry answering 500 is retried, then the error names it" {
+	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
+	run --separate-stderr eng pull --tls-verify=false "$ENG_TEST_REGISTRY_SLOW/eng-test/broken:latest"
+	assert_status 125
+	assert_contains "$stderr" "injected failure (HTTP 500)"
+	local tries
+	tries=$(grep -c "GET /v2/eng-test/broken/manifests/latest 500" "$ENG_TEST_PROXY_LOG")
+	[ "$tries" -ge 3 ] || fail "asked $tries times"
+}
+
+@test "pull: kill -9 half way leaves no image; the next pull resumes the blob at the byte it stopped" {
+	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
+	local ref=$ENG_TEST_REGISTRY_SLOW/eng-test/debian:bookworm pid journal size=0 i
+	eng pull -q --tls-verify=false "$ref" >/dev/null 2>&1 &
+	pid=$!
+	# wait until some megabytes of the layer are in
+	for i in $(seq 1 200); do
+		journal=$(ls "$BATS_TEST_TMPDIR"/store/tmp/partial-* 2>/dev/null | head -n 1)
+		size=$(stat -c %s "$journal" 2>/dev/null || echo 0)
+		[ "$size" -gt 8000000 ] && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$size" -gt 8000000 ] || fail "the download did not get going ($size bytes)"
+	assert_equal "$(eng images -q)" "" "images after the kill"
+	run --separate-stderr eng --log-level info pull --tls-verify=false "$ref"
+	assert_status 0
+	assert_contains "$stderr" "resuming at byte"
+	# the proxy saw a Range request for the rest of the blob, answered 206
+	grep -Eq "GET /v2/eng-test/debian/blobs/sha256:[0-9a-f]+ 206 range=bytes=[1-9][0-9]*-" "$ENG_TEST_PROXY_LOG" ||
+		fail "no resumed blob request in the proxy log"
+	run diff <(expected_listing debian) <(merged_listing "$ref")
+	assert_status 0
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/tmp" | wc -l)" 0 "leftovers in tmp/"
+}

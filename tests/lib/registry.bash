@@ -86,6 +86,55 @@ registry_start() {
 	return 1
 }
 
+# proxy_start DIR PORT UPSTREAM: nginx on 127.0.0.1:PORT in front of UPSTREAM
+# (a registry's host:port), stopped by registry_stop DIR.
+proxy_start() {
+	local dir=$1 port=$2 upstream=$3
+	mkdir -p "$dir/tmp"
+	cat >"$dir/nginx.conf" <<-EOF
+		daemon off;
+		master_process off;
+		worker_processes 1;
+		pid $dir/nginx.pid;
+		error_log $dir/error.log warn;
+		events { worker_connections 256; }
+		http {
+		    log_format ranges '\$request_method \$uri \$status range=\$http_range sent=\$body_bytes_sent';
+		    access_log $dir/access.log ranges;
+		    client_body_temp_path $dir/tmp;
+		    proxy_temp_path $dir/tmp;
+		    fastcgi_temp_path $dir/tmp;
+		    uwsgi_temp_path $dir/tmp;
+		    scgi_temp_path $dir/tmp;
+		    server {
+		        listen 127.0.0.1:$port;
+		        location ~ ^/v2/eng-test/broken/ {
+		            return 500 '{"errors":[{"code":"UNKNOWN","message":"injected failure"}]}';
+		        }
+		        location ~ /blobs/ {
+		            limit_rate 4m;
+		            proxy_buffering off;
+		            proxy_pass http://$upstream;
+		        }
+		        location / {
+		            proxy_pass http://$upstream;
+		        }
+		    }
+		}
+	EOF
+	nginx -c "$dir/nginx.conf" -p "$dir" >"$dir/log" 2>&1 &
+	echo $! >"$dir/pid"
+	echo "127.0.0.1:$port" >"$dir/address"
+	local i
+	for i in $(seq 1 50); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 200 ] && return 0
+		sleep 0.1
+	done
+	echo "nginx on port $port did not answer; its log:" >&2
+	cat "$dir/log" "$dir/error.log" >&2
+	return 1
+}
+
 registry_stop() {
 	local dir=$1 pid
 	[ -f "$dir/pid" ] || return 0
