@@ -148,6 +148,7 @@ int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct 
 int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_login(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_logout(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_system(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_unshare(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 #endif

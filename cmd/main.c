@@ -132,6 +132,17 @@ static const struct cmd_desc commands[] = {
                            "  -f, --force   remove an image by ID even when it has several names\n",
         },
         {
+                .name = "system",
+                .fn = cmd_system,
+                .summary = "Manage eng: check, df, info",
+                .usage = "eng system SUBCOMMAND [options]",
+                .description = "Subcommands:\n"
+                               "  check [--repair] [--quick]   check the store, and repair it\n"
+                               "  df                           show the space eng uses\n"
+                               "  info                         eng info\n",
+                .stop_at_operand = true,
+        },
+        {
                 .name = "tag",
                 .fn = cmd_tag,
                 .summary = "Add names to an image",
@@ -167,11 +178,11 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach", "build",   "commit",  "container", "cp",      "create",  "diff",
-        "events", "exec",    "export",  "history",   "import",  "inspect", "kill",
-        "load",   "logs",    "network", "pause",     "port",    "ps",      "push",
-        "rename", "restart", "rm",      "run",       "save",    "search",  "start",
-        "stats",  "stop",    "system",  "top",       "unpause", "volume",  "wait",
+        "attach", "build",   "commit",  "container", "cp",     "create",  "diff",
+        "events", "exec",    "export",  "history",   "import", "inspect", "kill",
+        "load",   "logs",    "network", "pause",     "port",   "ps",      "push",
+        "rename", "restart", "rm",      "run",       "save",   "search",  "start",
+        "stats",  "stop",    "top",     "unpause",   "volume", "wait",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

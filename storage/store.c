@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -488,4 +489,222 @@ int storage_image_delete(struct storage_store *s, const char *id, struct eng_err
         ret = collect_garbage(s, err);
         storage_store_unlock(s);
         return ret;
+}
+
+static char *file_digest(const char *path, struct eng_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        unsigned char sum[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        char buf[64 * 1024];
+        EVP_MD_CTX *md;
+        char *hex;
+
+        if (fd < 0) {
+                eng_err(err, ENG_E_SYS, errno, "opening '%s'", path);
+                return NULL;
+        }
+        md = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+        for (;;) {
+                ssize_t r = read(fd, buf, sizeof(buf));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0) {
+                        EVP_MD_CTX_free(md);
+                        eng_err(err, ENG_E_SYS, errno, "reading '%s'", path);
+                        return NULL;
+                }
+                if (r == 0)
+                        break;
+                EVP_DigestUpdate(md, buf, (size_t) r);
+        }
+        EVP_DigestFinal_ex(md, sum, &n);
+        EVP_MD_CTX_free(md);
+        hex = eng_xmalloc(2 * n + 1);
+        for (unsigned int i = 0; i < n; i++) {
+                static const char digits[] = "0123456789abcdef";
+                hex[2 * i] = digits[sum[i] >> 4];
+                hex[2 * i + 1] = digits[sum[i] & 15];
+        }
+        hex[2 * n] = '\0';
+        return hex;
+}
+
+static void problem(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(json_t *list, const char *fmt, ...)
+{
+        va_list ap;
+        char *msg;
+
+        va_start(ap, fmt);
+        msg = eng_xvasprintf(fmt, ap);
+        va_end(ap);
+        json_array_append_new(list, json_string(msg));
+        free(msg);
+}
+
+/* What is wrong with one image record; NULL when nothing. */
+static char *image_problem(struct storage_store *s, json_t *img, bool verify_blobs,
+                           struct eng_error **err)
+{
+        const char *blobs[] = { json_string_value(json_object_get(img, "manifest")),
+                                json_string_value(json_object_get(img, "config")) };
+        const char *parent = NULL;
+        size_t i;
+        json_t *v;
+
+        for (size_t k = 0; k < 2; k++) {
+                _cleanup_free_ char *path = NULL, *hex = NULL;
+
+                if (!blobs[k])
+                        return eng_xstrdup("its record names no manifest or config");
+                path = storage_blob_path(s, blobs[k]);
+                if (access(path, R_OK) < 0)
+                        return eng_xasprintf("blob %s is missing", blobs[k]);
+                if (verify_blobs) {
+                        hex = file_digest(path, err);
+                        if (!hex)
+                                return NULL;
+                        if (strcmp(hex, hex_of(blobs[k])) != 0)
+                                return eng_xasprintf(
+                                        "blob %s is damaged (its content is sha256:%s)", blobs[k],
+                                        hex);
+                }
+        }
+        json_array_foreach(json_object_get(img, "layers"), i, v) {
+                const char *chain = json_string_value(v);
+                struct eng_error *e = NULL;
+                _cleanup_json_ json_t *info = NULL;
+                _cleanup_free_ char *dir = NULL, *diff = NULL;
+                const char *p;
+
+                if (!chain)
+                        return eng_xstrdup("its record has a damaged layer list");
+                dir = storage_layer_dir(s, chain);
+                diff = eng_xasprintf("%s/diff", dir);
+                info = storage_layer_info(s, chain, &e);
+                if (!info) {
+                        char *msg = eng_xasprintf("layer %zu (%s) is missing or incomplete", i + 1,
+                                                  chain);
+                        eng_err_free(e);
+                        return msg;
+                }
+                if (access(diff, F_OK) < 0)
+                        return eng_xasprintf("layer %zu (%s) has no content", i + 1, chain);
+                p = json_string_value(json_object_get(info, "parent"));
+                if ((parent || p) && (!parent || !p || strcmp(parent, p) != 0))
+                        return eng_xasprintf("layer %zu (%s) does not follow layer %zu", i + 1,
+                                             chain, i);
+                parent = chain;
+        }
+        return NULL;
+}
+
+int storage_check(struct storage_store *s, bool verify_blobs, bool repair, json_t **ret_problems,
+                  struct eng_error **err)
+{
+        _cleanup_json_ json_t *list = storage_image_list(s, err);
+        _cleanup_free_ char *tmp = eng_xasprintf("%s/tmp", s->root);
+        _cleanup_closedir_ DIR *d = NULL;
+        json_t *problems = json_array();
+        struct dirent *de;
+        json_t *img;
+        size_t i;
+
+        if (!list) {
+                json_decref(problems);
+                return -1;
+        }
+        json_array_foreach(list, i, img) {
+                const char *id = json_string_value(json_object_get(img, "id"));
+                struct eng_error *e = NULL;
+                _cleanup_free_ char *why = image_problem(s, img, verify_blobs, &e);
+
+                if (e) {
+                        *err = e;
+                        json_decref(problems);
+                        return -1;
+                }
+                if (!why)
+                        continue;
+                problem(problems, "image %.12s: %s%s", hex_of(id), why,
+                        repair ? "; removed (pull it again)" : "");
+                if (repair && storage_image_delete(s, id, err) < 0) {
+                        json_decref(problems);
+                        return -1;
+                }
+        }
+        d = opendir(tmp);
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                if (strncmp(de->d_name, "partial-", 8) == 0) {
+                        /* a blob a pull broke off; kept so the next pull resumes it */
+                        _cleanup_free_ char *p = eng_xasprintf("%s/%s", tmp, de->d_name);
+                        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+                        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+                                continue; /* a pull is writing it now */
+                        problem(problems, "a partial download of sha256:%s is left in tmp/%s",
+                                de->d_name + 8,
+                                repair ? "; removed" : " (the next pull of it resumes there)");
+                        if (repair)
+                                (void) unlink(p);
+                }
+        }
+        if (repair) {
+                /* layers and blobs no image names any more */
+                _cleanup_close_ int gc = flock_file(s, "gc.lock", LOCK_EX, err);
+                if (gc < 0 || storage_store_lock(s, err) < 0) {
+                        json_decref(problems);
+                        return -1;
+                }
+                int r = collect_garbage(s, err);
+                storage_store_unlock(s);
+                if (r < 0) {
+                        json_decref(problems);
+                        return -1;
+                }
+        }
+        *ret_problems = problems;
+        return 0;
+}
+
+json_t *storage_usage(struct storage_store *s, struct eng_error **err)
+{
+        _cleanup_json_ json_t *list = storage_image_list(s, err);
+        _cleanup_free_ char *layers = eng_xasprintf("%s/layers", s->root);
+        _cleanup_free_ char *blobs = eng_xasprintf("%s/blobs/sha256", s->root);
+        _cleanup_closedir_ DIR *d = NULL;
+        json_int_t nlayers = 0, lsize = 0, bsize = 0;
+        struct dirent *de;
+        struct stat st;
+
+        if (!list)
+                return NULL;
+        d = opendir(layers);
+        while (d && (de = readdir(d))) {
+                _cleanup_json_ json_t *info = NULL;
+                struct eng_error *e = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *chain = eng_xasprintf("sha256:%s", de->d_name);
+                info = storage_layer_info(s, chain, &e);
+                eng_err_free(e);
+                if (!info)
+                        continue;
+                nlayers++;
+                lsize += json_integer_value(json_object_get(info, "size"));
+        }
+        closedir(TAKE_PTR(d));
+        d = opendir(blobs);
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *p = eng_xasprintf("%s/%s", blobs, de->d_name);
+                if (de->d_name[0] != '.' && stat(p, &st) == 0)
+                        bsize += st.st_size;
+        }
+        return json_pack("{s:I, s:I, s:I, s:I}", "images", (json_int_t) json_array_size(list),
+                         "layers", nlayers, "layers_size", lsize, "blobs_size", bsize);
 }

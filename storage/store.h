@@ -134,6 +134,25 @@ int storage_store_hold(struct storage_store *s, struct eng_error **err);
 /** storage_image_list() - every image record (a JSON array; caller decrefs) */
 json_t *storage_image_list(struct storage_store *s, struct eng_error **err);
 
+/**
+ * storage_check() - verify the store: every image's manifest and config
+ * blobs and layers are there and whole (and, with @verify_blobs, that each
+ * blob's content has its digest), and nothing is left in tmp/ by a process
+ * that is gone
+ * @repair: remove images that are broken (their layers and blobs go with
+ *          garbage collection, so the next pull fetches them again) and the
+ *          leftovers
+ * @ret_problems: one string per problem found (a new array)
+ */
+int storage_check(struct storage_store *s, bool verify_blobs, bool repair, json_t **ret_problems,
+                  struct eng_error **err);
+
+/**
+ * storage_usage() - what the store holds: {"images": N, "layers": N,
+ * "layers_size": BYTES, "blobs_size": BYTES} (a new object)
+ */
+json_t *storage_usage(struct storage_store *s, struct eng_error **err);
+
 /** storage_chain_id() - the chain ID after @parent (NULL for the first layer) and @diff_id (heap)
  */
 char *storage_chain_id(const char *parent, const char *diff_id);

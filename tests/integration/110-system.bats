@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# eng system check and df: the store verified and repaired.
+
+load helpers
+
+setup() {
+	require_registry
+	R=$ENG_TEST_REGISTRY
+	eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip" >/dev/null
+	S=$BATS_TEST_TMPDIR/store
+}
+
+@test "system check: a whole store has no problems" {
+	run eng system check
+	assert_status 0
+	assert_equal "$output" "No problems found"
+}
+
+@test "system check: a missing layer is found, and --repair removes the image so the next pull fetches it" {
+	local chain
+	chain=$(jq -r '.layers[2]' "$(image_record "$R/eng-test/layers:oci-gzip")" | cut -d: -f2)
+	rm "$S/layers/$chain/layer.json"
+	run --separate-stderr eng system check
+	assert_status 125
+	assert_contains "$output" "layer 3 (sha256:$chain) is missing or incomplete"
+	assert_contains "$stderr" "'eng system check --repair' removes what is broken"
+	run eng system check --repair
+	assert_status 0
+	assert_contains "$output" "removed (pull it again)"
+	assert_equal "$(eng images -q)" "" "images after the repair"
+	assert_equal "$(ls "$S/layers" | wc -l)" 0 "layers after the repair"
+	run --separate-stderr eng pull --tls-verify=false "$R/eng-test/layers:oci-gzip"
+	assert_status 0
+	run eng system check
+	assert_status 0
+}
+
+@test "system check: a damaged blob is found unless --quick" {
+	local config
+	config=$(jq -r '.config' "$(image_record "$R/eng-test/layers:oci-gzip")" | cut -d: -f2)
+	echo garbage >>"$S/blobs/sha256/$config"
+	run eng system check --quick
+	assert_status 0
+	run eng system check
+	assert_status 125
+	assert_contains "$output" "blob sha256:$config is damaged"
+}
+
+@test "system check: a partial download left by a killed pull is reported, and --repair removes it" {
+	echo partial >"$S/tmp/partial-$(printf 'a%.0s' {1..64})"
+	run eng system check
+	assert_status 125
+	assert_contains "$output" "a partial download of sha256:aaaa"
+	run eng system check --repair
+	assert_status 0
+	assert_equal "$(ls "$S/tmp" | wc -l)" 0 "tmp/ after the repair"
+}
+
+@test "system df: images and their size" {
+	run eng system df
+	assert_status 0
+	[[ "${lines[0]}" =~ ^TYPE\ +TOTAL\ +ACTIVE\ +SIZE\ +RECLAIMABLE$ ]] || fail "header: ${lines[0]}"
+	[[ "${lines[1]}" =~ ^Images\ +1\ +0\ +[0-9.]+\ [kM]B ]] || fail "images: ${lines[1]}"
+	run eng system df --format json
+	assert_equal "$(json .images)" 1
+	assert_equal "$(json .layers)" 4
+}
