@@ -79,6 +79,23 @@ int cmd_no_operands(const struct cmd_desc *cmd, int argc, char **argv, int optin
 /** cmd_paths() - the paths of this user (after the options were parsed) */
 int cmd_paths(struct eng_paths *ret, struct eng_error **err);
 
+/*
+ * eng's configuration, $XDG_CONFIG_HOME/eng/config.json:
+ *	{ "unqualified-search-registries": ["docker.io", "quay.io"],
+ *	  "registries": { "localhost:5000": { "insecure": true } },
+ *	  "storage-driver": "overlay" }
+ * A missing file is the defaults.
+ */
+struct cmd_config {
+        char *file;
+        char **search_registries;   /* NULL: docker.io */
+        char **insecure_registries; /* plain HTTP or unverified TLS allowed */
+        char *storage_driver;
+};
+
+int cmd_config_load(const struct eng_paths *paths, struct cmd_config *ret, struct eng_error **err);
+void cmd_config_release(struct cmd_config *c);
+
 /** cmd_print_help() - the "--help" page of @cmd, on stdout */
 void cmd_print_help(const struct cmd_desc *cmd);
 

@@ -330,9 +330,27 @@ static int collect(struct info *in, struct eng_error **err)
         enum storage_driver requested, driver;
         bool have_requested = false;
         _cleanup_free_ char *reason = NULL;
-        if (arg_global.storage_driver &&
-            storage_driver_parse(arg_global.storage_driver, &requested, err) == 0)
+        struct cmd_config config = { 0 };
+        const char *asked = arg_global.storage_driver;
+
+        if (cmd_config_load(&paths, &config, err) < 0) {
+                eng_idmap_release(&map);
+                eng_paths_release(&paths);
+                return -1;
+        }
+        if (!asked)
+                asked = config.storage_driver;
+        if (asked) {
+                if (storage_driver_parse(asked, &requested, err) < 0) {
+                        cmd_config_release(&config);
+                        eng_idmap_release(&map);
+                        eng_paths_release(&paths);
+                        return eng_err_wrap(err, "%s", config.file);
+                }
                 have_requested = true;
+        }
+        json_object_set_new(in->store, "configFile", json_string(config.file));
+        cmd_config_release(&config);
         driver = storage_driver_choose(have_requested ? &requested : NULL, overlay_ok, fuse_ok,
                                        &reason);
         json_object_set_new(in->store, "graphRoot", json_string(paths.graph_root));

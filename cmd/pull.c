@@ -30,6 +30,7 @@ enum {
 struct pull_args {
         bool quiet;
         bool tls_verify;
+        bool tls_verify_given;
         const char *platform;
         const char *arch;
         const char *os;
@@ -59,6 +60,7 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
                 a->variant = arg;
                 return 0;
         case OPT_TLS_VERIFY:
+                a->tls_verify_given = true;
                 return cmd_parse_bool("tls-verify", arg, &a->tls_verify, err);
         case OPT_CREDS:
                 a->creds = arg;
@@ -151,6 +153,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         struct eng_paths paths = { 0 };
         struct storage_store store = STORAGE_STORE_INIT;
         struct eng_idmap map = { 0 };
+        struct cmd_config config = { 0 };
         _cleanup_free_ char *id = NULL;
         int first, r;
 
@@ -171,7 +174,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 setenv("REGISTRY_AUTH_FILE", a.authfile, 1);
 
         r = -1;
-        if (cmd_paths(&paths, err) < 0)
+        if (cmd_paths(&paths, err) < 0 || cmd_config_load(&paths, &config, err) < 0)
                 goto out;
         if (eng_idmap_for_user(&map, err) < 0)
                 goto out;
@@ -188,6 +191,12 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                         .tls_verify = a.tls_verify,
                         .creds = a.creds ? &creds : NULL,
                         .home = paths.home,
+                        .search_registries = (const char *const *) config.search_registries,
+                        /* an explicit --tls-verify wins over the configuration */
+                        .insecure_registries =
+                                a.tls_verify_given
+                                        ? NULL
+                                        : (const char *const *) config.insecure_registries,
                         .progress = on_progress,
                         .progress_arg = &a,
                 };
@@ -201,6 +210,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
 out:
         storage_store_close(&store);
         eng_idmap_release(&map);
+        cmd_config_release(&config);
         eng_paths_release(&paths);
         image_creds_release(&creds);
         return r;

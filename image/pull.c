@@ -480,6 +480,9 @@ int image_pull(struct storage_store *store, const struct eng_idmap *map, const c
                 progress(&p, IMAGE_PULL_RESOLVED, full, 0);
                 free(p.repo_name);
                 p.repo_name = image_ref_name(&p.ref);
+                ro.tls_verify = opts->tls_verify &&
+                                !eng_strv_contains((char *const *) opts->insecure_registries,
+                                                   p.ref.domain);
                 p.reg = image_registry_new(p.ref.domain, &ro, &e);
                 r = p.reg ? pull_resolved(&p, ret_id, &e) : -1;
                 p.reg = image_registry_free(p.reg);

@@ -37,6 +37,8 @@ struct image_pull_options {
         const char *home;
         /* Where short names are looked up, in order; NULL: docker.io only. */
         const char *const *search_registries;
+        /* Registries reached without TLS verification (and over plain HTTP). */
+        const char *const *insecure_registries;
         void (*progress)(void *arg, enum image_pull_event ev, const char *what, uint64_t size);
         void *progress_arg;
 };

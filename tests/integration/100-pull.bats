@@ -336,3 +336,21 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_status 0
 	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/tmp" | wc -l)" 0 "leftovers in tmp/"
 }
+
+@test "pull: short names resolve through the configured registries; insecure ones need no --tls-verify" {
+	mkdir -p "$HOME/.config/eng"
+	printf '{"unqualified-search-registries": ["%s"], "registries": {"%s": {"insecure": true}}}\n' "$R" "$R" \
+		>"$HOME/.config/eng/config.json"
+	run --separate-stderr eng pull eng-test/busybox
+	assert_status 0
+	assert_contains "$stderr" "Trying to pull $R/eng-test/busybox:latest..."
+	run eng images --format json
+	assert_equal "$(json '.[0].Names[0]')" "$R/eng-test/busybox:latest"
+	# an explicit --tls-verify=true wins: the plain-HTTP registry then fails
+	run --separate-stderr eng pull --tls-verify=true "$R/eng-test/busybox"
+	assert_status 125
+	echo '{"registries": [' >"$HOME/.config/eng/config.json"
+	run --separate-stderr eng pull eng-test/busybox
+	assert_status 125
+	assert_contains "$stderr" "config.json: not a JSON object"
+}
