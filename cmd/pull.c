@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -73,33 +74,142 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
         }
 }
 
-/* Lines as podman prints them when stderr is not a terminal. */
+/* What a terminal shows of one blob. */
+struct bar {
+        char hex[13];
+        uint64_t total;
+        uint64_t done;
+        enum { BAR_ACTIVE, BAR_DONE, BAR_EXISTS } state;
+        struct timespec start;
+};
+
+#define MAX_BARS 64
+
+struct view {
+        const struct pull_args *a;
+        bool tty;
+        struct bar bars[MAX_BARS];
+        size_t nbars;
+        size_t drawn; /* lines of bars on the screen now */
+};
+
+static double seconds_since(const struct timespec *t)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double) (now.tv_sec - t->tv_sec) + (double) (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void mib(char *buf, size_t n, uint64_t bytes)
+{
+        snprintf(buf, n, "%.1fMiB", (double) bytes / (1024.0 * 1024.0));
+}
+
+static void draw(struct view *v)
+{
+        if (v->drawn)
+                fprintf(stderr, "\033[%zuA", v->drawn);
+        for (size_t i = 0; i < v->nbars; i++) {
+                const struct bar *b = &v->bars[i];
+                char done[32], total[32], rate[32], line[40];
+                double t = seconds_since(&b->start);
+                size_t fill = b->total ? (size_t) (30 * (double) b->done / (double) b->total) : 0;
+
+                if (b->state == BAR_EXISTS) {
+                        fprintf(stderr, "\033[KCopying blob %s skipped: already exists\n", b->hex);
+                        continue;
+                }
+                if (b->state == BAR_DONE) {
+                        fprintf(stderr, "\033[KCopying blob %s done\n", b->hex);
+                        continue;
+                }
+                if (fill > 30)
+                        fill = 30;
+                memset(line, '=', fill);
+                memset(line + fill, ' ', 30 - fill);
+                if (fill < 30 && fill > 0)
+                        line[fill - 1] = '>';
+                line[30] = '\0';
+                mib(done, sizeof(done), b->done);
+                mib(total, sizeof(total), b->total);
+                mib(rate, sizeof(rate), t > 0.05 ? (uint64_t) ((double) b->done / t) : 0);
+                fprintf(stderr, "\033[KCopying blob %s [%s] %s / %s (%s/s)\n", b->hex, line, done,
+                        total, rate);
+        }
+        v->drawn = v->nbars;
+        fflush(stderr);
+}
+
+static struct bar *find_bar(struct view *v, const char *hex)
+{
+        for (size_t i = 0; i < v->nbars; i++)
+                if (strncmp(v->bars[i].hex, hex, 12) == 0)
+                        return &v->bars[i];
+        if (v->nbars == MAX_BARS)
+                return NULL;
+        struct bar *b = &v->bars[v->nbars++];
+        *b = (struct bar){ 0 };
+        snprintf(b->hex, sizeof(b->hex), "%.12s", hex);
+        clock_gettime(CLOCK_MONOTONIC, &b->start);
+        return b;
+}
+
+/*
+ * On a terminal, a bar per blob with bytes and rate; otherwise one line per
+ * blob as podman prints them then.  Diagnostics go to stderr, the ID to stdout.
+ */
 static void on_progress(void *arg, enum image_pull_event ev, const char *what, uint64_t size)
 {
-        const struct pull_args *a = arg;
+        struct view *v = arg;
         const char *hex = strchr(what, ':') ? strchr(what, ':') + 1 : what;
+        struct bar *b;
 
-        (void) size;
         if (ev == IMAGE_PULL_WARNING) {
+                if (v->tty && v->drawn) {
+                        fprintf(stderr, "\033[%zuA\033[J", v->drawn);
+                        v->drawn = 0;
+                }
                 eng_log_warn("%s", what);
+                if (v->tty && !v->a->quiet)
+                        draw(v);
                 return;
         }
-        if (a->quiet)
+        if (v->a->quiet)
                 return;
         switch (ev) {
         case IMAGE_PULL_RESOLVED:
                 fprintf(stderr, "Trying to pull %s...\n", what);
                 break;
-        case IMAGE_PULL_LAYER_EXISTS:
-                fprintf(stderr, "Copying blob %.12s skipped: already exists\n", hex);
-                break;
-        case IMAGE_PULL_LAYER_DONE:
-                fprintf(stderr, "Copying blob %.12s done\n", hex);
-                break;
         case IMAGE_PULL_CONFIG:
                 fprintf(stderr, "Copying config %.10s done\n", hex);
                 break;
+        case IMAGE_PULL_LAYER_EXISTS:
         case IMAGE_PULL_LAYER_START:
+        case IMAGE_PULL_LAYER_DONE:
+        case IMAGE_PULL_LAYER_BYTES:
+                if (!v->tty) {
+                        if (ev == IMAGE_PULL_LAYER_EXISTS)
+                                fprintf(stderr, "Copying blob %.12s skipped: already exists\n",
+                                        hex);
+                        else if (ev == IMAGE_PULL_LAYER_DONE)
+                                fprintf(stderr, "Copying blob %.12s done\n", hex);
+                        break;
+                }
+                b = find_bar(v, hex);
+                if (!b)
+                        break;
+                if (ev == IMAGE_PULL_LAYER_EXISTS)
+                        b->state = BAR_EXISTS;
+                else if (ev == IMAGE_PULL_LAYER_START)
+                        b->total = size;
+                else if (ev == IMAGE_PULL_LAYER_DONE) {
+                        b->state = BAR_DONE;
+                        b->done = b->total;
+                } else
+                        b->done = size;
+                draw(v);
+                break;
         case IMAGE_PULL_WARNING:
                 break;
         }
@@ -154,6 +264,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         struct storage_store store = STORAGE_STORE_INIT;
         struct eng_idmap map = { 0 };
         struct cmd_config config = { 0 };
+        struct view view = { .a = &a };
         _cleanup_free_ char *id = NULL;
         int first, r;
 
@@ -172,6 +283,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 return -1;
         if (a.authfile)
                 setenv("REGISTRY_AUTH_FILE", a.authfile, 1);
+        view.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
 
         r = -1;
         if (cmd_paths(&paths, err) < 0 || cmd_config_load(&paths, &config, err) < 0)
@@ -198,7 +310,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                                         ? NULL
                                         : (const char *const *) config.insecure_registries,
                         .progress = on_progress,
-                        .progress_arg = &a,
+                        .progress_arg = &view,
                 };
                 if (image_pull(&store, &map, argv[first], &po, &id, err) < 0)
                         goto out;

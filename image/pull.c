@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +35,8 @@
 #define PIPE_SIZE       (1024 * 1024)
 /* Layers downloaded and unpacked at once, each by its own worker process. */
 #define PARALLEL_LAYERS 4
+/* How often download progress is reported. */
+#define PROGRESS_MS     200
 
 struct pull {
         struct storage_store *store;
@@ -119,7 +122,25 @@ static int memsink_write(void *arg, const void *data, size_t len, _unused_ struc
 
 struct pipesink {
         int fd;
+        /* bytes received, in memory the parent reads too when a worker pulls */
+        volatile uint64_t *done;
+        /* in the parent (no worker): report progress from here */
+        struct pull *report;
+        const char *digest;
+        struct timespec last;
 };
+
+static bool tick_due(struct timespec *last)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - last->tv_sec) * 1000 + (now.tv_nsec - last->tv_nsec) / 1000000 <
+            PROGRESS_MS)
+                return false;
+        *last = now;
+        return true;
+}
 
 static int pipesink_write(void *arg, const void *data, size_t len, struct eng_error **err)
 {
@@ -128,6 +149,9 @@ static int pipesink_write(void *arg, const void *data, size_t len, struct eng_er
 
         if (r < 0)
                 return eng_err(err, ENG_E_SYS, -r, "feeding the unpacker");
+        *ps->done += len;
+        if (ps->report && tick_due(&ps->last))
+                progress(ps->report, IMAGE_PULL_LAYER_BYTES, ps->digest, *ps->done);
         return 0;
 }
 
@@ -154,8 +178,8 @@ static int open_journal(struct pull *p, const char *digest, char **ret_path)
 
 /* Download one layer straight into its unpacker; commit it when both digests check out. */
 static int pull_layer(struct pull *p, const struct image_descriptor *layer, const char *diff_id,
-                      const char *parent_chain, const char *chain_id, uint64_t *ret_size,
-                      struct eng_error **err)
+                      const char *parent_chain, const char *chain_id, volatile uint64_t *done,
+                      bool report, uint64_t *ret_size, struct eng_error **err)
 {
         _cleanup_free_ char *tmp = NULL;
         struct storage_unpack_result res = { 0 };
@@ -182,8 +206,11 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
                 goto fail;
         }
         eng_close_safe(fds[0]);
-        ps.fd = fds[1];
-        progress(p, IMAGE_PULL_LAYER_START, layer->digest, layer->size);
+        ps = (struct pipesink){
+                .fd = fds[1], .done = done, .report = report ? p : NULL, .digest = layer->digest
+        };
+        if (report)
+                progress(p, IMAGE_PULL_LAYER_START, layer->digest, layer->size);
         journal = open_journal(p, layer->digest, &journal_path);
         r = image_registry_get_blob(p->reg, p->ref.path, layer->digest, layer->size, journal,
                                     pipesink_write, &ps, &dl_err);
@@ -221,7 +248,8 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
                         goto fail;
                 }
         }
-        progress(p, IMAGE_PULL_LAYER_DONE, layer->digest, layer->size);
+        if (report)
+                progress(p, IMAGE_PULL_LAYER_DONE, layer->digest, layer->size);
         *ret_size = res.size;
         storage_unpack_result_release(&res);
         return 0;
@@ -240,23 +268,34 @@ struct worker {
         size_t layer;
 };
 
-/* Wait for one of @w (@n running) to end; removes it from @w.  Its error, if any, in *err. */
-static int reap_one(struct worker *w, size_t *n, struct eng_error **err)
+/*
+ * Wait for one of @w (@n running) to end; removes it from @w.  Its error, if
+ * any, in *err.  Meanwhile the workers' progress (in @done, shared memory)
+ * is reported every PROGRESS_MS.
+ */
+static int reap_one(struct pull *p, const struct image_manifest *m, volatile uint64_t *done,
+                    struct worker *w, size_t *n, struct eng_error **err)
 {
         struct pollfd fds[PARALLEL_LAYERS];
         size_t k;
-        int status;
+        int status, r;
 
         for (k = 0; k < *n; k++)
                 fds[k] = (struct pollfd){ .fd = w[k].fd, .events = POLLIN };
-        while (poll(fds, *n, -1) < 0)
-                if (errno != EINTR)
+        while ((r = poll(fds, *n, PROGRESS_MS)) <= 0) {
+                if (r < 0 && errno != EINTR)
                         return eng_err(err, ENG_E_SYS, errno, "waiting for the layer workers");
+                for (k = 0; k < *n; k++)
+                        progress(p, IMAGE_PULL_LAYER_BYTES, m->layers[w[k].layer].digest,
+                                 done[w[k].layer]);
+        }
         for (k = 0; k < *n && !fds[k].revents; k++)
                 ;
         if (k == *n)
                 k = 0;
         bool failed = eng_err_recv(w[k].fd, err) > 0;
+        size_t layer = w[k].layer;
+
         eng_close_safe(w[k].fd);
         status = eng_wait_child(w[k].pid);
         w[k] = w[--*n];
@@ -264,6 +303,7 @@ static int reap_one(struct worker *w, size_t *n, struct eng_error **err)
                 return -1;
         if (status != 0)
                 return eng_err(err, ENG_E_SYS, 0, "a layer worker ended with status %d", status);
+        progress(p, IMAGE_PULL_LAYER_DONE, m->layers[layer].digest, m->layers[layer].size);
         return 0;
 }
 
@@ -277,7 +317,14 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
 {
         struct worker w[PARALLEL_LAYERS];
         size_t running = 0, missing = 0;
+        /* bytes received per layer, written by the workers, read here */
+        size_t shared_len = (m->nlayers ? m->nlayers : 1) * sizeof(uint64_t);
+        volatile uint64_t *done =
+                mmap(NULL, shared_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         int r = 0;
+
+        if (done == MAP_FAILED)
+                return eng_err(err, ENG_E_SYS, errno, "mapping the progress counters");
 
         for (size_t i = 0; i < m->nlayers; i++) {
                 if (storage_layer_exists(p->store, chains[i]))
@@ -297,12 +344,12 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
                 if (missing == 1) {
                         /* one layer: no worker needed */
                         r = pull_layer(p, &m->layers[i], diff_id, i ? chains[i - 1] : NULL,
-                                       chains[i], &size, err);
+                                       chains[i], &done[i], true, &size, err);
                         if (r < 0)
                                 eng_err_wrap(err, "pulling layer %zu of %zu", i + 1, m->nlayers);
                         break;
                 }
-                if (running == PARALLEL_LAYERS && (r = reap_one(w, &running, err)) < 0)
+                if (running == PARALLEL_LAYERS && (r = reap_one(p, m, done, w, &running, err)) < 0)
                         break;
                 if (pipe2(fds, O_CLOEXEC) < 0) {
                         r = eng_err(err, ENG_E_SYS, errno, "creating a pipe");
@@ -325,7 +372,7 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
                         (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
                         image_registry_forked(p->reg);
                         if (pull_layer(p, &m->layers[i], diff_id, i ? chains[i - 1] : NULL,
-                                       chains[i], &size, &e) < 0) {
+                                       chains[i], &done[i], false, &size, &e) < 0) {
                                 eng_err_wrap(&e, "pulling layer %zu of %zu", i + 1, m->nlayers);
                                 eng_err_send(fds[1], e);
                                 _exit(1);
@@ -334,6 +381,7 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
                 }
                 eng_close_safe(fds[1]);
                 w[running++] = (struct worker){ .pid = pid, .fd = fds[0], .layer = i };
+                progress(p, IMAGE_PULL_LAYER_START, m->layers[i].digest, m->layers[i].size);
         }
         while (running > 0) {
                 struct eng_error *e = NULL;
@@ -343,13 +391,14 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
                         for (size_t k = 0; k < running; k++)
                                 (void) kill(w[k].pid, SIGTERM);
                 }
-                if (reap_one(w, &running, &e) < 0 && r == 0) {
+                if (reap_one(p, m, done, w, &running, &e) < 0 && r == 0) {
                         *err = e;
                         r = -1;
                         continue;
                 }
                 eng_err_free(e);
         }
+        munmap((void *) done, shared_len);
         return r;
 }
 
@@ -480,9 +529,9 @@ int image_pull(struct storage_store *store, const struct eng_idmap *map, const c
                 progress(&p, IMAGE_PULL_RESOLVED, full, 0);
                 free(p.repo_name);
                 p.repo_name = image_ref_name(&p.ref);
-                ro.tls_verify = opts->tls_verify &&
-                                !eng_strv_contains((char *const *) opts->insecure_registries,
-                                                   p.ref.domain);
+                ro.tls_verify =
+                        opts->tls_verify &&
+                        !eng_strv_contains((char *const *) opts->insecure_registries, p.ref.domain);
                 p.reg = image_registry_new(p.ref.domain, &ro, &e);
                 r = p.reg ? pull_resolved(&p, ret_id, &e) : -1;
                 p.reg = image_registry_free(p.reg);

@@ -354,3 +354,15 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_status 125
 	assert_contains "$stderr" "config.json: not a JSON object"
 }
+
+@test "pull: on a terminal, a progress bar per blob with bytes and rate" {
+	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
+	TERM=xterm script -qec "'$ENG' --root '$BATS_TEST_TMPDIR/store' pull --tls-verify=false '$ENG_TEST_REGISTRY_SLOW/eng-test/layers:oci-zstd'" \
+		"$BATS_TEST_TMPDIR/tty.out" >/dev/null
+	run cat -v "$BATS_TEST_TMPDIR/tty.out"
+	assert_contains "$output" "Copying blob"
+	assert_contains "$output" "MiB / "
+	assert_contains "$output" "MiB/s)"
+	assert_contains "$output" "^[[K"
+	assert_contains "$output" "Writing manifest to image destination"
+}
