@@ -227,6 +227,11 @@ int image_ref_parse(const char *s, struct image_ref *ret, bool *ret_short, struc
                         return eng_err(err, ENG_E_USAGE, 0, "invalid reference '%s': %s", s, why);
                 }
         }
+        if (!*ref.path) {
+                image_ref_release(&ref);
+                return eng_err(err, ENG_E_USAGE, 0, "invalid reference '%s': no repository name",
+                               s);
+        }
         for (const char *p = ref.path; *p;) {
                 size_t n = strcspn(p, "/");
 

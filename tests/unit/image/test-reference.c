@@ -85,6 +85,8 @@ START_TEST(test_refused)
         refuse("-bad.host/app", "invalid registry host name");
         refuse("[::1/app", "IPv6");
         refuse(":tag", "no repository name");
+        refuse("docker.io/", "no repository name"); /* found by fuzz-reference */
+        refuse("localhost:5000/", "no repository name");
 }
 END_TEST
 
