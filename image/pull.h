@@ -24,10 +24,10 @@ enum image_pull_event {
         IMAGE_PULL_LAYER_EXISTS, /* @what: the layer's blob digest */
         IMAGE_PULL_LAYER_START,
         IMAGE_PULL_LAYER_DONE,
-        IMAGE_PULL_CONFIG,  /* @what: the config digest */
-        IMAGE_PULL_WARNING, /* @what: a message to show */
-        IMAGE_PULL_LAYER_BYTES,  /* @what: the layer digest, @size: bytes received so far,
-                                    a few times a second while it downloads */
+        IMAGE_PULL_CONFIG,      /* @what: the config digest */
+        IMAGE_PULL_WARNING,     /* @what: a message to show */
+        IMAGE_PULL_LAYER_BYTES, /* @what: the layer digest, @size: bytes received so far,
+                                   a few times a second while it downloads */
 };
 
 struct image_pull_options {
