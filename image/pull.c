@@ -215,15 +215,29 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
         r = image_registry_get_blob(p->reg, p->ref.path, layer->digest, layer->size, journal,
                                     pipesink_write, &ps, &dl_err);
         eng_close_safe(fds[1]);
-        if (journal >= 0 && (r == 0 || dl_err->kind == ENG_E_INVALID))
-                (void) unlink(journal_path); /* done, or not worth resuming */
+        if (r < 0) {
+                struct eng_error *child_err = NULL;
+
+                /*
+                 * EPIPE: the unpacker stopped first (a hostile entry, a full
+                 * disk) and its error is the one that explains.  Otherwise
+                 * the download failed and the unpacker only saw a cut stream.
+                 */
+                if (dl_err->errnum != EPIPE)
+                        (void) kill(child.pid, SIGKILL);
+                if (eng_userns_wait(&child, &child_err) < 0 && dl_err->errnum == EPIPE) {
+                        eng_err_free(dl_err);
+                        dl_err = child_err;
+                        eng_err_wrap(&dl_err, "unpacking layer %s", layer->digest);
+                } else {
+                        eng_err_free(child_err);
+                }
+        }
+        /* Kept for the next pull only when the network broke off. */
+        if (journal >= 0 && (r == 0 || dl_err->kind != ENG_E_REMOTE))
+                (void) unlink(journal_path);
         journal = eng_close_safe(journal);
         if (r < 0) {
-                /* The unpacker sees a cut stream; its own error says less than ours. */
-                (void) kill(child.pid, SIGKILL);
-                struct eng_error *child_err = NULL;
-                (void) eng_userns_wait(&child, &child_err);
-                eng_err_free(child_err);
                 *err = dl_err;
                 goto fail;
         }
