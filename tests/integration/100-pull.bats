@@ -366,3 +366,15 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_contains "$output" "^[[K"
 	assert_contains "$output" "Writing manifest to image destination"
 }
+
+@test "pull: a full disk fails the pull with the reason and leaves the store as it was" {
+	[ -n "${ENG_TEST_SMALL_FS:-}" ] || skip "no small file system (run through hack/test)"
+	local root=$ENG_TEST_SMALL_FS/store-$BATS_TEST_NUMBER
+	run --separate-stderr "$ENG" --root "$root" pull --tls-verify=false "$R/eng-test/debian:bookworm"
+	assert_status 125
+	assert_contains "$stderr" "No space left on device"
+	assert_equal "$(ls "$root/images" | wc -l)" 0 "images stored"
+	assert_equal "$(ls "$root/layers" | wc -l)" 0 "layers stored"
+	assert_equal "$(ls "$root/tmp" | wc -l)" 0 "leftovers in tmp/"
+	"$ENG" unshare rm -rf "$root"
+}
