@@ -313,7 +313,9 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 @test "pull: kill -9 half way leaves no image; the next pull resumes the blob at the byte it stopped" {
 	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
 	local ref=$ENG_TEST_REGISTRY_SLOW/eng-test/debian:bookworm pid journal size=0 i
-	eng pull -q --tls-verify=false "$ref" >/dev/null 2>&1 &
+	# the binary itself, not the eng() function: $! must be its pid
+	"$ENG" --root "$BATS_TEST_TMPDIR/store" --runroot "$BATS_TEST_TMPDIR/run" \
+		pull -q --tls-verify=false "$ref" >/dev/null 2>&1 &
 	pid=$!
 	# wait until some megabytes of the layer are in
 	for i in $(seq 1 200); do
