@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <archive.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -23,11 +22,11 @@ json_t *cmd_version_json(void)
         _cleanup_free_ char *seccomp = eng_xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
         _cleanup_free_ char *osarch = eng_xasprintf("linux/%s", eng_platform_arch(NULL));
 
-        return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "Version", PACKAGE_VERSION,
-                         "OsArch", osarch, "Libraries", "libcurl",
+        return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "Version", PACKAGE_VERSION, "OsArch",
+                         osarch, "Libraries", "libcurl",
                          curl_version_info(CURLVERSION_NOW)->version, "jansson",
                          jansson_version_str(), "openssl", OpenSSL_version(OPENSSL_VERSION),
-                         "libarchive", archive_version_string(), "libseccomp", seccomp);
+                         "libseccomp", seccomp);
 }
 
 int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)

@@ -40,6 +40,31 @@ char *eng_find_program(const char *name)
         return NULL;
 }
 
+char *eng_find_helper(const char *name)
+{
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char *p;
+
+        if (n > 0) {
+                char *slash;
+
+                self[n] = '\0';
+                slash = strrchr(self, '/');
+                if (slash) {
+                        p = eng_xasprintf("%.*s/%s", (int) (slash - self), self, name);
+                        if (access(p, X_OK) == 0)
+                                return p;
+                        free(p);
+                }
+        }
+        p = eng_xasprintf("%s/%s", ENG_LIBEXECDIR, name);
+        if (access(p, X_OK) == 0)
+                return p;
+        free(p);
+        return NULL;
+}
+
 int eng_wait_child(pid_t pid)
 {
         int status;

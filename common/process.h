@@ -18,6 +18,13 @@
 char *eng_find_program(const char *name);
 
 /**
+ * eng_find_helper() - the path of eng's helper program @name: beside the
+ * running program (a build tree, or bin/ when helpers are installed there),
+ * else in ENG_LIBEXECDIR.  Return: a heap string, or NULL when not found.
+ */
+char *eng_find_helper(const char *name);
+
+/**
  * eng_run_program() - run @argv (argv[0] is searched on $PATH), stdin from
  * /dev/null, and wait for it
  * @ret_output: if not NULL, what it wrote to stdout and stderr, at most 64

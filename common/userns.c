@@ -369,12 +369,21 @@ static void close_other_fds(const int *keep, size_t n, int sync_fd)
         free(k);
 }
 
+/* The sync socket of this process when it is a spawned child, else -1. */
+static int child_sync_fd = -1;
+
+int eng_userns_child_sync_fd(void)
+{
+        return child_sync_fd;
+}
+
 static _Noreturn void child_main(int sync_fd, int flags, int (*fn)(void *, struct eng_error **),
                                  void *arg, const int *keep_fds, size_t nkeep)
 {
         struct eng_error *e = NULL;
         char c = 'r';
 
+        child_sync_fd = sync_fd;
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (keep_fds)
                 close_other_fds(keep_fds, nkeep, sync_fd);

@@ -126,6 +126,12 @@ int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
                      size_t nkeep, struct eng_userns_child *ret, struct eng_error **err);
 
 /**
+ * eng_userns_child_sync_fd() - in the function a spawned child runs: its
+ * end of the sync socket, where an error record goes (for a helper it execs)
+ */
+int eng_userns_child_sync_fd(void);
+
+/**
  * eng_userns_wait() - wait for a spawned child; its error, if @fn failed
  * (or it was killed), comes back here.
  */

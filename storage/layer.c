@@ -3,59 +3,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
-#include "common/log.h"
+#include "common/process.h"
 #include "common/xalloc.h"
 #include "storage/layer.h"
 
 #include "common/banned.h"
 
-#define OVERRIDE_XATTR "user.containers.override_stat"
-#define OPAQUE_XATTR   "user.overlay.opaque"
-#define OVERFLOW_ID    65534
-#define READ_BLOCK     (128 * 1024)
-#define RESULT_MAX     (64 * 1024)
-
-struct unpack_args {
-        const char *dir;
-        int fd;
-        const char *expected;
-};
-
-/* A directory whose owner, mode and times are set after its contents. */
-struct dir_meta {
-        char *path;
-        uid_t uid;
-        gid_t gid;
-        mode_t mode;
-        struct timespec mtime;
-};
-
-struct unpacker {
-        int root;            /* the diff directory */
-        struct archive *raw; /* decompresses the stream */
-        struct archive *tar; /* reads the tar from raw's output */
-        EVP_MD_CTX *md;      /* sha256 of the uncompressed tar */
-        char buf[READ_BLOCK];
-        struct dir_meta *dirs;
-        size_t ndirs;
-        struct storage_unpack_result res;
-};
+#define RESULT_MAX (64 * 1024)
 
 void storage_unpack_result_release(struct storage_unpack_result *r)
 {
@@ -64,543 +27,53 @@ void storage_unpack_result_release(struct storage_unpack_result *r)
         *r = (struct storage_unpack_result){ 0 };
 }
 
-static int archive_fail(struct eng_error **err, struct archive *a, const char *what)
-{
-        const char *msg = archive_error_string(a);
-        int e = archive_errno(a);
-
-        return eng_err(err, ENG_E_INVALID, e > 0 && e < 4096 ? e : 0, "%s: %s", what,
-                       msg ? msg : "unknown libarchive error");
-}
-
-/* libarchive pulls the uncompressed tar from here, and we hash it on the way. */
-static la_ssize_t read_uncompressed(struct archive *a, void *arg, const void **buf)
-{
-        struct unpacker *u = arg;
-        la_ssize_t n = archive_read_data(u->raw, u->buf, sizeof(u->buf));
-
-        if (n < 0) {
-                archive_set_error(a, archive_errno(u->raw), "%s", archive_error_string(u->raw));
-                return -1;
-        }
-        EVP_DigestUpdate(u->md, u->buf, (size_t) n);
-        *buf = u->buf;
-        return n;
-}
-
-/*
- * Clean a tar path: drop leading "/" and "./", empty and "." components and
- * a trailing "/".  A ".." component is refused.  Returns a heap string ("" for
- * the root itself) or NULL.
- */
-static char *clean_path(const char *in)
-{
-        size_t len = strlen(in);
-        char *out = eng_xmalloc(len + 1), *o = out;
-        const char *p = in;
-
-        while (*p) {
-                size_t n;
-
-                while (*p == '/')
-                        p++;
-                n = strcspn(p, "/");
-                if (n == 0)
-                        break;
-                if (n == 1 && p[0] == '.') {
-                        p += n;
-                        continue;
-                }
-                if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        free(out);
-                        return NULL;
-                }
-                if (o != out)
-                        *o++ = '/';
-                memcpy(o, p, n);
-                o += n;
-                p += n;
-        }
-        *o = '\0';
-        return out;
-}
-
-/*
- * Open directory @rel beneath the root, making missing ones (0755) on the
- * way (tars need not list parents first).  Each component is looked up with
- * RESOLVE_BENEATH, so a symbolic link that leads outside the layer fails
- * the unpack instead of being followed or clamped.
- */
-static int open_dir(struct unpacker *u, const char *rel, struct eng_error **err)
-{
-        _cleanup_free_ char *path = eng_xstrdup(rel);
-        struct eng_error *e = NULL;
+struct helper_args {
+        const char *helper;
+        const char *dir;
         int fd;
-
-        if (!*rel)
-                return fcntl(u->root, F_DUPFD_CLOEXEC, 3);
-        fd = eng_open_strictly_beneath(u->root, path, O_PATH | O_DIRECTORY, 0, &e);
-        if (fd >= 0)
-                return fd;
-        if (e->errnum != ENOENT) {
-                *err = e;
-                return -1;
-        }
-        eng_err_free(e);
-        for (char *s = path;; s++) {
-                bool end = *s == '\0';
-                _cleanup_close_ int parent = -1;
-                char *base;
-
-                if (*s != '/' && !end)
-                        continue;
-                *s = '\0';
-                base = strrchr(path, '/');
-                if (base) {
-                        *base = '\0';
-                        parent = eng_open_strictly_beneath(u->root, path, O_PATH | O_DIRECTORY, 0,
-                                                           err);
-                        *base = '/';
-                        base++;
-                } else {
-                        parent = fcntl(u->root, F_DUPFD_CLOEXEC, 3);
-                        base = path;
-                }
-                if (parent < 0)
-                        return -1;
-                /* mkdirat() of one name in an opened directory follows no link. */
-                if (mkdirat(parent, base, 0755) < 0 && errno != EEXIST)
-                        return eng_err(err, ENG_E_SYS, errno, "creating directory '%s'", path);
-                if (end)
-                        break;
-                *s = '/';
-        }
-        return eng_open_strictly_beneath(u->root, rel, O_PATH | O_DIRECTORY, 0, err);
-}
-
-/* Remove what is at @name in @dirfd, unless it is a directory and @keep_dir. */
-static int clear_entry(int dirfd, const char *name, bool keep_dir, struct eng_error **err)
-{
-        struct stat st;
-
-        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : eng_err(err, ENG_E_SYS, errno, "checking '%s'", name);
-        if (S_ISDIR(st.st_mode)) {
-                if (keep_dir)
-                        return 0;
-                return eng_rm_rf_at(dirfd, name, err);
-        }
-        if (unlinkat(dirfd, name, 0) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "replacing '%s'", name);
-        return 0;
-}
-
-static bool xattr_allowed(const char *name)
-{
-        /* Overlay markers and our own override come from us, never from a layer. */
-        if (strncmp(name, "user.overlay.", 13) == 0 || strncmp(name, "trusted.", 8) == 0 ||
-            strcmp(name, OVERRIDE_XATTR) == 0)
-                return false;
-        return strncmp(name, "user.", 5) == 0 || strcmp(name, "security.capability") == 0;
-}
-
-static void set_xattrs(struct archive_entry *e, int fd, const char *path)
-{
-        const char *name;
-        const void *value;
-        size_t size;
-
-        archive_entry_xattr_reset(e);
-        while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-                if (!xattr_allowed(name)) {
-                        eng_log_debug("layer entry '%s': xattr '%s' skipped", path, name);
-                        continue;
-                }
-                if (fsetxattr(fd, name, value, size, 0) < 0)
-                        eng_log_debug("layer entry '%s': xattr '%s': %s", path, name,
-                                      strerror(errno));
-        }
-}
+        const char *expected;
+};
 
 /*
- * Give @name in @dirfd its owner.  An id outside the mapping becomes the
- * overflow id, with the real owner and mode recorded in an xattr (regular
- * files and directories; symlinks cannot carry user xattrs).
+ * In the user namespace: become the unpack helper.  Its errors come back
+ * through a copy of the sync socket that survives the exec.
  */
-static int set_owner(struct unpacker *u, int fd, int dirfd, const char *name, const char *path,
-                     uid_t uid, gid_t gid, mode_t mode, bool is_link, struct eng_error **err)
+static int exec_helper(void *arg, struct eng_error **err)
 {
-        int r = fd >= 0 ? fchown(fd, uid, gid)
-                        : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+        const struct helper_args *a = arg;
+        char fdstr[16], errstr[16];
+        int errfd = fcntl(eng_userns_child_sync_fd(), F_DUPFD, 3);
 
-        if (r == 0)
-                return 0;
-        if (errno != EINVAL)
-                return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': setting its owner %u:%u",
-                               path, (unsigned) uid, (unsigned) gid);
-        if (u->res.overflow++ == 0)
-                u->res.first_overflow = eng_xstrdup(path);
-        if (fd >= 0) {
-                char v[64];
-
-                (void) !fchown(fd, OVERFLOW_ID, OVERFLOW_ID);
-                snprintf(v, sizeof(v), "%u:%u:0%o", (unsigned) uid, (unsigned) gid,
-                         (unsigned) (mode & 07777));
-                if (fsetxattr(fd, OVERRIDE_XATTR, v, strlen(v), 0) < 0)
-                        eng_log_debug("layer entry '%s': recording its owner: %s", path,
-                                      strerror(errno));
-        } else if (is_link) {
-                (void) !fchownat(dirfd, name, OVERFLOW_ID, OVERFLOW_ID, AT_SYMLINK_NOFOLLOW);
-        }
-        return 0;
-}
-
-static int write_data(struct unpacker *u, struct archive_entry *e, int fd, const char *path,
-                      struct eng_error **err)
-{
-        const void *block;
-        size_t size;
-        la_int64_t offset;
-        int r;
-
-        while ((r = archive_read_data_block(u->tar, &block, &size, &offset)) == ARCHIVE_OK) {
-                const char *p = block;
-                size_t left = size;
-
-                while (left > 0) {
-                        ssize_t n = pwrite(fd, p, left, (off_t) offset);
-
-                        if (n < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': writing",
-                                               path);
-                        }
-                        p += n;
-                        left -= (size_t) n;
-                        offset += n;
-                }
-                u->res.size += size;
-        }
-        if (r != ARCHIVE_EOF)
-                return archive_fail(err, u->tar, path);
-        /* A sparse file may end in a hole. */
-        if (archive_entry_size_is_set(e) && ftruncate(fd, (off_t) archive_entry_size(e)) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': setting its size", path);
-        return 0;
-}
-
-static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng_error **err)
-{
-        const char *raw = archive_entry_pathname(e);
-        _cleanup_free_ char *path = raw ? clean_path(raw) : NULL;
-        _cleanup_close_ int dirfd = -1, fd = -1;
-        const char *slash, *name;
-        _cleanup_free_ char *parent = NULL;
-        mode_t mode = archive_entry_mode(e);
-        uid_t uid = (uid_t) archive_entry_uid(e);
-        gid_t gid = (gid_t) archive_entry_gid(e);
-        struct timespec times[2];
-        const char *hardlink = archive_entry_hardlink(e);
-
-        if (!raw)
-                return eng_err(err, ENG_E_INVALID, 0, "a layer entry has no name");
-        if (!path)
-                return eng_err(
-                        err, ENG_E_INVALID, 0,
-                        "layer entry '%s' has a '..' component: refusing a tar that reaches outside its root",
-                        raw);
-        u->res.entries++;
-        times[0].tv_sec =
-                archive_entry_atime_is_set(e) ? archive_entry_atime(e) : archive_entry_mtime(e);
-        times[0].tv_nsec = 0;
-        times[1].tv_sec = archive_entry_mtime(e);
-        times[1].tv_nsec = archive_entry_mtime_nsec(e);
-
-        if (!*path) {
-                /* the root directory itself: only its metadata */
-                if (AE_IFDIR != (mode & AE_IFMT))
-                        return 0;
-                goto record_dir;
-        }
-        slash = strrchr(path, '/');
-        parent = slash ? eng_xstrndup(path, (size_t) (slash - path)) : eng_xstrdup("");
-        name = slash ? slash + 1 : path;
-        dirfd = open_dir(u, parent, err);
-        if (dirfd < 0)
-                return eng_err_wrap(err, "layer entry '%s'", raw);
-
-        /* OCI whiteouts */
-        if (strncmp(name, ".wh.", 4) == 0) {
-                if (strcmp(name, ".wh..wh..opq") == 0) {
-                        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (fd < 0 || fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
-                                return eng_err(err, ENG_E_SYS, errno,
-                                               "layer entry '%s': marking the directory opaque",
-                                               raw);
-                        return 0;
-                }
-                if (clear_entry(dirfd, name + 4, false, err) < 0)
-                        return -1;
-                if (mknodat(dirfd, name + 4, S_IFCHR | 0600, makedev(0, 0)) < 0)
-                        return eng_err(err, ENG_E_SYS, errno,
-                                       "layer entry '%s': making the whiteout", raw);
-                return 0;
-        }
-
-        if (hardlink) {
-                _cleanup_free_ char *target = clean_path(hardlink);
-                _cleanup_free_ char *tparent = NULL;
-                _cleanup_close_ int tfd = -1;
-                const char *ts;
-
-                if (!target || !*target)
-                        return eng_err(err, ENG_E_INVALID, 0,
-                                       "layer entry '%s' is a hardlink to '%s', outside its root",
-                                       raw, hardlink);
-                ts = strrchr(target, '/');
-                tparent = ts ? eng_xstrndup(target, (size_t) (ts - target)) : eng_xstrdup("");
-                tfd = open_dir(u, tparent, err);
-                if (tfd < 0)
-                        return eng_err_wrap(err, "layer entry '%s'", raw);
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                if (linkat(tfd, ts ? ts + 1 : target, dirfd, name, 0) < 0)
-                        return eng_err(err, ENG_E_INVALID, errno,
-                                       "layer entry '%s': linking to '%s'", raw, hardlink);
-                return 0;
-        }
-
-        switch (mode & AE_IFMT) {
-        case AE_IFDIR:
-                if (clear_entry(dirfd, name, true, err) < 0)
-                        return -1;
-                if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': mkdir", raw);
-                fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': opening", raw);
-                set_xattrs(e, fd, raw);
-                goto record_dir;
-        case AE_IFREG:
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                            0600);
-                if (fd < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': creating", raw);
-                if (write_data(u, e, fd, raw, err) < 0)
-                        return -1;
-                if (set_owner(u, fd, dirfd, name, raw, uid, gid, mode, false, err) < 0)
-                        return -1;
-                if (fchmod(fd, mode & 07777) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': chmod", raw);
-                set_xattrs(e, fd, raw);
-                if (futimens(fd, times) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': setting times",
-                                       raw);
-                return 0;
-        case AE_IFLNK: {
-                const char *target = archive_entry_symlink(e);
-
-                if (!target)
-                        return eng_err(err, ENG_E_INVALID, 0,
-                                       "layer entry '%s': a symlink without a target", raw);
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                if (symlinkat(target, dirfd, name) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': symlink", raw);
-                if (set_owner(u, -1, dirfd, name, raw, uid, gid, mode, true, err) < 0)
-                        return -1;
-                (void) utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW);
-                return 0;
-        }
-        case AE_IFIFO:
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                if (mknodat(dirfd, name, S_IFIFO | (mode & 07777), 0) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': mkfifo", raw);
-                if (set_owner(u, -1, dirfd, name, raw, uid, gid, mode, true, err) < 0)
-                        return -1;
-                (void) utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW);
-                return 0;
-        case AE_IFCHR:
-        case AE_IFBLK:
-                /* A user namespace cannot make device nodes; runtimes bind /dev anyway. */
-                u->res.devices++;
-                eng_log_debug("layer entry '%s': device node skipped", raw);
-                return 0;
-        default:
-                eng_log_debug("layer entry '%s': type 0%o skipped", raw,
-                              (unsigned) (mode & AE_IFMT));
-                return 0;
-        }
-
-record_dir:
-        u->dirs = eng_xreallocarray(u->dirs, u->ndirs + 1, sizeof(*u->dirs));
-        u->dirs[u->ndirs++] = (struct dir_meta){
-                .path = eng_xstrdup(path), .uid = uid, .gid = gid, .mode = mode, .mtime = times[1]
-        };
-        return 0;
-}
-
-/* Directories last, so a read-only directory is filled before it is closed. */
-static int finish_dirs(struct unpacker *u, struct eng_error **err)
-{
-        for (size_t i = u->ndirs; i-- > 0;) {
-                struct dir_meta *d = &u->dirs[i];
-                _cleanup_close_ int fd = -1;
-                struct timespec times[2] = { d->mtime, d->mtime };
-
-                if (*d->path) {
-                        struct eng_error *e = NULL;
-
-                        fd = eng_open_strictly_beneath(u->root, d->path,
-                                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, &e);
-                        /* a later entry of the layer replaced or removed the directory */
-                        if (fd < 0 &&
-                            (e->errnum == ENOENT || e->errnum == ENOTDIR || e->errnum == ELOOP)) {
-                                eng_err_free(e);
-                                continue;
-                        }
-                        if (fd < 0) {
-                                *err = e;
-                                return eng_err_wrap(err, "layer directory '%s'", d->path);
-                        }
-                } else {
-                        fd = fcntl(u->root, F_DUPFD_CLOEXEC, 3);
-                }
-                if (set_owner(u, fd, -1, NULL, d->path, d->uid, d->gid, d->mode, false, err) < 0)
-                        return -1;
-                if (fchmod(fd, d->mode & 07777) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "layer directory '%s': chmod",
-                                       d->path);
-                (void) futimens(fd, times);
-        }
-        return 0;
-}
-
-static void unpacker_release(struct unpacker *u)
-{
-        if (u->tar)
-                archive_read_free(u->tar);
-        if (u->raw)
-                archive_read_free(u->raw);
-        EVP_MD_CTX_free(u->md);
-        for (size_t i = 0; i < u->ndirs; i++)
-                free(u->dirs[i].path);
-        free(u->dirs);
-        eng_close_safe(u->root);
-        storage_unpack_result_release(&u->res);
-}
-
-static char *finish_digest(EVP_MD_CTX *md)
-{
-        unsigned char sum[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        char *hex;
-
-        EVP_DigestFinal_ex(md, sum, &n);
-        hex = eng_xmalloc(7 + 2 * n + 1);
-        memcpy(hex, "sha256:", 7);
-        for (unsigned int i = 0; i < n; i++) {
-                static const char digits[] = "0123456789abcdef";
-                hex[7 + 2 * i] = digits[sum[i] >> 4];
-                hex[7 + 2 * i + 1] = digits[sum[i] & 15];
-        }
-        hex[7 + 2 * n] = '\0';
-        return hex;
-}
-
-static int unpack(struct unpacker *u, const struct unpack_args *a, struct eng_error **err)
-{
-        struct archive_entry *e;
-        int r;
-
-        u->raw = archive_read_new();
-        archive_read_support_filter_all(u->raw);
-        archive_read_support_format_raw(u->raw);
-        archive_read_support_format_empty(u->raw);
-        if (archive_read_open_fd(u->raw, a->fd, READ_BLOCK) != ARCHIVE_OK)
-                return archive_fail(err, u->raw, "reading the layer");
-        r = archive_read_next_header(u->raw, &e);
-        if (r == ARCHIVE_EOF)
-                goto done; /* an empty blob: no entries at all */
-        if (r != ARCHIVE_OK)
-                return archive_fail(err, u->raw, "reading the layer");
-
-        u->tar = archive_read_new();
-        archive_read_support_format_tar(u->tar);
-        if (archive_read_open(u->tar, u, NULL, read_uncompressed, NULL) != ARCHIVE_OK)
-                return archive_fail(err, u->tar, "reading the layer's tar");
-        while ((r = archive_read_next_header(u->tar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-                if (extract_entry(u, e, err) < 0)
-                        return -1;
-        }
-        if (r != ARCHIVE_EOF)
-                return archive_fail(err, u->tar, "reading the layer's tar");
-        /* The padding after the end-of-archive blocks belongs to the digest too. */
-        for (;;) {
-                const void *buf;
-                la_ssize_t n = read_uncompressed(u->tar, u, &buf);
-
-                if (n < 0)
-                        return archive_fail(err, u->tar, "reading the layer");
-                if (n == 0)
-                        break;
-        }
-done:
-        if (finish_dirs(u, err) < 0)
-                return -1;
-        u->res.diff_id = finish_digest(u->md);
-        u->md = NULL;
-        if (a->expected && strcmp(a->expected, u->res.diff_id) != 0)
-                return eng_err(
-                        err, ENG_E_INVALID, 0,
-                        "the layer's uncompressed digest is %s, but the image config says %s",
-                        u->res.diff_id, a->expected);
-        return 0;
-}
-
-static int unpack_child(void *arg, struct eng_error **err)
-{
-        const struct unpack_args *a = arg;
-        _cleanup_free_ char *diff = eng_xasprintf("%s/diff", a->dir);
-        _cleanup_free_ char *result = eng_xasprintf("%s/unpack.json", a->dir);
-        _cleanup_free_ char *json = NULL;
-        struct unpacker u = { .root = -1 };
-        json_t *j;
-        int r;
-
-        if (mkdir(diff, 0755) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "creating '%s'", diff);
-        u.root = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (u.root < 0)
-                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", diff);
-        u.md = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(u.md, EVP_sha256(), NULL);
-        r = unpack(&u, a, err);
-        if (r == 0) {
-                j = json_pack("{s:s, s:I, s:I, s:I, s:s?, s:I}", "diff_id", u.res.diff_id, "size",
-                              (json_int_t) u.res.size, "entries", (json_int_t) u.res.entries,
-                              "overflow", (json_int_t) u.res.overflow, "first_overflow",
-                              u.res.first_overflow, "devices", (json_int_t) u.res.devices);
-                json = json_dumps(j, JSON_COMPACT);
-                json_decref(j);
-                r = eng_write_file_atomic(result, json, strlen(json), 0600, err);
-        }
-        unpacker_release(&u);
-        return r;
+        if (errfd < 0)
+                return eng_err(err, ENG_E_SYS, errno, "passing the sync socket to '%s'", a->helper);
+        snprintf(fdstr, sizeof(fdstr), "%d", a->fd);
+        snprintf(errstr, sizeof(errstr), "%d", errfd);
+        /* the stream must survive the exec too */
+        if (fcntl(a->fd, F_SETFD, 0) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "passing the layer stream to '%s'",
+                               a->helper);
+        execl(a->helper, "eng-unpack", a->dir, fdstr, errstr, a->expected ? a->expected : "",
+              (char *) NULL);
+        return eng_err(err, ENG_E_SYS, errno, "running the unpack helper '%s'", a->helper);
 }
 
 int storage_layer_unpack_start(const char *dir, const struct eng_idmap *map, int fd,
                                const char *expected_diff_id, struct eng_userns_child *ret,
                                struct eng_error **err)
 {
-        struct unpack_args a = { .dir = dir, .fd = fd, .expected = expected_diff_id };
+        _cleanup_free_ char *helper = eng_find_helper("eng-unpack");
+        struct helper_args a = {
+                .helper = helper, .dir = dir, .fd = fd, .expected = expected_diff_id
+        };
+
+        if (!helper)
+                return eng_err(
+                        err, ENG_E_SYS, ENOENT,
+                        "the helper 'eng-unpack' is neither next to this program nor in '%s'; reinstall eng",
+                        ENG_LIBEXECDIR);
 
         /* The child keeps only its stream and stderr: no sibling's pipe end. */
-        return eng_userns_spawn(map, 0, unpack_child, &a, &fd, 1, ret, err);
+        return eng_userns_spawn(map, 0, exec_helper, &a, &fd, 1, ret, err);
 }
 
 int storage_layer_unpack_finish(const char *dir, struct eng_userns_child *child,

@@ -37,7 +37,9 @@ void storage_unpack_result_release(struct storage_unpack_result *r);
 
 /**
  * storage_layer_unpack_start() - start unpacking the stream read from @fd
- * into @dir/diff (which must not exist) in a user namespace with @map
+ * into @dir/diff (which must not exist) in a user namespace with @map, by
+ * the helper program eng-unpack (storage/unpack.h), found next to the
+ * running program or in the package's libexec directory
  * @expected_diff_id: what the image config says the uncompressed tar's
  *                    digest is; a mismatch fails the unpack
  *

@@ -37,7 +37,7 @@ load helpers
 	assert_status 0
 	assert_equal "$(json .Version)" "$v"
 	assert_equal "$(json '.Libraries | keys | sort | join(",")')" \
-		"jansson,libarchive,libcurl,libseccomp,openssl"
+		"jansson,libcurl,libseccomp,openssl"
 }
 
 @test "no command: usage on stderr, exit 125" {

@@ -380,3 +380,12 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_equal "$(ls "$root/tmp" | wc -l)" 0 "leftovers in tmp/"
 	"$ENG" unshare rm -rf "$root"
 }
+
+@test "pull: without its unpack helper eng says which program is missing" {
+	mkdir -p "$BATS_TEST_TMPDIR/lonely"
+	cp "$ENG" "$BATS_TEST_TMPDIR/lonely/eng"
+	run --separate-stderr "$BATS_TEST_TMPDIR/lonely/eng" --root "$BATS_TEST_TMPDIR/store" pull --tls-verify=false "$R/eng-test/busybox:latest"
+	assert_status 125
+	assert_contains "$stderr" "the helper 'eng-unpack' is neither next to this program nor in"
+	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/images" | wc -l)" 0 "images stored"
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_STORAGE_UNPACK_H
+#define ENG_STORAGE_UNPACK_H
+
+/*
+ * The unpacking itself (libarchive), run by the helper eng-unpack inside the
+ * user namespace that storage_layer_unpack_start() (storage/layer.h) makes.
+ * A helper of its own keeps libarchive, and the libraries it brings, out of
+ * the eng process.
+ */
+
+#include "common/error.h"
+
+/**
+ * storage_unpack_run() - unpack the layer stream on @fd into @dir/diff
+ * (which must not exist), then write @dir/unpack.json with the diff ID,
+ * sizes and counts.  @expected_diff_id (or NULL) must match.
+ */
+int storage_unpack_run(const char *dir, int fd, const char *expected_diff_id,
+                       struct eng_error **err);
+
+#endif
