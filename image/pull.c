@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/platform.h"
@@ -54,17 +55,48 @@ static void progress(const struct pull *p, enum image_pull_event ev, const char 
                 p->opts->progress(p->opts->progress_arg, ev, what, size);
 }
 
-/* The manifest of this platform: an index is resolved to its entry. */
+/*
+ * The manifest or index @reference names: from the store when we have it
+ * (a digest, or what a HEAD says a tag points to), else from the registry.
+ */
+static int get_manifest(struct pull *p, const char *reference, char **ret_data, size_t *ret_len,
+                        char **ret_ct, char **ret_digest, struct eng_error **err)
+{
+        _cleanup_free_ char *known = NULL, *data = NULL, *digest = NULL;
+        struct eng_error *e = NULL;
+        size_t len = 0;
+
+        if (image_digest_valid(reference))
+                known = eng_xstrdup(reference);
+        else if (image_registry_head_manifest(p->reg, p->ref.path, reference, &known, &e) < 0)
+                e = eng_err_free(e); /* the GET below reports what is wrong */
+        if (known && storage_blob_get(p->store, known, IMAGE_MANIFEST_MAX, &data, &len, &e) == 0) {
+                digest = eng_digest_of(data, len);
+                if (strcmp(digest, known) == 0) {
+                        eng_log_debug("manifest %s: in the store already", known);
+                        *ret_data = TAKE_PTR(data);
+                        *ret_len = len;
+                        *ret_ct = NULL; /* the document says what it is */
+                        *ret_digest = TAKE_PTR(digest);
+                        return 0;
+                }
+        }
+        eng_err_free(e);
+        return image_registry_get_manifest(p->reg, p->ref.path, reference, ret_data, ret_len,
+                                           ret_ct, ret_digest, err);
+}
+
+/* The manifest of this platform: an index is resolved to its entry (and kept). */
 static int fetch_manifest(struct pull *p, struct image_manifest *ret_m, char **ret_data,
-                          size_t *ret_len, char **ret_digest, struct eng_error **err)
+                          size_t *ret_len, char **ret_digest, char **ret_index,
+                          struct eng_error **err)
 {
         _cleanup_free_ char *data = NULL, *ct = NULL, *digest = NULL;
         const char *reference = p->ref.digest ? p->ref.digest : p->ref.tag;
         struct image_manifest m;
         size_t len;
 
-        if (image_registry_get_manifest(p->reg, p->ref.path, reference, &data, &len, &ct, &digest,
-                                        err) < 0)
+        if (get_manifest(p, reference, &data, &len, &ct, &digest, err) < 0)
                 return -1;
         if (image_manifest_parse(data, len, ct, &m, err) < 0)
                 return eng_err_wrap(err, "the manifest of '%s:%s'", p->ref.path, reference);
@@ -81,11 +113,13 @@ static int fetch_manifest(struct pull *p, struct image_manifest *ret_m, char **r
                 }
                 sub = eng_xstrdup(d->digest);
                 image_manifest_release(&m);
+                /* the index is kept, so the next pull of this tag needs no GET */
+                if (storage_blob_put(p->store, digest, data, len, err) < 0)
+                        return -1;
+                *ret_index = TAKE_PTR(digest);
                 free(TAKE_PTR(data));
                 free(TAKE_PTR(ct));
-                free(TAKE_PTR(digest));
-                if (image_registry_get_manifest(p->reg, p->ref.path, sub, &data, &len, &ct, &digest,
-                                                err) < 0)
+                if (get_manifest(p, sub, &data, &len, &ct, &digest, err) < 0)
                         return -1;
                 if (image_manifest_parse(data, len, ct, &m, err) < 0)
                         return eng_err_wrap(err, "the manifest %s", sub);
@@ -275,6 +309,28 @@ fail:
         return r < 0 ? r : -1;
 }
 
+/* The config blob from the store, when it is there and whole. */
+static bool config_from_store(struct pull *p, const struct image_descriptor *d, struct memsink *cfg)
+{
+        _cleanup_free_ char *digest = NULL;
+        struct eng_error *e = NULL;
+        char *data = NULL;
+        size_t len = 0;
+
+        if (storage_blob_get(p->store, d->digest, CONFIG_MAX, &data, &len, &e) < 0) {
+                eng_err_free(e);
+                return false;
+        }
+        digest = eng_digest_of(data, len);
+        if (strcmp(digest, d->digest) != 0) {
+                free(data);
+                return false;
+        }
+        cfg->data = data;
+        cfg->len = len;
+        return true;
+}
+
 /* One running layer worker. */
 struct worker {
         pid_t pid;
@@ -418,7 +474,7 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
 
 static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
 {
-        _cleanup_free_ char *mdata = NULL, *mdigest = NULL, *full = NULL;
+        _cleanup_free_ char *mdata = NULL, *mdigest = NULL, *full = NULL, *index = NULL;
         _cleanup_strv_ char **chains = NULL;
         _cleanup_json_ json_t *config = NULL, *image = NULL;
         struct memsink cfg = { 0 };
@@ -429,7 +485,7 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
         size_t mlen = 0;
         int r = -1;
 
-        if (fetch_manifest(p, &m, &mdata, &mlen, &mdigest, err) < 0)
+        if (fetch_manifest(p, &m, &mdata, &mlen, &mdigest, &index, err) < 0)
                 return -1;
         progress(p, IMAGE_PULL_CONFIG, m.config.digest, m.config.size);
         if (m.config.size > CONFIG_MAX) {
@@ -438,7 +494,8 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
                         (unsigned long long) m.config.size, CONFIG_MAX);
                 goto out;
         }
-        if (image_registry_get_blob(p->reg, p->ref.path, m.config.digest, m.config.size, -1,
+        if (!config_from_store(p, &m.config, &cfg) &&
+            image_registry_get_blob(p->reg, p->ref.path, m.config.digest, m.config.size, -1,
                                     memsink_write, &cfg, err) < 0)
                 goto out;
         config = json_loadb(cfg.data ? cfg.data : "", cfg.len, 0, &jerr);
@@ -494,14 +551,14 @@ static int pull_resolved(struct pull *p, char **ret_id, struct eng_error **err)
 
                 if (p->ref.tag)
                         json_array_append_new(names, json_string(full));
-                image = json_pack("{s:s, s:o, s:[s], s:s, s:s, s:o, s:s?, s:s?, s:s?, s:I, s:I}",
-                                  "id", m.config.digest, "names", names, "digests", repo_digest,
-                                  "manifest", mdigest, "config", m.config.digest, "layers", layers,
-                                  "created", json_string_value(json_object_get(config, "created")),
-                                  "architecture",
-                                  json_string_value(json_object_get(config, "architecture")), "os",
-                                  json_string_value(json_object_get(config, "os")), "size",
-                                  (json_int_t) total, "pulled", (json_int_t) time(NULL));
+                image = json_pack(
+                        "{s:s, s:o, s:[s], s:s, s:s?, s:s, s:o, s:s?, s:s?, s:s?, s:I, s:I}", "id",
+                        m.config.digest, "names", names, "digests", repo_digest, "manifest",
+                        mdigest, "index", index, "config", m.config.digest, "layers", layers,
+                        "created", json_string_value(json_object_get(config, "created")),
+                        "architecture", json_string_value(json_object_get(config, "architecture")),
+                        "os", json_string_value(json_object_get(config, "os")), "size",
+                        (json_int_t) total, "pulled", (json_int_t) time(NULL));
         }
         if (storage_image_put(p->store, image, err) < 0)
                 goto out;

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -55,6 +56,7 @@ struct image_registry {
 struct xfer {
         /* what the caller wants */
         const char *accept;
+        bool head;            /* HEAD: no body */
         image_blob_sink sink; /* NULL: keep the body in memory */
         void *sink_arg;
         uint64_t max; /* most bytes of body accepted */
@@ -69,6 +71,7 @@ struct xfer {
         char *content_type;
         char *www_auth;
         char *retry_after;
+        char *content_digest; /* Docker-Content-Digest */
         char *body;
         size_t body_len;
         bool too_big;
@@ -81,8 +84,9 @@ static void xfer_reset_response(struct xfer *x)
         free(x->content_type);
         free(x->www_auth);
         free(x->retry_after);
+        free(x->content_digest);
         free(x->body);
-        x->content_type = x->www_auth = x->retry_after = x->body = NULL;
+        x->content_type = x->www_auth = x->retry_after = x->content_digest = x->body = NULL;
         x->body_len = 0;
         x->too_big = false;
 }
@@ -139,6 +143,9 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
         } else if ((v = header_value(line, len, "Retry-After"))) {
                 free(x->retry_after);
                 x->retry_after = v;
+        } else if ((v = header_value(line, len, "Docker-Content-Digest"))) {
+                free(x->content_digest);
+                x->content_digest = v;
         }
         return len;
 }
@@ -528,6 +535,8 @@ static int request(struct image_registry *r, const char *path, const char *scope
                 setup_handle(r, r->curl, x);
                 find_client_cert(r);
                 curl_easy_setopt(r->curl, CURLOPT_URL, url);
+                if (x->head)
+                        curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
                 if (x->accept) {
                         accept = eng_xasprintf("Accept: %s", x->accept);
                         headers = curl_slist_append(headers, accept);
@@ -604,24 +613,6 @@ static int request(struct image_registry *r, const char *path, const char *scope
         }
 }
 
-static char *digest_hex(EVP_MD_CTX *md)
-{
-        unsigned char sum[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        char *hex;
-
-        EVP_DigestFinal_ex(md, sum, &n);
-        hex = eng_xmalloc(7 + 2 * n + 1);
-        memcpy(hex, "sha256:", 7);
-        for (unsigned int i = 0; i < n; i++) {
-                static const char digits[] = "0123456789abcdef";
-                hex[7 + 2 * i] = digits[sum[i] >> 4];
-                hex[7 + 2 * i + 1] = digits[sum[i] & 15];
-        }
-        hex[7 + 2 * n] = '\0';
-        return hex;
-}
-
 static char *repo_scope(const char *repo)
 {
         return eng_xasprintf("repository:%s:pull", repo);
@@ -637,6 +628,26 @@ int image_registry_ping(struct image_registry *r, struct eng_error **err)
         return ret;
 }
 
+int image_registry_head_manifest(struct image_registry *r, const char *repo, const char *reference,
+                                 char **ret_digest, struct eng_error **err)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/manifests/%s", repo, reference);
+        _cleanup_free_ char *scope = repo_scope(repo);
+        _cleanup_free_ char *what = eng_xasprintf("checking the manifest '%s:%s'", repo, reference);
+        struct xfer x = { .accept = IMAGE_MANIFEST_ACCEPT,
+                          .head = true,
+                          .max = ERROR_BODY_MAX,
+                          .journal_fd = -1 };
+        int r0 = request(r, path, scope, &x, what, err);
+
+        if (r0 == 0)
+                *ret_digest = x.content_digest && image_digest_valid(x.content_digest)
+                                      ? TAKE_PTR(x.content_digest)
+                                      : NULL;
+        xfer_release(&x);
+        return r0;
+}
+
 int image_registry_get_manifest(struct image_registry *r, const char *repo, const char *reference,
                                 char **ret_data, size_t *ret_len, char **ret_content_type,
                                 char **ret_digest, struct eng_error **err)
@@ -648,17 +659,12 @@ int image_registry_get_manifest(struct image_registry *r, const char *repo, cons
         struct xfer x = { .accept = IMAGE_MANIFEST_ACCEPT,
                           .max = IMAGE_MANIFEST_MAX,
                           .journal_fd = -1 };
-        EVP_MD_CTX *md;
 
         if (request(r, path, scope, &x, what, err) < 0) {
                 xfer_release(&x);
                 return -1;
         }
-        md = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-        EVP_DigestUpdate(md, x.body ? x.body : "", x.body_len);
-        digest = digest_hex(md);
-        EVP_MD_CTX_free(md);
+        digest = eng_digest_of(x.body ? x.body : "", x.body_len);
         if (image_digest_valid(reference) && strcmp(reference, digest) != 0) {
                 xfer_release(&x);
                 return eng_err(err, ENG_E_INVALID, 0,
@@ -719,8 +725,7 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
         if (strncmp(digest, "sha256:", 7) != 0)
                 return eng_err(err, ENG_E_INVALID, 0, "%s: only sha256 digests are supported",
                                what);
-        x.md = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(x.md, EVP_sha256(), NULL);
+        x.md = eng_digest_new();
         if (journal_fd >= 0) {
                 ret = replay_journal(&x, journal_fd, what, err);
                 if (ret < 0) {
@@ -760,7 +765,7 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
                 ret = eng_err(err, ENG_E_INVALID, 0, "%s: got %llu bytes, the manifest says %llu",
                               what, (unsigned long long) x.delivered, (unsigned long long) size);
         if (ret == 0) {
-                got = digest_hex(x.md);
+                got = eng_digest_finish(x.md);
                 if (strcmp(got, digest) != 0)
                         ret = eng_err(
                                 err, ENG_E_INVALID, 0,

@@ -57,6 +57,14 @@ int image_registry_get_manifest(struct image_registry *r, const char *repo, cons
                                 char **ret_data, size_t *ret_len, char **ret_content_type,
                                 char **ret_digest, struct eng_error **err);
 
+/**
+ * image_registry_head_manifest() - HEAD /v2/@repo/manifests/@reference: the
+ * digest the registry gives in Docker-Content-Digest (*ret_digest, heap), or
+ * NULL when it gives none.  Lets a pull skip the manifest it already has.
+ */
+int image_registry_head_manifest(struct image_registry *r, const char *repo, const char *reference,
+                                 char **ret_digest, struct eng_error **err);
+
 /*
  * Receives blob data in order.  @offset is where @data starts in the blob;
  * return 0 to go on, negative with *err set to stop the download.

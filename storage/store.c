@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -244,23 +245,11 @@ int storage_layer_commit(struct storage_store *s, const char *tmp, const char *c
 char *storage_chain_id(const char *parent, const char *diff_id)
 {
         _cleanup_free_ char *in = NULL;
-        unsigned char sum[32];
-        unsigned int n = 0;
-        char *out;
 
         if (!parent)
                 return eng_xstrdup(diff_id);
         in = eng_xasprintf("%s %s", parent, diff_id);
-        EVP_Digest(in, strlen(in), sum, &n, EVP_sha256(), NULL);
-        out = eng_xmalloc(7 + 64 + 1);
-        memcpy(out, "sha256:", 7);
-        for (unsigned int i = 0; i < n; i++) {
-                static const char digits[] = "0123456789abcdef";
-                out[7 + 2 * i] = digits[sum[i] >> 4];
-                out[7 + 2 * i + 1] = digits[sum[i] & 15];
-        }
-        out[7 + 2 * n] = '\0';
-        return out;
+        return eng_digest_of(in, strlen(in));
 }
 
 /* --- image records */
@@ -438,6 +427,7 @@ static int collect_garbage(struct storage_store *s, struct eng_error **err)
                 json_t *v;
                 const char *m = json_string_value(json_object_get(img, "manifest"));
                 const char *c = json_string_value(json_object_get(img, "config"));
+                const char *x = json_string_value(json_object_get(img, "index"));
 
                 json_array_foreach(json_object_get(img, "layers"), k, v)
                         json_object_set_new(used, hex_of(json_string_value(v)), json_true());
@@ -445,6 +435,8 @@ static int collect_garbage(struct storage_store *s, struct eng_error **err)
                         json_object_set_new(used, hex_of(m), json_true());
                 if (c)
                         json_object_set_new(used, hex_of(c), json_true());
+                if (x)
+                        json_object_set_new(used, hex_of(x), json_true());
         }
         for (size_t k = 0; k < 2; k++) {
                 _cleanup_free_ char *dir = eng_xasprintf("%s/%s", s->root, kinds[k]);
@@ -491,11 +483,10 @@ int storage_image_delete(struct storage_store *s, const char *id, struct eng_err
         return ret;
 }
 
+/* "sha256:HEX" of a file's content (heap), or NULL with *err */
 static char *file_digest(const char *path, struct eng_error **err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        unsigned char sum[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
         char buf[64 * 1024];
         EVP_MD_CTX *md;
         char *hex;
@@ -504,8 +495,7 @@ static char *file_digest(const char *path, struct eng_error **err)
                 eng_err(err, ENG_E_SYS, errno, "opening '%s'", path);
                 return NULL;
         }
-        md = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+        md = eng_digest_new();
         for (;;) {
                 ssize_t r = read(fd, buf, sizeof(buf));
                 if (r < 0 && errno == EINTR)
@@ -519,15 +509,8 @@ static char *file_digest(const char *path, struct eng_error **err)
                         break;
                 EVP_DigestUpdate(md, buf, (size_t) r);
         }
-        EVP_DigestFinal_ex(md, sum, &n);
+        hex = eng_digest_finish(md);
         EVP_MD_CTX_free(md);
-        hex = eng_xmalloc(2 * n + 1);
-        for (unsigned int i = 0; i < n; i++) {
-                static const char digits[] = "0123456789abcdef";
-                hex[2 * i] = digits[sum[i] >> 4];
-                hex[2 * i + 1] = digits[sum[i] & 15];
-        }
-        hex[2 * n] = '\0';
         return hex;
 }
 

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -488,24 +489,6 @@ static void unpacker_release(struct unpacker *u)
         storage_unpack_result_release(&u->res);
 }
 
-static char *finish_digest(EVP_MD_CTX *md)
-{
-        unsigned char sum[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        char *hex;
-
-        EVP_DigestFinal_ex(md, sum, &n);
-        hex = eng_xmalloc(7 + 2 * n + 1);
-        memcpy(hex, "sha256:", 7);
-        for (unsigned int i = 0; i < n; i++) {
-                static const char digits[] = "0123456789abcdef";
-                hex[7 + 2 * i] = digits[sum[i] >> 4];
-                hex[7 + 2 * i + 1] = digits[sum[i] & 15];
-        }
-        hex[7 + 2 * n] = '\0';
-        return hex;
-}
-
 static int unpack(struct unpacker *u, const struct unpack_args *a, struct eng_error **err)
 {
         struct archive_entry *e;
@@ -546,7 +529,7 @@ static int unpack(struct unpacker *u, const struct unpack_args *a, struct eng_er
 done:
         if (finish_dirs(u, err) < 0)
                 return -1;
-        u->res.diff_id = finish_digest(u->md);
+        u->res.diff_id = eng_digest_finish(u->md);
         u->md = NULL;
         if (a->expected && strcmp(a->expected, u->res.diff_id) != 0)
                 return eng_err(
@@ -573,8 +556,7 @@ int storage_unpack_run(const char *dir, int fd, const char *expected_diff_id,
         u.root = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (u.root < 0)
                 return eng_err(err, ENG_E_SYS, errno, "opening '%s'", diff);
-        u.md = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(u.md, EVP_sha256(), NULL);
+        u.md = eng_digest_new();
         r = unpack(&u, a, err);
         if (r == 0) {
                 j = json_pack("{s:s, s:I, s:I, s:I, s:s?, s:I}", "diff_id", u.res.diff_id, "size",

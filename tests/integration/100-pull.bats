@@ -389,3 +389,18 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_contains "$stderr" "the helper 'eng-unpack' is neither next to this program nor in"
 	assert_equal "$(ls "$BATS_TEST_TMPDIR/store/images" | wc -l)" 0 "images stored"
 }
+
+@test "pull: pulling an image we have asks the registry one HEAD and downloads nothing" {
+	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
+	local ref=$ENG_TEST_REGISTRY_SLOW/eng-test/multiarch:latest before
+	run --separate-stderr eng pull --tls-verify=false "$ref"
+	assert_status 0
+	local id=$output
+	before=$(wc -l <"$ENG_TEST_PROXY_LOG")
+	run --separate-stderr eng pull --tls-verify=false "$ref"
+	assert_status 0
+	assert_equal "$output" "$id" "image ID"
+	run tail -n +"$((before + 1))" "$ENG_TEST_PROXY_LOG"
+	assert_contains "$output" "HEAD /v2/eng-test/multiarch/manifests/latest 200"
+	assert_not_contains "$output" "GET /v2/eng-test/multiarch/"
+}
