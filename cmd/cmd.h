@@ -21,6 +21,8 @@
 
 #include "common/error.h"
 #include "common/paths.h"
+#include "common/userns.h"
+#include "storage/store.h"
 
 struct cmd_desc {
         const char *name;
@@ -95,6 +97,40 @@ struct cmd_config {
 
 int cmd_config_load(const struct eng_paths *paths, struct cmd_config *ret, struct eng_error **err);
 void cmd_config_release(struct cmd_config *c);
+
+/* The user's store, as a command opens it. */
+struct cmd_store {
+        struct eng_paths paths;
+        struct eng_idmap map;
+        struct storage_store store;
+};
+
+#define CMD_STORE_INIT                      \
+        {                                   \
+                .store = STORAGE_STORE_INIT \
+        }
+
+/**
+ * cmd_store_open() - the paths and the store of this user; @with_map also
+ * reads the id mapping, which commands that unpack or remove files need.
+ * Close with cmd_store_close() (also after a failure).
+ */
+int cmd_store_open(struct cmd_store *cs, bool with_map, struct eng_error **err);
+void cmd_store_close(struct cmd_store *cs);
+
+/* "eng image ls" runs "eng images": a subcommand that is another command. */
+struct cmd_alias {
+        const char *name;
+        const char *as;
+};
+
+/**
+ * cmd_dispatch() - run the subcommand argv[1] of @cmd: one of @subs, or an
+ * alias of a top-level command.  Unknown or missing ones are ENG_E_USAGE.
+ */
+int cmd_dispatch(const struct cmd_desc *cmd, int argc, char **argv, const struct cmd_desc *subs,
+                 size_t nsubs, const struct cmd_alias *aliases, size_t naliases,
+                 struct eng_error **err);
 
 /** cmd_print_help() - the "--help" page of @cmd, on stdout */
 void cmd_print_help(const struct cmd_desc *cmd);

@@ -92,8 +92,7 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                 { "format", required_argument, 'f' },    { 0 },
         };
         struct images_args a = { .format = CMD_FORMAT_HUMAN };
-        struct eng_paths paths = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
+        struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *list = NULL;
         _cleanup_free_ json_t **sorted = NULL;
         time_t now = time(NULL);
@@ -106,11 +105,9 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
         if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
                 return -1;
         r = -1;
-        if (cmd_paths(&paths, err) < 0)
+        if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
-        if (storage_store_open(&store, paths.graph_root, NULL, err) < 0)
-                goto out;
-        list = storage_image_list(&store, err);
+        list = storage_image_list(&cs.store, err);
         if (!list)
                 goto out;
         n = json_array_size(list);
@@ -167,7 +164,6 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
         }
         r = 0;
 out:
-        storage_store_close(&store);
-        eng_paths_release(&paths);
+        cmd_store_close(&cs);
         return r;
 }

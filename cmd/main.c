@@ -375,29 +375,10 @@ static const struct cmd_desc image_subcommands[] = {
 
 int cmd_image(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
-        static const struct {
-                const char *name, *as;
-        } aliases[] = { { "ls", "images" }, { "list", "images" }, { "pull", "pull" },
-                        { "rm", "rmi" },    { "remove", "rmi" },  { "tag", "tag" } };
-        int first;
-        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        static const struct cmd_alias aliases[] = { { "ls", "images" },  { "list", "images" },
+                                                    { "pull", "pull" },  { "rm", "rmi" },
+                                                    { "remove", "rmi" }, { "tag", "tag" } };
 
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (first >= argc)
-                return eng_err(err, ENG_E_USAGE, 0,
-                               "'eng image' needs a subcommand; see 'eng image --help'");
-        for (size_t i = 0; i < N_ELEMS(aliases); i++) {
-                if (strcmp(argv[first], aliases[i].name) == 0) {
-                        const struct cmd_desc *target = cmd_find(aliases[i].as);
-                        return target->fn(target, argc - first, argv + first, err);
-                }
-        }
-        for (size_t i = 0; i < N_ELEMS(image_subcommands); i++) {
-                if (strcmp(argv[first], image_subcommands[i].name) == 0)
-                        return image_subcommands[i].fn(&image_subcommands[i], argc - first,
-                                                       argv + first, err);
-        }
-        return eng_err(err, ENG_E_USAGE, 0,
-                       "unknown subcommand 'eng image %s'; see 'eng image --help'", argv[first]);
+        return cmd_dispatch(cmd, argc, argv, image_subcommands, N_ELEMS(image_subcommands), aliases,
+                            N_ELEMS(aliases), err);
 }

@@ -246,6 +246,23 @@ int cmd_paths(struct eng_paths *ret, struct eng_error **err)
         return eng_paths_init(ret, arg_global.root, arg_global.runroot, err);
 }
 
+int cmd_store_open(struct cmd_store *cs, bool with_map, struct eng_error **err)
+{
+        if (cmd_paths(&cs->paths, err) < 0)
+                return -1;
+        if (with_map && eng_idmap_for_user(&cs->map, err) < 0)
+                return -1;
+        return storage_store_open(&cs->store, cs->paths.graph_root, with_map ? &cs->map : NULL,
+                                  err);
+}
+
+void cmd_store_close(struct cmd_store *cs)
+{
+        storage_store_close(&cs->store);
+        eng_idmap_release(&cs->map);
+        eng_paths_release(&cs->paths);
+}
+
 int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **err)
 {
         if (strcmp(arg, "json") == 0 || strcmp(arg, "{{json .}}") == 0) {
@@ -289,4 +306,30 @@ int cmd_parse_bool(const char *flag, const char *arg, bool *ret, struct eng_erro
                 return 0;
         }
         return eng_err(err, ENG_E_USAGE, 0, "--%s '%s': use true or false", flag, arg);
+}
+
+int cmd_dispatch(const struct cmd_desc *cmd, int argc, char **argv, const struct cmd_desc *subs,
+                 size_t nsubs, const struct cmd_alias *aliases, size_t naliases,
+                 struct eng_error **err)
+{
+        int first;
+        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'eng %s' needs a subcommand; see 'eng %s --help'", cmd->name,
+                               cmd->name);
+        for (size_t i = 0; i < nsubs; i++)
+                if (strcmp(argv[first], subs[i].name) == 0)
+                        return subs[i].fn(&subs[i], argc - first, argv + first, err);
+        for (size_t i = 0; i < naliases; i++) {
+                if (strcmp(argv[first], aliases[i].name) == 0) {
+                        const struct cmd_desc *target = cmd_find(aliases[i].as);
+                        return target->fn(target, argc - first, argv + first, err);
+                }
+        }
+        return eng_err(err, ENG_E_USAGE, 0, "unknown subcommand 'eng %s %s'; see 'eng %s --help'",
+                       cmd->name, argv[first], cmd->name);
 }

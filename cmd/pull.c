@@ -260,9 +260,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         };
         struct pull_args a = { .tls_verify = true };
         struct image_creds creds = { 0 };
-        struct eng_paths paths = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
-        struct eng_idmap map = { 0 };
+        struct cmd_store cs = CMD_STORE_INIT;
         struct cmd_config config = { 0 };
         struct view view = { .a = &a };
         _cleanup_free_ char *id = NULL;
@@ -286,15 +284,11 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         view.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
 
         r = -1;
-        if (cmd_paths(&paths, err) < 0 || cmd_config_load(&paths, &config, err) < 0)
+        if (cmd_store_open(&cs, true, err) < 0 || cmd_config_load(&cs.paths, &config, err) < 0)
                 goto out;
-        if (eng_idmap_for_user(&map, err) < 0)
-                goto out;
-        if (eng_idmap_is_single(&map) && geteuid() != 0)
+        if (eng_idmap_is_single(&cs.map) && geteuid() != 0)
                 eng_log_warn(
                         "no subordinate ids for you in /etc/subuid and /etc/subgid: files of other owners keep their owner in an extended attribute only ('eng info' says how to add a range)");
-        if (storage_store_open(&store, paths.graph_root, &map, err) < 0)
-                goto out;
         {
                 struct image_pull_options po = {
                         .os = a.os,
@@ -302,7 +296,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                         .variant = a.variant,
                         .tls_verify = a.tls_verify,
                         .creds = a.creds ? &creds : NULL,
-                        .home = paths.home,
+                        .home = cs.paths.home,
                         .search_registries = (const char *const *) config.search_registries,
                         /* an explicit --tls-verify wins over the configuration */
                         .insecure_registries =
@@ -312,7 +306,7 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                         .progress = on_progress,
                         .progress_arg = &view,
                 };
-                if (image_pull(&store, &map, argv[first], &po, &id, err) < 0)
+                if (image_pull(&cs.store, &cs.map, argv[first], &po, &id, err) < 0)
                         goto out;
         }
         if (!a.quiet)
@@ -320,10 +314,8 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         printf("%s\n", strchr(id, ':') ? strchr(id, ':') + 1 : id);
         r = 0;
 out:
-        storage_store_close(&store);
-        eng_idmap_release(&map);
+        cmd_store_close(&cs);
         cmd_config_release(&config);
-        eng_paths_release(&paths);
         image_creds_release(&creds);
         return r;
 }

@@ -52,9 +52,7 @@ int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                 { 0 },
         };
         struct rmi_args a = { 0 };
-        struct eng_paths paths = { 0 };
-        struct eng_idmap map = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
+        struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *report = json_array();
         _cleanup_json_ json_t *all = NULL;
         int first, r, status = 0;
@@ -68,19 +66,17 @@ int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         if (a.all && first < argc)
                 return eng_err(err, ENG_E_USAGE, 0, "'eng rmi --all' takes no images");
         r = -1;
-        if (cmd_paths(&paths, err) < 0 || eng_idmap_for_user(&map, err) < 0)
-                goto out;
-        if (storage_store_open(&store, paths.graph_root, &map, err) < 0)
+        if (cmd_store_open(&cs, true, err) < 0)
                 goto out;
         if (a.all) {
                 size_t i;
                 json_t *img;
 
-                all = storage_image_list(&store, err);
+                all = storage_image_list(&cs.store, err);
                 if (!all)
                         goto out;
                 json_array_foreach(all, i, img) {
-                        if (image_remove(&store, json_string_value(json_object_get(img, "id")),
+                        if (image_remove(&cs.store, json_string_value(json_object_get(img, "id")),
                                          true, report, err) < 0)
                                 goto out;
                         print_report(report);
@@ -89,7 +85,7 @@ int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         for (int i = first; i < argc; i++) {
                 struct eng_error *e = NULL;
 
-                if (image_remove(&store, argv[i], a.force, report, &e) < 0) {
+                if (image_remove(&cs.store, argv[i], a.force, report, &e) < 0) {
                         /* Go on with the others, as podman does; report each failure. */
                         _cleanup_free_ char *text = eng_err_format(e);
                         fprintf(stderr, "eng: %s\n", text);
@@ -103,16 +99,13 @@ int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         }
         r = status;
 out:
-        storage_store_close(&store);
-        eng_idmap_release(&map);
-        eng_paths_release(&paths);
+        cmd_store_close(&cs);
         return r;
 }
 
 int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
-        struct eng_paths paths = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
+        struct cmd_store cs = CMD_STORE_INIT;
         int first, r;
 
         r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
@@ -123,24 +116,20 @@ int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                         err, ENG_E_USAGE, 0,
                         "'eng tag' needs an image and at least one new name; see 'eng tag --help'");
         r = -1;
-        if (cmd_paths(&paths, err) < 0)
-                goto out;
-        if (storage_store_open(&store, paths.graph_root, NULL, err) < 0)
+        if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
         for (int i = first + 1; i < argc; i++)
-                if (image_tag(&store, argv[first], argv[i], err) < 0)
+                if (image_tag(&cs.store, argv[first], argv[i], err) < 0)
                         goto out;
         r = 0;
 out:
-        storage_store_close(&store);
-        eng_paths_release(&paths);
+        cmd_store_close(&cs);
         return r;
 }
 
 int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
-        struct eng_paths paths = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
+        struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *out = json_array();
         enum cmd_format format = CMD_FORMAT_JSON;
         int first, r, status = 0;
@@ -155,13 +144,11 @@ int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct 
         if (first >= argc)
                 return eng_err(err, ENG_E_USAGE, 0, "'eng image inspect' needs an image");
         r = -1;
-        if (cmd_paths(&paths, err) < 0)
-                goto out;
-        if (storage_store_open(&store, paths.graph_root, NULL, err) < 0)
+        if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
         for (int i = first; i < argc; i++) {
                 struct eng_error *e = NULL;
-                json_t *j = image_inspect(&store, argv[i], &e);
+                json_t *j = image_inspect(&cs.store, argv[i], &e);
 
                 if (!j) {
                         _cleanup_free_ char *text = eng_err_format(e);
@@ -176,8 +163,7 @@ int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct 
                 goto out;
         r = status;
 out:
-        storage_store_close(&store);
-        eng_paths_release(&paths);
+        cmd_store_close(&cs);
         return r;
 }
 
@@ -189,9 +175,7 @@ int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct en
                 { 0 },
         };
         struct rmi_args a = { 0 };
-        struct eng_paths paths = { 0 };
-        struct eng_idmap map = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
+        struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *list = NULL;
         int first, r;
         size_t i;
@@ -203,11 +187,9 @@ int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct en
         if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
                 return -1;
         r = -1;
-        if (cmd_paths(&paths, err) < 0 || eng_idmap_for_user(&map, err) < 0)
+        if (cmd_store_open(&cs, true, err) < 0)
                 goto out;
-        if (storage_store_open(&store, paths.graph_root, &map, err) < 0)
-                goto out;
-        list = storage_image_list(&store, err);
+        list = storage_image_list(&cs.store, err);
         if (!list)
                 goto out;
         /* Dangling images (no name) go; with --all every image, as no container uses one yet. */
@@ -216,14 +198,12 @@ int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct en
 
                 if (!a.all && json_array_size(json_object_get(img, "names")) > 0)
                         continue;
-                if (storage_image_delete(&store, id, err) < 0)
+                if (storage_image_delete(&cs.store, id, err) < 0)
                         goto out;
                 printf("%s\n", id + 7);
         }
         r = 0;
 out:
-        storage_store_close(&store);
-        eng_idmap_release(&map);
-        eng_paths_release(&paths);
+        cmd_store_close(&cs);
         return r;
 }

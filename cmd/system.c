@@ -43,9 +43,7 @@ static int system_check(const struct cmd_desc *cmd, int argc, char **argv, struc
                 { 0 },
         };
         struct check_args a = { 0 };
-        struct eng_paths paths = { 0 };
-        struct eng_idmap map = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
+        struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *problems = NULL;
         int first, r;
         size_t i;
@@ -57,11 +55,9 @@ static int system_check(const struct cmd_desc *cmd, int argc, char **argv, struc
         if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
                 return -1;
         r = -1;
-        if (cmd_paths(&paths, err) < 0 || eng_idmap_for_user(&map, err) < 0)
+        if (cmd_store_open(&cs, true, err) < 0)
                 goto out;
-        if (storage_store_open(&store, paths.graph_root, &map, err) < 0)
-                goto out;
-        if (storage_check(&store, !a.quick, a.repair, &problems, err) < 0)
+        if (storage_check(&cs.store, !a.quick, a.repair, &problems, err) < 0)
                 goto out;
         json_array_foreach(problems, i, v)
                 printf("%s\n", json_string_value(v));
@@ -75,17 +71,14 @@ static int system_check(const struct cmd_desc *cmd, int argc, char **argv, struc
                 printf("No problems found\n");
         r = 0;
 out:
-        storage_store_close(&store);
-        eng_idmap_release(&map);
-        eng_paths_release(&paths);
+        cmd_store_close(&cs);
         return r;
 }
 
 static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         enum cmd_format format = CMD_FORMAT_HUMAN;
-        struct eng_paths paths = { 0 };
-        struct storage_store store = STORAGE_STORE_INIT;
+        struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *u = NULL;
         char size[32];
         json_int_t total;
@@ -94,11 +87,9 @@ static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct e
         if (r != 0)
                 return r < 0 ? r : 0;
         r = -1;
-        if (cmd_paths(&paths, err) < 0)
+        if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
-        if (storage_store_open(&store, paths.graph_root, NULL, err) < 0)
-                goto out;
-        u = storage_usage(&store, err);
+        u = storage_usage(&cs.store, err);
         if (!u)
                 goto out;
         if (format == CMD_FORMAT_JSON) {
@@ -116,8 +107,7 @@ static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct e
         printf("%-15s %-11d %-11d %-11s %s (0%%)\n", "Local Volumes", 0, 0, "0 B", "0 B");
         r = 0;
 out:
-        storage_store_close(&store);
-        eng_paths_release(&paths);
+        cmd_store_close(&cs);
         return r;
 }
 
@@ -147,22 +137,9 @@ static const struct cmd_desc system_subcommands[] = {
 
 int cmd_system(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
-        int first;
-        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        static const struct cmd_alias aliases[] = { { "info", "info" } };
 
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (first >= argc)
-                return eng_err(err, ENG_E_USAGE, 0,
-                               "'eng system' needs a subcommand; see 'eng system --help'");
-        for (size_t i = 0; i < sizeof(system_subcommands) / sizeof(system_subcommands[0]); i++)
-                if (strcmp(argv[first], system_subcommands[i].name) == 0)
-                        return system_subcommands[i].fn(&system_subcommands[i], argc - first,
-                                                        argv + first, err);
-        if (strcmp(argv[first], "info") == 0) {
-                const struct cmd_desc *info = cmd_find("info");
-                return info->fn(info, argc - first, argv + first, err);
-        }
-        return eng_err(err, ENG_E_USAGE, 0,
-                       "unknown subcommand 'eng system %s'; see 'eng system --help'", argv[first]);
+        return cmd_dispatch(cmd, argc, argv, system_subcommands,
+                            sizeof(system_subcommands) / sizeof(system_subcommands[0]), aliases,
+                            sizeof(aliases) / sizeof(aliases[0]), err);
 }

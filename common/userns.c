@@ -470,26 +470,6 @@ int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
         return 0;
 }
 
-int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err)
-{
-        bool have_err = eng_err_recv(child->sync_fd, err) > 0;
-        int status = eng_wait_child(child->pid);
-
-        child->sync_fd = eng_close_safe(child->sync_fd);
-        child->pid = 0;
-        if (have_err)
-                return eng_err_return(*err);
-        if (status != 0) {
-                if (status > 128)
-                        return eng_err(err, ENG_E_SYS, 0,
-                                       "the user namespace child was killed by signal %d",
-                                       status - 128);
-                return eng_err(err, ENG_E_SYS, 0, "the user namespace child exited with status %d",
-                               status);
-        }
-        return 0;
-}
-
 int eng_userns_wait_status(struct eng_userns_child *child, int *ret_status, struct eng_error **err)
 {
         bool have_err = eng_err_recv(child->sync_fd, err) > 0;
@@ -502,6 +482,21 @@ int eng_userns_wait_status(struct eng_userns_child *child, int *ret_status, stru
         if (status < 0)
                 return eng_err(err, ENG_E_SYS, -status, "waiting for the user namespace child");
         *ret_status = status;
+        return 0;
+}
+
+int eng_userns_wait(struct eng_userns_child *child, struct eng_error **err)
+{
+        int status;
+
+        if (eng_userns_wait_status(child, &status, err) < 0)
+                return -1;
+        if (status > 128)
+                return eng_err(err, ENG_E_SYS, 0,
+                               "the user namespace child was killed by signal %d", status - 128);
+        if (status != 0)
+                return eng_err(err, ENG_E_SYS, 0, "the user namespace child exited with status %d",
+                               status);
         return 0;
 }
 

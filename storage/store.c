@@ -549,10 +549,9 @@ static char *image_problem(struct storage_store *s, json_t *img, bool verify_blo
                         hex = file_digest(path, err);
                         if (!hex)
                                 return NULL;
-                        if (strcmp(hex, hex_of(blobs[k])) != 0)
-                                return eng_xasprintf(
-                                        "blob %s is damaged (its content is sha256:%s)", blobs[k],
-                                        hex);
+                        if (strcmp(hex, blobs[k]) != 0)
+                                return eng_xasprintf("blob %s is damaged (its content is %s)",
+                                                     blobs[k], hex);
                 }
         }
         json_array_foreach(json_object_get(img, "layers"), i, v) {
