@@ -307,29 +307,3 @@ int cmd_parse_bool(const char *flag, const char *arg, bool *ret, struct eng_erro
         }
         return eng_err(err, ENG_E_USAGE, 0, "--%s '%s': use true or false", flag, arg);
 }
-
-int cmd_dispatch(const struct cmd_desc *cmd, int argc, char **argv, const struct cmd_desc *subs,
-                 size_t nsubs, const struct cmd_alias *aliases, size_t naliases,
-                 struct eng_error **err)
-{
-        int first;
-        int r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
-
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (first >= argc)
-                return eng_err(err, ENG_E_USAGE, 0,
-                               "'eng %s' needs a subcommand; see 'eng %s --help'", cmd->name,
-                               cmd->name);
-        for (size_t i = 0; i < nsubs; i++)
-                if (strcmp(argv[first], subs[i].name) == 0)
-                        return subs[i].fn(&subs[i], argc - first, argv + first, err);
-        for (size_t i = 0; i < naliases; i++) {
-                if (strcmp(argv[first], aliases[i].name) == 0) {
-                        const struct cmd_desc *target = cmd_find(aliases[i].as);
-                        return target->fn(target, argc - first, argv + first, err);
-                }
-        }
-        return eng_err(err, ENG_E_USAGE, 0, "unknown subcommand 'eng %s %s'; see 'eng %s --help'",
-                       cmd->name, argv[first], cmd->name);
-}
