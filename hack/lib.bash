@@ -9,7 +9,7 @@ ENG_SUBID_COUNT=${ENG_SUBID_COUNT:-65536}
 # Debian packages: to build, to run, to test.
 ENG_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev git
   libcurl4-openssl-dev libjansson-dev libssl-dev libarchive-dev libfuse3-dev
-  libslirp-dev libglib2.0-dev libseccomp-dev check"
+  libslirp-dev libglib2.0-dev libseccomp-dev check libzstd-dev zlib1g-dev"
 ENG_RUN_PACKAGES="uidmap fuse3 iproute2 util-linux passwd"
 ENG_TEST_PACKAGES="bats docker-registry skopeo umoci buildah busybox-static debootstrap
   zstd apache2-utils openssl curl attr jq tar clang-format nginx-light clang libclang-rt-14-dev"
