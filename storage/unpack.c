@@ -56,6 +56,9 @@ struct unpacker {
         char buf[READ_BLOCK];
         struct dir_meta *dirs;
         size_t ndirs;
+        /* the directory of the last entry: most entries follow their siblings */
+        char *cached_parent;
+        int cached_fd;
         struct storage_unpack_result res;
 };
 
@@ -255,7 +258,7 @@ static int write_data(struct unpacker *u, struct archive_entry *e, int fd, const
 {
         const void *block;
         size_t size;
-        la_int64_t offset;
+        la_int64_t offset, end = 0;
         int r;
 
         while ((r = archive_read_data_block(u->tar, &block, &size, &offset)) == ARCHIVE_OK) {
@@ -275,21 +278,69 @@ static int write_data(struct unpacker *u, struct archive_entry *e, int fd, const
                         left -= (size_t) n;
                         offset += n;
                 }
+                if (offset > end)
+                        end = offset;
                 u->res.size += size;
         }
         if (r != ARCHIVE_EOF)
                 return archive_fail(err, u->tar, path);
         /* A sparse file may end in a hole. */
-        if (archive_entry_size_is_set(e) && ftruncate(fd, (off_t) archive_entry_size(e)) < 0)
+        if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
+            ftruncate(fd, (off_t) archive_entry_size(e)) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': setting its size", path);
         return 0;
 }
+
+static void forget_parent(struct unpacker *u)
+{
+        free(u->cached_parent);
+        u->cached_parent = NULL;
+        u->cached_fd = eng_close_safe(u->cached_fd);
+}
+
+/* The directory @parent, opened beneath the root; borrowed (cached) */
+static int parent_dir(struct unpacker *u, const char *parent, struct eng_error **err)
+{
+        if (u->cached_parent && strcmp(u->cached_parent, parent) == 0)
+                return u->cached_fd;
+        forget_parent(u);
+        u->cached_fd = open_dir(u, parent, err);
+        if (u->cached_fd < 0)
+                return -1;
+        u->cached_parent = eng_xstrdup(parent);
+        return u->cached_fd;
+}
+
+/* Whether @path is @dir or one of its ancestors: changing it changes @dir. */
+static bool covers(const char *path, const char *dir)
+{
+        size_t n = strlen(path);
+
+        return strncmp(dir, path, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
+}
+
+/* Run @make (mknod, symlink, ...) once; if the name is taken, clear it and run it again. */
+#define MAKE_OR_REPLACE(dirfd, name, make)                                  \
+        ({                                                                  \
+                int _r = (make);                                            \
+                if (_r < 0 && errno == EEXIST) {                            \
+                        struct eng_error *_e = NULL;                        \
+                        if (clear_entry((dirfd), (name), false, &_e) < 0) { \
+                                errno = _e->errnum ? _e->errnum : EEXIST;   \
+                                eng_err_free(_e);                           \
+                        } else {                                            \
+                                _r = (make);                                \
+                        }                                                   \
+                }                                                           \
+                _r;                                                         \
+        })
 
 static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng_error **err)
 {
         const char *raw = archive_entry_pathname(e);
         _cleanup_free_ char *path = raw ? clean_path(raw) : NULL;
-        _cleanup_close_ int dirfd = -1, fd = -1;
+        _cleanup_close_ int fd = -1;
+        int dirfd;
         const char *slash, *name;
         _cleanup_free_ char *parent = NULL;
         mode_t mode = archive_entry_mode(e);
@@ -321,7 +372,10 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
         slash = strrchr(path, '/');
         parent = slash ? eng_xstrndup(path, (size_t) (slash - path)) : eng_xstrdup("");
         name = slash ? slash + 1 : path;
-        dirfd = open_dir(u, parent, err);
+        /* this entry may replace the cached directory or one above it */
+        if (u->cached_parent && covers(path, u->cached_parent))
+                forget_parent(u);
+        dirfd = parent_dir(u, parent, err);
         if (dirfd < 0)
                 return eng_err_wrap(err, "layer entry '%s'", raw);
 
@@ -335,9 +389,19 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
                                                raw);
                         return 0;
                 }
-                if (clear_entry(dirfd, name + 4, false, err) < 0)
-                        return -1;
-                if (mknodat(dirfd, name + 4, S_IFCHR | 0600, makedev(0, 0)) < 0)
+                {
+                        /* the whiteout replaces NAME, maybe the cached directory or above */
+                        _cleanup_free_ char *target =
+                                *parent ? eng_xasprintf("%s/%s", parent, name + 4)
+                                        : eng_xstrdup(name + 4);
+                        if (u->cached_parent && covers(target, u->cached_parent))
+                                forget_parent(u);
+                        dirfd = parent_dir(u, parent, err);
+                        if (dirfd < 0)
+                                return eng_err_wrap(err, "layer entry '%s'", raw);
+                }
+                if (MAKE_OR_REPLACE(dirfd, name + 4,
+                                    mknodat(dirfd, name + 4, S_IFCHR | 0600, makedev(0, 0))) < 0)
                         return eng_err(err, ENG_E_SYS, errno,
                                        "layer entry '%s': making the whiteout", raw);
                 return 0;
@@ -358,9 +422,8 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
                 tfd = open_dir(u, tparent, err);
                 if (tfd < 0)
                         return eng_err_wrap(err, "layer entry '%s'", raw);
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                if (linkat(tfd, ts ? ts + 1 : target, dirfd, name, 0) < 0)
+                if (MAKE_OR_REPLACE(dirfd, name,
+                                    linkat(tfd, ts ? ts + 1 : target, dirfd, name, 0)) < 0)
                         return eng_err(err, ENG_E_INVALID, errno,
                                        "layer entry '%s': linking to '%s'", raw, hardlink);
                 return 0;
@@ -368,27 +431,33 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
 
         switch (mode & AE_IFMT) {
         case AE_IFDIR:
-                if (clear_entry(dirfd, name, true, err) < 0)
-                        return -1;
-                if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-                        return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': mkdir", raw);
+                if (mkdirat(dirfd, name, 0700) < 0) {
+                        /* an existing directory is merged; anything else is replaced */
+                        if (errno != EEXIST || clear_entry(dirfd, name, true, err) < 0 ||
+                            (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST))
+                                return *err ? -1
+                                            : eng_err(err, ENG_E_SYS, errno,
+                                                      "layer entry '%s': mkdir", raw);
+                }
                 fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': opening", raw);
                 set_xattrs(e, fd, raw);
                 goto record_dir;
         case AE_IFREG:
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                            0600);
+                /* created with its mode (umask is 0 here); special bits after the owner */
+                fd = MAKE_OR_REPLACE(dirfd, name,
+                                     openat(dirfd, name,
+                                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                            mode & 0777));
                 if (fd < 0)
                         return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': creating", raw);
                 if (write_data(u, e, fd, raw, err) < 0)
                         return -1;
-                if (set_owner(u, fd, dirfd, name, raw, uid, gid, mode, false, err) < 0)
+                if ((uid != 0 || gid != 0) &&
+                    set_owner(u, fd, dirfd, name, raw, uid, gid, mode, false, err) < 0)
                         return -1;
-                if (fchmod(fd, mode & 07777) < 0)
+                if ((mode & 07000) && fchmod(fd, mode & 07777) < 0)
                         return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': chmod", raw);
                 set_xattrs(e, fd, raw);
                 if (futimens(fd, times) < 0)
@@ -401,19 +470,17 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
                 if (!target)
                         return eng_err(err, ENG_E_INVALID, 0,
                                        "layer entry '%s': a symlink without a target", raw);
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                if (symlinkat(target, dirfd, name) < 0)
+                if (MAKE_OR_REPLACE(dirfd, name, symlinkat(target, dirfd, name)) < 0)
                         return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': symlink", raw);
-                if (set_owner(u, -1, dirfd, name, raw, uid, gid, mode, true, err) < 0)
+                if ((uid != 0 || gid != 0) &&
+                    set_owner(u, -1, dirfd, name, raw, uid, gid, mode, true, err) < 0)
                         return -1;
                 (void) utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW);
                 return 0;
         }
         case AE_IFIFO:
-                if (clear_entry(dirfd, name, false, err) < 0)
-                        return -1;
-                if (mknodat(dirfd, name, S_IFIFO | (mode & 07777), 0) < 0)
+                if (MAKE_OR_REPLACE(dirfd, name,
+                                    mknodat(dirfd, name, S_IFIFO | (mode & 07777), 0)) < 0)
                         return eng_err(err, ENG_E_SYS, errno, "layer entry '%s': mkfifo", raw);
                 if (set_owner(u, -1, dirfd, name, raw, uid, gid, mode, true, err) < 0)
                         return -1;
@@ -465,7 +532,8 @@ static int finish_dirs(struct unpacker *u, struct eng_error **err)
                 } else {
                         fd = fcntl(u->root, F_DUPFD_CLOEXEC, 3);
                 }
-                if (set_owner(u, fd, -1, NULL, d->path, d->uid, d->gid, d->mode, false, err) < 0)
+                if ((d->uid != 0 || d->gid != 0) &&
+                    set_owner(u, fd, -1, NULL, d->path, d->uid, d->gid, d->mode, false, err) < 0)
                         return -1;
                 if (fchmod(fd, d->mode & 07777) < 0)
                         return eng_err(err, ENG_E_SYS, errno, "layer directory '%s': chmod",
@@ -477,6 +545,7 @@ static int finish_dirs(struct unpacker *u, struct eng_error **err)
 
 static void unpacker_release(struct unpacker *u)
 {
+        forget_parent(u);
         if (u->tar)
                 archive_read_free(u->tar);
         if (u->raw)
@@ -549,10 +618,12 @@ int storage_unpack_run(const char *dir, int fd, const char *expected_diff_id,
         _cleanup_free_ char *diff = eng_xasprintf("%s/diff", a->dir);
         _cleanup_free_ char *result = eng_xasprintf("%s/unpack.json", a->dir);
         _cleanup_free_ char *json = NULL;
-        struct unpacker u = { .root = -1 };
+        struct unpacker u = { .root = -1, .cached_fd = -1 };
         json_t *j;
         int r;
 
+        /* files are created with their final permission bits */
+        umask(0);
         if (mkdir(diff, 0755) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "creating '%s'", diff);
         u.root = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "storage/unpack.h"
+#include "tests/unit/harness.h"
+
+/* A tar built in memory, entry by entry (all owned by 0:0: no namespace needed). */
+struct tar {
+        struct archive *a;
+        char *buf;
+        size_t cap, used;
+};
+
+static void tar_begin(struct tar *t)
+{
+        t->cap = 1 << 20;
+        t->buf = eng_xmalloc(t->cap);
+        t->a = archive_write_new();
+        archive_write_set_format_pax_restricted(t->a);
+        ck_assert_int_eq(archive_write_open_memory(t->a, t->buf, t->cap, &t->used), ARCHIVE_OK);
+}
+
+static void tar_add(struct tar *t, const char *path, mode_t type, mode_t perm, const char *data,
+                    const char *link, const char *hardlink)
+{
+        struct archive_entry *e = archive_entry_new();
+
+        archive_entry_set_pathname(e, path);
+        archive_entry_set_filetype(e, type);
+        archive_entry_set_perm(e, perm);
+        archive_entry_set_mtime(e, 1000000000, 0);
+        if (link)
+                archive_entry_set_symlink(e, link);
+        if (hardlink)
+                archive_entry_set_hardlink(e, hardlink);
+        archive_entry_set_size(e, data ? (la_int64_t) strlen(data) : 0);
+        ck_assert_int_eq(archive_write_header(t->a, e), ARCHIVE_OK);
+        if (data)
+                ck_assert_int_eq(archive_write_data(t->a, data, strlen(data)),
+                                 (la_ssize_t) strlen(data));
+        archive_entry_free(e);
+}
+
+/* Unpack the tar into DIR/diff through a pipe, as eng-unpack gets it. */
+static int tar_unpack(struct tar *t, struct eng_error **err)
+{
+        int fds[2];
+        pid_t pid;
+        int r;
+
+        ck_assert_int_eq(archive_write_close(t->a), ARCHIVE_OK);
+        archive_write_free(t->a);
+        ck_assert_int_eq(pipe(fds), 0);
+        pid = fork();
+        if (pid == 0) {
+                close(fds[0]);
+                _exit(eng_write_all(fds[1], t->buf, t->used) < 0);
+        }
+        close(fds[1]);
+        r = storage_unpack_run(eng_test_dir, fds[0], NULL, err);
+        close(fds[0]);
+        waitpid(pid, NULL, 0);
+        free(t->buf);
+        return r;
+}
+
+static const char *diff(const char *name)
+{
+        static char buf[8192];
+
+        if (snprintf(buf, sizeof(buf), "%s/diff/%s", eng_test_dir, name) >= (int) sizeof(buf))
+                ck_abort_msg("path too long");
+        return buf;
+}
+
+START_TEST(test_later_entries_replace_earlier_ones)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        struct tar t;
+        struct stat st;
+        char target[64] = { 0 };
+
+        tar_begin(&t);
+        tar_add(&t, "d", AE_IFDIR, 0755, NULL, NULL, NULL);
+        tar_add(&t, "d/inner", AE_IFREG, 0644, "inner", NULL, NULL);
+        tar_add(&t, "x", AE_IFREG, 0644, "first", NULL, NULL);
+        tar_add(&t, "x", AE_IFREG, 0600, "second", NULL, NULL);     /* the same name again */
+        tar_add(&t, "d", AE_IFREG, 0644, "now a file", NULL, NULL); /* a directory replaced */
+        tar_add(&t, "s", AE_IFLNK, 0777, NULL, "x", NULL);
+        tar_add(&t, "s", AE_IFDIR, 0755, NULL, NULL, NULL); /* a link replaced */
+        tar_add(&t, "s/f", AE_IFREG, 0644, "in s", NULL, NULL);
+        eng_assert_ok(tar_unpack(&t, &err), err);
+
+        ck_assert_int_eq(stat(diff("d"), &st), 0);
+        ck_assert(S_ISREG(st.st_mode));
+        ck_assert_int_eq(stat(diff("x"), &st), 0);
+        ck_assert_int_eq(st.st_size, 6);
+        ck_assert_int_eq(st.st_mode & 07777, 0600);
+        ck_assert_int_eq(lstat(diff("s"), &st), 0);
+        ck_assert(S_ISDIR(st.st_mode));
+        ck_assert_int_eq(stat(diff("s/f"), &st), 0);
+        ck_assert_int_eq(readlink(diff("s"), target, sizeof(target) - 1), -1);
+}
+END_TEST
+
+START_TEST(test_modes_links_and_whiteouts)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        struct tar t;
+        struct stat st, st2;
+        char v[8] = { 0 };
+
+        tar_begin(&t);
+        tar_add(&t, "ro", AE_IFDIR, 0555, NULL, NULL, NULL); /* read-only, filled after */
+        tar_add(&t, "ro/file", AE_IFREG, 0444, "read only", NULL, NULL);
+        tar_add(&t, "suid", AE_IFREG, 04755, "#!/bin/sh", NULL, NULL);
+        tar_add(&t, "hard", AE_IFREG, 0644, NULL, NULL, "ro/file");
+        tar_add(&t, "deep/er/gone", AE_IFREG, 0644, "x", NULL, NULL); /* parents not listed */
+        tar_add(&t, "deep/.wh.er", AE_IFREG, 0644, "", NULL, NULL);   /* deletes deep/er */
+        tar_add(&t, "opq/.wh..wh..opq", AE_IFREG, 0644, "", NULL, NULL);
+        eng_assert_ok(tar_unpack(&t, &err), err);
+
+        ck_assert_int_eq(stat(diff("ro"), &st), 0);
+        ck_assert_int_eq(st.st_mode & 07777, 0555);
+        ck_assert_int_eq(stat(diff("ro/file"), &st), 0);
+        ck_assert_int_eq(st.st_mode & 07777, 0444);
+        ck_assert_int_eq(st.st_mtime, 1000000000);
+        ck_assert_int_eq(stat(diff("suid"), &st), 0);
+        ck_assert_int_eq(st.st_mode & 07777, 04755);
+        ck_assert_int_eq(stat(diff("hard"), &st2), 0);
+        ck_assert_int_eq(stat(diff("ro/file"), &st), 0);
+        ck_assert_int_eq(st.st_ino, st2.st_ino);
+        ck_assert_int_eq(lstat(diff("deep/er"), &st), 0);
+        ck_assert(S_ISCHR(st.st_mode));
+        ck_assert_int_eq(major(st.st_rdev), 0);
+        ck_assert_int_eq(minor(st.st_rdev), 0);
+        ck_assert_int_eq(getxattr(diff("opq"), "user.overlay.opaque", v, sizeof(v)), 1);
+        ck_assert_int_eq(v[0], 'y');
+        ck_assert_int_eq(access(diff("opq/.wh..wh..opq"), F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_escapes_refused)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        struct tar t;
+
+        tar_begin(&t);
+        tar_add(&t, "link", AE_IFLNK, 0777, NULL, "/", NULL);
+        tar_add(&t, "link/tmp/eng-unit-escape", AE_IFREG, 0644, "x", NULL, NULL);
+        ck_assert_int_lt(tar_unpack(&t, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "leads outside its root"));
+        ck_assert_int_eq(access("/tmp/eng-unit-escape", F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_result_and_diff_id_check)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_free_ char *data = NULL;
+        _cleanup_json_ json_t *j = NULL;
+        struct tar t;
+        int fds[2];
+
+        tar_begin(&t);
+        tar_add(&t, "a", AE_IFREG, 0644, "12345", NULL, NULL);
+        eng_assert_ok(tar_unpack(&t, &err), err);
+        eng_assert_ok(eng_read_file(eng_test_path("unpack.json"), 4096, &data, NULL, &err), err);
+        j = json_loads(data, 0, NULL);
+        ck_assert_int_eq(json_integer_value(json_object_get(j, "size")), 5);
+        ck_assert_int_eq(json_integer_value(json_object_get(j, "entries")), 1);
+
+        /* a wrong expected diff ID fails */
+        ck_assert_int_eq(pipe(fds), 0);
+        close(fds[1]);
+        ck_assert_int_eq(mkdir(eng_test_path("other"), 0700), 0);
+        ck_assert_int_lt(
+                storage_unpack_run(
+                        eng_test_path("other"), fds[0],
+                        "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                        &err),
+                0);
+        close(fds[0]);
+        ck_assert_ptr_nonnull(strstr(err->msg, "uncompressed digest"));
+}
+END_TEST
+
+static bool write_proc(const char *path, const char *s)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        bool ok = fd >= 0 && eng_write_all(fd, s, strlen(s)) == 0;
+
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
+/* The unpacker runs as root of a user namespace: be that, or skip. */
+static bool become_root(void)
+{
+        char map[64];
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+
+        if (uid == 0)
+                return true;
+        if (unshare(CLONE_NEWUSER) < 0)
+                return false;
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned) uid);
+        if (!write_proc("/proc/self/setgroups", "deny") || !write_proc("/proc/self/uid_map", map))
+                return false;
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned) gid);
+        return write_proc("/proc/self/gid_map", map) && geteuid() == 0;
+}
+
+int main(void)
+{
+        if (!become_root()) {
+                fprintf(stderr, "test-unpack: no user namespace to be root in: skipped\n");
+                return ENG_TEST_SKIP;
+        }
+
+        Suite *s = suite_create("unpack");
+        TCase *tc = eng_tcase("unpack");
+
+        tcase_add_test(tc, test_later_entries_replace_earlier_ones);
+        tcase_add_test(tc, test_modes_links_and_whiteouts);
+        tcase_add_test(tc, test_escapes_refused);
+        tcase_add_test(tc, test_result_and_diff_id_check);
+        suite_add_tcase(s, tc);
+        return eng_run_suite(s);
+}
