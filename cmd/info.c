@@ -342,10 +342,12 @@ static int collect(struct info *in, struct eng_error **err)
                 asked = config.storage_driver;
         if (asked) {
                 if (storage_driver_parse(asked, &requested, err) < 0) {
+                        /* --storage-driver was checked when parsed: this is the file's */
+                        eng_err_wrap(err, "%s", config.file);
                         cmd_config_release(&config);
                         eng_idmap_release(&map);
                         eng_paths_release(&paths);
-                        return eng_err_wrap(err, "%s", config.file);
+                        return -1;
                 }
                 have_requested = true;
         }
