@@ -601,6 +601,7 @@ done:
         if (finish_dirs(u, err) < 0)
                 return -1;
         u->res.diff_id = eng_digest_finish(u->md);
+        EVP_MD_CTX_free(u->md);
         u->md = NULL;
         if (a->expected && strcmp(a->expected, u->res.diff_id) != 0)
                 return eng_err(
