@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -28,7 +29,28 @@
 
 static const char *const subdirs[] = { "tmp", "blobs", "blobs/sha256", "layers", "images" };
 
-/* Remove tmp/ entries whose creator (the PID in their name) is gone. */
+/* A partial download nobody resumed for this long is dropped. */
+#define PARTIAL_MAX_AGE (7 * 24 * 3600)
+
+/* Remove tmp/PARTIAL if it is old and no pull holds it. */
+static void expire_partial(const char *dir, const char *name)
+{
+        _cleanup_free_ char *p = eng_xasprintf("%s/%s", dir, name);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || time(NULL) - st.st_mtime < PARTIAL_MAX_AGE)
+                return;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return; /* a pull is writing it */
+        eng_log_debug("removing '%s', a partial download older than a week", p);
+        (void) unlink(p);
+}
+
+/*
+ * Remove tmp/ entries whose creator (the PID in their name) is gone, and
+ * partial downloads left for more than a week.
+ */
 static void clean_tmp(struct storage_store *s)
 {
         _cleanup_free_ char *tmp = eng_xasprintf("%s/tmp", s->root);
@@ -42,6 +64,10 @@ static void clean_tmp(struct storage_store *s)
 
                 if (de->d_name[0] == '.' || !dash)
                         continue;
+                if (strncmp(de->d_name, "partial-", 8) == 0) {
+                        expire_partial(tmp, de->d_name);
+                        continue;
+                }
                 pid = strtol(dash + 1, &end, 10);
                 if (pid <= 0 || *end != '-')
                         continue;

@@ -65,3 +65,14 @@ setup() {
 	assert_equal "$(json .images)" 1
 	assert_equal "$(json .layers)" 4
 }
+
+@test "store: a partial download left for more than a week is dropped, a recent one kept" {
+	local old=$S/tmp/partial-$(printf 'b%.0s' {1..64}) new=$S/tmp/partial-$(printf 'c%.0s' {1..64})
+	echo old >"$old"
+	echo new >"$new"
+	touch -d '8 days ago' "$old"
+	run --separate-stderr eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip"
+	assert_status 0
+	[ ! -e "$old" ] || fail "the week-old partial download is still there"
+	[ -e "$new" ] || fail "the recent partial download was removed"
+}
