@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/strv.h"
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_     __attribute__((unused))
@@ -90,7 +91,6 @@ static inline void eng_errp(struct eng_error **e)
 #define _cleanup_err_ _cleanup_(eng_errp)
 
 /* NULL-terminated string vectors (common/strv.h) */
-void eng_strv_free(char **v);
 static inline void eng_strv_freep(char ***v)
 {
         eng_strv_free(*v);

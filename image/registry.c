@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -684,7 +685,13 @@ int image_registry_get_manifest(struct image_registry *r, const char *repo, cons
 static int replay_journal(struct xfer *x, int fd, const char *what, struct eng_error **err)
 {
         char buf[64 * 1024];
+        struct stat st;
 
+        if (fstat(fd, &st) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "%s: reading the partial download", what);
+        /* Longer than the blob: not a prefix of it.  Decided before anything reaches the sink. */
+        if ((uint64_t) st.st_size > x->max && ftruncate(fd, 0) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "%s: resetting the partial download", what);
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "%s: reading the partial download", what);
         for (;;) {
@@ -697,13 +704,6 @@ static int replay_journal(struct xfer *x, int fd, const char *what, struct eng_e
                                        what);
                 if (n == 0)
                         return 0;
-                if (x->delivered + (uint64_t) n > x->max) {
-                        /* longer than the blob: not ours; start again */
-                        if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
-                                return eng_err(err, ENG_E_SYS, errno,
-                                               "%s: resetting the partial download", what);
-                        return 1;
-                }
                 EVP_DigestUpdate(x->md, buf, (size_t) n);
                 if (x->sink(x->sink_arg, buf, (size_t) n, err) < 0)
                         return -1;
@@ -727,15 +727,13 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
                                what);
         x.md = eng_digest_new();
         if (journal_fd >= 0) {
-                ret = replay_journal(&x, journal_fd, what, err);
-                if (ret < 0) {
+                if (replay_journal(&x, journal_fd, what, err) < 0) {
                         EVP_MD_CTX_free(x.md);
                         return -1;
                 }
                 if (x.delivered > 0)
                         eng_log_info("%s: resuming at byte %llu of %llu", what,
                                      (unsigned long long) x.delivered, (unsigned long long) size);
-                ret = 0;
         }
 
         /* A connection that drops mid-blob is resumed from x.delivered. */
