@@ -193,6 +193,14 @@ int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
 int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+
+/**
+ * cmd_pull_image() - pull @name as `eng pull` does (progress on stderr
+ * unless @quiet), for commands that pull when the image is missing
+ */
+int cmd_pull_image(struct cmd_store *cs, struct cmd_config *config, const char *name, bool quiet,
+                   bool tls_verify, bool tls_verify_given, char **ret_id, struct eng_error **err);
 int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);

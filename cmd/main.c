@@ -132,6 +132,43 @@ static const struct cmd_desc commands[] = {
                            "  -f, --force   remove an image by ID even when it has several names\n",
         },
         {
+                .name = "run",
+                .fn = cmd_run,
+                .summary = "Run a command in a new container",
+                .usage = "eng run [options] IMAGE [COMMAND [ARG...]]",
+                .description =
+                        "Make a container of IMAGE (pulled when missing) and run COMMAND in it, or the image's\n"
+                        "entrypoint and command, in the foreground.  The exit status is the command's; 125 when\n"
+                        "eng failed, 126 when the command cannot be invoked, 127 when it does not exist.\n"
+                        "The container has its own user, mount, pid, uts, ipc, cgroup and network namespaces;\n"
+                        "user-mode networking is not implemented yet, so the network is loopback only unless\n"
+                        "--network host.\n",
+                .options =
+                        "      --rm                     remove the container when it exits\n"
+                        "      --name NAME              name the container\n"
+                        "  -i, --interactive            keep stdin open\n"
+                        "  -t, --tty                    give the container a terminal\n"
+                        "  -e, --env KEY[=VALUE]        set an environment variable (without a value: ours)\n"
+                        "      --env-file FILE          read KEY=VALUE lines\n"
+                        "  -w, --workdir DIR            working directory\n"
+                        "  -u, --user USER[:GROUP]      user (name or id, from the container's /etc/passwd)\n"
+                        "      --entrypoint CMD         replace the image's entrypoint ('' clears it)\n"
+                        "      --hostname NAME          host name (default: the short container id)\n"
+                        "  -v, --volume HOST:CTR[:OPTS] bind a host directory (ro, rw, ...)\n"
+                        "      --mount type=bind|tmpfs,source=,target=[,ro]\n"
+                        "      --tmpfs PATH[:OPTS]      a tmpfs at PATH\n"
+                        "      --read-only              read-only root (with tmpfs on /run, /tmp, /var/tmp)\n"
+                        "      --read-only-tmpfs=BOOL   those tmpfs with --read-only (default true)\n"
+                        "      --cap-add CAP, --cap-drop CAP   adjust the capabilities (ALL for all)\n"
+                        "      --security-opt OPT       no-new-privileges, seccomp=unconfined|FILE\n"
+                        "      --init                   run an init as PID 1 that reaps zombies\n"
+                        "      --network none|host      the network (default: none until user-mode networking)\n"
+                        "      --pull always|missing|never   when to pull the image (default missing)\n"
+                        "  -m, --memory SIZE, --cpus N, --pids-limit N   limits (need a delegated cgroup v2)\n"
+                        "      --tls-verify=BOOL        verify the registry's TLS when pulling\n",
+                .stop_at_operand = true,
+        },
+        {
                 .name = "system",
                 .fn = cmd_system,
                 .summary = "Manage eng: check, df, info",
@@ -178,11 +215,10 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach", "build",   "commit",  "container", "cp",     "create",  "diff",
-        "events", "exec",    "export",  "history",   "import", "inspect", "kill",
-        "load",   "logs",    "network", "pause",     "port",   "ps",      "push",
-        "rename", "restart", "rm",      "run",       "save",   "search",  "start",
-        "stats",  "stop",    "top",     "unpause",   "volume", "wait",
+        "attach", "build",   "commit", "container", "cp",      "create", "diff", "events",  "exec",
+        "export", "history", "import", "inspect",   "kill",    "load",   "logs", "network", "pause",
+        "port",   "ps",      "push",   "rename",    "restart", "rm",     "save", "search",  "start",
+        "stats",  "stop",    "top",    "unpause",   "volume",  "wait",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

@@ -245,6 +245,44 @@ static int parse_platform(struct pull_args *a, struct eng_error **err)
         return 0;
 }
 
+static int pull_with(struct cmd_store *cs, struct cmd_config *config, struct pull_args *a,
+                     struct image_creds *creds, const char *name, char **ret_id,
+                     struct eng_error **err)
+{
+        struct view view = { .a = a };
+        struct image_pull_options po = {
+                .os = a->os,
+                .arch = a->arch,
+                .variant = a->variant,
+                .tls_verify = a->tls_verify,
+                .creds = creds,
+                .home = cs->paths.home,
+                .search_registries = (const char *const *) config->search_registries,
+                /* an explicit --tls-verify wins over the configuration */
+                .insecure_registries = a->tls_verify_given
+                                               ? NULL
+                                               : (const char *const *) config->insecure_registries,
+                .progress = on_progress,
+                .progress_arg = &view,
+        };
+
+        view.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+        if (eng_idmap_is_single(&cs->map) && geteuid() != 0)
+                eng_log_warn(
+                        "no subordinate ids for you in /etc/subuid and /etc/subgid: files of other owners keep their owner in an extended attribute only ('eng info' says how to add a range)");
+        return image_pull(&cs->store, &cs->map, name, &po, ret_id, err);
+}
+
+int cmd_pull_image(struct cmd_store *cs, struct cmd_config *config, const char *name, bool quiet,
+                   bool tls_verify, bool tls_verify_given, char **ret_id, struct eng_error **err)
+{
+        struct pull_args a = { .quiet = quiet,
+                               .tls_verify = tls_verify,
+                               .tls_verify_given = tls_verify_given };
+
+        return pull_with(cs, config, &a, NULL, name, ret_id, err);
+}
+
 int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
@@ -262,7 +300,6 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         struct image_creds creds = { 0 };
         struct cmd_store cs = CMD_STORE_INIT;
         struct cmd_config config = { 0 };
-        struct view view = { .a = &a };
         _cleanup_free_ char *id = NULL;
         int first, r;
 
@@ -281,34 +318,11 @@ int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 return -1;
         if (a.authfile)
                 setenv("REGISTRY_AUTH_FILE", a.authfile, 1);
-        view.tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
-
         r = -1;
         if (cmd_store_open(&cs, true, err) < 0 || cmd_config_load(&cs.paths, &config, err) < 0)
                 goto out;
-        if (eng_idmap_is_single(&cs.map) && geteuid() != 0)
-                eng_log_warn(
-                        "no subordinate ids for you in /etc/subuid and /etc/subgid: files of other owners keep their owner in an extended attribute only ('eng info' says how to add a range)");
-        {
-                struct image_pull_options po = {
-                        .os = a.os,
-                        .arch = a.arch,
-                        .variant = a.variant,
-                        .tls_verify = a.tls_verify,
-                        .creds = a.creds ? &creds : NULL,
-                        .home = cs.paths.home,
-                        .search_registries = (const char *const *) config.search_registries,
-                        /* an explicit --tls-verify wins over the configuration */
-                        .insecure_registries =
-                                a.tls_verify_given
-                                        ? NULL
-                                        : (const char *const *) config.insecure_registries,
-                        .progress = on_progress,
-                        .progress_arg = &view,
-                };
-                if (image_pull(&cs.store, &cs.map, argv[first], &po, &id, err) < 0)
-                        goto out;
-        }
+        if (pull_with(&cs, &config, &a, a.creds ? &creds : NULL, argv[first], &id, err) < 0)
+                goto out;
         if (!a.quiet)
                 fprintf(stderr, "Writing manifest to image destination\n");
         printf("%s\n", strchr(id, ':') ? strchr(id, ':') + 1 : id);

@@ -23,8 +23,9 @@
 #include "common/error.h"
 #include "common/strv.h"
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_     __attribute__((unused))
+#define _cleanup_(f)  __attribute__((cleanup(f)))
+#define _unused_      __attribute__((unused))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /* ENG_DEFINE_CLEANUP(type, fn): makes fn##p(type *), calling fn on a non-NULL value */
 #define ENG_DEFINE_CLEANUP(type, fn)      \

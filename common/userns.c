@@ -296,7 +296,7 @@ static bool is_self_only(const struct eng_idrange *r, size_t n, uint32_t self)
         return n == 1 && r[0].host == self && r[0].size == 1;
 }
 
-static int apply_map(pid_t pid, const struct eng_idmap *map, struct eng_error **err)
+int eng_idmap_apply(pid_t pid, const struct eng_idmap *map, struct eng_error **err)
 {
         bool privileged = geteuid() == 0;
 
@@ -454,7 +454,7 @@ int eng_userns_spawn(const struct eng_idmap *map, int extra_flags,
                 return eng_err(err, ENG_E_SYS, EIO,
                                "the user namespace child died before it was mapped");
         }
-        if (apply_map(pid, map, err) < 0) {
+        if (eng_idmap_apply(pid, map, err) < 0) {
                 (void) kill(pid, SIGKILL);
                 (void) eng_wait_child(pid);
                 return -1;

@@ -71,6 +71,14 @@ int eng_idmap_for_user(struct eng_idmap *ret, struct eng_error **err);
 
 void eng_idmap_release(struct eng_idmap *map);
 
+/**
+ * eng_idmap_apply() - write @map for the process @pid, which has just made
+ * its user namespace: directly when only the caller's own ids are mapped
+ * (then setgroups is denied) or when we are root, else through the setuid
+ * helpers newgidmap and newuidmap.
+ */
+int eng_idmap_apply(pid_t pid, const struct eng_idmap *map, struct eng_error **err);
+
 /** eng_idmap_is_single() - whether only 0 -> the user is mapped, for uids or gids */
 bool eng_idmap_is_single(const struct eng_idmap *map);
 

@@ -10,6 +10,7 @@
 #include "common/xalloc.h"
 #include "image/image.h"
 #include "image/reference.h"
+#include "storage/container.h"
 
 #include "common/banned.h"
 
@@ -200,6 +201,26 @@ int image_remove(struct storage_store *s, const char *name, bool force, json_t *
                         err, ENG_E_USAGE, 0,
                         "unable to delete image %.12s (must force): it has %zu names; remove them one by one or use -f",
                         id + 7, json_array_size(names));
+        {
+                _cleanup_json_ json_t *cs = storage_container_list(s, err);
+                size_t i;
+                json_t *c;
+
+                if (!cs)
+                        return -1;
+                json_array_foreach(cs, i, c) {
+                        const char *cid = json_string_value(json_object_get(c, "id"));
+
+                        if (!json_equal(json_object_get(c, "image_id"), json_object_get(img, "id")))
+                                continue;
+                        if (!force)
+                                return eng_err(
+                                        err, ENG_E_USAGE, 0,
+                                        "image %.12s is in use by container %.12s (%s): remove the container first, or use -f to remove the image's names and record (the container keeps its layers)",
+                                        id + 7, cid ? cid : "?",
+                                        json_string_value(json_object_get(c, "name")));
+                }
+        }
         {
                 size_t i;
                 json_t *v;

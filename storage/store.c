@@ -27,7 +27,8 @@
 
 #define RECORD_MAX (16 * 1024 * 1024)
 
-static const char *const subdirs[] = { "tmp", "blobs", "blobs/sha256", "layers", "images" };
+static const char *const subdirs[] = { "tmp",    "blobs",  "blobs/sha256",
+                                       "layers", "images", "containers" };
 
 /* A partial download nobody resumed for this long is dropped. */
 #define PARTIAL_MAX_AGE (7 * 24 * 3600)
@@ -463,6 +464,32 @@ static int collect_garbage(struct storage_store *s, struct eng_error **err)
                         json_object_set_new(used, hex_of(c), json_true());
                 if (x)
                         json_object_set_new(used, hex_of(x), json_true());
+        }
+        /* Containers keep the layers they are made of. */
+        {
+                _cleanup_free_ char *cdir = eng_xasprintf("%s/containers", s->root);
+                _cleanup_closedir_ DIR *d = opendir(cdir);
+                struct dirent *de;
+
+                while (d && (de = readdir(d))) {
+                        _cleanup_free_ char *rp = NULL, *data = NULL;
+                        _cleanup_json_ json_t *rec = NULL;
+                        struct eng_error *e = NULL;
+                        json_t *v;
+                        size_t k;
+
+                        if (de->d_name[0] == '.')
+                                continue;
+                        rp = eng_xasprintf("%s/%s/container.json", cdir, de->d_name);
+                        if (eng_read_file(rp, 1 << 20, &data, NULL, &e) < 0) {
+                                eng_err_free(e);
+                                continue;
+                        }
+                        rec = json_loads(data, 0, NULL);
+                        json_array_foreach(json_object_get(rec, "layers"), k, v)
+                                json_object_set_new(used, hex_of(json_string_value(v)),
+                                                    json_true());
+                }
         }
         for (size_t k = 0; k < 2; k++) {
                 _cleanup_free_ char *dir = eng_xasprintf("%s/%s", s->root, kinds[k]);

@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * eng-runtime: the OCI runtime command line runc and crun share, over
+ * runtime/oci/.  It runs bundles made by any tool, so podman can use it
+ * with --runtime.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "runtime/oci/oci.h"
+#include "runtime/oci/state.h"
+
+#include "common/banned.h"
+
+static const char *arg_root;
+static const char *arg_log;
+
+static const char usage_text[] =
+        "Usage: eng-runtime [global options] COMMAND [options] ID\n"
+        "\n"
+        "An OCI runtime for rootless containers (runc and crun command line).\n"
+        "\n"
+        "Commands:\n"
+        "  create     create a container from a bundle, ready to start\n"
+        "  start      start a created container\n"
+        "  run        create and start a container, and wait for it unless -d\n"
+        "  state      print the state of a container as JSON\n"
+        "  kill       send a signal to a container's process\n"
+        "  delete     remove a stopped container (--force: any)\n"
+        "  exec       run a process in a running container\n"
+        "  list       list containers\n"
+        "  spec       write a config.json example (--rootless for a user)\n"
+        "\n"
+        "Global options:\n"
+        "  --root DIR        state directory (default $XDG_RUNTIME_DIR/eng-runtime)\n"
+        "  --log FILE        also write errors to FILE\n"
+        "  --log-format F    text or json (accepted for runc compatibility)\n"
+        "  --debug           debug logging\n"
+        "  --systemd-cgroup  accepted; eng-runtime makes no cgroups\n"
+        "  --version, --help\n";
+
+static char *default_root(void)
+{
+        const char *x = getenv("XDG_RUNTIME_DIR");
+
+        if (geteuid() == 0)
+                return eng_xstrdup("/run/eng-runtime");
+        if (x && *x && access(x, W_OK) == 0)
+                return eng_xasprintf("%s/eng-runtime", x);
+        return eng_xasprintf("%s/eng-runtime-%u", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                             (unsigned) geteuid());
+}
+
+static void log_to_file(const char *msg)
+{
+        _cleanup_close_ int fd = -1;
+
+        if (!arg_log)
+                return;
+        fd = open(arg_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+                dprintf(fd, "{\"level\":\"error\",\"msg\":\"%s\"}\n", msg);
+}
+
+static int need_id(int argc, char **argv, const char *cmd, const char **ret, struct eng_error **err)
+{
+        if (optind >= argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'%s' needs a container id", cmd);
+        *ret = argv[optind++];
+        if (!oci_id_valid(*ret))
+                return eng_err(err, ENG_E_USAGE, 0, "'%s' is not a valid container id", *ret);
+        return 0;
+}
+
+static int connect_console(const char *path, struct eng_error **err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return eng_err(err, ENG_E_USAGE, 0, "console socket path '%s' is too long", path);
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int e = errno;
+
+                if (fd >= 0)
+                        close(fd);
+                return eng_err(err, ENG_E_SYS, e, "connecting to the console socket '%s'", path);
+        }
+        return fd;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct eng_error **err)
+{
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d", (int) pid);
+
+        if (!path)
+                return 0;
+        return eng_write_file_atomic(path, buf, (size_t) n, 0644, err);
+}
+
+static char *now_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return eng_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+struct create_opts {
+        const char *bundle;
+        const char *pid_file;
+        const char *console_socket;
+        unsigned int preserve_fds;
+        bool detach;
+};
+
+static int parse_create_opts(int argc, char **argv, struct create_opts *o, struct eng_error **err)
+{
+        static const struct option opts[] = {
+                { "bundle", required_argument, NULL, 'b' },
+                { "pid-file", required_argument, NULL, 'p' },
+                { "console-socket", required_argument, NULL, 'c' },
+                { "preserve-fds", required_argument, NULL, 'f' },
+                { "detach", no_argument, NULL, 'd' },
+                { "no-pivot", no_argument, NULL, 'n' },
+                { "no-new-keyring", no_argument, NULL, 'k' },
+                { "no-subreaper", no_argument, NULL, 's' },
+                { NULL, 0, NULL, 0 },
+        };
+        int c;
+
+        o->bundle = ".";
+        while ((c = getopt_long(argc, argv, "+b:d", opts, NULL)) != -1) {
+                switch (c) {
+                case 'b':
+                        o->bundle = optarg;
+                        break;
+                case 'p':
+                        o->pid_file = optarg;
+                        break;
+                case 'c':
+                        o->console_socket = optarg;
+                        break;
+                case 'f':
+                        o->preserve_fds = (unsigned int) strtoul(optarg, NULL, 10);
+                        break;
+                case 'd':
+                        o->detach = true;
+                        break;
+                case 'n':
+                case 'k':
+                case 's':
+                        break;
+                default:
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option (see eng-runtime --help)");
+                }
+        }
+        return 0;
+}
+
+/* create and run: make ROOT/ID, start the process, record it. */
+static int do_create(int argc, char **argv, bool run, struct eng_error **err)
+{
+        struct create_opts o = { 0 };
+        _cleanup_free_ char *dir = NULL, *fifo = NULL, *bundle = NULL, *created = NULL;
+        _cleanup_close_ int console = -1;
+        struct oci_spec *spec = NULL;
+        struct oci_start_opts so = { .console_socket = -1 };
+        const char *id;
+        int master = -1, status = 0;
+        pid_t pid;
+        json_t *state;
+
+        if (parse_create_opts(argc, argv, &o, err) < 0 ||
+            need_id(argc, argv, argv[0], &id, err) < 0)
+                return -1;
+        bundle = realpath(o.bundle, NULL);
+        if (!bundle)
+                return eng_err(err, ENG_E_SYS, errno, "bundle '%s'", o.bundle);
+        spec = oci_spec_load(bundle, err);
+        if (!spec)
+                return -1;
+        if (eng_mkdir_p(arg_root, 0700, err) < 0)
+                goto fail_spec;
+        dir = oci_state_dir(arg_root, id);
+        if (mkdir(dir, 0700) < 0) {
+                if (errno == EEXIST)
+                        eng_err(err, ENG_E_USAGE, EEXIST, "container '%s' already exists", id);
+                else
+                        eng_err(err, ENG_E_SYS, errno, "creating '%s'", dir);
+                goto fail_spec;
+        }
+        {
+                _cleanup_free_ char *cfg = eng_xasprintf("%s/config.json", dir);
+                _cleanup_free_ char *data = json_dumps(spec->json, JSON_COMPACT);
+
+                if (eng_write_file_atomic(cfg, data, strlen(data), 0600, err) < 0)
+                        goto fail_dir;
+        }
+        if (o.console_socket) {
+                console = connect_console(o.console_socket, err);
+                if (console < 0)
+                        goto fail_dir;
+                so.console_socket = console;
+        }
+        if (!run || o.detach) {
+                fifo = eng_xasprintf("%s/exec.fifo", dir);
+                if (mkfifo(fifo, 0600) < 0) {
+                        eng_err(err, ENG_E_SYS, errno, "creating '%s'", fifo);
+                        goto fail_dir;
+                }
+                so.exec_fifo = fifo;
+        }
+        so.preserve_fds = o.preserve_fds;
+        so.ret_pty_master = &master;
+        so.die_with_parent = run && !o.detach;
+        if (oci_container_start(spec, &so, &pid, err) < 0)
+                goto fail_dir;
+        created = now_rfc3339();
+        state = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:O?}", "ociVersion", "1.0.2", "id", id,
+                          "pid", (int) pid, "bundle", bundle, "rootfs", spec->root_path, "created",
+                          created, "start_time", (json_int_t) oci_proc_start_time(pid),
+                          "annotations", json_object_get(spec->json, "annotations"));
+        if (oci_state_write(arg_root, id, state, err) < 0 ||
+            write_pid_file(o.pid_file, pid, err) < 0) {
+                json_decref(state);
+                (void) kill(pid, SIGKILL);
+                goto fail_dir;
+        }
+        json_decref(state);
+        if (run && o.detach) {
+                /* start at once: open the fifo for the waiting process */
+                _cleanup_close_ int ffd = open(fifo, O_RDONLY | O_CLOEXEC);
+                char c;
+
+                if (ffd < 0 || read(ffd, &c, 1) != 1) {
+                        eng_err(err, ENG_E_SYS, errno, "starting the container");
+                        goto fail_dir;
+                }
+                (void) unlink(fifo);
+        }
+        if (!run || o.detach) {
+                if (master >= 0)
+                        close(master);
+                oci_spec_free(spec);
+                return 0;
+        }
+        if (oci_foreground(pid, master, true, &status, err) < 0) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                status = -1;
+        }
+        if (master >= 0)
+                close(master);
+        oci_spec_free(spec);
+        {
+                struct eng_error *e = NULL;
+
+                if (eng_rm_rf(dir, &e) < 0)
+                        eng_err_warn_and_free(&e);
+        }
+        return status;
+fail_dir:
+        if (master >= 0)
+                close(master);
+        {
+                struct eng_error *e = NULL;
+
+                (void) eng_rm_rf(dir, &e);
+                eng_err_free(e);
+        }
+fail_spec:
+        oci_spec_free(spec);
+        return -1;
+}
+
+static int do_start(int argc, char **argv, struct eng_error **err)
+{
+        const char *id;
+        enum oci_status st;
+        json_t *state;
+        _cleanup_free_ char *fifo = NULL;
+        _cleanup_close_ int fd = -1;
+        char c;
+
+        optind = 1;
+        if (need_id(argc, argv, "start", &id, err) < 0)
+                return -1;
+        state = oci_state_read(arg_root, id, &st, err);
+        if (!state)
+                return -1;
+        json_decref(state);
+        if (st != OCI_STATUS_CREATED)
+                return eng_err(err, ENG_E_USAGE, 0, "container '%s' is %s, not created", id,
+                               oci_status_name(st));
+        fifo = eng_xasprintf("%s/%s/exec.fifo", arg_root, id);
+        fd = open(fifo, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", fifo);
+        if (read(fd, &c, 1) != 1)
+                return eng_err(err, ENG_E_SYS, EIO, "the container '%s' died before it started",
+                               id);
+        (void) unlink(fifo);
+        return 0;
+}
+
+static int do_state(int argc, char **argv, struct eng_error **err)
+{
+        const char *id;
+        enum oci_status st;
+        json_t *state;
+        char *out;
+
+        optind = 1;
+        if (need_id(argc, argv, "state", &id, err) < 0)
+                return -1;
+        state = oci_state_read(arg_root, id, &st, err);
+        if (!state)
+                return -1;
+        json_object_del(state, "start_time");
+        json_object_del(state, "rootfs");
+        if (st == OCI_STATUS_STOPPED)
+                json_object_set_new(state, "pid", json_integer(0));
+        out = json_dumps(state, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("%s\n", out);
+        free(out);
+        json_decref(state);
+        return 0;
+}
+
+static int parse_signal(const char *s)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } sigs[] = {
+                { "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT },
+                { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+                { "TERM", SIGTERM },   { "STOP", SIGSTOP }, { "CONT", SIGCONT },
+                { "WINCH", SIGWINCH }, { "ALRM", SIGALRM }, { "PIPE", SIGPIPE },
+        };
+        char *end;
+        long n = strtol(s, &end, 10);
+
+        if (*s && !*end)
+                return n > 0 && n < 65 ? (int) n : -1;
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                if (strcasecmp(sigs[i].name, s) == 0)
+                        return sigs[i].sig;
+        return -1;
+}
+
+static int do_kill(int argc, char **argv, struct eng_error **err)
+{
+        static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
+                                              { NULL, 0, NULL, 0 } };
+        const char *id;
+        enum oci_status st;
+        json_t *state;
+        int sig = SIGTERM, c;
+        pid_t pid;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1)
+                if (c != 'a')
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option to 'kill'");
+        if (need_id(argc, argv, "kill", &id, err) < 0)
+                return -1;
+        if (optind < argc) {
+                sig = parse_signal(argv[optind]);
+                if (sig < 0)
+                        return eng_err(err, ENG_E_USAGE, 0, "unknown signal '%s'", argv[optind]);
+        }
+        state = oci_state_read(arg_root, id, &st, err);
+        if (!state)
+                return -1;
+        pid = (pid_t) json_integer_value(json_object_get(state, "pid"));
+        json_decref(state);
+        if (st == OCI_STATUS_STOPPED)
+                return eng_err(err, ENG_E_USAGE, 0, "container '%s' is not running", id);
+        if (kill(pid, sig) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "signalling container '%s'", id);
+        return 0;
+}
+
+static int do_delete(int argc, char **argv, struct eng_error **err)
+{
+        static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+                                              { NULL, 0, NULL, 0 } };
+        _cleanup_free_ char *dir = NULL;
+        const char *id;
+        enum oci_status st;
+        bool force = false;
+        json_t *state;
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+                if (c != 'f')
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option to 'delete'");
+                force = true;
+        }
+        if (need_id(argc, argv, "delete", &id, err) < 0)
+                return -1;
+        state = oci_state_read(arg_root, id, &st, err);
+        if (!state) {
+                if (force && (*err)->kind == ENG_E_NOTFOUND) {
+                        *err = eng_err_free(*err);
+                        return 0;
+                }
+                return -1;
+        }
+        if (st != OCI_STATUS_STOPPED) {
+                pid_t pid = (pid_t) json_integer_value(json_object_get(state, "pid"));
+
+                if (!force && st == OCI_STATUS_RUNNING) {
+                        json_decref(state);
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "container '%s' is running: stop it first or use --force",
+                                       id);
+                }
+                (void) kill(pid, SIGKILL);
+                /* Wait for it to go (it is not our child when another process created it). */
+                for (int i = 0; i < 1000 && oci_proc_start_time(pid) != 0; i++) {
+                        struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+                        (void) waitpid(pid, NULL, WNOHANG);
+                        nanosleep(&ts, NULL);
+                }
+        }
+        json_decref(state);
+        dir = oci_state_dir(arg_root, id);
+        return eng_rm_rf(dir, err);
+}
+
+static int do_list(int argc, char **argv, struct eng_error **err)
+{
+        static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+                                              { "quiet", no_argument, NULL, 'q' },
+                                              { NULL, 0, NULL, 0 } };
+        _cleanup_closedir_ DIR *d = NULL;
+        const char *format = "table";
+        bool quiet = false;
+        json_t *all = json_array();
+        struct dirent *de;
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+f:q", opts, NULL)) != -1) {
+                if (c == 'f')
+                        format = optarg;
+                else if (c == 'q')
+                        quiet = true;
+                else
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option to 'list'");
+        }
+        d = opendir(arg_root);
+        while (d && (de = readdir(d))) {
+                struct eng_error *e = NULL;
+                enum oci_status st;
+                json_t *s;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                s = oci_state_read(arg_root, de->d_name, &st, &e);
+                if (!s) {
+                        eng_err_free(e);
+                        continue;
+                }
+                json_array_append_new(all, s);
+        }
+        if (strcmp(format, "json") == 0) {
+                char *out = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+                printf("%s\n", out);
+                free(out);
+        } else {
+                json_t *s;
+                size_t i;
+
+                if (!quiet)
+                        printf("%-20s %-8s %-10s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+                               "CREATED");
+                json_array_foreach(all, i, s) {
+                        if (quiet)
+                                printf("%s\n", json_string_value(json_object_get(s, "id")));
+                        else
+                                printf("%-20s %-8d %-10s %-40s %s\n",
+                                       json_string_value(json_object_get(s, "id")),
+                                       (int) json_integer_value(json_object_get(s, "pid")),
+                                       json_string_value(json_object_get(s, "status")),
+                                       json_string_value(json_object_get(s, "bundle")),
+                                       json_string_value(json_object_get(s, "created")));
+                }
+        }
+        json_decref(all);
+        return 0;
+}
+
+static int do_spec(int argc, char **argv, struct eng_error **err)
+{
+        static const struct option opts[] = { { "rootless", no_argument, NULL, 'r' },
+                                              { "bundle", required_argument, NULL, 'b' },
+                                              { NULL, 0, NULL, 0 } };
+        const char *bundle = ".";
+        bool rootless = false;
+        _cleanup_free_ char *path = NULL;
+        char *data;
+        json_t *j;
+        int c, r;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
+                if (c == 'r')
+                        rootless = true;
+                else if (c == 'b')
+                        bundle = optarg;
+                else
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option to 'spec'");
+        }
+        path = eng_xasprintf("%s/config.json", bundle);
+        if (access(path, F_OK) == 0)
+                return eng_err(err, ENG_E_USAGE, EEXIST, "'%s' exists already", path);
+        j = oci_spec_example(rootless);
+        data = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(j);
+        r = eng_write_file_atomic(path, data, strlen(data), 0644, err);
+        free(data);
+        return r;
+}
+
+static int do_exec(int argc, char **argv, struct eng_error **err)
+{
+        static const struct option opts[] = {
+                { "process", required_argument, NULL, 'p' },
+                { "tty", no_argument, NULL, 't' },
+                { "console-socket", required_argument, NULL, 'c' },
+                { "cwd", required_argument, NULL, 'w' },
+                { "env", required_argument, NULL, 'e' },
+                { "user", required_argument, NULL, 'u' },
+                { "detach", no_argument, NULL, 'd' },
+                { "pid-file", required_argument, NULL, 'P' },
+                { "preserve-fds", required_argument, NULL, 'f' },
+                { "no-new-privs", no_argument, NULL, 'n' },
+                { "cap", required_argument, NULL, 'C' },
+                { NULL, 0, NULL, 0 },
+        };
+        const char *process_file = NULL, *console_path = NULL, *pid_file = NULL, *cwd = NULL;
+        const char *user = NULL;
+        _cleanup_strv_ char **env = NULL, **caps = NULL;
+        bool tty = false, detach = false, nnp = false;
+        unsigned int preserve = 0;
+        struct oci_process proc = { 0 };
+        struct oci_spec *cspec = NULL;
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int console = -1;
+        struct oci_exec_opts eo = { .console_socket = -1 };
+        enum oci_status st;
+        const char *id;
+        json_t *state;
+        pid_t cpid, pid;
+        int c, master = -1, status = 0, r;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+p:tw:e:u:d", opts, NULL)) != -1) {
+                switch (c) {
+                case 'p':
+                        process_file = optarg;
+                        break;
+                case 't':
+                        tty = true;
+                        break;
+                case 'c':
+                        console_path = optarg;
+                        break;
+                case 'w':
+                        cwd = optarg;
+                        break;
+                case 'e':
+                        eng_strv_push(&env, optarg);
+                        break;
+                case 'u':
+                        user = optarg;
+                        break;
+                case 'd':
+                        detach = true;
+                        break;
+                case 'P':
+                        pid_file = optarg;
+                        break;
+                case 'f':
+                        preserve = (unsigned int) strtoul(optarg, NULL, 10);
+                        break;
+                case 'n':
+                        nnp = true;
+                        break;
+                case 'C':
+                        eng_strv_push(&caps, optarg);
+                        break;
+                default:
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option to 'exec'");
+                }
+        }
+        if (need_id(argc, argv, "exec", &id, err) < 0)
+                return -1;
+        state = oci_state_read(arg_root, id, &st, err);
+        if (!state)
+                return -1;
+        cpid = (pid_t) json_integer_value(json_object_get(state, "pid"));
+        json_decref(state);
+        if (st == OCI_STATUS_STOPPED)
+                return eng_err(err, ENG_E_USAGE, 0, "container '%s' is not running", id);
+        dir = oci_state_dir(arg_root, id);
+        cspec = oci_spec_load(dir, err);
+        if (!cspec)
+                return -1;
+        if (process_file) {
+                _cleanup_free_ char *data = NULL;
+                json_error_t je;
+                json_t *pj;
+                size_t len;
+
+                if (eng_read_file(process_file, 1 << 20, &data, &len, err) < 0)
+                        goto out;
+                pj = json_loadb(data, len, 0, &je);
+                if (!pj) {
+                        eng_err(err, ENG_E_INVALID, 0, "'%s' is not valid JSON: %s", process_file,
+                                je.text);
+                        goto out;
+                }
+                r = oci_process_parse(pj, &proc, err);
+                json_decref(pj);
+                if (r < 0)
+                        goto out;
+        } else {
+                json_t *pj = json_deep_copy(json_object_get(cspec->json, "process"));
+                json_t *args = json_array();
+
+                if (optind >= argc) {
+                        json_decref(pj);
+                        json_decref(args);
+                        eng_err(err, ENG_E_USAGE, 0, "'exec' needs a command or --process");
+                        goto out;
+                }
+                for (int i = optind; i < argc; i++)
+                        json_array_append_new(args, json_string(argv[i]));
+                json_object_set_new(pj, "args", args);
+                json_object_set_new(pj, "terminal", json_boolean(tty));
+                ENG_STRV_FOREACH(e, env)
+                        json_array_append_new(json_object_get(pj, "env"), json_string(*e));
+                if (cwd)
+                        json_object_set_new(pj, "cwd", json_string(cwd));
+                if (nnp)
+                        json_object_set_new(pj, "noNewPrivileges", json_true());
+                if (user) {
+                        unsigned long u = strtoul(user, NULL, 10), g = u;
+                        const char *colon = strchr(user, ':');
+
+                        if (colon)
+                                g = strtoul(colon + 1, NULL, 10);
+                        json_object_set_new(pj, "user",
+                                            json_pack("{s:I,s:I}", "uid", (json_int_t) u, "gid",
+                                                      (json_int_t) g));
+                }
+                ENG_STRV_FOREACH(cp, caps) {
+                        json_t *cs = json_object_get(pj, "capabilities");
+                        const char *sets[] = { "bounding", "effective", "permitted" };
+
+                        for (size_t i = 0; cs && i < ELEMENTSOF(sets); i++)
+                                json_array_append_new(json_object_get(cs, sets[i]),
+                                                      json_string(*cp));
+                }
+                r = oci_process_parse(pj, &proc, err);
+                json_decref(pj);
+                if (r < 0)
+                        goto out;
+        }
+        if (console_path) {
+                console = connect_console(console_path, err);
+                if (console < 0)
+                        goto out;
+                eo.console_socket = console;
+        }
+        eo.process = &proc;
+        eo.ret_pty_master = &master;
+        eo.seccomp = cspec->seccomp;
+        eo.preserve_fds = preserve;
+        if (oci_exec(cpid, NULL, &eo, &pid, err) < 0)
+                goto out;
+        if (write_pid_file(pid_file, pid, err) < 0)
+                goto out;
+        if (detach) {
+                status = 0;
+        } else if (oci_foreground(pid, master, true, &status, err) < 0) {
+                status = -1;
+        }
+        oci_process_release(&proc);
+        oci_spec_free(cspec);
+        if (master >= 0)
+                close(master);
+        return status;
+out:
+        oci_process_release(&proc);
+        oci_spec_free(cspec);
+        return -1;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option globals[] = {
+                { "root", required_argument, NULL, 'r' },
+                { "log", required_argument, NULL, 'l' },
+                { "log-format", required_argument, NULL, 'F' },
+                { "log-level", required_argument, NULL, 'L' },
+                { "debug", no_argument, NULL, 'D' },
+                { "systemd-cgroup", no_argument, NULL, 'S' },
+                { "cgroup-manager", required_argument, NULL, 'M' },
+                { "rootless", required_argument, NULL, 'R' },
+                { "version", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { NULL, 0, NULL, 0 },
+        };
+        static const struct {
+                const char *name;
+                int (*fn)(int argc, char **argv, struct eng_error **err);
+        } cmds[] = {
+                { "start", do_start },   { "state", do_state }, { "kill", do_kill },
+                { "delete", do_delete }, { "list", do_list },   { "spec", do_spec },
+                { "exec", do_exec },
+        };
+        _cleanup_free_ char *root = NULL;
+        struct eng_error *err = NULL;
+        const char *cmd;
+        int c, r = -1;
+
+        eng_log_set_prog("eng-runtime");
+        while ((c = getopt_long(argc, argv, "+hv", globals, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        arg_root = optarg;
+                        break;
+                case 'l':
+                        arg_log = optarg;
+                        break;
+                case 'D':
+                        eng_log_set_level(ENG_LOG_DEBUG);
+                        break;
+                case 'v':
+                        printf("eng-runtime version %s\nspec: 1.0.2\n", PACKAGE_VERSION);
+                        return 0;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return 0;
+                case 'F':
+                case 'L':
+                case 'S':
+                case 'M':
+                case 'R':
+                        break;
+                default:
+                        fputs(usage_text, stderr);
+                        return 1;
+                }
+        }
+        if (optind >= argc) {
+                fputs(usage_text, stderr);
+                return 1;
+        }
+        if (!arg_root)
+                arg_root = root = default_root();
+        cmd = argv[optind];
+        argc -= optind;
+        argv += optind;
+        optind = 1;
+        if (strcmp(cmd, "create") == 0)
+                r = do_create(argc, argv, false, &err);
+        else if (strcmp(cmd, "run") == 0)
+                r = do_create(argc, argv, true, &err);
+        else {
+                size_t i;
+
+                for (i = 0; i < ELEMENTSOF(cmds); i++)
+                        if (strcmp(cmds[i].name, cmd) == 0)
+                                break;
+                if (i == ELEMENTSOF(cmds)) {
+                        fprintf(stderr, "eng-runtime: unknown command '%s'\n", cmd);
+                        return 1;
+                }
+                r = cmds[i].fn(argc, argv, &err);
+        }
+        if (r < 0) {
+                _cleanup_free_ char *m = eng_err_format(err);
+
+                fprintf(stderr, "eng-runtime: %s\n", m);
+                log_to_file(m);
+                if (err->kind == ENG_E_EXEC)
+                        r = err->errnum == ENOENT ? 127 : 126;
+                else
+                        r = 1;
+                eng_err_free(err);
+        }
+        return r;
+}

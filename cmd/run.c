@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* eng run: make a container of an image and run it in the foreground. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/process.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "image/image.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "runtime/oci/oci.h"
+#include "storage/container.h"
+#include "storage/mount.h"
+
+#include "common/banned.h"
+
+enum {
+        OPT_RM = 256,
+        OPT_NAME,
+        OPT_ENV_FILE,
+        OPT_ENTRYPOINT,
+        OPT_HOSTNAME,
+        OPT_MOUNT,
+        OPT_TMPFS,
+        OPT_READ_ONLY,
+        OPT_READ_ONLY_TMPFS,
+        OPT_CAP_ADD,
+        OPT_CAP_DROP,
+        OPT_SECURITY_OPT,
+        OPT_USERNS,
+        OPT_INIT,
+        OPT_NETWORK,
+        OPT_PULL,
+        OPT_CPUS,
+        OPT_PIDS_LIMIT,
+        OPT_TLS_VERIFY,
+        OPT_QUIET,
+};
+
+struct run_args {
+        struct runtime_run_opts o;
+        bool rm;
+        bool interactive;
+        bool detach;
+        bool quiet;
+        bool tls_verify;
+        bool tls_verify_given;
+        const char *name;
+        const char *pull;
+};
+
+static int parse_entrypoint(struct run_args *a, const char *arg, struct eng_error **err)
+{
+        a->o.has_entrypoint = true;
+        eng_strv_free(a->o.entrypoint);
+        a->o.entrypoint = NULL;
+        if (arg[0] == '[') {
+                /* --entrypoint '["sh","-c"]' as podman takes it */
+                json_error_t je;
+                json_t *j = json_loads(arg, 0, &je), *v;
+                size_t i;
+
+                if (!json_is_array(j)) {
+                        json_decref(j);
+                        return eng_err(err, ENG_E_USAGE, 0, "--entrypoint '%s' is not a JSON array",
+                                       arg);
+                }
+                json_array_foreach(j, i, v)
+                        if (json_is_string(v))
+                                eng_strv_push(&a->o.entrypoint, json_string_value(v));
+                json_decref(j);
+        } else if (*arg)
+                eng_strv_push(&a->o.entrypoint, arg);
+        return 0;
+}
+
+static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct run_args *a = data;
+
+        switch (val) {
+        case OPT_RM:
+                a->rm = true;
+                return 0;
+        case OPT_NAME:
+                a->name = arg;
+                return 0;
+        case 'i':
+                a->interactive = true;
+                return 0;
+        case 't':
+                a->o.tty = true;
+                return 0;
+        case 'd':
+                a->detach = true;
+                return 0;
+        case 'e':
+                eng_strv_push(&a->o.env, arg);
+                return 0;
+        case OPT_ENV_FILE:
+                eng_strv_push(&a->o.env_files, arg);
+                return 0;
+        case 'w':
+                a->o.workdir = arg;
+                return 0;
+        case 'u':
+                a->o.user = arg;
+                return 0;
+        case OPT_ENTRYPOINT:
+                return parse_entrypoint(a, arg, err);
+        case OPT_HOSTNAME:
+                a->o.hostname = arg;
+                return 0;
+        case 'v':
+                eng_strv_push(&a->o.volumes, arg);
+                return 0;
+        case OPT_MOUNT:
+                eng_strv_push(&a->o.mounts, arg);
+                return 0;
+        case OPT_TMPFS:
+                eng_strv_push(&a->o.tmpfs, arg);
+                return 0;
+        case OPT_READ_ONLY:
+                a->o.read_only = true;
+                return 0;
+        case OPT_READ_ONLY_TMPFS:
+                return cmd_parse_bool("read-only-tmpfs", arg, &a->o.read_only_tmpfs, err);
+        case OPT_SECURITY_OPT:
+                if (strcmp(arg, "no-new-privileges") == 0 ||
+                    strcmp(arg, "no-new-privileges=true") == 0 ||
+                    strcmp(arg, "no-new-privileges:true") == 0) {
+                        a->o.no_new_privileges = true;
+                        return 0;
+                }
+                if (strncmp(arg, "seccomp=", 8) == 0 || strncmp(arg, "seccomp:", 8) == 0) {
+                        a->o.seccomp = arg + 8;
+                        return 0;
+                }
+                if (strncmp(arg, "label=", 6) == 0 || strncmp(arg, "apparmor=", 9) == 0) {
+                        eng_log_debug("--security-opt '%s': no SELinux or AppArmor here", arg);
+                        return 0;
+                }
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "--security-opt '%s': eng knows no-new-privileges and seccomp=unconfined|FILE",
+                        arg);
+        case OPT_USERNS:
+                if (strcmp(arg, "keep-id") == 0) {
+                        a->o.keep_id = true;
+                        return 0;
+                }
+                if (strcmp(arg, "") == 0 || strcmp(arg, "host") == 0)
+                        return 0;
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "--userns '%s': eng knows the default (the user and its subordinate ids) and keep-id",
+                        arg);
+        case OPT_INIT:
+                a->o.init = true;
+                return 0;
+        case OPT_NETWORK:
+                if (strcmp(arg, "none") == 0)
+                        a->o.network = RUNTIME_NET_NONE;
+                else if (strcmp(arg, "host") == 0)
+                        a->o.network = RUNTIME_NET_HOST;
+                else if (strcmp(arg, "slirp4netns") == 0 || strcmp(arg, "pasta") == 0 ||
+                         strcmp(arg, "private") == 0 || strcmp(arg, "bridge") == 0)
+                        return eng_err(
+                                err, ENG_E_USAGE, ENOSYS,
+                                "--network %s: user-mode networking is not implemented yet; use --network none or --network host",
+                                arg);
+                else
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "--network '%s': eng knows none and host (user-mode networking comes later)",
+                                arg);
+                return 0;
+        case OPT_PULL:
+                if (strcmp(arg, "always") != 0 && strcmp(arg, "missing") != 0 &&
+                    strcmp(arg, "never") != 0 && strcmp(arg, "newer") != 0)
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--pull '%s': use always, missing, newer or never", arg);
+                a->pull = strcmp(arg, "newer") == 0 ? "always" : arg;
+                return 0;
+        case 'm':
+                a->o.memory = runtime_parse_size(arg);
+                if (a->o.memory <= 0)
+                        return eng_err(err, ENG_E_USAGE, 0, "--memory '%s' is not a size", arg);
+                return 0;
+        case OPT_CPUS: {
+                char *end;
+                double c = strtod(arg, &end);
+
+                if (*end || c <= 0)
+                        return eng_err(err, ENG_E_USAGE, 0, "--cpus '%s' is not a number", arg);
+                a->o.cpu_quota = (int64_t) (c * 100000);
+                return 0;
+        }
+        case OPT_PIDS_LIMIT: {
+                char *end;
+                long long n = strtoll(arg, &end, 10);
+
+                if (*end || n == 0 || n < -1)
+                        return eng_err(err, ENG_E_USAGE, 0, "--pids-limit '%s' is not a number",
+                                       arg);
+                a->o.pids_limit = n < 0 ? 0 : n;
+                return 0;
+        }
+        case OPT_TLS_VERIFY:
+                a->tls_verify_given = true;
+                return cmd_parse_bool("tls-verify", arg, &a->tls_verify, err);
+        case OPT_QUIET:
+                a->quiet = true;
+                return 0;
+        }
+        return 0;
+}
+
+/* --cap-add/--cap-drop take lists ("NET_RAW,SYS_TIME") */
+static int on_opt_caps(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct run_args *a = data;
+
+        if (val == OPT_CAP_ADD || val == OPT_CAP_DROP) {
+                _cleanup_strv_ char **l = eng_strv_split(arg, ",");
+
+                ENG_STRV_FOREACH(c, l)
+                        eng_strv_push(val == OPT_CAP_ADD ? &a->o.cap_add : &a->o.cap_drop, *c);
+                return 0;
+        }
+        return on_opt(val, arg, data, err);
+}
+
+static void run_args_release(struct run_args *a)
+{
+        eng_strv_free(a->o.entrypoint);
+        eng_strv_free(a->o.env);
+        eng_strv_free(a->o.env_files);
+        eng_strv_free(a->o.volumes);
+        eng_strv_free(a->o.mounts);
+        eng_strv_free(a->o.tmpfs);
+        eng_strv_free(a->o.cap_add);
+        eng_strv_free(a->o.cap_drop);
+}
+
+/* Beside the eng binary in a build tree, else where it is installed. */
+static char *find_data_file(const char *name)
+{
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+        if (n > 0) {
+                char *slash, *p;
+
+                exe[n] = '\0';
+                slash = strrchr(exe, '/');
+                if (slash) {
+                        *slash = '\0';
+                        p = eng_xasprintf("%s/runtime/%s", exe, name);
+                        if (access(p, R_OK) == 0)
+                                return p;
+                        free(p);
+                }
+        }
+        {
+                char *p = eng_xasprintf("%s/%s", ENG_DATADIR, name);
+
+                if (access(p, R_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
+}
+
+static int check_resources(const struct run_args *a, struct eng_error **err)
+{
+        struct runtime_cgroup_info info = { 0 };
+        const char *what = a->o.memory ? "--memory" : a->o.cpu_quota ? "--cpus" : "--pids-limit";
+        int r = 0;
+
+        if (!a->o.memory && !a->o.cpu_quota && !a->o.pids_limit)
+                return 0;
+        if (runtime_cgroup_probe(&info, err) < 0)
+                return eng_err_wrap(err, "%s", what);
+        if (!info.delegated)
+                r = eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "%s needs a cgroup, and this user has no delegated cgroup v2 tree (%s): run without resource limits, or have systemd delegate one (user@.service with Delegate=yes)",
+                        what, info.detail ? info.detail : "cgroups v1 or not delegated");
+        else
+                r = eng_err(err, ENG_E_USAGE, ENOSYS,
+                            "%s: resource limits in a delegated cgroup are not implemented yet",
+                            what);
+        runtime_cgroup_info_release(&info);
+        return r;
+}
+
+static int choose_driver(struct cmd_store *cs, struct cmd_config *config, enum storage_driver *ret,
+                         struct eng_error **err)
+{
+        const char *asked =
+                arg_global.storage_driver ? arg_global.storage_driver : config->storage_driver;
+        _cleanup_free_ char *why = NULL;
+
+        if (asked) {
+                if (storage_driver_parse(asked, ret, err) < 0)
+                        return -1;
+                if (*ret == STORAGE_DRIVER_FUSE_OVERLAY)
+                        return eng_err(
+                                err, ENG_E_USAGE, ENOSYS,
+                                "the storage driver fuse-overlay (eng-overlayfs) is not implemented yet; use overlay or vfs");
+                return 0;
+        }
+        if (storage_overlay_usable(&cs->store, &why)) {
+                *ret = STORAGE_DRIVER_OVERLAY;
+                return 0;
+        }
+        eng_log_debug("native overlay is not usable (%s): using vfs", why ? why : "?");
+        *ret = STORAGE_DRIVER_VFS;
+        return 0;
+}
+
+static json_t *find_or_pull(struct cmd_store *cs, struct cmd_config *config, struct run_args *a,
+                            const char *name, struct eng_error **err)
+{
+        const char *policy = a->pull ? a->pull : "missing";
+        _cleanup_free_ char *id = NULL;
+        json_t *img;
+
+        if (strcmp(policy, "always") != 0) {
+                img = image_lookup(&cs->store, name, err);
+                if (img || (*err)->kind != ENG_E_NOTFOUND)
+                        return img;
+                if (strcmp(policy, "never") == 0)
+                        return NULL;
+                *err = eng_err_free(*err);
+        }
+        if (cmd_pull_image(cs, config, name, a->quiet, a->tls_verify, a->tls_verify_given, &id,
+                           err) < 0)
+                return NULL;
+        return image_lookup(&cs->store, id, err);
+}
+
+static char *now_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return eng_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+static void record_state(struct cmd_store *cs, json_t *record, const char *state, int exit_code,
+                         pid_t pid)
+{
+        struct eng_error *e = NULL;
+        _cleanup_free_ char *now = now_rfc3339();
+
+        json_object_set_new(record, "state", json_string(state));
+        if (strcmp(state, "running") == 0) {
+                json_object_set_new(record, "pid", json_integer(pid));
+                json_object_set_new(record, "started", json_string(now));
+        } else {
+                json_object_set_new(record, "pid", json_integer(0));
+                json_object_set_new(record, "exit_code", json_integer(exit_code));
+                json_object_set_new(record, "finished", json_string(now));
+        }
+        if (storage_container_update(&cs->store, record, &e) < 0)
+                eng_err_warn_and_free(&e);
+}
+
+int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "rm", no_argument, OPT_RM },
+                { "name", required_argument, OPT_NAME },
+                { "interactive", no_argument, 'i' },
+                { "tty", no_argument, 't' },
+                { "detach", no_argument, 'd' },
+                { "env", required_argument, 'e' },
+                { "env-file", required_argument, OPT_ENV_FILE },
+                { "workdir", required_argument, 'w' },
+                { "user", required_argument, 'u' },
+                { "entrypoint", required_argument, OPT_ENTRYPOINT },
+                { "hostname", required_argument, OPT_HOSTNAME },
+                { "volume", required_argument, 'v' },
+                { "mount", required_argument, OPT_MOUNT },
+                { "tmpfs", required_argument, OPT_TMPFS },
+                { "read-only", no_argument, OPT_READ_ONLY },
+                { "read-only-tmpfs", optional_argument, OPT_READ_ONLY_TMPFS },
+                { "cap-add", required_argument, OPT_CAP_ADD },
+                { "cap-drop", required_argument, OPT_CAP_DROP },
+                { "security-opt", required_argument, OPT_SECURITY_OPT },
+                { "userns", required_argument, OPT_USERNS },
+                { "init", no_argument, OPT_INIT },
+                { "network", required_argument, OPT_NETWORK },
+                { "net", required_argument, OPT_NETWORK },
+                { "pull", required_argument, OPT_PULL },
+                { "memory", required_argument, 'm' },
+                { "cpus", required_argument, OPT_CPUS },
+                { "pids-limit", required_argument, OPT_PIDS_LIMIT },
+                { "tls-verify", optional_argument, OPT_TLS_VERIFY },
+                { "quiet", no_argument, OPT_QUIET },
+                { 0 },
+        };
+        struct run_args a = { .tls_verify = true };
+        struct cmd_store cs = CMD_STORE_INIT;
+        struct cmd_config config = { 0 };
+        _cleanup_free_ char *id = NULL, *name = NULL, *seccomp_default = NULL, *init_path = NULL;
+        _cleanup_free_ char *cfg_data = NULL, *created = NULL, *dir = NULL;
+        _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL, *spec_json = NULL;
+        struct oci_spec *spec = NULL;
+        struct oci_start_opts so = { .console_socket = -1, .die_with_parent = true };
+        enum storage_driver driver;
+        bool created_container = false, started = false;
+        int first, r, status = 0, master = -1;
+        pid_t pid = 0;
+
+        a.o.read_only_tmpfs = true;
+        r = cmd_parse(cmd, argc, argv, opts, on_opt_caps, &a, &first, err);
+        if (r != 0) {
+                run_args_release(&a);
+                return r < 0 ? r : 0;
+        }
+        r = -1;
+        if (first >= argc) {
+                eng_err(err, ENG_E_USAGE, 0, "'eng run' needs an image; see 'eng run --help'");
+                goto out;
+        }
+        if (a.detach) {
+                eng_err(err, ENG_E_USAGE, ENOSYS,
+                        "--detach needs the container monitor, which is not implemented yet; run in the foreground");
+                goto out;
+        }
+        if (argc > first + 1)
+                a.o.command = argv + first + 1;
+        if (check_resources(&a, err) < 0)
+                goto out;
+        seccomp_default = find_data_file("seccomp.json");
+        a.o.seccomp_default = seccomp_default;
+        if (a.o.init) {
+                init_path = eng_find_helper("eng-init");
+                a.o.init_path = init_path;
+        }
+        if (a.o.network == RUNTIME_NET_DEFAULT)
+                a.o.network = RUNTIME_NET_NONE;
+
+        if (cmd_store_open(&cs, true, err) < 0 || cmd_config_load(&cs.paths, &config, err) < 0)
+                goto out;
+        img = find_or_pull(&cs, &config, &a, argv[first], err);
+        if (!img)
+                goto out;
+        {
+                const char *cd = json_string_value(json_object_get(img, "config"));
+                json_error_t je;
+                size_t len;
+
+                if (storage_blob_get(&cs.store, cd, 8u << 20, &cfg_data, &len, err) < 0)
+                        goto out;
+                image_config = json_loadb(cfg_data, len, 0, &je);
+                if (!json_is_object(image_config)) {
+                        eng_err(err, ENG_E_INVALID, 0, "the config of image %s is damaged: %s", cd,
+                                je.text);
+                        goto out;
+                }
+        }
+        if (choose_driver(&cs, &config, &driver, err) < 0)
+                goto out;
+
+        id = runtime_id_generate();
+        name = a.name ? eng_xstrdup(a.name) : runtime_name_generate();
+        created = now_rfc3339();
+        record = json_pack("{s:s,s:s,s:s,s:O,s:O?,s:s,s:s,s:b}", "id", id, "name", name, "image",
+                           argv[first], "image_id", json_object_get(img, "id"), "image_name",
+                           json_array_get(json_object_get(img, "names"), 0), "created", created,
+                           "state", "created", "rm", a.rm);
+        if (storage_container_create(&cs.store, record, json_object_get(img, "layers"), driver,
+                                     err) < 0)
+                goto out;
+        created_container = true;
+        if (runtime_container_spec(&cs.store, record, image_config, &a.o, &cs.map, &spec_json,
+                                   err) < 0)
+                goto out;
+        json_object_set(record, "command",
+                        json_object_get(json_object_get(spec_json, "process"), "args"));
+        dir = storage_container_dir(&cs.store, id);
+        {
+                _cleanup_free_ char *path = eng_xasprintf("%s/config.json", dir);
+                _cleanup_free_ char *data = json_dumps(spec_json, JSON_INDENT(1));
+
+                if (eng_write_file_atomic(path, data, strlen(data), 0600, err) < 0)
+                        goto out;
+        }
+        spec = oci_spec_parse(spec_json, dir, err);
+        if (!spec)
+                goto out;
+        so.null_stdin = !a.interactive;
+        so.ret_pty_master = &master;
+        /* The store lock is not held here; the mapping helpers need no fds of ours. */
+        if (oci_container_start(spec, &so, &pid, err) < 0)
+                goto out;
+        started = true;
+        record_state(&cs, record, "running", 0, pid);
+        if (oci_foreground(pid, master, a.interactive, &status, err) < 0) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                goto out;
+        }
+        r = status;
+out:
+        if (master >= 0)
+                close(master);
+        if (created_container) {
+                struct eng_error *e = NULL;
+
+                if (a.rm) {
+                        if (storage_container_delete(&cs.store, id, &e) < 0)
+                                eng_err_warn_and_free(&e);
+                } else if (started)
+                        record_state(&cs, record, "exited", r < 0 ? 125 : r, 0);
+                else {
+                        json_object_set_new(record, "error",
+                                            json_string(*err ? (*err)->msg : "not started"));
+                        if (storage_container_update(&cs.store, record, &e) < 0)
+                                eng_err_warn_and_free(&e);
+                }
+        }
+        oci_spec_free(spec);
+        cmd_store_close(&cs);
+        cmd_config_release(&config);
+        run_args_release(&a);
+        return r;
+}

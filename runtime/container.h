@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_RUNTIME_CONTAINER_H
+#define ENG_RUNTIME_CONTAINER_H
+
+/*
+ * Containers: the OCI runtime spec made from an image's config and the
+ * options of `eng run`, by podman's rules; the per-container files
+ * (/etc/hosts, /etc/hostname, /etc/resolv.conf) it binds.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/userns.h"
+#include "storage/store.h"
+
+enum runtime_network {
+        RUNTIME_NET_DEFAULT, /* what `eng run` gives without --network */
+        RUNTIME_NET_NONE,
+        RUNTIME_NET_HOST,
+};
+
+struct runtime_run_opts {
+        char **command;        /* arguments after the image; NULL keeps the image's Cmd */
+        bool has_entrypoint;   /* --entrypoint given */
+        char **entrypoint;     /* its words; empty clears the image's */
+        char **env;            /* -e, in order: "K=V", or "K" to take ours */
+        char **env_files;      /* --env-file */
+        const char *workdir;   /* -w */
+        const char *user;      /* -u user[:group] */
+        const char *hostname;  /* --hostname */
+        bool tty;              /* -t */
+        bool read_only;        /* --read-only */
+        bool read_only_tmpfs;  /* tmpfs on /run, /tmp, /var/tmp with --read-only */
+        bool init;             /* --init */
+        const char *init_path; /* our init binary, bound at /run/eng-init */
+        bool no_new_privileges;
+        char **volumes; /* -v host:ctr[:opts] */
+        char **mounts;  /* --mount type=...,... */
+        char **tmpfs;   /* --tmpfs /path[:opts] */
+        char **cap_add;
+        char **cap_drop;
+        const char *seccomp;         /* NULL: the default profile; "unconfined"; or a file */
+        const char *seccomp_default; /* the default profile's file */
+        enum runtime_network network;
+        bool keep_id;       /* --userns=keep-id */
+        int64_t memory;     /* bytes, 0 for none */
+        int64_t cpu_quota;  /* per 100000 us period, 0 for none */
+        int64_t pids_limit; /* 0 for none */
+};
+
+/**
+ * runtime_container_spec() - the config.json of a container
+ * @record: the container's record (for its id, layers and directories)
+ * @image_config: the image's config blob, parsed (its "config" member is used)
+ * @map: the id mapping of the user namespace, as the store unpacked with
+ * @ret_spec: a new object
+ *
+ * Writes the container's userdata files.  Errors are ENG_E_USAGE for bad
+ * options (an unknown user, a bad volume), naming the option.
+ */
+int runtime_container_spec(struct storage_store *s, json_t *record, json_t *image_config,
+                           const struct runtime_run_opts *opts, const struct eng_idmap *map,
+                           json_t **ret_spec, struct eng_error **err);
+
+/** runtime_parse_size() - "512m", "1g", "1024" (bytes) to bytes; -1 if bad */
+int64_t runtime_parse_size(const char *s);
+
+/** runtime_name_generate() - a name like podman's "adjective_noun" (heap) */
+char *runtime_name_generate(void);
+
+/** runtime_id_generate() - 64 random hex digits (heap) */
+char *runtime_id_generate(void);
+
+#endif

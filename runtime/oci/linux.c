@@ -1,0 +1,675 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Making a container process (crun's linux.c): clone into the new
+ * namespaces, map the ids from the parent, set up the root file system in
+ * the child, drop to the process's user, capabilities and seccomp, execute.
+ *
+ * The child reports over a SOCK_SEQPACKET socket that is close-on-exec:
+ * an error record if a step failed, a pty master if it made one, "ready"
+ * when it waits for "start", and end of file once execve() succeeded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "runtime/oci/oci-internal.h"
+
+#include "common/banned.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* --- passing descriptors */
+
+int oci_send_fd(int sock, int fd)
+{
+        char tag = OCI_SYNC_PTY;
+        struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = u.buf,
+                .msg_controllen = sizeof(u.buf),
+        };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+        memset(&u, 0, sizeof(u));
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int oci_recv_fd(int sock)
+{
+        char tag;
+        struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr msg = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = u.buf,
+                .msg_controllen = sizeof(u.buf),
+        };
+        struct cmsghdr *c;
+        int fd;
+
+        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
+                return -errno;
+        c = CMSG_FIRSTHDR(&msg);
+        if (!c || c->cmsg_type != SCM_RIGHTS)
+                return -EBADMSG;
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}
+
+/* --- in the child */
+
+static _Noreturn void child_fail(int sync_fd, struct eng_error *e)
+{
+        if (!e)
+                eng_err(&e, ENG_E_SYS, EIO, "internal error: failure without an error");
+        eng_err_send(sync_fd, e);
+        _exit(1);
+}
+
+int oci_setup_terminal(const struct oci_process *p, int console_socket, int sync_fd,
+                       struct eng_error **err)
+{
+        _cleanup_close_ int master = -1, slave = -1;
+        char name[64];
+        int unlock = 0;
+
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0)
+                return eng_err(err, ENG_E_SYS, errno, "opening /dev/ptmx in the container");
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+                return eng_err(err, ENG_E_SYS, errno, "unlocking the pty");
+        slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", name);
+        if (p->console_width && p->console_height) {
+                struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
+
+                (void) ioctl(slave, TIOCSWINSZ, &ws);
+        }
+        if (setsid() < 0 && errno != EPERM)
+                return eng_err(err, ENG_E_SYS, errno, "making a session");
+        if (ioctl(slave, TIOCSCTTY, 0) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "making '%s' the controlling terminal", name);
+        for (int i = 0; i < 3; i++)
+                if (dup2(slave, i) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "using the pty as stdio");
+        if (oci_send_fd(console_socket >= 0 ? console_socket : sync_fd, master) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "sending the pty master");
+        return 0;
+}
+
+static int cap_last(void)
+{
+        static int last = -1;
+        _cleanup_free_ char *v = NULL;
+        struct eng_error *e = NULL;
+
+        if (last >= 0)
+                return last;
+        last = 40;
+        if (eng_read_file("/proc/sys/kernel/cap_last_cap", 32, &v, NULL, &e) == 0)
+                last = (int) strtol(v, NULL, 10);
+        eng_err_free(e);
+        return last;
+}
+
+static int set_caps(const struct oci_process *p, struct eng_error **err)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_data_struct d[2];
+
+        d[0].effective = (uint32_t) p->cap_effective;
+        d[1].effective = (uint32_t) (p->cap_effective >> 32);
+        d[0].permitted = (uint32_t) p->cap_permitted;
+        d[1].permitted = (uint32_t) (p->cap_permitted >> 32);
+        d[0].inheritable = (uint32_t) p->cap_inheritable;
+        d[1].inheritable = (uint32_t) (p->cap_inheritable >> 32);
+        if (syscall(SYS_capset, &h, d) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "setting the capabilities");
+        for (int c = 0; c <= cap_last() && c < 64; c++)
+                if ((p->cap_ambient >> c) & 1)
+                        /* Only a capability both permitted and inheritable can be
+                         * ambient; runc's example spec asks for others (crun too
+                         * lets that pass). */
+                        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 &&
+                            errno != EPERM && errno != EINVAL)
+                                return eng_err(err, ENG_E_SYS, errno,
+                                               "raising ambient capability %d", c);
+        return 0;
+}
+
+static int drop_bounding(const struct oci_process *p, struct eng_error **err)
+{
+        for (int c = 0; c <= cap_last(); c++) {
+                if (c < 64 && ((p->cap_bounding >> c) & 1))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                        return eng_err(err, ENG_E_SYS, errno, "dropping capability %d", c);
+        }
+        return 0;
+}
+
+static int set_user(const struct oci_process *p, struct eng_error **err)
+{
+        gid_t *gids = eng_xcalloc(p->nadditional_gids + 1, sizeof(gid_t));
+        int r;
+
+        for (size_t i = 0; i < p->nadditional_gids; i++)
+                gids[i] = p->additional_gids[i];
+        r = setgroups(p->nadditional_gids, gids);
+        free(gids);
+        /* setgroups is denied in a single-id user namespace: fine with no groups */
+        if (r < 0 && !(errno == EPERM && p->nadditional_gids == 0))
+                return eng_err(err, ENG_E_SYS, errno, "setting the supplementary groups");
+        if (setresgid(p->gid, p->gid, p->gid) < 0)
+                return eng_err(err, ENG_E_SYS, errno,
+                               "setting gid %" PRIu32 " (is it mapped in the user namespace?)",
+                               p->gid);
+        if (setresuid(p->uid, p->uid, p->uid) < 0)
+                return eng_err(err, ENG_E_SYS, errno,
+                               "setting uid %" PRIu32 " (is it mapped in the user namespace?)",
+                               p->uid);
+        return 0;
+}
+
+static const char *env_get(char *const *env, const char *name)
+{
+        size_t n = strlen(name);
+
+        for (char *const *e = env; e && *e; e++)
+                if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+                        return *e + n + 1;
+        return NULL;
+}
+
+/* execvpe() with the PATH of the container's environment, not ours. */
+static int exec_process(const struct oci_process *p, struct eng_error **err)
+{
+        const char *file = p->args[0];
+        const char *path;
+        int saved = ENOENT;
+
+        if (strchr(file, '/')) {
+                execve(file, p->args, p->env);
+                return eng_err(err, ENG_E_EXEC, errno, "executing '%s'", file);
+        }
+        path = env_get(p->env, "PATH");
+        if (!path)
+                path = DEFAULT_PATH;
+        _cleanup_strv_ char **dirs = eng_strv_split(path, ":");
+        ENG_STRV_FOREACH(d, dirs) {
+                _cleanup_free_ char *full = eng_xasprintf("%s/%s", *d, file);
+                struct stat st;
+
+                if (stat(full, &st) < 0 || S_ISDIR(st.st_mode))
+                        continue;
+                execve(full, p->args, p->env);
+                if (errno != ENOENT)
+                        saved = errno;
+                if (errno == EACCES || errno == ENOEXEC || errno == ETXTBSY)
+                        return eng_err(err, ENG_E_EXEC, errno, "executing '%s'", full);
+        }
+        if (saved != ENOENT)
+                return eng_err(err, ENG_E_EXEC, saved, "executing '%s'", file);
+        return eng_err(err, ENG_E_EXEC, ENOENT, "executable file '%s' not found in $PATH", file);
+}
+
+int oci_process_finish(const struct oci_process *p, json_t *seccomp, int sync_fd, int exec_fifo_fd,
+                       struct eng_error **err)
+{
+        for (size_t i = 0; i < p->nrlimits; i++) {
+                struct rlimit rl = { .rlim_cur = p->rlimits[i].soft,
+                                     .rlim_max = p->rlimits[i].hard };
+
+                if (setrlimit(p->rlimits[i].resource, &rl) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "setting rlimit %d",
+                                       p->rlimits[i].resource);
+        }
+        if (p->has_umask)
+                umask(p->umask);
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "setting no_new_privs");
+        /* Without no_new_privs a filter needs CAP_SYS_ADMIN: load it while we
+         * still have every capability of the namespace. */
+        if (seccomp && !p->no_new_privileges && oci_seccomp_apply(seccomp, err) < 0)
+                return -1;
+        if (drop_bounding(p, err) < 0)
+                return -1;
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "keeping capabilities");
+        if (set_user(p, err) < 0)
+                return -1;
+        (void) prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        if (set_caps(p, err) < 0)
+                return -1;
+        if (chdir(p->cwd) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "entering the working directory '%s'",
+                               p->cwd);
+        if (seccomp && p->no_new_privileges && oci_seccomp_apply(seccomp, err) < 0)
+                return -1;
+        if (exec_fifo_fd >= 0) {
+                char path[64], c = OCI_SYNC_READY;
+                _cleanup_close_ int fd = -1;
+
+                if (write(sync_fd, &c, 1) != 1)
+                        return eng_err(err, ENG_E_SYS, errno, "reporting ready");
+                /* From here nobody reads the sync socket: failures go to stderr. */
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", exec_fifo_fd);
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, "0", 1) != 1) {
+                        _cleanup_free_ char *m = NULL;
+
+                        eng_err(err, ENG_E_SYS, errno, "waiting for start");
+                        m = eng_err_format(*err);
+                        dprintf(STDERR_FILENO, "eng-runtime: %s\n", m);
+                        _exit(1);
+                }
+                if (exec_process(p, err) < 0) {
+                        _cleanup_free_ char *m = eng_err_format(*err);
+
+                        dprintf(STDERR_FILENO, "eng-runtime: %s\n", m);
+                        _exit((*err)->errnum == ENOENT ? 127 : 126);
+                }
+        }
+        return exec_process(p, err);
+}
+
+static int loopback_up(struct eng_error **err)
+{
+        struct ifreq ifr = { 0 };
+        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (s < 0)
+                return eng_err(err, ENG_E_SYS, errno, "opening a socket for the loopback");
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "reading the flags of 'lo'");
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "bringing 'lo' up");
+        return 0;
+}
+
+static int write_sysctls(json_t *sysctl, struct eng_error **err)
+{
+        const char *key;
+        json_t *v;
+
+        json_object_foreach(sysctl, key, v) {
+                _cleanup_free_ char *path = eng_xasprintf("/proc/sys/%s", key);
+                _cleanup_close_ int fd = -1;
+                const char *val = json_string_value(v);
+
+                if (!val || strstr(key, ".."))
+                        return eng_err(err, ENG_E_INVALID, 0, "config.json: bad sysctl '%s'", key);
+                for (char *c = path + 10; *c; c++)
+                        if (*c == '.')
+                                *c = '/';
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || eng_write_all(fd, val, strlen(val)) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "setting sysctl '%s'", key);
+        }
+        return 0;
+}
+
+static const int ns_clone_flags[OCI_NS_COUNT] = {
+        [OCI_NS_USER] = CLONE_NEWUSER,     [OCI_NS_MOUNT] = CLONE_NEWNS,
+        [OCI_NS_PID] = CLONE_NEWPID,       [OCI_NS_UTS] = CLONE_NEWUTS,
+        [OCI_NS_IPC] = CLONE_NEWIPC,       [OCI_NS_NET] = CLONE_NEWNET,
+        [OCI_NS_CGROUP] = CLONE_NEWCGROUP,
+};
+
+struct child_args {
+        const struct oci_spec *spec;
+        const struct oci_start_opts *opts;
+        int sync_fd;
+        int fifo_fd;
+        int null_fd;
+        int ns_fds[OCI_NS_COUNT];
+};
+
+static _Noreturn void container_child(struct child_args *a)
+{
+        const struct oci_spec *spec = a->spec;
+        struct eng_error *e = NULL;
+        char c;
+
+        if (a->opts->die_with_parent)
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (read(a->sync_fd, &c, 1) != 1 || c != 'g')
+                _exit(1); /* the parent could not map our ids; it has the error */
+        if (spec->ns_new[OCI_NS_USER]) {
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+                        eng_err(&e, ENG_E_SYS, errno, "becoming root in the user namespace");
+                        child_fail(a->sync_fd, e);
+                }
+                (void) setgroups(0, NULL);
+        }
+        for (int k = 0; k < OCI_NS_COUNT; k++)
+                if (a->ns_fds[k] >= 0 && setns(a->ns_fds[k], ns_clone_flags[k]) < 0) {
+                        eng_err(&e, ENG_E_SYS, errno, "joining the namespace '%s'",
+                                spec->ns_path[k]);
+                        child_fail(a->sync_fd, e);
+                }
+        if (spec->ns_new[OCI_NS_UTS] && spec->hostname &&
+            sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "setting the host name '%s'", spec->hostname);
+                child_fail(a->sync_fd, e);
+        }
+        if (a->null_fd >= 0 && dup2(a->null_fd, STDIN_FILENO) < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "redirecting stdin");
+                child_fail(a->sync_fd, e);
+        }
+        if (spec->ns_new[OCI_NS_MOUNT] || spec->ns_path[OCI_NS_MOUNT]) {
+                if (oci_setup_rootfs(spec, &e) < 0)
+                        child_fail(a->sync_fd, e);
+        } else if (chroot(spec->root_path) < 0 || chdir("/") < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "changing root to '%s'", spec->root_path);
+                child_fail(a->sync_fd, e);
+        }
+        if (spec->sysctl && write_sysctls(spec->sysctl, &e) < 0)
+                child_fail(a->sync_fd, e);
+        if (spec->ns_new[OCI_NS_NET] && loopback_up(&e) < 0)
+                child_fail(a->sync_fd, e);
+        if (spec->process.terminal) {
+                if (oci_setup_terminal(&spec->process, a->opts->console_socket, a->sync_fd, &e) < 0)
+                        child_fail(a->sync_fd, e);
+        } else if (setsid() < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "making a session");
+                child_fail(a->sync_fd, e);
+        }
+        /* Only stdio, the preserved fds and our own sync and fifo survive exec. */
+        (void) close_range(3 + a->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+        oci_process_finish(&spec->process, spec->seccomp, a->sync_fd, a->fifo_fd, &e);
+        child_fail(a->sync_fd, e);
+}
+
+int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
+                  struct eng_error **err)
+{
+        for (;;) {
+                struct eng_err_wire w;
+                ssize_t n;
+
+                n = recv(sync_fd, &w, sizeof(w), MSG_PEEK);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return 0; /* executed */
+                if (n == 1 && ((char *) &w)[0] == OCI_SYNC_PTY) {
+                        int fd = oci_recv_fd(sync_fd);
+
+                        if (fd < 0)
+                                return eng_err(err, ENG_E_SYS, -fd, "receiving the pty master");
+                        if (ret_master)
+                                *ret_master = fd;
+                        else
+                                close(fd);
+                        continue;
+                }
+                n = read(sync_fd, &w, sizeof(w));
+                if (n == 1 && ((char *) &w)[0] == OCI_SYNC_READY) {
+                        if (ret_ready)
+                                *ret_ready = true;
+                        return 0;
+                }
+                if (n == 1 + (ssize_t) sizeof(pid_t) && ((char *) &w)[0] == OCI_SYNC_PID) {
+                        if (ret_pid)
+                                memcpy(ret_pid, (char *) &w + 1, sizeof(pid_t));
+                        continue;
+                }
+                if (n == (ssize_t) sizeof(w)) {
+                        w.msg[sizeof(w.msg) - 1] = '\0';
+                        return eng_err_from_wire(&w, err);
+                }
+                return eng_err(err, ENG_E_SYS, EIO, "unexpected message from the container");
+        }
+}
+
+int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts *opts,
+                        pid_t *ret_pid, struct eng_error **err)
+{
+        struct child_args a = { .spec = spec, .opts = opts, .fifo_fd = -1, .null_fd = -1 };
+        _cleanup_close_ int fifo_fd = -1, null_fd = -1, parent_fd = -1;
+        int sv[2], flags = 0, master = -1;
+        pid_t pid;
+
+        for (int k = 0; k < OCI_NS_COUNT; k++)
+                a.ns_fds[k] = -1;
+        if (spec->has_resources)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "resource limits (%s) need a cgroup, and this runtime makes none: no delegated cgroup v2 tree is available to this user",
+                        spec->resources_summary);
+        for (int k = 0; k < OCI_NS_COUNT; k++) {
+                if (spec->ns_new[k])
+                        flags |= ns_clone_flags[k];
+                if (spec->ns_path[k]) {
+                        a.ns_fds[k] = open(spec->ns_path[k], O_RDONLY | O_CLOEXEC);
+                        if (a.ns_fds[k] < 0) {
+                                int e = errno;
+
+                                for (int j = 0; j < k; j++)
+                                        eng_close_safe(a.ns_fds[j]);
+                                return eng_err(err, ENG_E_SYS, e, "opening namespace '%s'",
+                                               spec->ns_path[k]);
+                        }
+                }
+        }
+        if (opts->exec_fifo) {
+                fifo_fd = open(opts->exec_fifo, O_PATH | O_CLOEXEC);
+                if (fifo_fd < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "opening '%s'", opts->exec_fifo);
+                a.fifo_fd = fifo_fd;
+        }
+        if (opts->null_stdin) {
+                null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (null_fd < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "opening /dev/null");
+                a.null_fd = null_fd;
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "creating a sync socket");
+        parent_fd = sv[0];
+        a.sync_fd = sv[1];
+        /* A raw clone: like fork(), but the new namespaces come with it. */
+        pid = (pid_t) syscall(SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid < 0) {
+                int e = errno;
+
+                close(sv[1]);
+                for (int k = 0; k < OCI_NS_COUNT; k++)
+                        eng_close_safe(a.ns_fds[k]);
+                return eng_err(err, ENG_E_SYS, e, "creating the container's namespaces");
+        }
+        if (pid == 0) {
+                close(parent_fd);
+                container_child(&a);
+        }
+        close(sv[1]);
+        for (int k = 0; k < OCI_NS_COUNT; k++)
+                eng_close_safe(a.ns_fds[k]);
+        if (spec->ns_new[OCI_NS_USER] && eng_idmap_apply(pid, &spec->idmap, err) < 0)
+                goto fail;
+        if (write(parent_fd, "g", 1) != 1) {
+                eng_err(err, ENG_E_SYS, errno, "starting the container process");
+                goto fail;
+        }
+        if (oci_sync_wait(parent_fd, &master, NULL, NULL, err) < 0)
+                goto fail;
+        if (spec->process.terminal && opts->console_socket < 0) {
+                if (master < 0) {
+                        eng_err(err, ENG_E_SYS, EIO, "the container made no terminal");
+                        goto fail;
+                }
+                if (opts->ret_pty_master)
+                        *opts->ret_pty_master = master;
+                else
+                        close(master);
+        }
+        *ret_pid = pid;
+        return 0;
+fail:
+        if (master >= 0)
+                close(master);
+        (void) kill(pid, SIGKILL);
+        (void) waitpid(pid, NULL, 0);
+        return -1;
+}
+
+/* --- exec into a running container */
+
+static const char *const ns_proc_names[OCI_NS_COUNT] = {
+        [OCI_NS_USER] = "user",     [OCI_NS_MOUNT] = "mnt", [OCI_NS_PID] = "pid",
+        [OCI_NS_UTS] = "uts",       [OCI_NS_IPC] = "ipc",   [OCI_NS_NET] = "net",
+        [OCI_NS_CGROUP] = "cgroup",
+};
+
+static bool same_ns(pid_t pid, const char *name)
+{
+        char a[64], b[64];
+        struct stat s1, s2;
+
+        snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int) pid, name);
+        snprintf(b, sizeof(b), "/proc/self/ns/%s", name);
+        return stat(a, &s1) == 0 && stat(b, &s2) == 0 && s1.st_ino == s2.st_ino &&
+               s1.st_dev == s2.st_dev;
+}
+
+int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exec_opts *opts,
+             pid_t *ret_pid, struct eng_error **err)
+{
+        int fds[OCI_NS_COUNT], sv[2], master = -1;
+        _cleanup_close_ int parent_fd = -1;
+        pid_t mid, child = 0;
+        int status;
+
+        for (int k = 0; k < OCI_NS_COUNT; k++) {
+                char path[64];
+
+                fds[k] = -1;
+                if (ns_shared && !ns_shared[k])
+                        continue;
+                if (same_ns(pid, ns_proc_names[k]))
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int) pid, ns_proc_names[k]);
+                fds[k] = open(path, O_RDONLY | O_CLOEXEC);
+                if (fds[k] < 0 && errno != ENOENT) {
+                        int e = errno;
+
+                        for (int j = 0; j < k; j++)
+                                eng_close_safe(fds[j]);
+                        return eng_err(err, ENG_E_SYS, e, "opening '%s'", path);
+                }
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "creating a sync socket");
+        parent_fd = sv[0];
+        mid = fork();
+        if (mid < 0) {
+                close(sv[1]);
+                return eng_err(err, ENG_E_SYS, errno, "forking");
+        }
+        if (mid == 0) {
+                struct eng_error *e = NULL;
+                char rec[1 + sizeof(pid_t)];
+                pid_t c;
+
+                close(parent_fd);
+                for (int k = 0; k < OCI_NS_COUNT; k++)
+                        if (fds[k] >= 0 && setns(fds[k], ns_clone_flags[k]) < 0) {
+                                eng_err(&e, ENG_E_SYS, errno,
+                                        "joining the container's %s namespace", ns_proc_names[k]);
+                                child_fail(sv[1], e);
+                        }
+                /* The pid namespace takes only new children; CLONE_PARENT makes
+                 * the process the caller's child, for it to wait on. */
+                c = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+                if (c < 0) {
+                        eng_err(&e, ENG_E_SYS, errno, "forking into the container");
+                        child_fail(sv[1], e);
+                }
+                if (c > 0) {
+                        rec[0] = OCI_SYNC_PID;
+                        memcpy(rec + 1, &c, sizeof(pid_t));
+                        (void) !write(sv[1], rec, sizeof(rec));
+                        _exit(0);
+                }
+                if (opts->null_stdin) {
+                        int n = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+                        if (n < 0 || dup2(n, STDIN_FILENO) < 0) {
+                                eng_err(&e, ENG_E_SYS, errno, "redirecting stdin");
+                                child_fail(sv[1], e);
+                        }
+                }
+                if (opts->process->terminal) {
+                        if (oci_setup_terminal(opts->process, opts->console_socket, sv[1], &e) < 0)
+                                child_fail(sv[1], e);
+                } else
+                        (void) setsid();
+                (void) close_range(3 + opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+                oci_process_finish(opts->process, opts->seccomp, sv[1], -1, &e);
+                child_fail(sv[1], e);
+        }
+        close(sv[1]);
+        for (int k = 0; k < OCI_NS_COUNT; k++)
+                eng_close_safe(fds[k]);
+        (void) waitpid(mid, &status, 0);
+        if (oci_sync_wait(parent_fd, &master, &child, NULL, err) < 0) {
+                if (master >= 0)
+                        close(master);
+                if (child > 0)
+                        (void) waitpid(child, NULL, 0);
+                return -1;
+        }
+        if (child <= 0)
+                return eng_err(err, ENG_E_SYS, EIO, "the exec helper died (status %d)", status);
+        if (opts->process->terminal && opts->console_socket < 0) {
+                if (opts->ret_pty_master)
+                        *opts->ret_pty_master = master;
+                else if (master >= 0)
+                        close(master);
+        }
+        *ret_pid = child;
+        return 0;
+}

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container's mounts, done in its own user and mount namespaces: the
+ * root file system, the spec's mounts (each created and mounted beneath the
+ * root through an O_PATH descriptor, so no symbolic link in the image can
+ * send a mount outside it, as crun does), the default devices, pivot_root,
+ * then the masked and read-only paths.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "runtime/oci/oci-internal.h"
+
+#include "common/banned.h"
+
+static const struct {
+        const char *name;
+        bool clear;
+        unsigned long flag;
+} mount_flags[] = {
+        { "defaults", false, 0 },
+        { "ro", false, MS_RDONLY },
+        { "rw", true, MS_RDONLY },
+        { "suid", true, MS_NOSUID },
+        { "nosuid", false, MS_NOSUID },
+        { "dev", true, MS_NODEV },
+        { "nodev", false, MS_NODEV },
+        { "exec", true, MS_NOEXEC },
+        { "noexec", false, MS_NOEXEC },
+        { "sync", false, MS_SYNCHRONOUS },
+        { "async", true, MS_SYNCHRONOUS },
+        { "dirsync", false, MS_DIRSYNC },
+        { "remount", false, MS_REMOUNT },
+        { "mand", false, MS_MANDLOCK },
+        { "nomand", true, MS_MANDLOCK },
+        { "atime", true, MS_NOATIME },
+        { "noatime", false, MS_NOATIME },
+        { "diratime", true, MS_NODIRATIME },
+        { "nodiratime", false, MS_NODIRATIME },
+        { "relatime", false, MS_RELATIME },
+        { "norelatime", true, MS_RELATIME },
+        { "strictatime", false, MS_STRICTATIME },
+        { "nostrictatime", true, MS_STRICTATIME },
+        { "bind", false, MS_BIND },
+        { "rbind", false, MS_BIND | MS_REC },
+};
+
+static const struct {
+        const char *name;
+        unsigned long flag;
+} propagation_flags[] = {
+        { "private", MS_PRIVATE },       { "rprivate", MS_REC | MS_PRIVATE },
+        { "shared", MS_SHARED },         { "rshared", MS_REC | MS_SHARED },
+        { "slave", MS_SLAVE },           { "rslave", MS_REC | MS_SLAVE },
+        { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_REC | MS_UNBINDABLE },
+};
+
+void oci_mount_options_parse(char *const *options, struct oci_mount_flags *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        ret->data = eng_xstrdup("");
+        for (char *const *o = options; o && *o; o++) {
+                size_t i;
+                bool done = false;
+
+                for (i = 0; i < ELEMENTSOF(mount_flags); i++)
+                        if (strcmp(*o, mount_flags[i].name) == 0) {
+                                if (mount_flags[i].clear)
+                                        ret->flags &= ~mount_flags[i].flag;
+                                else
+                                        ret->flags |= mount_flags[i].flag;
+                                done = true;
+                        }
+                for (i = 0; !done && i < ELEMENTSOF(propagation_flags); i++)
+                        if (strcmp(*o, propagation_flags[i].name) == 0) {
+                                ret->propagation = propagation_flags[i].flag;
+                                done = true;
+                        }
+                /* SELinux relabelling and copy-up hints: nothing to do here. */
+                if (!done && (strcmp(*o, "z") == 0 || strcmp(*o, "Z") == 0 ||
+                              strcmp(*o, "tmpcopyup") == 0 || strcmp(*o, "notmpcopyup") == 0))
+                        done = true;
+                if (!done) {
+                        char *t = eng_xasprintf("%s%s%s", ret->data, *ret->data ? "," : "", *o);
+
+                        free(ret->data);
+                        ret->data = t;
+                }
+        }
+}
+
+/* The flags of the mount at @path a user namespace cannot clear on remount. */
+static unsigned long locked_flags(const char *path)
+{
+        struct statvfs sv;
+        unsigned long f = 0;
+
+        if (statvfs(path, &sv) < 0)
+                return 0;
+        if (sv.f_flag & ST_NOSUID)
+                f |= MS_NOSUID;
+        if (sv.f_flag & ST_NODEV)
+                f |= MS_NODEV;
+        if (sv.f_flag & ST_NOEXEC)
+                f |= MS_NOEXEC;
+        if (sv.f_flag & ST_RDONLY)
+                f |= MS_RDONLY;
+        if (sv.f_flag & ST_NOATIME)
+                f |= MS_NOATIME;
+        if (sv.f_flag & ST_NODIRATIME)
+                f |= MS_NODIRATIME;
+        if (sv.f_flag & ST_RELATIME)
+                f |= MS_RELATIME;
+        return f;
+}
+
+static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
+{
+        struct open_how how = {
+                .flags = (uint64_t) (flags | O_CLOEXEC),
+                .mode = mode,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        int fd;
+
+        do
+                fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+        while (fd < 0 && errno == EAGAIN);
+        return fd < 0 ? -errno : fd;
+}
+
+/*
+ * An O_PATH descriptor of @path beneath @rootfd, made when missing: the
+ * parents as directories, the last one a directory or (@is_dir false) an
+ * empty file.  Symbolic links resolve inside the root.
+ */
+int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_error **err)
+{
+        _cleanup_free_ char *p = eng_xstrdup(path);
+        char *s = p;
+        int fd;
+
+        fd = openat2_in_root(rootfd, path, O_PATH, 0);
+        if (fd >= 0)
+                return fd;
+        if (fd != -ENOENT)
+                return eng_err(err, ENG_E_SYS, -fd, "opening '%s' in the container", path);
+        /* Create each missing component in turn. */
+        for (;;) {
+                char *slash;
+                bool last;
+                int r;
+
+                while (*s == '/')
+                        s++;
+                slash = strchr(s, '/');
+                last = !slash || !slash[strspn(slash, "/")];
+                if (slash)
+                        *slash = '\0';
+                if (*s == '\0')
+                        break;
+                fd = openat2_in_root(rootfd, p, O_PATH, 0);
+                if (fd < 0 && fd != -ENOENT)
+                        return eng_err(err, ENG_E_SYS, -fd, "opening '%s' in the container", p);
+                if (fd < 0) {
+                        _cleanup_free_ char *parent = eng_xstrdup(p);
+                        char *base = strrchr(parent, '/');
+                        _cleanup_close_ int pfd = -1;
+
+                        if (base)
+                                *base++ = '\0';
+                        pfd = openat2_in_root(rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY,
+                                              0);
+                        if (pfd < 0)
+                                return eng_err(err, ENG_E_SYS, -pfd,
+                                               "opening '%s' in the container",
+                                               *parent ? parent : "/");
+                        if (last && !is_dir) {
+                                _cleanup_close_ int nfd = openat(
+                                        pfd, base ? base : p,
+                                        O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+                                r = nfd < 0 && errno != EEXIST ? -errno : 0;
+                        } else {
+                                r = mkdirat(pfd, base ? base : p, 0755) < 0 && errno != EEXIST
+                                            ? -errno
+                                            : 0;
+                        }
+                        if (r < 0)
+                                return eng_err(err, ENG_E_SYS, -r, "creating '%s' in the container",
+                                               p);
+                } else
+                        close(fd);
+                if (!slash || last)
+                        break;
+                *slash = '/';
+                s = slash + 1;
+        }
+        fd = openat2_in_root(rootfd, path, O_PATH, 0);
+        if (fd < 0)
+                return eng_err(err, ENG_E_SYS, -fd, "opening '%s' in the container", path);
+        return fd;
+}
+
+static int mount_at_fd(const char *source, int fd, const char *type, unsigned long flags,
+                       const char *data)
+{
+        char target[64];
+
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        return mount(source, target, type, flags, data) < 0 ? -errno : 0;
+}
+
+static int remount_at_fd(int fd, unsigned long flags)
+{
+        char target[64];
+
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        flags |= locked_flags(target);
+        return mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0 ? -errno : 0;
+}
+
+/* The overlay of the root: the new mount API takes each lower layer on its own
+ * (lowerdir+, no 4 KiB limit on the option string); mount(2) for older kernels. */
+static int mount_root_overlay(const struct oci_mount *m, const char *root, struct eng_error **err)
+{
+        struct oci_mount_flags mf;
+        _cleanup_close_ int fsfd = -1, mfd = -1;
+        int r = 0;
+
+        fsfd = fsopen(m->type, FSOPEN_CLOEXEC);
+        if (fsfd >= 0) {
+                ENG_STRV_FOREACH(o, m->options) {
+                        const char *eq = strchr(*o, '=');
+
+                        if (!eq) {
+                                if (fsconfig(fsfd, FSCONFIG_SET_FLAG, *o, NULL, 0) < 0)
+                                        r = -errno;
+                        } else if (strncmp(*o, "lowerdir=", 9) == 0) {
+                                _cleanup_strv_ char **l = eng_strv_split(eq + 1, ":");
+
+                                ENG_STRV_FOREACH(d, l)
+                                        if (r == 0 && fsconfig(fsfd, FSCONFIG_SET_STRING,
+                                                               "lowerdir+", *d, 0) < 0)
+                                                r = -errno;
+                        } else {
+                                _cleanup_free_ char *k = eng_xstrndup(*o, (size_t) (eq - *o));
+
+                                if (fsconfig(fsfd, FSCONFIG_SET_STRING, k, eq + 1, 0) < 0)
+                                        r = -errno;
+                        }
+                        if (r < 0)
+                                break;
+                }
+                if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                        r = -errno;
+                if (r == 0) {
+                        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+                        if (mfd < 0)
+                                r = -errno;
+                }
+                if (r == 0 && move_mount(mfd, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        r = -errno;
+                if (r == 0)
+                        return 0;
+                if (r != -EINVAL) {
+                        char log[512];
+                        ssize_t n = read(fsfd, log, sizeof(log) - 1);
+
+                        log[n > 0 ? n - 1 : 0] = '\0';
+                        return eng_err(err, ENG_E_SYS, -r, "mounting the %s root file system%s%s",
+                                       m->type, n > 0 ? ": " : "", n > 0 ? log : "");
+                }
+        }
+        /* No new mount API, or no lowerdir+ (before Linux 6.8). */
+        oci_mount_options_parse(m->options, &mf);
+        if (mount(m->source, root, m->type, mf.flags, mf.data) < 0) {
+                r = errno;
+                free(mf.data);
+                return eng_err(err, ENG_E_SYS, r, "mounting the %s root file system", m->type);
+        }
+        free(mf.data);
+        return 0;
+}
+
+static bool is_type(const struct oci_mount *m, const char *type)
+{
+        return strcmp(m->type, type) == 0;
+}
+
+static int do_bind(int rootfd, const char *source, const char *dest, unsigned long flags,
+                   unsigned long propagation, struct eng_error **err)
+{
+        struct stat st;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (stat(source, &st) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "bind mount source '%s'", source);
+        fd = oci_ensure_beneath(rootfd, dest, S_ISDIR(st.st_mode), err);
+        if (fd < 0)
+                return -1;
+        r = mount_at_fd(source, fd, NULL, MS_BIND | (flags & MS_REC), NULL);
+        if (r < 0)
+                return eng_err(err, ENG_E_SYS, -r, "bind mounting '%s' on '%s'", source, dest);
+        /* The descriptor still names the directory under the new mount. */
+        fd = eng_close_safe(fd);
+        fd = oci_ensure_beneath(rootfd, dest, S_ISDIR(st.st_mode), err);
+        if (fd < 0)
+                return -1;
+        flags &= ~(MS_BIND | MS_REC | MS_REMOUNT);
+        if (flags) {
+                r = remount_at_fd(fd, flags);
+                if (r < 0)
+                        return eng_err(err, ENG_E_SYS, -r, "remounting '%s' with its options",
+                                       dest);
+        }
+        if (propagation) {
+                r = mount_at_fd(NULL, fd, NULL, propagation, NULL);
+                if (r < 0)
+                        return eng_err(err, ENG_E_SYS, -r, "setting the propagation of '%s'", dest);
+        }
+        return 0;
+}
+
+static int do_mount(const struct oci_spec *spec, int rootfd, const struct oci_mount *m,
+                    struct eng_error **err)
+{
+        struct oci_mount_flags mf;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        oci_mount_options_parse(m->options, &mf);
+        _cleanup_free_ char *data = mf.data;
+
+        if ((mf.flags & MS_BIND) || is_type(m, "bind"))
+                return do_bind(rootfd, m->source, m->destination, mf.flags | MS_BIND,
+                               mf.propagation, err);
+
+        fd = oci_ensure_beneath(rootfd, m->destination, true, err);
+        if (fd < 0)
+                return -1;
+        if (is_type(m, "cgroup") || is_type(m, "cgroup2")) {
+                /* A cgroup namespace of our own shows the v2 hierarchy; without
+                 * one, or where cgroup2 is refused, the host's is bound read-only. */
+                r = -EPERM;
+                if (spec->ns_new[OCI_NS_CGROUP])
+                        r = mount_at_fd("cgroup2", fd, "cgroup2", mf.flags, NULL);
+                if (r == 0)
+                        return 0;
+                fd = eng_close_safe(fd);
+                if (do_bind(rootfd, "/sys/fs/cgroup", m->destination,
+                            MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0,
+                            err) == 0)
+                        return 0;
+                eng_log_debug("no cgroup file system in the container: %s", (*err)->msg);
+                *err = eng_err_free(*err);
+                return 0;
+        }
+        r = mount_at_fd(m->source, fd, m->type, mf.flags, data);
+        if (r == -EPERM || r == -EACCES) {
+                /* sysfs needs a network namespace of our own, mqueue an IPC one:
+                 * without them bind the host's, as crun does. */
+                if (is_type(m, "sysfs")) {
+                        fd = eng_close_safe(fd);
+                        return do_bind(rootfd, "/sys", m->destination,
+                                       MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV |
+                                               MS_NOEXEC,
+                                       0, err);
+                }
+                if (is_type(m, "mqueue")) {
+                        fd = eng_close_safe(fd);
+                        return do_bind(rootfd, "/dev/mqueue", m->destination,
+                                       MS_BIND | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, err);
+                }
+        }
+        if (r < 0 && is_type(m, "devpts") && strstr(data, "gid=")) {
+                /* gid 5 (tty) is not mapped with a single-id mapping */
+                _cleanup_strv_ char **opts = eng_strv_split(data, ",");
+                _cleanup_free_ char *d2 = eng_xstrdup("");
+
+                ENG_STRV_FOREACH(o, opts)
+                        if (strncmp(*o, "gid=", 4) != 0) {
+                                char *t = eng_xasprintf("%s%s%s", d2, *d2 ? "," : "", *o);
+
+                                free(d2);
+                                d2 = t;
+                        }
+                r = mount_at_fd(m->source, fd, m->type, mf.flags, d2);
+        }
+        if (r < 0)
+                return eng_err(err, ENG_E_SYS, -r, "mounting '%s' (%s) on '%s'", m->source, m->type,
+                               m->destination);
+        if (mf.propagation) {
+                fd = eng_close_safe(fd);
+                fd = oci_ensure_beneath(rootfd, m->destination, true, err);
+                if (fd < 0)
+                        return -1;
+                r = mount_at_fd(NULL, fd, NULL, mf.propagation, NULL);
+                if (r < 0)
+                        return eng_err(err, ENG_E_SYS, -r, "setting the propagation of '%s'",
+                                       m->destination);
+        }
+        return 0;
+}
+
+static const char *const default_devices[] = { "null", "zero", "full", "tty", "random", "urandom" };
+
+static const struct {
+        const char *target;
+        const char *link;
+} default_links[] = {
+        { "/proc/self/fd", "/dev/fd" },       { "/proc/self/fd/0", "/dev/stdin" },
+        { "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+        { "/proc/kcore", "/dev/core" },
+};
+
+/* The devices every container has (OCI "Default Devices"): bound from the
+ * host, since a user namespace cannot make device nodes. */
+static int setup_devices(int rootfd, bool have_pts, struct eng_error **err)
+{
+        _cleanup_close_ int devfd = -1;
+
+        for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
+                _cleanup_free_ char *host = eng_xasprintf("/dev/%s", default_devices[i]);
+
+                if (do_bind(rootfd, host, host, MS_BIND, 0, err) < 0)
+                        return -1;
+        }
+        devfd = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
+        if (devfd < 0)
+                return eng_err(err, ENG_E_SYS, -devfd, "opening /dev in the container");
+        for (size_t i = 0; i < ELEMENTSOF(default_links); i++)
+                if (symlinkat(default_links[i].target, devfd, default_links[i].link + 5) < 0 &&
+                    errno != EEXIST)
+                        return eng_err(err, ENG_E_SYS, errno, "creating '%s'",
+                                       default_links[i].link);
+        if (have_pts) {
+                (void) unlinkat(devfd, "ptmx", 0);
+                if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "creating '/dev/ptmx'");
+        }
+        return 0;
+}
+
+static int mask_path(const char *path, struct eng_error **err)
+{
+        struct stat st;
+
+        if (lstat(path, &st) < 0) {
+                if (errno == ENOENT || errno == EACCES)
+                        return 0;
+                return eng_err(err, ENG_E_SYS, errno, "masking '%s'", path);
+        }
+        if (S_ISDIR(st.st_mode)) {
+                if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "size=0k") < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "masking '%s'", path);
+        } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "masking '%s'", path);
+        return 0;
+}
+
+static int readonly_path(const char *path, struct eng_error **err)
+{
+        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return eng_err(err, ENG_E_SYS, errno, "making '%s' read-only", path);
+        }
+        if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path), NULL) <
+            0)
+                return eng_err(err, ENG_E_SYS, errno, "making '%s' read-only", path);
+        return 0;
+}
+
+static void mkdir_parents_beneath(const char *path)
+{
+        struct eng_error *e = NULL;
+        _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = -1;
+
+        if (rootfd < 0)
+                return;
+        fd = oci_ensure_beneath(rootfd, path, true, &e);
+        if (fd < 0)
+                eng_log_debug("creating the working directory: %s", e->msg);
+        eng_err_free(e);
+}
+
+int oci_setup_rootfs(const struct oci_spec *spec, struct eng_error **err)
+{
+        const char *root = spec->root_path;
+        _cleanup_close_ int rootfd = -1;
+        bool have_dev = false, have_pts = false, root_mounted = false;
+
+        /* Nothing we mount may reach the host's mount namespace. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "making the mounts private");
+        for (size_t i = 0; i < spec->nmounts; i++)
+                if (strcmp(spec->mounts[i].destination, "/") == 0) {
+                        if (mount_root_overlay(&spec->mounts[i], root, err) < 0)
+                                return -1;
+                        root_mounted = true;
+                }
+        if (!root_mounted && mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "bind mounting the root file system '%s'",
+                               root);
+        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return eng_err(err, ENG_E_SYS, errno, "opening the root file system '%s'", root);
+        for (size_t i = 0; i < spec->nmounts; i++) {
+                const struct oci_mount *m = &spec->mounts[i];
+
+                if (strcmp(m->destination, "/") == 0)
+                        continue;
+                if (do_mount(spec, rootfd, m, err) < 0)
+                        return -1;
+                if (strcmp(m->destination, "/dev") == 0 &&
+                    !((strcmp(m->type, "bind") == 0) || eng_strv_contains(m->options, "bind") ||
+                      eng_strv_contains(m->options, "rbind")))
+                        have_dev = true;
+                if (strcmp(m->destination, "/dev/pts") == 0)
+                        have_pts = true;
+        }
+        if (have_dev && setup_devices(rootfd, have_pts, err) < 0)
+                return -1;
+
+        /* pivot_root(".", ".") stacks the old root on the new one; the detach
+         * then takes it away (runc, crun). */
+        if (fchdir(rootfd) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "entering the root file system");
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return eng_err(err, ENG_E_SYS, errno, "pivot_root into '%s'", root);
+        if (umount2(".", MNT_DETACH) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "detaching the old root");
+        if (chdir("/") < 0)
+                return eng_err(err, ENG_E_SYS, errno, "entering the new root");
+        if (mount(NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "setting the root's propagation");
+
+        /* The working directory exists, as runc makes it (podman relies on that). */
+        if (spec->process.cwd)
+                (void) mkdir_parents_beneath(spec->process.cwd);
+        ENG_STRV_FOREACH(p, spec->masked_paths)
+                if (mask_path(*p, err) < 0)
+                        return -1;
+        ENG_STRV_FOREACH(p, spec->readonly_paths)
+                if (readonly_path(*p, err) < 0)
+                        return -1;
+        if (spec->root_readonly &&
+            mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "making the root file system read-only");
+        return 0;
+}

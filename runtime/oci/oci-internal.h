@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_RUNTIME_OCI_OCI_INTERNAL_H
+#define ENG_RUNTIME_OCI_OCI_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "runtime/oci/oci.h"
+
+/* Mount options split into mount(2) flags, propagation and the data string. */
+struct oci_mount_flags {
+        unsigned long flags;
+        unsigned long propagation;
+        char *data; /* heap, "" when none */
+};
+
+void oci_mount_options_parse(char *const *options, struct oci_mount_flags *ret);
+
+/**
+ * oci_ensure_beneath() - an O_PATH fd of @path beneath @rootfd (symbolic
+ * links resolved inside it), creating what is missing: directories, and
+ * for the last component an empty file unless @is_dir
+ */
+int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_error **err);
+
+/**
+ * oci_setup_rootfs() - in the container's mount namespace: mount the root
+ * and the spec's mounts, add the default devices, pivot_root, mask and
+ * make read-only what the spec says.  The working directory is created.
+ */
+int oci_setup_rootfs(const struct oci_spec *spec, struct eng_error **err);
+
+/**
+ * oci_process_finish() - the last steps of a container process, shared by
+ * start and exec: rlimits, umask, working directory, no_new_privs,
+ * capabilities, user and groups, seccomp, then execve of args[0] looked up
+ * in the process's PATH.  @exec_fifo_fd: when >= 0 (create), "ready" goes to
+ * @sync_fd and the process waits for the fifo to be opened before executing.
+ * Returns only on failure, with the error set.
+ */
+int oci_process_finish(const struct oci_process *p, json_t *seccomp, int sync_fd, int exec_fifo_fd,
+                       struct eng_error **err);
+
+/**
+ * oci_setup_terminal() - open a pty in the container's devpts, make its
+ * slave our controlling terminal and stdio, and hand the master to
+ * @console_socket, or (when -1) to the parent over @sync_fd
+ */
+int oci_setup_terminal(const struct oci_process *p, int console_socket, int sync_fd,
+                       struct eng_error **err);
+
+/* Sync records between a container child and the process starting it. */
+#define OCI_SYNC_READY 'r' /* set up; waiting on the exec fifo */
+#define OCI_SYNC_PTY   't' /* carries the pty master */
+#define OCI_SYNC_PID   'p' /* exec: followed by the pid of the process */
+
+/**
+ * oci_sync_wait() - the starting side: read records until the child
+ * executes (end of file), is ready, or fails; a pty master is stored in
+ * *ret_master, a pid record in *ret_pid.
+ */
+int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
+                  struct eng_error **err);
+
+#endif

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_RUNTIME_OCI_OCI_H
+#define ENG_RUNTIME_OCI_OCI_H
+
+/*
+ * The low-level runtime, like crun: an OCI runtime config.json and a root
+ * file system in, a process in its own namespaces out.  It knows nothing of
+ * images or the store; `eng run` and `eng-runtime` both drive it.
+ *
+ * One extension of the OCI format: a mount whose destination is "/" is
+ * mounted onto root.path before anything else, inside the container's user
+ * and mount namespaces.  That is how the container's overlay (image layers
+ * plus its upper directory) becomes its root without ever being mounted on
+ * the host.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/userns.h"
+
+struct oci_mount {
+        char *destination;
+        char *type;
+        char *source;
+        char **options;
+};
+
+struct oci_rlimit {
+        int resource;
+        uint64_t soft;
+        uint64_t hard;
+};
+
+struct oci_process {
+        bool terminal;
+        unsigned short console_height;
+        unsigned short console_width;
+        uint32_t uid;
+        uint32_t gid;
+        uint32_t *additional_gids;
+        size_t nadditional_gids;
+        char **args;
+        char **env;
+        char *cwd;
+        bool has_caps;
+        uint64_t cap_bounding;
+        uint64_t cap_effective;
+        uint64_t cap_permitted;
+        uint64_t cap_inheritable;
+        uint64_t cap_ambient;
+        bool no_new_privileges;
+        struct oci_rlimit *rlimits;
+        size_t nrlimits;
+        bool has_umask;
+        mode_t umask;
+};
+
+/* The namespaces a container can have, in the order they are joined. */
+enum oci_ns {
+        OCI_NS_USER,
+        OCI_NS_MOUNT,
+        OCI_NS_PID,
+        OCI_NS_UTS,
+        OCI_NS_IPC,
+        OCI_NS_NET,
+        OCI_NS_CGROUP,
+        OCI_NS_COUNT,
+};
+
+struct oci_spec {
+        json_t *json; /* the whole document, kept for seccomp and annotations */
+        char *root_path;
+        bool root_readonly;
+        char *hostname;
+        struct oci_process process;
+        struct oci_mount *mounts;
+        size_t nmounts;
+        bool ns_new[OCI_NS_COUNT];   /* a new namespace of this kind */
+        char *ns_path[OCI_NS_COUNT]; /* or join this one */
+        struct eng_idmap idmap;      /* linux.uidMappings / gidMappings */
+        char **masked_paths;
+        char **readonly_paths;
+        json_t *sysctl;  /* borrowed from json */
+        json_t *seccomp; /* borrowed from json, or NULL */
+        unsigned long rootfs_propagation;
+        bool has_resources;      /* limits that need a cgroup */
+        char *resources_summary; /* which ones, for the error */
+};
+
+/**
+ * oci_spec_parse() - read a config.json document
+ * @json: the document; a reference is taken
+ * @bundle: directory relative paths (root.path) are resolved against, or NULL
+ * Return: a spec freed with oci_spec_free(), or NULL with ENG_E_INVALID
+ *         naming the bad field.
+ */
+struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_error **err);
+
+/** oci_spec_load() - oci_spec_parse() of BUNDLE/config.json */
+struct oci_spec *oci_spec_load(const char *bundle, struct eng_error **err);
+
+struct oci_spec *oci_spec_free(struct oci_spec *spec);
+
+/**
+ * oci_spec_example() - the config.json "spec" writes, as runc and crun make
+ * it: sh in a root file system "rootfs", with a terminal; @rootless adds a
+ * user namespace mapping 0 to the calling user and drops what a user cannot
+ * have (the network namespace stays, /sys is bound).  Caller frees with
+ * json_decref().
+ */
+json_t *oci_spec_example(bool rootless);
+
+/** oci_cap_parse() - "CAP_CHOWN" or "chown" to its number; -1 if unknown */
+int oci_cap_parse(const char *name);
+
+/** oci_cap_name() - "CAP_CHOWN" for 0 and so on, NULL past the last known one */
+const char *oci_cap_name(int cap);
+
+/** oci_default_caps - podman's default capability set, as a bit mask */
+extern const uint64_t oci_default_caps;
+
+/* How oci_container_start() starts the process. */
+struct oci_start_opts {
+        /* When set: the process waits, fully set up, for this fifo to be
+         * opened for reading ("start") before it executes. */
+        const char *exec_fifo;
+        /* -1, or a unix socket the pty master goes to (--console-socket) */
+        int console_socket;
+        /* With a terminal and no console socket: the master comes back here. */
+        int *ret_pty_master;
+        /* Kill the container when the calling process dies. */
+        bool die_with_parent;
+        /* Fds 3..3+N-1 stay open in the process (LISTEN_FDS, --preserve-fds). */
+        unsigned int preserve_fds;
+        /* Redirect stdin from /dev/null (no -i). */
+        bool null_stdin;
+};
+
+/**
+ * oci_container_start() - make the namespaces, mounts and process of @spec
+ *
+ * Returns once the process has executed its command (or, with
+ * @opts->exec_fifo, is ready and waiting for it).  Every failure before that
+ * point, in the child too, comes back here as an error: a missing command is
+ * ENG_E_EXEC with ENOENT and names the file.
+ * @ret_pid: the process, as this (the host) pid namespace sees it
+ */
+int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts *opts,
+                        pid_t *ret_pid, struct eng_error **err);
+
+/* What oci_exec() runs in a running container. */
+struct oci_exec_opts {
+        const struct oci_process *process;
+        int console_socket;
+        int *ret_pty_master;
+        bool null_stdin;
+        json_t *seccomp; /* the container's profile, or NULL */
+        unsigned int preserve_fds;
+};
+
+/**
+ * oci_exec() - start @opts->process inside the namespaces of the running
+ * process @pid (user first, then the rest), with its root directory.
+ * @ret_pid: the new process, for the caller to wait on
+ */
+int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exec_opts *opts,
+             pid_t *ret_pid, struct eng_error **err);
+
+/**
+ * oci_process_parse() - a "process" object (config.json, or exec's
+ * --process file) into @ret; released with oci_process_release()
+ */
+int oci_process_parse(json_t *process, struct oci_process *ret, struct eng_error **err);
+void oci_process_release(struct oci_process *p);
+
+/**
+ * oci_seccomp_apply() - compile the OCI seccomp object @seccomp with
+ * libseccomp and load it into this process.  Syscall names this libseccomp
+ * or architecture does not know are skipped, as crun and runc do.
+ */
+int oci_seccomp_apply(json_t *seccomp, struct eng_error **err);
+
+/**
+ * oci_seccomp_from_profile() - the OCI seccomp object of a docker/podman
+ * profile for this machine's architecture and the capabilities @caps (the
+ * profile's "includes"/"excludes" decide which rules apply).  New reference.
+ */
+json_t *oci_seccomp_from_profile(json_t *profile, uint64_t caps);
+
+/** oci_seccomp_load_file() - read a profile file (docker/podman seccomp.json) */
+json_t *oci_seccomp_load_file(const char *path, struct eng_error **err);
+
+/**
+ * oci_send_fd() / oci_recv_fd() - pass one descriptor over a unix socket
+ * with SCM_RIGHTS, as --console-socket does
+ */
+int oci_send_fd(int sock, int fd);
+int oci_recv_fd(int sock);
+
+/**
+ * oci_foreground() - stay with the container process @pid until it exits:
+ * signals sent to us (INT, TERM, HUP, QUIT, USR1, USR2) go on to it; with a
+ * pty @master (else -1) our stdin is copied into it and its output to our
+ * stdout, our terminal is raw meanwhile and restored on every way out, and
+ * the window size follows SIGWINCH.  @forward_stdin: copy stdin (-i); its
+ * EOF becomes the pty's end-of-file character.
+ * @ret_status: exit status, 128 + signal when it was killed
+ */
+int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
+                   struct eng_error **err);
+
+#endif

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Seccomp: the OCI linux.seccomp object compiled with libseccomp, and the
+ * profile files of docker and podman (with "archMap", "includes" and
+ * "excludes") turned into that object for a given capability set.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/utsname.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "runtime/oci/oci.h"
+
+#include "common/banned.h"
+
+#define PROFILE_MAX (4u << 20)
+
+static int parse_action(const char *name, json_t *rule, json_t *whole, uint32_t *ret,
+                        struct eng_error **err)
+{
+        json_t *e = json_object_get(rule, rule == whole ? "defaultErrnoRet" : "errnoRet");
+        int errnum = json_is_integer(e) ? (int) json_integer_value(e) : EPERM;
+
+        if (!name)
+                return eng_err(err, ENG_E_INVALID, 0, "seccomp: a rule has no action");
+        if (strcmp(name, "SCMP_ACT_ALLOW") == 0)
+                *ret = SCMP_ACT_ALLOW;
+        else if (strcmp(name, "SCMP_ACT_ERRNO") == 0)
+                *ret = SCMP_ACT_ERRNO((uint32_t) errnum);
+        else if (strcmp(name, "SCMP_ACT_KILL") == 0 || strcmp(name, "SCMP_ACT_KILL_THREAD") == 0)
+                *ret = SCMP_ACT_KILL_THREAD;
+        else if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0)
+                *ret = SCMP_ACT_KILL_PROCESS;
+        else if (strcmp(name, "SCMP_ACT_TRAP") == 0)
+                *ret = SCMP_ACT_TRAP;
+        else if (strcmp(name, "SCMP_ACT_LOG") == 0)
+                *ret = SCMP_ACT_LOG;
+        else if (strcmp(name, "SCMP_ACT_TRACE") == 0)
+                *ret = SCMP_ACT_TRACE((uint32_t) errnum);
+        else
+                return eng_err(err, ENG_E_INVALID, 0, "seccomp: unsupported action '%s'", name);
+        return 0;
+}
+
+static int parse_op(const char *op, enum scmp_compare *ret)
+{
+        static const struct {
+                const char *name;
+                enum scmp_compare op;
+        } ops[] = {
+                { "SCMP_CMP_NE", SCMP_CMP_NE },
+                { "SCMP_CMP_LT", SCMP_CMP_LT },
+                { "SCMP_CMP_LE", SCMP_CMP_LE },
+                { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+                { "SCMP_CMP_GE", SCMP_CMP_GE },
+                { "SCMP_CMP_GT", SCMP_CMP_GT },
+                { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+        };
+
+        for (size_t i = 0; op && i < ELEMENTSOF(ops); i++)
+                if (strcmp(ops[i].name, op) == 0) {
+                        *ret = ops[i].op;
+                        return 0;
+                }
+        return -1;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's token, or 0 when it knows no such arch */
+static uint32_t arch_token(const char *name)
+{
+        char buf[64];
+        size_t i;
+
+        if (strncmp(name, "SCMP_ARCH_", 10) == 0)
+                name += 10;
+        for (i = 0; name[i] && i < sizeof(buf) - 1; i++)
+                buf[i] = (char) (name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+        buf[i] = '\0';
+        return seccomp_arch_resolve_name(buf);
+}
+
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, uint32_t def, json_t *names, json_t *args,
+                    struct eng_error **err)
+{
+        struct scmp_arg_cmp cmps[6];
+        unsigned int ncmp = 0;
+        json_t *n, *a;
+        size_t i;
+
+        if (action == def)
+                return 0;
+        json_array_foreach(args, i, a) {
+                json_t *idx = json_object_get(a, "index");
+
+                if (ncmp == ELEMENTSOF(cmps) || !json_is_integer(idx) ||
+                    json_integer_value(idx) < 0 || json_integer_value(idx) > 5 ||
+                    parse_op(json_string_value(json_object_get(a, "op")), &cmps[ncmp].op) < 0)
+                        return eng_err(err, ENG_E_INVALID, 0, "seccomp: a bad argument condition");
+                cmps[ncmp].arg = (unsigned int) json_integer_value(idx);
+                cmps[ncmp].datum_a = (scmp_datum_t) json_integer_value(json_object_get(a, "value"));
+                cmps[ncmp].datum_b =
+                        (scmp_datum_t) json_integer_value(json_object_get(a, "valueTwo"));
+                ncmp++;
+        }
+        json_array_foreach(names, i, n) {
+                const char *name = json_string_value(n);
+                int nr, r;
+
+                if (!name)
+                        return eng_err(err, ENG_E_INVALID, 0,
+                                       "seccomp: a syscall name is not a string");
+                nr = seccomp_syscall_resolve_name(name);
+                if (nr == __NR_SCMP_ERROR)
+                        continue; /* unknown here: skipped, as crun and runc do */
+                r = seccomp_rule_add_array(ctx, action, nr, ncmp, cmps);
+                /* A syscall this architecture lacks, or a duplicate of the default. */
+                if (r < 0 && r != -EEXIST && r != -EDOM && r != -EACCES)
+                        return eng_err(err, ENG_E_INVALID, -r, "seccomp: adding a rule for '%s'",
+                                       name);
+        }
+        return 0;
+}
+
+int oci_seccomp_apply(json_t *s, struct eng_error **err)
+{
+        scmp_filter_ctx ctx;
+        uint32_t def;
+        json_t *v, *rule;
+        size_t i;
+        int r;
+
+        if (parse_action(json_string_value(json_object_get(s, "defaultAction")), s, s, &def, err) <
+            0)
+                return -1;
+        ctx = seccomp_init(def);
+        if (!ctx)
+                return eng_err(err, ENG_E_SYS, ENOMEM, "seccomp: initialising the filter");
+        /* no_new_privs is the spec's business, not libseccomp's */
+        (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        json_array_foreach(json_object_get(s, "architectures"), i, v) {
+                uint32_t t = json_is_string(v) ? arch_token(json_string_value(v)) : 0;
+
+                if (t && (r = seccomp_arch_add(ctx, t)) < 0 && r != -EEXIST) {
+                        seccomp_release(ctx);
+                        return eng_err(err, ENG_E_SYS, -r, "seccomp: adding architecture '%s'",
+                                       json_string_value(v));
+                }
+        }
+        json_array_foreach(json_object_get(s, "flags"), i, v) {
+                const char *f = json_string_value(v);
+
+                if (f && strcmp(f, "SECCOMP_FILTER_FLAG_LOG") == 0)
+                        (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+                else if (f && strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+                        (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+        }
+        json_array_foreach(json_object_get(s, "syscalls"), i, rule) {
+                uint32_t action;
+                json_t *names = json_object_get(rule, "names");
+
+                if (!names && json_is_string(json_object_get(rule, "name"))) {
+                        names = json_pack("[O]", json_object_get(rule, "name"));
+                        json_object_set_new(rule, "names", names);
+                }
+                if (parse_action(json_string_value(json_object_get(rule, "action")), rule, s,
+                                 &action, err) < 0 ||
+                    add_rule(ctx, action, def, names, json_object_get(rule, "args"), err) < 0) {
+                        seccomp_release(ctx);
+                        return -1;
+                }
+        }
+        r = seccomp_load(ctx);
+        seccomp_release(ctx);
+        if (r < 0)
+                return eng_err(err, ENG_E_SYS, -r, "loading the seccomp filter");
+        return 0;
+}
+
+json_t *oci_seccomp_load_file(const char *path, struct eng_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        json_error_t je;
+        json_t *j;
+        size_t len;
+
+        if (eng_read_file(path, PROFILE_MAX, &data, &len, err) < 0)
+                return NULL;
+        j = json_loadb(data, len, 0, &je);
+        if (!j || !json_is_object(j)) {
+                json_decref(j);
+                eng_err(err, ENG_E_INVALID, 0, "seccomp profile '%s' is not a JSON object: %s",
+                        path, je.text);
+                return NULL;
+        }
+        if (!json_is_string(json_object_get(j, "defaultAction"))) {
+                json_decref(j);
+                eng_err(err, ENG_E_INVALID, 0, "seccomp profile '%s' has no defaultAction", path);
+                return NULL;
+        }
+        return j;
+}
+
+/* The machine as libseccomp names it, and as Go (docker's "arches") does. */
+static void native_arch(const char **ret_scmp, const char **ret_go)
+{
+        struct utsname u;
+
+        *ret_scmp = "SCMP_ARCH_X86_64";
+        *ret_go = "amd64";
+        if (uname(&u) < 0)
+                return;
+        if (strcmp(u.machine, "aarch64") == 0) {
+                *ret_scmp = "SCMP_ARCH_AARCH64";
+                *ret_go = "arm64";
+        } else if (strcmp(u.machine, "s390x") == 0) {
+                *ret_scmp = "SCMP_ARCH_S390X";
+                *ret_go = "s390x";
+        } else if (strcmp(u.machine, "ppc64le") == 0) {
+                *ret_scmp = "SCMP_ARCH_PPC64LE";
+                *ret_go = "ppc64le";
+        } else if (strcmp(u.machine, "riscv64") == 0) {
+                *ret_scmp = "SCMP_ARCH_RISCV64";
+                *ret_go = "riscv64";
+        }
+}
+
+static bool list_has(json_t *list, const char *s)
+{
+        json_t *v;
+        size_t i;
+
+        json_array_foreach(list, i, v)
+                if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether a rule's "includes" (all must hold) and "excludes" (none may) fit. */
+static bool rule_applies(json_t *rule, uint64_t caps, const char *go_arch)
+{
+        json_t *inc = json_object_get(rule, "includes"), *exc = json_object_get(rule, "excludes");
+        json_t *v;
+        size_t i;
+
+        json_array_foreach(json_object_get(inc, "caps"), i, v) {
+                int c = oci_cap_parse(json_string_value(v) ? json_string_value(v) : "");
+
+                if (c < 0 || !((caps >> c) & 1))
+                        return false;
+        }
+        if (json_array_size(json_object_get(inc, "arches")) &&
+            !list_has(json_object_get(inc, "arches"), go_arch))
+                return false;
+        json_array_foreach(json_object_get(exc, "caps"), i, v) {
+                int c = oci_cap_parse(json_string_value(v) ? json_string_value(v) : "");
+
+                if (c >= 0 && ((caps >> c) & 1))
+                        return false;
+        }
+        if (list_has(json_object_get(exc, "arches"), go_arch))
+                return false;
+        return true;
+}
+
+json_t *oci_seccomp_from_profile(json_t *profile, uint64_t caps)
+{
+        const char *scmp_arch, *go_arch;
+        json_t *out = json_object(), *arches = json_array(), *rules = json_array(), *v, *m;
+        size_t i, j;
+
+        native_arch(&scmp_arch, &go_arch);
+        json_object_set(out, "defaultAction", json_object_get(profile, "defaultAction"));
+        if (json_object_get(profile, "defaultErrnoRet"))
+                json_object_set(out, "defaultErrnoRet",
+                                json_object_get(profile, "defaultErrnoRet"));
+        if (json_object_get(profile, "architectures")) {
+                json_object_set(out, "architectures", json_object_get(profile, "architectures"));
+                json_decref(arches);
+        } else {
+                json_array_foreach(json_object_get(profile, "archMap"), i, m) {
+                        const char *a = json_string_value(json_object_get(m, "architecture"));
+
+                        if (!a || strcmp(a, scmp_arch) != 0)
+                                continue;
+                        json_array_append_new(arches, json_string(a));
+                        json_array_foreach(json_object_get(m, "subArchitectures"), j, v)
+                                json_array_append(arches, v);
+                }
+                json_object_set_new(out, "architectures", arches);
+        }
+        if (json_object_get(profile, "flags"))
+                json_object_set(out, "flags", json_object_get(profile, "flags"));
+        json_array_foreach(json_object_get(profile, "syscalls"), i, m) {
+                json_t *r;
+
+                if (!rule_applies(m, caps, go_arch))
+                        continue;
+                r = json_object();
+                json_object_set(r, "names", json_object_get(m, "names"));
+                if (json_object_get(m, "name"))
+                        json_object_set_new(r, "names",
+                                            json_pack("[O]", json_object_get(m, "name")));
+                json_object_set(r, "action", json_object_get(m, "action"));
+                if (json_object_get(m, "errnoRet"))
+                        json_object_set(r, "errnoRet", json_object_get(m, "errnoRet"));
+                if (json_array_size(json_object_get(m, "args")))
+                        json_object_set(r, "args", json_object_get(m, "args"));
+                json_array_append_new(rules, r);
+        }
+        json_object_set_new(out, "syscalls", rules);
+        return out;
+}

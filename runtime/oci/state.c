@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The state directory of eng-runtime: ROOT/ID/state.json (what "state"
+ * prints plus the process start time, so a reused pid is not taken for the
+ * container), ROOT/ID/config.json (for exec) and ROOT/ID/exec.fifo while the
+ * container is created but not started.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/xalloc.h"
+#include "runtime/oci/state.h"
+
+#include "common/banned.h"
+
+uint64_t oci_proc_start_time(pid_t pid)
+{
+        _cleanup_free_ char *stat = NULL;
+        char path[64], *p;
+        struct eng_error *e = NULL;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        if (eng_read_file(path, 4096, &stat, NULL, &e) < 0) {
+                eng_err_free(e);
+                return 0;
+        }
+        /* Field 22; the command name (field 2) may hold spaces and parens. */
+        p = strrchr(stat, ')');
+        if (!p)
+                return 0;
+        p++;
+        if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+                return 0; /* a zombie has exited already */
+        for (int field = 2; field < 22 && p; field++) {
+                p = strchr(p + 1, ' ');
+        }
+        return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+bool oci_id_valid(const char *id)
+{
+        if (!id || !*id || strlen(id) > 1024 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+                return false;
+        for (const char *c = id; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.' || *c == '+'))
+                        return false;
+        return true;
+}
+
+char *oci_state_dir(const char *root, const char *id)
+{
+        return eng_xasprintf("%s/%s", root, id);
+}
+
+const char *oci_status_name(enum oci_status s)
+{
+        switch (s) {
+        case OCI_STATUS_CREATED:
+                return "created";
+        case OCI_STATUS_RUNNING:
+                return "running";
+        case OCI_STATUS_STOPPED:
+                return "stopped";
+        }
+        return "unknown";
+}
+
+int oci_state_write(const char *root, const char *id, json_t *state, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = oci_state_dir(root, id);
+        _cleanup_free_ char *path = eng_xasprintf("%s/state.json", dir);
+        _cleanup_free_ char *data = json_dumps(state, JSON_INDENT(2));
+
+        return eng_write_file_atomic(path, data, strlen(data), 0600, err);
+}
+
+json_t *oci_state_read(const char *root, const char *id, enum oci_status *ret_status,
+                       struct eng_error **err)
+{
+        _cleanup_free_ char *dir = NULL, *path = NULL, *fifo = NULL, *data = NULL;
+        json_error_t je;
+        json_t *st;
+        size_t len;
+        pid_t pid;
+        uint64_t start;
+
+        if (!oci_id_valid(id)) {
+                eng_err(err, ENG_E_USAGE, 0, "'%s' is not a valid container id", id);
+                return NULL;
+        }
+        dir = oci_state_dir(root, id);
+        path = eng_xasprintf("%s/state.json", dir);
+        if (eng_read_file(path, 1 << 20, &data, &len, err) < 0) {
+                if ((*err)->errnum == ENOENT) {
+                        *err = eng_err_free(*err);
+                        eng_err(err, ENG_E_NOTFOUND, 0, "container '%s' does not exist", id);
+                }
+                return NULL;
+        }
+        st = json_loadb(data, len, 0, &je);
+        if (!json_is_object(st)) {
+                json_decref(st);
+                eng_err(err, ENG_E_INVALID, 0, "'%s' is damaged: %s", path, je.text);
+                return NULL;
+        }
+        pid = (pid_t) json_integer_value(json_object_get(st, "pid"));
+        start = (uint64_t) json_integer_value(json_object_get(st, "start_time"));
+        fifo = eng_xasprintf("%s/exec.fifo", dir);
+        if (pid > 0 && kill(pid, 0) == 0 && oci_proc_start_time(pid) == start)
+                *ret_status = access(fifo, F_OK) == 0 ? OCI_STATUS_CREATED : OCI_STATUS_RUNNING;
+        else
+                *ret_status = OCI_STATUS_STOPPED;
+        json_object_set_new(st, "status", json_string(oci_status_name(*ret_status)));
+        return st;
+}

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <linux/fs.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "storage/container.h"
+
+#include "common/banned.h"
+
+#define RECORD_MAX (1u << 20)
+
+static const char *hex_of(const char *id)
+{
+        const char *colon = strchr(id, ':');
+
+        return colon ? colon + 1 : id;
+}
+
+char *storage_container_dir(struct storage_store *s, const char *id)
+{
+        return eng_xasprintf("%s/containers/%s", s->root, hex_of(id));
+}
+
+static json_t *read_record(const char *dir, struct eng_error **err)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/container.json", dir);
+        _cleanup_free_ char *data = NULL;
+        json_error_t je;
+        size_t len;
+        json_t *j;
+
+        if (eng_read_file(path, RECORD_MAX, &data, &len, err) < 0)
+                return NULL;
+        j = json_loadb(data, len, 0, &je);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                eng_err(err, ENG_E_INVALID, 0, "'%s' is damaged: %s", path, je.text);
+                return NULL;
+        }
+        return j;
+}
+
+static int write_record(const char *dir, json_t *record, struct eng_error **err)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/container.json", dir);
+        _cleanup_free_ char *data = json_dumps(record, JSON_INDENT(1) | JSON_SORT_KEYS);
+
+        return eng_write_file_atomic(path, data, strlen(data), 0600, err);
+}
+
+json_t *storage_container_list(struct storage_store *s, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = eng_xasprintf("%s/containers", s->root);
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        json_t *all = json_array();
+        struct dirent *de;
+
+        if (!d) {
+                if (errno == ENOENT)
+                        return all;
+                json_decref(all);
+                eng_err(err, ENG_E_SYS, errno, "reading '%s'", dir);
+                return NULL;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *cdir = NULL;
+                struct eng_error *e = NULL;
+                json_t *r;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                cdir = eng_xasprintf("%s/%s", dir, de->d_name);
+                r = read_record(cdir, &e);
+                if (!r) {
+                        eng_log_warn("skipping container %s: %s", de->d_name, e->msg);
+                        eng_err_free(e);
+                        continue;
+                }
+                json_array_append_new(all, r);
+        }
+        return all;
+}
+
+json_t *storage_container_get(struct storage_store *s, const char *name, struct eng_error **err)
+{
+        _cleanup_json_ json_t *all = storage_container_list(s, err);
+        json_t *r, *found = NULL;
+        size_t i, nlen = strlen(name), matches = 0;
+
+        if (!all)
+                return NULL;
+        json_array_foreach(all, i, r) {
+                const char *n = json_string_value(json_object_get(r, "name"));
+
+                if (n && strcmp(n, name) == 0)
+                        return json_incref(r);
+        }
+        json_array_foreach(all, i, r) {
+                const char *id = hex_of(json_string_value(json_object_get(r, "id")));
+
+                if (strncmp(id, name, nlen) == 0) {
+                        found = r;
+                        matches++;
+                }
+        }
+        if (matches == 1 && nlen > 0)
+                return json_incref(found);
+        if (matches > 1)
+                eng_err(err, ENG_E_USAGE, 0, "'%s' matches more than one container", name);
+        else
+                eng_err(err, ENG_E_NOTFOUND, 0, "no container with name or ID '%s' found", name);
+        return NULL;
+}
+
+int storage_container_update(struct storage_store *s, json_t *record, struct eng_error **err)
+{
+        _cleanup_free_ char *dir =
+                storage_container_dir(s, json_string_value(json_object_get(record, "id")));
+        int r;
+
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        r = access(dir, F_OK) == 0
+                    ? write_record(dir, record, err)
+                    : eng_err(err, ENG_E_NOTFOUND, 0, "the container was removed meanwhile");
+        storage_store_unlock(s);
+        return r;
+}
+
+/* --- the vfs driver: the layers copied, whiteouts applied */
+
+struct link_seen {
+        dev_t dev;
+        ino_t ino;
+        char *path;
+};
+
+struct copy_state {
+        struct link_seen *links;
+        size_t nlinks;
+};
+
+static int copy_xattrs(int src_dir, const char *name, int dst_dir, bool is_link)
+{
+        char list[8192], value[65536], path[64];
+        _cleanup_close_ int sfd = -1, dfd = -1;
+        ssize_t n;
+
+        if (is_link)
+                return 0; /* user xattrs cannot be on symbolic links */
+        sfd = openat(src_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        dfd = openat(dst_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (sfd < 0 || dfd < 0)
+                return -errno;
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", sfd);
+        n = listxattr(path, list, sizeof(list));
+        for (char *k = list; n > 0 && k < list + n; k += strlen(k) + 1) {
+                char dpath[64];
+                ssize_t v;
+
+                if (strncmp(k, "user.overlay.", 13) == 0)
+                        continue;
+                v = getxattr(path, k, value, sizeof(value));
+                if (v < 0)
+                        continue;
+                snprintf(dpath, sizeof(dpath), "/proc/self/fd/%d", dfd);
+                (void) setxattr(dpath, k, value, (size_t) v, 0);
+        }
+        return 0;
+}
+
+static int set_meta(int src_dir, const char *name, const struct stat *st, int dst_dir)
+{
+        struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+        if (fchownat(dst_dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        (void) copy_xattrs(src_dir, name, dst_dir, S_ISLNK(st->st_mode));
+        if (!S_ISLNK(st->st_mode) && fchmodat(dst_dir, name, st->st_mode & 07777, 0) < 0)
+                return -errno;
+        if (utimensat(dst_dir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        return 0;
+}
+
+static int copy_file(int src_dir, const char *name, int dst_dir, mode_t mode)
+{
+        _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int out = -1;
+        ssize_t n;
+
+        if (in < 0)
+                return -errno;
+        out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     mode & 0777);
+        if (out < 0)
+                return -errno;
+        if (ioctl(out, FICLONE, in) == 0)
+                return 0;
+        do
+                n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+        while (n > 0);
+        if (n == 0)
+                return 0;
+        /* copy_file_range across file systems of old kernels: plain copy */
+        for (;;) {
+                char buf[65536];
+
+                n = read(in, buf, sizeof(buf));
+                if (n == 0)
+                        return 0;
+                if (n < 0 || eng_write_all(out, buf, (size_t) n) < 0)
+                        return -errno;
+        }
+}
+
+static bool is_opaque(int dir_fd, const char *name)
+{
+        char path[64], v[4];
+        _cleanup_close_ int fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0)
+                return false;
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        return getxattr(path, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+}
+
+static int apply_dir(struct copy_state *cs, int src, int dst, const char *rel,
+                     struct eng_error **err)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int dupfd = dup(src);
+
+        if (dupfd < 0)
+                return eng_err(err, ENG_E_SYS, errno, "reading layer directory '%s'", rel);
+        d = fdopendir(dupfd);
+        if (!d) {
+                close(dupfd);
+                return eng_err(err, ENG_E_SYS, errno, "reading layer directory '%s'", rel);
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *sub = NULL;
+                struct stat st, dst_st;
+                bool exists;
+                int r = 0;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                sub = eng_xasprintf("%s/%s", rel, de->d_name);
+                if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "reading '%s'", sub);
+                exists = fstatat(dst, de->d_name, &dst_st, AT_SYMLINK_NOFOLLOW) == 0;
+                if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+                        if (exists && eng_rm_rf_at(dst, de->d_name, err) < 0)
+                                return -1;
+                        continue;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int s2 = -1, d2 = -1;
+
+                        if (exists && (!S_ISDIR(dst_st.st_mode) || is_opaque(src, de->d_name))) {
+                                if (eng_rm_rf_at(dst, de->d_name, err) < 0)
+                                        return -1;
+                                exists = false;
+                        }
+                        if (!exists && mkdirat(dst, de->d_name, 0700) < 0)
+                                return eng_err(err, ENG_E_SYS, errno, "creating '%s'", sub);
+                        s2 = openat(src, de->d_name,
+                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        d2 = openat(dst, de->d_name,
+                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (s2 < 0 || d2 < 0)
+                                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", sub);
+                        if (apply_dir(cs, s2, d2, sub, err) < 0)
+                                return -1;
+                        r = set_meta(src, de->d_name, &st, dst);
+                        if (r < 0)
+                                return eng_err(err, ENG_E_SYS, -r, "copying the metadata of '%s'",
+                                               sub);
+                        continue;
+                }
+                if (exists && eng_rm_rf_at(dst, de->d_name, err) < 0)
+                        return -1;
+                if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+                        size_t i;
+
+                        for (i = 0; i < cs->nlinks; i++)
+                                if (cs->links[i].dev == st.st_dev && cs->links[i].ino == st.st_ino)
+                                        break;
+                        if (i < cs->nlinks) {
+                                /* paths are relative to the root: linkat from its fd */
+                                if (linkat(AT_FDCWD, cs->links[i].path, dst, de->d_name, 0) < 0)
+                                        return eng_err(err, ENG_E_SYS, errno, "linking '%s'", sub);
+                                continue;
+                        }
+                        cs->links =
+                                eng_xreallocarray(cs->links, cs->nlinks + 1, sizeof(*cs->links));
+                        cs->links[cs->nlinks++] = (struct link_seen){
+                                .dev = st.st_dev, .ino = st.st_ino, .path = eng_xstrdup(sub + 1)
+                        };
+                }
+                if (S_ISREG(st.st_mode))
+                        r = copy_file(src, de->d_name, dst, st.st_mode);
+                else if (S_ISLNK(st.st_mode)) {
+                        char target[4096];
+                        ssize_t n = readlinkat(src, de->d_name, target, sizeof(target) - 1);
+
+                        if (n < 0)
+                                r = -errno;
+                        else {
+                                target[n] = '\0';
+                                r = symlinkat(target, dst, de->d_name) < 0 ? -errno : 0;
+                        }
+                } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+                        r = mknodat(dst, de->d_name, st.st_mode, 0) < 0 ? -errno : 0;
+                else {
+                        /* A device node: a user namespace cannot make one. */
+                        eng_log_debug("vfs: skipping device '%s'", sub);
+                        continue;
+                }
+                if (r == 0)
+                        r = set_meta(src, de->d_name, &st, dst);
+                if (r < 0)
+                        return eng_err(err, ENG_E_SYS, -r, "copying '%s'", sub);
+        }
+        return 0;
+}
+
+struct vfs_args {
+        const char *rootfs;
+        char **layer_dirs;
+};
+
+static int vfs_copy(void *arg, struct eng_error **err)
+{
+        struct vfs_args *a = arg;
+        _cleanup_close_ int dst = open(a->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct copy_state cs = { 0 };
+        int r = 0;
+
+        if (dst < 0 || fchdir(dst) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", a->rootfs);
+        ENG_STRV_FOREACH(l, a->layer_dirs) {
+                _cleanup_close_ int src = open(*l, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                if (src < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "opening layer '%s'", *l);
+                r = apply_dir(&cs, src, dst, "", err);
+                for (size_t i = 0; i < cs.nlinks; i++)
+                        free(cs.links[i].path);
+                free(cs.links);
+                cs = (struct copy_state){ 0 };
+                if (r < 0)
+                        return eng_err_wrap(err, "copying layer '%s'", *l);
+        }
+        return 0;
+}
+
+int storage_container_create(struct storage_store *s, json_t *record, json_t *layers,
+                             enum storage_driver driver, struct eng_error **err)
+{
+        const char *id = json_string_value(json_object_get(record, "id"));
+        const char *name = json_string_value(json_object_get(record, "name"));
+        _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        _cleanup_json_ json_t *all = NULL;
+        const char *subs[] = { "diff", "work", "rootfs", "userdata" };
+        json_t *r;
+        size_t i;
+        int ret = -1;
+
+        json_object_set(record, "layers", layers);
+        json_object_set_new(record, "driver", json_string(storage_driver_name(driver)));
+        tmp = storage_tmpdir(s, "container", err);
+        if (!tmp)
+                return -1;
+        for (i = 0; i < ELEMENTSOF(subs); i++) {
+                _cleanup_free_ char *d = eng_xasprintf("%s/%s", tmp, subs[i]);
+
+                if (mkdir(d, i == 2 ? 0755 : 0700) < 0) {
+                        eng_err(err, ENG_E_SYS, errno, "creating '%s'", d);
+                        goto fail;
+                }
+        }
+        if (driver == STORAGE_DRIVER_VFS) {
+                struct vfs_args a = { .layer_dirs = NULL };
+                _cleanup_free_ char *rootfs = eng_xasprintf("%s/rootfs", tmp);
+                json_t *l;
+
+                a.rootfs = rootfs;
+                json_array_foreach(layers, i, l) {
+                        _cleanup_free_ char *ld = storage_layer_dir(s, json_string_value(l));
+
+                        eng_strv_consume(&a.layer_dirs, eng_xasprintf("%s/diff", ld));
+                }
+                ret = s->map ? eng_userns_run(s->map, 0, vfs_copy, &a, err) : vfs_copy(&a, err);
+                eng_strv_free(a.layer_dirs);
+                if (ret < 0)
+                        goto fail;
+                ret = -1;
+        }
+        if (write_record(tmp, record, err) < 0)
+                goto fail;
+        dir = storage_container_dir(s, id);
+        if (storage_store_lock(s, err) < 0)
+                goto fail;
+        all = storage_container_list(s, err);
+        if (!all) {
+                storage_store_unlock(s);
+                goto fail;
+        }
+        json_array_foreach(all, i, r) {
+                const char *n = json_string_value(json_object_get(r, "name"));
+
+                if (name && n && strcmp(n, name) == 0) {
+                        storage_store_unlock(s);
+                        eng_err(err, ENG_E_USAGE, 0,
+                                "the container name '%s' is already in use by %.12s: choose another name or remove that container",
+                                name, hex_of(json_string_value(json_object_get(r, "id"))));
+                        goto fail;
+                }
+        }
+        if (rename(tmp, dir) < 0) {
+                eng_err(err, ENG_E_SYS, errno, "moving container %s into place", id);
+                storage_store_unlock(s);
+                goto fail;
+        }
+        storage_store_unlock(s);
+        return 0;
+fail : {
+        struct eng_error *e = NULL;
+
+        if (storage_remove_tree(s, tmp, &e) < 0)
+                eng_err_warn_and_free(&e);
+}
+        return ret;
+}
+
+int storage_container_delete(struct storage_store *s, const char *id, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        _cleanup_free_ char *tmp = NULL;
+        int r;
+
+        /* Renamed away first, under the lock: it is gone for everyone at once. */
+        tmp = storage_tmpdir(s, "rm-container", err);
+        if (!tmp)
+                return -1;
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        (void) rmdir(tmp);
+        r = rename(dir, tmp);
+        storage_store_unlock(s);
+        if (r < 0)
+                return eng_err(err, errno == ENOENT ? ENG_E_NOTFOUND : ENG_E_SYS, errno,
+                               "removing container %.12s", hex_of(id));
+        return storage_remove_tree(s, tmp, err);
+}
+
+void storage_container_root(struct storage_store *s, json_t *record, char **ret_path,
+                            char ***ret_options)
+{
+        const char *id = json_string_value(json_object_get(record, "id"));
+        const char *driver = json_string_value(json_object_get(record, "driver"));
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        json_t *layers = json_object_get(record, "layers");
+        char **opts = NULL, *lower = eng_xstrdup("");
+
+        *ret_path = eng_xasprintf("%s/rootfs", dir);
+        *ret_options = NULL;
+        if (driver && strcmp(driver, "vfs") == 0) {
+                free(lower);
+                return;
+        }
+        for (size_t i = json_array_size(layers); i-- > 0;) {
+                _cleanup_free_ char *ld =
+                        storage_layer_dir(s, json_string_value(json_array_get(layers, i)));
+                char *t = eng_xasprintf("%s%s%s/diff", lower, *lower ? ":" : "", ld);
+
+                free(lower);
+                lower = t;
+        }
+        if (json_array_size(layers) == 0) {
+                /* overlay needs a lower layer: an empty one of the container's own */
+                free(lower);
+                lower = eng_xasprintf("%s/userdata/empty", dir);
+                (void) mkdir(lower, 0755);
+        }
+        eng_strv_consume(&opts, eng_xasprintf("lowerdir=%s", lower));
+        eng_strv_consume(&opts, eng_xasprintf("upperdir=%s/diff", dir));
+        eng_strv_consume(&opts, eng_xasprintf("workdir=%s/work", dir));
+        eng_strv_push(&opts, "userxattr");
+        free(lower);
+        *ret_options = opts;
+}
+
+/* Whether @dir/@rel (or one of its parents) is hidden by this layer. */
+static int lookup_in(const char *dir, const char *rel, size_t max, char **ret, bool *ret_stop,
+                     struct eng_error **err)
+{
+        _cleanup_free_ char *p = eng_xstrdup(rel);
+        struct stat st;
+        char *slash;
+
+        *ret_stop = false;
+        /* A whiteout or opaque directory on the way down ends the search here. */
+        for (slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                _cleanup_free_ char *part = NULL;
+
+                *slash = '\0';
+                part = eng_xasprintf("%s%s", dir, p);
+                *slash = '/';
+                if (lstat(part, &st) < 0)
+                        return -ENOENT;
+                if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+                        *ret_stop = true;
+                        return -ENOENT;
+                }
+                if (!S_ISDIR(st.st_mode)) {
+                        *ret_stop = true;
+                        return -ENOENT;
+                }
+        }
+        {
+                _cleanup_free_ char *full = eng_xasprintf("%s%s", dir, p);
+                size_t len;
+
+                if (lstat(full, &st) < 0)
+                        return -ENOENT;
+                *ret_stop = true;
+                if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+                        return -ENOENT;
+                if (!S_ISREG(st.st_mode))
+                        return -ENOENT;
+                return eng_read_file(full, max, ret, &len, err);
+        }
+}
+
+static bool parent_opaque(const char *dir, const char *rel)
+{
+        _cleanup_free_ char *p = eng_xstrdup(rel);
+        char v[4];
+
+        for (char *slash = strrchr(p, '/'); slash && slash != p; slash = strrchr(p, '/')) {
+                _cleanup_free_ char *part = NULL;
+
+                *slash = '\0';
+                part = eng_xasprintf("%s%s", dir, p);
+                if (lgetxattr(part, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y')
+                        return true;
+        }
+        return false;
+}
+
+int storage_container_read_file(struct storage_store *s, json_t *record, const char *path,
+                                size_t max, char **ret_data, struct eng_error **err)
+{
+        const char *id = json_string_value(json_object_get(record, "id"));
+        const char *driver = json_string_value(json_object_get(record, "driver"));
+        _cleanup_free_ char *cdir = storage_container_dir(s, id);
+        json_t *layers = json_object_get(record, "layers");
+        _cleanup_strv_ char **dirs = NULL;
+        bool stop;
+        int r;
+
+        if (driver && strcmp(driver, "vfs") == 0)
+                eng_strv_consume(&dirs, eng_xasprintf("%s/rootfs", cdir));
+        else {
+                eng_strv_consume(&dirs, eng_xasprintf("%s/diff", cdir));
+                for (size_t i = json_array_size(layers); i-- > 0;) {
+                        _cleanup_free_ char *ld =
+                                storage_layer_dir(s, json_string_value(json_array_get(layers, i)));
+
+                        eng_strv_consume(&dirs, eng_xasprintf("%s/diff", ld));
+                }
+        }
+        ENG_STRV_FOREACH(d, dirs) {
+                r = lookup_in(*d, path, max, ret_data, &stop, err);
+                if (r == 0)
+                        return 0;
+                if (r != -ENOENT)
+                        return r;
+                if (stop || parent_opaque(*d, path))
+                        break;
+        }
+        return -ENOENT;
+}
+
+bool storage_overlay_usable(struct storage_store *s, char **ret_reason)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/overlay.json", s->root);
+        _cleanup_free_ char *data = NULL;
+        _cleanup_json_ json_t *j = NULL;
+        struct eng_error *e = NULL;
+        struct utsname u;
+        bool ok;
+
+        *ret_reason = NULL;
+        (void) uname(&u);
+        if (eng_read_file(path, 65536, &data, NULL, &e) == 0) {
+                j = json_loads(data, 0, NULL);
+                if (j && json_is_string(json_object_get(j, "kernel")) &&
+                    strcmp(json_string_value(json_object_get(j, "kernel")), u.release) == 0) {
+                        const char *why = json_string_value(json_object_get(j, "reason"));
+
+                        if (why)
+                                *ret_reason = eng_xstrdup(why);
+                        return json_is_true(json_object_get(j, "usable"));
+                }
+        }
+        e = eng_err_free(e);
+        ok = storage_overlay_probe(s->root, s->map, &e) == 0;
+        if (!ok)
+                *ret_reason = eng_xstrdup(e->msg);
+        eng_err_free(e);
+        json_decref(j);
+        j = json_pack("{s:s,s:b,s:s?}", "kernel", u.release, "usable", ok, "reason", *ret_reason);
+        free(data);
+        data = json_dumps(j, 0);
+        if (eng_write_file_atomic(path, data, strlen(data), 0600, &e) < 0)
+                eng_err_warn_and_free(&e);
+        return ok;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ENG_STORAGE_CONTAINER_H
+#define ENG_STORAGE_CONTAINER_H
+
+/*
+ * Container records and their file systems in the store:
+ *
+ *	ROOT/containers/IDHEX/container.json  the record (id, name, image, layers, state)
+ *	ROOT/containers/IDHEX/config.json     the OCI spec it runs with
+ *	ROOT/containers/IDHEX/diff/           its upper directory (overlay)
+ *	ROOT/containers/IDHEX/work/           overlay's work directory
+ *	ROOT/containers/IDHEX/rootfs/         where its root is mounted (overlay),
+ *	                                      or the copy itself (vfs)
+ *	ROOT/containers/IDHEX/userdata/       hosts, hostname, resolv.conf
+ *
+ * A container is made under tmp/ and renamed into place, like images; the
+ * layers it is made of stay while it exists (garbage collection reads the
+ * records).
+ */
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "storage/mount.h"
+#include "storage/store.h"
+
+/**
+ * storage_container_create() - make a container of the layers @layers
+ * (chain IDs, lowest first) with the record @record (borrowed; "id" and
+ * "name" must be set, and the name unique).  For the vfs driver the layers
+ * are copied into rootfs/ inside the store's user namespace.
+ * Return: 0, or negative with ENG_E_USAGE when the name is taken.
+ */
+int storage_container_create(struct storage_store *s, json_t *record, json_t *layers,
+                             enum storage_driver driver, struct eng_error **err);
+
+/** storage_container_dir() - ROOT/containers/IDHEX (heap) */
+char *storage_container_dir(struct storage_store *s, const char *id);
+
+/**
+ * storage_container_get() - the record of the container called @name, or
+ * whose id is or starts with @name (caller decrefs); ENG_E_NOTFOUND if none,
+ * ENG_E_USAGE if a prefix is ambiguous
+ */
+json_t *storage_container_get(struct storage_store *s, const char *name, struct eng_error **err);
+
+/** storage_container_list() - every record (a new array) */
+json_t *storage_container_list(struct storage_store *s, struct eng_error **err);
+
+/** storage_container_update() - write the record @record back (under the lock) */
+int storage_container_update(struct storage_store *s, json_t *record, struct eng_error **err);
+
+/** storage_container_delete() - remove the container @id and all its files */
+int storage_container_delete(struct storage_store *s, const char *id, struct eng_error **err);
+
+/**
+ * storage_container_root() - how the container's root is made: @ret_path is
+ * where it is (rootfs/); for overlay, @ret_options are the mount options of
+ * the overlay (lowerdir with the top layer first, upperdir, workdir,
+ * userxattr), NULL for vfs.  Heap results.
+ */
+void storage_container_root(struct storage_store *s, json_t *record, char **ret_path,
+                            char ***ret_options);
+
+/**
+ * storage_container_read_file() - read @path ("/etc/passwd") of the
+ * container's file system without mounting it: its upper directory, then
+ * each layer from the top, honouring whiteouts and opaque directories.
+ * Return: 0 with *ret_data (heap, NUL-terminated), -ENOENT quietly when the
+ * file is not there, other negative values with *err.
+ */
+int storage_container_read_file(struct storage_store *s, json_t *record, const char *path,
+                                size_t max, char **ret_data, struct eng_error **err);
+
+/**
+ * storage_overlay_usable() - whether native overlay works for this store,
+ * probed once per kernel and remembered in ROOT/overlay.json
+ */
+bool storage_overlay_usable(struct storage_store *s, char **ret_reason);
+
+#endif
