@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -509,6 +510,15 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
 
                 if (eng_write_file_atomic(path, data, strlen(data), 0600, err) < 0)
                         goto out;
+        }
+        if (a.o.tty) {
+                /* The host terminal's size from the start, as podman passes it. */
+                struct winsize ws;
+
+                if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+                        json_object_set_new(
+                                json_object_get(spec_json, "process"), "consoleSize",
+                                json_pack("{s:i,s:i}", "height", ws.ws_row, "width", ws.ws_col));
         }
         spec = oci_spec_parse(spec_json, dir, err);
         if (!spec)

@@ -397,7 +397,8 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
         for (i = 0; i < ELEMENTSOF(subs); i++) {
                 _cleanup_free_ char *d = eng_xasprintf("%s/%s", tmp, subs[i]);
 
-                if (mkdir(d, i == 2 ? 0755 : 0700) < 0) {
+                /* the upper directory's mode is the root's, seen by every user inside */
+                if (mkdir(d, i == 0 || i == 2 ? 0755 : 0700) < 0) {
                         eng_err(err, ENG_E_SYS, errno, "creating '%s'", d);
                         goto fail;
                 }

@@ -29,7 +29,8 @@ static void copy_winsize(int from, int to)
 {
         struct winsize ws;
 
-        if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+        /* a terminal of no size (a pipe's pty, script(1) without one) says nothing */
+        if (ioctl(from, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
                 (void) ioctl(to, TIOCSWINSZ, &ws);
 }
 
@@ -135,7 +136,7 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                                 struct termios t;
                                 char eof = 4;
 
-                                if (tcgetattr(master, &t) == 0)
+                                if (tcgetattr(master, &t) == 0 && t.c_cc[VEOF])
                                         eof = (char) t.c_cc[VEOF];
                                 (void) !write(master, &eof, 1);
                                 in_open = false;

@@ -496,9 +496,18 @@ struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_err
             parse_mounts(s, json_object_get(json, "mounts"), err) < 0 ||
             parse_linux(s, json_object_get(json, "linux"), err) < 0)
                 return oci_spec_free(s);
-        if (s->ns_new[OCI_NS_USER] && (!s->idmap.nuid || !s->idmap.ngid)) {
-                bad(err, "linux.uidMappings", "is needed with a new user namespace");
-                return oci_spec_free(s);
+        /* No mappings with a new user namespace: the caller's ids become 0, as crun does. */
+        if (s->ns_new[OCI_NS_USER] && !s->idmap.nuid) {
+                s->idmap.uid = eng_xcalloc(1, sizeof(*s->idmap.uid));
+                s->idmap.uid[0] =
+                        (struct eng_idrange){ .container = 0, .host = geteuid(), .size = 1 };
+                s->idmap.nuid = 1;
+        }
+        if (s->ns_new[OCI_NS_USER] && !s->idmap.ngid) {
+                s->idmap.gid = eng_xcalloc(1, sizeof(*s->idmap.gid));
+                s->idmap.gid[0] =
+                        (struct eng_idrange){ .container = 0, .host = getegid(), .size = 1 };
+                s->idmap.ngid = 1;
         }
         return s;
 }

@@ -42,9 +42,9 @@ uint64_t oci_proc_start_time(pid_t pid)
         p++;
         if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
                 return 0; /* a zombie has exited already */
-        for (int field = 2; field < 22 && p; field++) {
+        /* p is at the space before field 3; step to the one before field 22 */
+        for (int field = 3; field < 22 && p; field++)
                 p = strchr(p + 1, ' ');
-        }
         return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 

@@ -109,3 +109,23 @@ clean_store() {
 teardown() {
 	clean_store
 }
+
+# eng-test-init, built beside eng: what a container sees from inside
+ENG_TEST_INIT=$(dirname "$ENG")/tests/helpers/eng-test-init
+
+# The image most run tests use, and eng run with the test helper bound in at /t.
+require_busybox() {
+	require_registry
+	IMG=$ENG_TEST_REGISTRY/eng-test/busybox
+	eng pull -q --tls-verify=false "$IMG" >/dev/null
+}
+
+run_t() { # eng run options... IMAGE? no: run_t [OPTIONS...] -- ARGS for /t
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	eng run --rm -v "$ENG_TEST_INIT:/t:ro" "${opts[@]}" "$IMG" /t "$@"
+}
