@@ -118,7 +118,7 @@ static int write_pid_file(const char *path, pid_t pid, struct eng_error **err)
 
         if (!path)
                 return 0;
-        return eng_write_file_atomic(path, buf, (size_t) n, 0644, err);
+        return eng_write_file_replace(path, buf, (size_t) n, 0644, err);
 }
 
 static char *now_rfc3339(void)
@@ -190,6 +190,7 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
 {
         struct create_opts o = { 0 };
         _cleanup_free_ char *dir = NULL, *fifo = NULL, *bundle = NULL, *created = NULL;
+        _cleanup_free_ char *cache = eng_xasprintf("%s/.seccomp", arg_root);
         _cleanup_close_ int console = -1;
         struct oci_spec *spec = NULL;
         struct oci_start_opts so = { .console_socket = -1 };
@@ -221,7 +222,7 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                 _cleanup_free_ char *cfg = eng_xasprintf("%s/config.json", dir);
                 _cleanup_free_ char *data = json_dumps(spec->json, JSON_COMPACT);
 
-                if (eng_write_file_atomic(cfg, data, strlen(data), 0600, err) < 0)
+                if (eng_write_file_replace(cfg, data, strlen(data), 0600, err) < 0)
                         goto fail_dir;
         }
         if (o.console_socket) {
@@ -239,6 +240,7 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                 so.exec_fifo = fifo;
         }
         so.preserve_fds = o.preserve_fds;
+        so.seccomp_cache = cache;
         so.ret_pty_master = &master;
         so.die_with_parent = run && !o.detach;
         if (oci_container_start(spec, &so, &pid, err) < 0)
@@ -553,7 +555,7 @@ static int do_spec(int argc, char **argv, struct eng_error **err)
         j = oci_spec_example(rootless);
         data = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         json_decref(j);
-        r = eng_write_file_atomic(path, data, strlen(data), 0644, err);
+        r = eng_write_file_replace(path, data, strlen(data), 0644, err);
         free(data);
         return r;
 }
@@ -582,6 +584,7 @@ static int do_exec(int argc, char **argv, struct eng_error **err)
         struct oci_process proc = { 0 };
         struct oci_spec *cspec = NULL;
         _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *cache = eng_xasprintf("%s/.seccomp", arg_root);
         _cleanup_close_ int console = -1;
         struct oci_exec_opts eo = { .console_socket = -1 };
         enum oci_status st;
@@ -713,6 +716,7 @@ static int do_exec(int argc, char **argv, struct eng_error **err)
         eo.process = &proc;
         eo.ret_pty_master = &master;
         eo.seccomp = cspec->seccomp;
+        eo.seccomp_cache = cache;
         eo.preserve_fds = preserve;
         if (oci_exec(cpid, NULL, &eo, &pid, err) < 0)
                 goto out;

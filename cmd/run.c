@@ -226,7 +226,7 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
         case OPT_TLS_VERIFY:
                 a->tls_verify_given = true;
                 return cmd_parse_bool("tls-verify", arg, &a->tls_verify, err);
-        case OPT_QUIET:
+        case 'q':
                 a->quiet = true;
                 return 0;
         }
@@ -358,6 +358,22 @@ static json_t *find_or_pull(struct cmd_store *cs, struct cmd_config *config, str
         return image_lookup(&cs->store, id, err);
 }
 
+/* ENG_TRACE=run: where the time of `eng run` goes, in milliseconds since it began */
+static void mark(const char *what)
+{
+        static struct timespec t0;
+        struct timespec t;
+
+        if (!eng_trace_enabled("run"))
+                return;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (!t0.tv_sec)
+                t0 = t;
+        eng_trace("run", "%.2f ms: %s",
+                  (double) (t.tv_sec - t0.tv_sec) * 1e3 + (double) (t.tv_nsec - t0.tv_nsec) / 1e6,
+                  what);
+}
+
 static char *now_rfc3339(void)
 {
         struct timespec ts;
@@ -420,14 +436,14 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                 { "cpus", required_argument, OPT_CPUS },
                 { "pids-limit", required_argument, OPT_PIDS_LIMIT },
                 { "tls-verify", optional_argument, OPT_TLS_VERIFY },
-                { "quiet", no_argument, OPT_QUIET },
+                { "quiet", no_argument, 'q' },
                 { 0 },
         };
         struct run_args a = { .tls_verify = true };
         struct cmd_store cs = CMD_STORE_INIT;
         struct cmd_config config = { 0 };
         _cleanup_free_ char *id = NULL, *name = NULL, *seccomp_default = NULL, *init_path = NULL;
-        _cleanup_free_ char *cfg_data = NULL, *created = NULL, *dir = NULL;
+        _cleanup_free_ char *cfg_data = NULL, *created = NULL, *dir = NULL, *seccomp_cache = NULL;
         _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL, *spec_json = NULL;
         struct oci_spec *spec = NULL;
         struct oci_start_opts so = { .console_socket = -1, .die_with_parent = true };
@@ -436,6 +452,7 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         int first, r, status = 0, master = -1;
         pid_t pid = 0;
 
+        mark("start");
         a.o.read_only_tmpfs = true;
         r = cmd_parse(cmd, argc, argv, opts, on_opt_caps, &a, &first, err);
         if (r != 0) {
@@ -467,6 +484,7 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
 
         if (cmd_store_open(&cs, true, err) < 0 || cmd_config_load(&cs.paths, &config, err) < 0)
                 goto out;
+        mark("store open");
         img = find_or_pull(&cs, &config, &a, argv[first], err);
         if (!img)
                 goto out;
@@ -484,8 +502,10 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                         goto out;
                 }
         }
+        mark("image and config");
         if (choose_driver(&cs, &config, &driver, err) < 0)
                 goto out;
+        mark("driver chosen");
 
         id = runtime_id_generate();
         name = a.name ? eng_xstrdup(a.name) : runtime_name_generate();
@@ -498,17 +518,19 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                                      err) < 0)
                 goto out;
         created_container = true;
+        mark("container created");
         if (runtime_container_spec(&cs.store, record, image_config, &a.o, &cs.map, &spec_json,
                                    err) < 0)
                 goto out;
         json_object_set(record, "command",
                         json_object_get(json_object_get(spec_json, "process"), "args"));
+        mark("spec made");
         dir = storage_container_dir(&cs.store, id);
         {
                 _cleanup_free_ char *path = eng_xasprintf("%s/config.json", dir);
                 _cleanup_free_ char *data = json_dumps(spec_json, JSON_INDENT(1));
 
-                if (eng_write_file_atomic(path, data, strlen(data), 0600, err) < 0)
+                if (eng_write_file_replace(path, data, strlen(data), 0600, err) < 0)
                         goto out;
         }
         if (a.o.tty) {
@@ -524,17 +546,22 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         if (!spec)
                 goto out;
         so.null_stdin = !a.interactive;
+        seccomp_cache = eng_xasprintf("%s/seccomp", cs.paths.run_root);
+        so.seccomp_cache = seccomp_cache;
         so.ret_pty_master = &master;
         /* The store lock is not held here; the mapping helpers need no fds of ours. */
         if (oci_container_start(spec, &so, &pid, err) < 0)
                 goto out;
         started = true;
+        mark("process executed");
         record_state(&cs, record, "running", 0, pid);
+        mark("record updated");
         if (oci_foreground(pid, master, a.interactive, &status, err) < 0) {
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
                 goto out;
         }
+        mark("process exited");
         r = status;
 out:
         if (master >= 0)
@@ -554,6 +581,7 @@ out:
                                 eng_err_warn_and_free(&e);
                 }
         }
+        mark("cleaned up");
         oci_spec_free(spec);
         cmd_store_close(&cs);
         cmd_config_release(&config);

@@ -75,8 +75,8 @@ static int fsync_parent(const char *path)
         return 0;
 }
 
-int eng_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                          struct eng_error **err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                         struct eng_error **err)
 {
         const char *base = strrchr(path, '/');
         _cleanup_free_ char *tmp = NULL;
@@ -100,7 +100,7 @@ int eng_write_file_atomic(const char *path, const void *data, size_t len, mode_t
                 eng_err(err, ENG_E_SYS, errno, "setting the mode of '%s'", tmp);
                 goto fail;
         }
-        if (fsync(fd) < 0) {
+        if (sync && fsync(fd) < 0) {
                 eng_err(err, ENG_E_SYS, errno, "syncing '%s'", tmp);
                 goto fail;
         }
@@ -108,7 +108,7 @@ int eng_write_file_atomic(const char *path, const void *data, size_t len, mode_t
                 eng_err(err, ENG_E_SYS, errno, "renaming '%s' to '%s'", tmp, path);
                 goto fail;
         }
-        r = fsync_parent(path);
+        r = sync ? fsync_parent(path) : 0;
         if (r < 0)
                 return eng_err(err, ENG_E_SYS, -r, "syncing the directory of '%s'", path);
         return 0;
@@ -116,6 +116,18 @@ int eng_write_file_atomic(const char *path, const void *data, size_t len, mode_t
 fail:
         (void) unlink(tmp);
         return eng_err_return(*err);
+}
+
+int eng_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                          struct eng_error **err)
+{
+        return write_replace(path, data, len, mode, true, err);
+}
+
+int eng_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                           struct eng_error **err)
+{
+        return write_replace(path, data, len, mode, false, err);
 }
 
 int eng_read_file_fd(int fd, const char *name, size_t max, char **ret_data, size_t *ret_len,

@@ -25,6 +25,16 @@ int eng_write_file_atomic(const char *path, const void *data, size_t len, mode_t
                           struct eng_error **err);
 
 /**
+ * eng_write_file_replace() - eng_write_file_atomic() without the fsyncs:
+ * readers still see the old content or the new, but a crash may lose the
+ * write.  For state that lives as long as a process (container records,
+ * config.json of a run, state files), where a sync per step costs more
+ * than the step.
+ */
+int eng_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                           struct eng_error **err);
+
+/**
  * eng_read_file() - read a whole file, at most @max bytes
  * @ret_data: a NUL-terminated heap copy (the caller frees it)
  * @ret_len:  its length, without the NUL; may be NULL

@@ -565,7 +565,7 @@ static int write_userdata(const char *dir, const char *hostname, enum runtime_ne
         _cleanup_strv_ char **lines = NULL;
         struct eng_error *e = NULL;
 
-        if (eng_write_file_atomic(hostname_path, line, strlen(line), 0644, err) < 0)
+        if (eng_write_file_replace(hostname_path, line, strlen(line), 0644, err) < 0)
                 return -1;
         if (net == RUNTIME_NET_HOST &&
             eng_read_file("/etc/hosts", ETC_MAX, &host_hosts, NULL, &e) == 0)
@@ -576,7 +576,7 @@ static int write_userdata(const char *dir, const char *hostname, enum runtime_ne
                                       "127.0.1.1\t%s\n",
                                       hostname);
         e = eng_err_free(e);
-        if (eng_write_file_atomic(hosts_path, hosts, strlen(hosts), 0644, err) < 0)
+        if (eng_write_file_replace(hosts_path, hosts, strlen(hosts), 0644, err) < 0)
                 return -1;
         /* The host's resolver, without loopback name servers a network
          * namespace of its own cannot reach (podman does the same). */
@@ -597,7 +597,7 @@ static int write_userdata(const char *dir, const char *hostname, enum runtime_ne
                 free(resolv);
                 resolv = t;
         }
-        return eng_write_file_atomic(resolv_path, resolv, strlen(resolv), 0644, err);
+        return eng_write_file_replace(resolv_path, resolv, strlen(resolv), 0644, err);
 }
 
 /* --- capabilities */

@@ -65,7 +65,7 @@ static int write_record(const char *dir, json_t *record, struct eng_error **err)
         _cleanup_free_ char *path = eng_xasprintf("%s/container.json", dir);
         _cleanup_free_ char *data = json_dumps(record, JSON_INDENT(1) | JSON_SORT_KEYS);
 
-        return eng_write_file_atomic(path, data, strlen(data), 0600, err);
+        return eng_write_file_replace(path, data, strlen(data), 0600, err);
 }
 
 json_t *storage_container_list(struct storage_store *s, struct eng_error **err)
@@ -475,6 +475,17 @@ int storage_container_delete(struct storage_store *s, const char *id, struct eng
         if (r < 0)
                 return eng_err(err, errno == ENOENT ? ENG_E_NOTFOUND : ENG_E_SYS, errno,
                                "removing container %.12s", hex_of(id));
+        /* Most of a container is the user's own (its root is the user): a plain
+         * removal, and the user namespace only for what subordinate ids own. */
+        {
+                struct eng_error *e = NULL;
+
+                if (eng_rm_rf(tmp, &e) == 0)
+                        return 0;
+                eng_log_debug("removing container %.12s in the user namespace: %s", hex_of(id),
+                              e->msg);
+                eng_err_free(e);
+        }
         return storage_remove_tree(s, tmp, err);
 }
 
@@ -607,6 +618,11 @@ int storage_container_read_file(struct storage_store *s, json_t *record, const c
         return -ENOENT;
 }
 
+static int noop(_unused_ void *arg, _unused_ struct eng_error **err)
+{
+        return 0;
+}
+
 bool storage_overlay_usable(struct storage_store *s, char **ret_reason)
 {
         _cleanup_free_ char *path = eng_xasprintf("%s/overlay.json", s->root);
@@ -631,14 +647,22 @@ bool storage_overlay_usable(struct storage_store *s, char **ret_reason)
         }
         e = eng_err_free(e);
         ok = storage_overlay_probe(s->root, s->map, &e) == 0;
-        if (!ok)
+        if (!ok) {
                 *ret_reason = eng_xstrdup(e->msg);
+                e = eng_err_free(e);
+                /* Remember only what overlay itself refused: a user namespace that
+                 * could not be made now (a helper failing, a tracer) is asked again. */
+                if (s->map && eng_userns_run(s->map, 0, noop, NULL, &e) < 0) {
+                        eng_err_free(e);
+                        return false;
+                }
+        }
         eng_err_free(e);
         json_decref(j);
         j = json_pack("{s:s,s:b,s:s?}", "kernel", u.release, "usable", ok, "reason", *ret_reason);
         free(data);
         data = json_dumps(j, 0);
-        if (eng_write_file_atomic(path, data, strlen(data), 0600, &e) < 0)
+        if (eng_write_file_replace(path, data, strlen(data), 0600, &e) < 0)
                 eng_err_warn_and_free(&e);
         return ok;
 }

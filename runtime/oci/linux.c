@@ -253,8 +253,8 @@ static int exec_process(const struct oci_process *p, struct eng_error **err)
         return eng_err(err, ENG_E_EXEC, ENOENT, "executable file '%s' not found in $PATH", file);
 }
 
-int oci_process_finish(const struct oci_process *p, json_t *seccomp, int sync_fd, int exec_fifo_fd,
-                       struct eng_error **err)
+int oci_process_finish(const struct oci_process *p, const struct oci_seccomp_prog *seccomp,
+                       int sync_fd, int exec_fifo_fd, struct eng_error **err)
 {
         for (size_t i = 0; i < p->nrlimits; i++) {
                 struct rlimit rl = { .rlim_cur = p->rlimits[i].soft,
@@ -270,7 +270,7 @@ int oci_process_finish(const struct oci_process *p, json_t *seccomp, int sync_fd
                 return eng_err(err, ENG_E_SYS, errno, "setting no_new_privs");
         /* Without no_new_privs a filter needs CAP_SYS_ADMIN: load it while we
          * still have every capability of the namespace. */
-        if (seccomp && !p->no_new_privileges && oci_seccomp_apply(seccomp, err) < 0)
+        if (seccomp && !p->no_new_privileges && oci_seccomp_load(seccomp, err) < 0)
                 return -1;
         if (drop_bounding(p, err) < 0)
                 return -1;
@@ -284,7 +284,7 @@ int oci_process_finish(const struct oci_process *p, json_t *seccomp, int sync_fd
         if (chdir(p->cwd) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "entering the working directory '%s'",
                                p->cwd);
-        if (seccomp && p->no_new_privileges && oci_seccomp_apply(seccomp, err) < 0)
+        if (seccomp && p->no_new_privileges && oci_seccomp_load(seccomp, err) < 0)
                 return -1;
         if (exec_fifo_fd >= 0) {
                 char path[64], c = OCI_SYNC_READY;
@@ -351,6 +351,11 @@ static int write_sysctls(json_t *sysctl, struct eng_error **err)
         return 0;
 }
 
+static void oci_seccomp_prog_freep(struct oci_seccomp_prog **p)
+{
+        oci_seccomp_prog_free(*p);
+}
+
 static const int ns_clone_flags[OCI_NS_COUNT] = {
         [OCI_NS_USER] = CLONE_NEWUSER,     [OCI_NS_MOUNT] = CLONE_NEWNS,
         [OCI_NS_PID] = CLONE_NEWPID,       [OCI_NS_UTS] = CLONE_NEWUTS,
@@ -360,6 +365,7 @@ static const int ns_clone_flags[OCI_NS_COUNT] = {
 
 struct child_args {
         const struct oci_spec *spec;
+        const struct oci_seccomp_prog *seccomp;
         const struct oci_start_opts *opts;
         int sync_fd;
         int fifo_fd;
@@ -419,7 +425,7 @@ static _Noreturn void container_child(struct child_args *a)
         }
         /* Only stdio, the preserved fds and our own sync and fifo survive exec. */
         (void) close_range(3 + a->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-        oci_process_finish(&spec->process, spec->seccomp, a->sync_fd, a->fifo_fd, &e);
+        oci_process_finish(&spec->process, a->seccomp, a->sync_fd, a->fifo_fd, &e);
         child_fail(a->sync_fd, e);
 }
 
@@ -469,6 +475,7 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                         pid_t *ret_pid, struct eng_error **err)
 {
         struct child_args a = { .spec = spec, .opts = opts, .fifo_fd = -1, .null_fd = -1 };
+        _cleanup_(oci_seccomp_prog_freep) struct oci_seccomp_prog *prog = NULL;
         _cleanup_close_ int fifo_fd = -1, null_fd = -1, parent_fd = -1;
         int sv[2], flags = 0, master = -1;
         pid_t pid;
@@ -494,6 +501,16 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                                                spec->ns_path[k]);
                         }
                 }
+        }
+        if (spec->seccomp) {
+                /* compiled here, not in the child: its errors are plain ones, and cached */
+                prog = oci_seccomp_compile(spec->seccomp, opts->seccomp_cache, err);
+                if (!prog) {
+                        for (int k = 0; k < OCI_NS_COUNT; k++)
+                                eng_close_safe(a.ns_fds[k]);
+                        return -1;
+                }
+                a.seccomp = prog;
         }
         if (opts->exec_fifo) {
                 fifo_fd = open(opts->exec_fifo, O_PATH | O_CLOEXEC);
@@ -580,6 +597,7 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
 {
         int fds[OCI_NS_COUNT], sv[2], master = -1;
         _cleanup_close_ int parent_fd = -1;
+        _cleanup_(oci_seccomp_prog_freep) struct oci_seccomp_prog *prog = NULL;
         pid_t mid, child = 0;
         int status;
 
@@ -599,6 +617,14 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                         for (int j = 0; j < k; j++)
                                 eng_close_safe(fds[j]);
                         return eng_err(err, ENG_E_SYS, e, "opening '%s'", path);
+                }
+        }
+        if (opts->seccomp) {
+                prog = oci_seccomp_compile(opts->seccomp, opts->seccomp_cache, err);
+                if (!prog) {
+                        for (int k = 0; k < OCI_NS_COUNT; k++)
+                                eng_close_safe(fds[k]);
+                        return -1;
                 }
         }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -648,7 +674,7 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                 } else
                         (void) setsid();
                 (void) close_range(3 + opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-                oci_process_finish(opts->process, opts->seccomp, sv[1], -1, &e);
+                oci_process_finish(opts->process, prog, sv[1], -1, &e);
                 child_fail(sv[1], e);
         }
         close(sv[1]);

@@ -37,8 +37,8 @@ int oci_setup_rootfs(const struct oci_spec *spec, struct eng_error **err);
  * @sync_fd and the process waits for the fifo to be opened before executing.
  * Returns only on failure, with the error set.
  */
-int oci_process_finish(const struct oci_process *p, json_t *seccomp, int sync_fd, int exec_fifo_fd,
-                       struct eng_error **err);
+int oci_process_finish(const struct oci_process *p, const struct oci_seccomp_prog *seccomp,
+                       int sync_fd, int exec_fifo_fd, struct eng_error **err);
 
 /**
  * oci_setup_terminal() - open a pty in the container's devpts, make its

@@ -140,6 +140,8 @@ struct oci_start_opts {
         unsigned int preserve_fds;
         /* Redirect stdin from /dev/null (no -i). */
         bool null_stdin;
+        /* Where compiled seccomp programs are kept, or NULL. */
+        const char *seccomp_cache;
 };
 
 /**
@@ -161,6 +163,7 @@ struct oci_exec_opts {
         int *ret_pty_master;
         bool null_stdin;
         json_t *seccomp; /* the container's profile, or NULL */
+        const char *seccomp_cache;
         unsigned int preserve_fds;
 };
 
@@ -179,12 +182,28 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
 int oci_process_parse(json_t *process, struct oci_process *ret, struct eng_error **err);
 void oci_process_release(struct oci_process *p);
 
+/* A compiled seccomp filter: BPF instructions, and the seccomp(2) flags. */
+struct oci_seccomp_prog {
+        void *filter; /* struct sock_filter[len] */
+        size_t len;
+        unsigned int flags;
+};
+
 /**
- * oci_seccomp_apply() - compile the OCI seccomp object @seccomp with
- * libseccomp and load it into this process.  Syscall names this libseccomp
- * or architecture does not know are skipped, as crun and runc do.
+ * oci_seccomp_compile() - the BPF program of the OCI seccomp object @seccomp,
+ * made with libseccomp; syscall names this libseccomp or architecture does
+ * not know are skipped, as crun and runc do.  Compiling a profile of some
+ * 400 rules for three architectures takes milliseconds, so with @cache_dir
+ * the program is kept there, named by a digest of the object, the
+ * libseccomp version and the architecture.
+ * Return: a program freed with oci_seccomp_prog_free(), or NULL with *err.
  */
-int oci_seccomp_apply(json_t *seccomp, struct eng_error **err);
+struct oci_seccomp_prog *oci_seccomp_compile(json_t *seccomp, const char *cache_dir,
+                                             struct eng_error **err);
+struct oci_seccomp_prog *oci_seccomp_prog_free(struct oci_seccomp_prog *p);
+
+/** oci_seccomp_load() - load @p into this process (seccomp(2)) */
+int oci_seccomp_load(const struct oci_seccomp_prog *p, struct eng_error **err);
 
 /**
  * oci_seccomp_from_profile() - the OCI seccomp object of a docker/podman

@@ -7,14 +7,21 @@
 #include "config.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/oci/oci.h"
@@ -129,7 +136,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, uint32_t def, json_t *
         return 0;
 }
 
-int oci_seccomp_apply(json_t *s, struct eng_error **err)
+static scmp_filter_ctx build_filter(json_t *s, struct eng_error **err)
 {
         scmp_filter_ctx ctx;
         uint32_t def;
@@ -139,10 +146,12 @@ int oci_seccomp_apply(json_t *s, struct eng_error **err)
 
         if (parse_action(json_string_value(json_object_get(s, "defaultAction")), s, s, &def, err) <
             0)
-                return -1;
+                return NULL;
         ctx = seccomp_init(def);
-        if (!ctx)
-                return eng_err(err, ENG_E_SYS, ENOMEM, "seccomp: initialising the filter");
+        if (!ctx) {
+                eng_err(err, ENG_E_SYS, ENOMEM, "seccomp: initialising the filter");
+                return NULL;
+        }
         /* no_new_privs is the spec's business, not libseccomp's */
         (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
         json_array_foreach(json_object_get(s, "architectures"), i, v) {
@@ -150,8 +159,9 @@ int oci_seccomp_apply(json_t *s, struct eng_error **err)
 
                 if (t && (r = seccomp_arch_add(ctx, t)) < 0 && r != -EEXIST) {
                         seccomp_release(ctx);
-                        return eng_err(err, ENG_E_SYS, -r, "seccomp: adding architecture '%s'",
-                                       json_string_value(v));
+                        eng_err(err, ENG_E_SYS, -r, "seccomp: adding architecture '%s'",
+                                json_string_value(v));
+                        return NULL;
                 }
         }
         json_array_foreach(json_object_get(s, "flags"), i, v) {
@@ -174,13 +184,109 @@ int oci_seccomp_apply(json_t *s, struct eng_error **err)
                                  &action, err) < 0 ||
                     add_rule(ctx, action, def, names, json_object_get(rule, "args"), err) < 0) {
                         seccomp_release(ctx);
-                        return -1;
+                        return NULL;
                 }
         }
-        r = seccomp_load(ctx);
+        return ctx;
+}
+
+/* The filter flags of the seccomp(2) call that loads the program. */
+static unsigned int filter_flags(json_t *s)
+{
+        unsigned int f = 0;
+        json_t *v;
+        size_t i;
+
+        json_array_foreach(json_object_get(s, "flags"), i, v) {
+                const char *n = json_string_value(v);
+
+                if (n && strcmp(n, "SECCOMP_FILTER_FLAG_LOG") == 0)
+                        f |= SECCOMP_FILTER_FLAG_LOG;
+                else if (n && strcmp(n, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+                        f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+        }
+        return f;
+}
+
+struct oci_seccomp_prog *oci_seccomp_prog_free(struct oci_seccomp_prog *p)
+{
+        if (p) {
+                free(p->filter);
+                free(p);
+        }
+        return NULL;
+}
+
+struct oci_seccomp_prog *oci_seccomp_compile(json_t *s, const char *cache_dir,
+                                             struct eng_error **err)
+{
+        _cleanup_free_ char *doc = NULL, *key = NULL, *path = NULL, *data = NULL;
+        const struct scmp_version *v = seccomp_version();
+        struct oci_seccomp_prog *prog;
+        scmp_filter_ctx ctx;
+        size_t len = 0;
+        int fd, r;
+
+        /* The same object, libseccomp and kernel architecture make the same program. */
+        doc = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
+        {
+                _cleanup_free_ char *k = eng_xasprintf("%s\n%u.%u.%u\n%u", doc, v->major, v->minor,
+                                                       v->micro, seccomp_arch_native());
+
+                key = eng_digest_of(k, strlen(k));
+        }
+        if (cache_dir) {
+                struct eng_error *e = NULL;
+
+                path = eng_xasprintf("%s/%s.bpf", cache_dir, strchr(key, ':') + 1);
+                if (eng_read_file(path, 1 << 20, &data, &len, &e) == 0 && len > 0 &&
+                    len % sizeof(struct sock_filter) == 0)
+                        goto done;
+                eng_err_free(e);
+                free(TAKE_PTR(data));
+        }
+        ctx = build_filter(s, err);
+        if (!ctx)
+                return NULL;
+        fd = memfd_create("eng-seccomp", MFD_CLOEXEC);
+        if (fd < 0) {
+                seccomp_release(ctx);
+                eng_err(err, ENG_E_SYS, errno, "seccomp: making a memfd");
+                return NULL;
+        }
+        r = seccomp_export_bpf(ctx, fd);
         seccomp_release(ctx);
+        if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+                close(fd);
+                eng_err(err, ENG_E_SYS, r < 0 ? -r : errno, "seccomp: compiling the filter");
+                return NULL;
+        }
+        r = eng_read_file_fd(fd, "the seccomp program", 1 << 20, &data, &len, err);
+        close(fd);
         if (r < 0)
-                return eng_err(err, ENG_E_SYS, -r, "loading the seccomp filter");
+                return NULL;
+        if (cache_dir) {
+                struct eng_error *e = NULL;
+
+                if (eng_mkdir_p(cache_dir, 0700, &e) < 0 ||
+                    eng_write_file_replace(path, data, len, 0600, &e) < 0)
+                        eng_log_debug("seccomp: not cached: %s", e->msg);
+                eng_err_free(e);
+        }
+done:
+        prog = eng_xcalloc(1, sizeof(*prog));
+        prog->filter = TAKE_PTR(data);
+        prog->len = len / sizeof(struct sock_filter);
+        prog->flags = filter_flags(s);
+        return prog;
+}
+
+int oci_seccomp_load(const struct oci_seccomp_prog *p, struct eng_error **err)
+{
+        struct sock_fprog fp = { .len = (unsigned short) p->len, .filter = p->filter };
+
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &fp) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "loading the seccomp filter");
         return 0;
 }
 

@@ -83,7 +83,7 @@ int oci_state_write(const char *root, const char *id, json_t *state, struct eng_
         _cleanup_free_ char *path = eng_xasprintf("%s/state.json", dir);
         _cleanup_free_ char *data = json_dumps(state, JSON_INDENT(2));
 
-        return eng_write_file_atomic(path, data, strlen(data), 0600, err);
+        return eng_write_file_replace(path, data, strlen(data), 0600, err);
 }
 
 json_t *oci_state_read(const char *root, const char *id, enum oci_status *ret_status,
