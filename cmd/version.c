@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <seccomp.h>
@@ -13,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/platform.h"
 #include "common/xalloc.h"
+#include "image/curl-dl.h"
 
 #include "common/banned.h"
 
@@ -22,11 +22,15 @@ json_t *cmd_version_json(void)
         _cleanup_free_ char *seccomp = eng_xasprintf("%u.%u.%u", sv->major, sv->minor, sv->micro);
         _cleanup_free_ char *osarch = eng_xasprintf("linux/%s", eng_platform_arch(NULL));
 
+        struct eng_error *e = NULL;
+        const char *curl = "not installed";
+
+        if (image_curl_open(&e) == 0)
+                curl = curl_version_info(CURLVERSION_NOW)->version;
+        eng_err_free(e);
         return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "Version", PACKAGE_VERSION, "OsArch",
-                         osarch, "Libraries", "libcurl",
-                         curl_version_info(CURLVERSION_NOW)->version, "jansson",
-                         jansson_version_str(), "openssl", OpenSSL_version(OPENSSL_VERSION),
-                         "libseccomp", seccomp);
+                         osarch, "Libraries", "libcurl", curl, "jansson", jansson_version_str(),
+                         "openssl", OpenSSL_version(OPENSSL_VERSION), "libseccomp", seccomp);
 }
 
 int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)

@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -21,6 +20,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "image/curl-dl.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/registry.h"
@@ -283,6 +283,8 @@ struct image_registry *image_registry_new(const char *domain,
 {
         struct image_registry *r;
 
+        if (image_curl_open(err) < 0)
+                return NULL;
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
                 eng_err(err, ENG_E_SYS, 0, "initialising libcurl");
                 return NULL;

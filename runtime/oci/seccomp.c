@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -19,7 +20,6 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/digest.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/strv.h"
@@ -217,6 +217,22 @@ struct oci_seccomp_prog *oci_seccomp_prog_free(struct oci_seccomp_prog *p)
         return NULL;
 }
 
+/* FNV-1a: the cache file's name.  The file holds the whole key too, and is
+ * used only when that matches, so a collision costs a compile, nothing more
+ * (and no digest library pages in the hot path of `eng run`). */
+static uint64_t fnv1a(const char *s, size_t n)
+{
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= (unsigned char) s[i];
+                h *= UINT64_C(0x100000001b3);
+        }
+        return h;
+}
+
+#define CACHE_MAGIC "eng-seccomp-bpf 1\n"
+
 struct oci_seccomp_prog *oci_seccomp_compile(json_t *s, const char *cache_dir,
                                              struct eng_error **err)
 {
@@ -224,24 +240,25 @@ struct oci_seccomp_prog *oci_seccomp_compile(json_t *s, const char *cache_dir,
         const struct scmp_version *v = seccomp_version();
         struct oci_seccomp_prog *prog;
         scmp_filter_ctx ctx;
-        size_t len = 0;
+        size_t len = 0, klen;
         int fd, r;
 
         /* The same object, libseccomp and kernel architecture make the same program. */
         doc = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
-        {
-                _cleanup_free_ char *k = eng_xasprintf("%s\n%u.%u.%u\n%u", doc, v->major, v->minor,
-                                                       v->micro, seccomp_arch_native());
-
-                key = eng_digest_of(k, strlen(k));
-        }
+        key = eng_xasprintf("%s%u.%u.%u %u\n%s\n", CACHE_MAGIC, v->major, v->minor, v->micro,
+                            seccomp_arch_native(), doc);
+        klen = strlen(key);
         if (cache_dir) {
                 struct eng_error *e = NULL;
 
-                path = eng_xasprintf("%s/%s.bpf", cache_dir, strchr(key, ':') + 1);
-                if (eng_read_file(path, 1 << 20, &data, &len, &e) == 0 && len > 0 &&
-                    len % sizeof(struct sock_filter) == 0)
+                path = eng_xasprintf("%s/%016" PRIx64 ".bpf", cache_dir, fnv1a(key, klen));
+                if (eng_read_file(path, 4u << 20, &data, &len, &e) == 0 && len > klen &&
+                    memcmp(data, key, klen) == 0 &&
+                    (len - klen) % sizeof(struct sock_filter) == 0) {
+                        memmove(data, data + klen, len - klen);
+                        len -= klen;
                         goto done;
+                }
                 eng_err_free(e);
                 free(TAKE_PTR(data));
         }
@@ -267,11 +284,15 @@ struct oci_seccomp_prog *oci_seccomp_compile(json_t *s, const char *cache_dir,
                 return NULL;
         if (cache_dir) {
                 struct eng_error *e = NULL;
+                char *file = eng_xmalloc(klen + len);
 
+                memcpy(file, key, klen);
+                memcpy(file + klen, data, len);
                 if (eng_mkdir_p(cache_dir, 0700, &e) < 0 ||
-                    eng_write_file_replace(path, data, len, 0600, &e) < 0)
+                    eng_write_file_replace(path, file, klen + len, 0600, &e) < 0)
                         eng_log_debug("seccomp: not cached: %s", e->msg);
                 eng_err_free(e);
+                free(file);
         }
 done:
         prog = eng_xcalloc(1, sizeof(*prog));
