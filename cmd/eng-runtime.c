@@ -208,6 +208,12 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
         spec = oci_spec_load(bundle, err);
         if (!spec)
                 return -1;
+        if (spec->process.terminal && !o.console_socket && (!run || o.detach)) {
+                /* nobody would hold the pty master: runc refuses this too */
+                eng_err(err, ENG_E_USAGE, 0,
+                        "the bundle asks for a terminal: give --console-socket to receive it");
+                goto fail_spec;
+        }
         if (eng_mkdir_p(arg_root, 0700, err) < 0)
                 goto fail_spec;
         dir = oci_state_dir(arg_root, id);
