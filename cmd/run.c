@@ -374,6 +374,57 @@ static void mark(const char *what)
                   what);
 }
 
+/* One of keep_id_map()'s two halves: 0..id-1, id -> the user, id+1.. */
+static int keep_id_ranges(const struct eng_idrange *r, size_t n, uint32_t id, const char *what,
+                          struct eng_idrange **ret, size_t *ret_n, struct eng_error **err)
+{
+        if (n != 2 || r[0].container != 0 || r[0].size != 1 || r[1].container != 1)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "--userns=keep-id needs one subordinate %s range for you (/etc/sub%s)",
+                        what, what);
+        if (r[1].size <= id)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "--userns=keep-id: your %s %u is not below the size of your subordinate range (%u)",
+                        what, id, r[1].size);
+        *ret = eng_xcalloc(3, sizeof(**ret));
+        (*ret)[0] = (struct eng_idrange){ .container = 0, .host = r[1].host, .size = id };
+        (*ret)[1] = (struct eng_idrange){ .container = id, .host = r[0].host, .size = 1 };
+        (*ret)[2] = (struct eng_idrange){ .container = id + 1,
+                                          .host = r[1].host + id,
+                                          .size = r[1].size - id };
+        *ret_n = id == 0 ? 0 : 3;
+        if (id == 0) {
+                free(*ret);
+                *ret = NULL;
+        }
+        return 0;
+}
+
+/*
+ * --userns=keep-id (podman): the user keeps its uid and gid inside, the
+ * subordinate ids fill the rest around them.
+ */
+static int keep_id_map(const struct eng_idmap *map, struct storage_keep_id *ret_keep,
+                       struct eng_idmap *ret, struct eng_error **err)
+{
+        ret_keep->uid = getuid();
+        ret_keep->gid = getgid();
+        if (ret_keep->uid == 0)
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "--userns=keep-id is for rootless eng: root keeps its ids anyway");
+        if (keep_id_ranges(map->uid, map->nuid, ret_keep->uid, "uid", &ret->uid, &ret->nuid, err) <
+            0)
+                return -1;
+        if (keep_id_ranges(map->gid, map->ngid, ret_keep->gid, "gid", &ret->gid, &ret->ngid, err) <
+            0) {
+                eng_idmap_release(ret);
+                return -1;
+        }
+        return 0;
+}
+
 static char *now_rfc3339(void)
 {
         struct timespec ts;
@@ -447,6 +498,8 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL, *spec_json = NULL;
         struct oci_spec *spec = NULL;
         struct oci_start_opts so = { .console_socket = -1, .die_with_parent = true };
+        struct storage_keep_id keep = { 0 };
+        struct eng_idmap kmap = { 0 };
         enum storage_driver driver;
         bool created_container = false, started = false;
         int first, r, status = 0, master = -1;
@@ -514,13 +567,15 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                            argv[first], "image_id", json_object_get(img, "id"), "image_name",
                            json_array_get(json_object_get(img, "names"), 0), "created", created,
                            "state", "created", "rm", a.rm);
+        if (a.o.keep_id && keep_id_map(&cs.map, &keep, &kmap, err) < 0)
+                goto out;
         if (storage_container_create(&cs.store, record, json_object_get(img, "layers"), driver,
-                                     err) < 0)
+                                     a.o.keep_id ? &keep : NULL, err) < 0)
                 goto out;
         created_container = true;
         mark("container created");
-        if (runtime_container_spec(&cs.store, record, image_config, &a.o, &cs.map, &spec_json,
-                                   err) < 0)
+        if (runtime_container_spec(&cs.store, record, image_config, &a.o,
+                                   a.o.keep_id ? &kmap : &cs.map, &spec_json, err) < 0)
                 goto out;
         json_object_set(record, "command",
                         json_object_get(json_object_get(spec_json, "process"), "args"));
@@ -583,6 +638,7 @@ out:
         }
         mark("cleaned up");
         oci_spec_free(spec);
+        eng_idmap_release(&kmap);
         cmd_store_close(&cs);
         cmd_config_release(&config);
         run_args_release(&a);

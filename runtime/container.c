@@ -713,7 +713,7 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         json_t *cfg = json_object_get(image_config, "config");
         const char *id = json_string_value(json_object_get(record, "id"));
         _cleanup_free_ char *dir = storage_container_dir(s, id);
-        _cleanup_free_ char *root = NULL, *hostname = NULL, *ud = NULL;
+        _cleanup_free_ char *root = NULL, *hostname = NULL, *ud = NULL, *keep_user = NULL;
         _cleanup_strv_ char **root_opts = NULL;
         json_t *spec = NULL, *process, *env, *args = NULL, *mounts, *ns, *lx, *v;
         uint64_t caps = oci_default_caps;
@@ -721,10 +721,6 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         struct rlimit rl;
         size_t i;
 
-        if (o->keep_id)
-                return eng_err(
-                        err, ENG_E_USAGE, 0,
-                        "--userns=keep-id is not implemented yet: the image's files would have to be copied with shifted owners");
         if (build_args(cfg, o, &args, err) < 0)
                 return -1;
         hostname = eng_xstrdup(o->hostname ? o->hostname : id);
@@ -765,6 +761,11 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                             "cwd", cwd, "noNewPrivileges", o->no_new_privileges);
         args = NULL;
         user = o->user ? o->user : json_string_value(json_object_get(cfg, "User"));
+        /* keep-id runs as the user's own ids unless -u says otherwise (podman) */
+        if (o->keep_id && !o->user) {
+                keep_user = eng_xasprintf("%u:%u", (unsigned) getuid(), (unsigned) getgid());
+                user = keep_user;
+        }
         if (resolve_user(s, record, user, process, env, err) < 0)
                 goto fail_process;
         {

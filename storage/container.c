@@ -158,7 +158,24 @@ struct link_seen {
 struct copy_state {
         struct link_seen *links;
         size_t nlinks;
+        /* keep-id: owners moved so they look the same under the shifted mapping */
+        bool shift;
+        uint32_t shift_uid;
+        uint32_t shift_gid;
 };
+
+/*
+ * Under --userns=keep-id the container maps 0..U-1 to the first subordinate
+ * ids, U to the user, and U+1.. on.  A file of image id c must then belong,
+ * in the store's namespace (0 = the user, 1.. = the subordinate ids), to
+ * c + 1 below U, to 0 at U, and stay c above it.
+ */
+static uint32_t shift_id(uint32_t c, uint32_t u)
+{
+        if (c < u)
+                return c + 1;
+        return c == u ? 0 : c;
+}
 
 static int copy_xattrs(int src_dir, const char *name, int dst_dir, bool is_link)
 {
@@ -189,11 +206,14 @@ static int copy_xattrs(int src_dir, const char *name, int dst_dir, bool is_link)
         return 0;
 }
 
-static int set_meta(int src_dir, const char *name, const struct stat *st, int dst_dir)
+static int set_meta(const struct copy_state *cs, int src_dir, const char *name,
+                    const struct stat *st, int dst_dir)
 {
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
+        uid_t uid = cs->shift ? shift_id(st->st_uid, cs->shift_uid) : st->st_uid;
+        gid_t gid = cs->shift ? shift_id(st->st_gid, cs->shift_gid) : st->st_gid;
 
-        if (fchownat(dst_dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fchownat(dst_dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         (void) copy_xattrs(src_dir, name, dst_dir, S_ISLNK(st->st_mode));
         if (!S_ISLNK(st->st_mode) && fchmodat(dst_dir, name, st->st_mode & 07777, 0) < 0)
@@ -294,7 +314,7 @@ static int apply_dir(struct copy_state *cs, int src, int dst, const char *rel,
                                 return eng_err(err, ENG_E_SYS, errno, "opening '%s'", sub);
                         if (apply_dir(cs, s2, d2, sub, err) < 0)
                                 return -1;
-                        r = set_meta(src, de->d_name, &st, dst);
+                        r = set_meta(cs, src, de->d_name, &st, dst);
                         if (r < 0)
                                 return eng_err(err, ENG_E_SYS, -r, "copying the metadata of '%s'",
                                                sub);
@@ -340,7 +360,7 @@ static int apply_dir(struct copy_state *cs, int src, int dst, const char *rel,
                         continue;
                 }
                 if (r == 0)
-                        r = set_meta(src, de->d_name, &st, dst);
+                        r = set_meta(cs, src, de->d_name, &st, dst);
                 if (r < 0)
                         return eng_err(err, ENG_E_SYS, -r, "copying '%s'", sub);
         }
@@ -350,6 +370,7 @@ static int apply_dir(struct copy_state *cs, int src, int dst, const char *rel,
 struct vfs_args {
         const char *rootfs;
         char **layer_dirs;
+        const struct storage_keep_id *keep_id;
 };
 
 static int vfs_copy(void *arg, struct eng_error **err)
@@ -359,6 +380,11 @@ static int vfs_copy(void *arg, struct eng_error **err)
         struct copy_state cs = { 0 };
         int r = 0;
 
+        if (a->keep_id) {
+                cs.shift = true;
+                cs.shift_uid = a->keep_id->uid;
+                cs.shift_gid = a->keep_id->gid;
+        }
         if (dst < 0 || fchdir(dst) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "opening '%s'", a->rootfs);
         ENG_STRV_FOREACH(l, a->layer_dirs) {
@@ -370,7 +396,8 @@ static int vfs_copy(void *arg, struct eng_error **err)
                 for (size_t i = 0; i < cs.nlinks; i++)
                         free(cs.links[i].path);
                 free(cs.links);
-                cs = (struct copy_state){ 0 };
+                cs.links = NULL;
+                cs.nlinks = 0;
                 if (r < 0)
                         return eng_err_wrap(err, "copying layer '%s'", *l);
         }
@@ -378,7 +405,8 @@ static int vfs_copy(void *arg, struct eng_error **err)
 }
 
 int storage_container_create(struct storage_store *s, json_t *record, json_t *layers,
-                             enum storage_driver driver, struct eng_error **err)
+                             enum storage_driver driver, const struct storage_keep_id *keep_id,
+                             struct eng_error **err)
 {
         const char *id = json_string_value(json_object_get(record, "id"));
         const char *name = json_string_value(json_object_get(record, "name"));
@@ -389,6 +417,8 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
         size_t i;
         int ret = -1;
 
+        if (keep_id)
+                driver = STORAGE_DRIVER_VFS; /* the copy is where owners are shifted */
         json_object_set(record, "layers", layers);
         json_object_set_new(record, "driver", json_string(storage_driver_name(driver)));
         tmp = storage_tmpdir(s, "container", err);
@@ -404,7 +434,7 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
                 }
         }
         if (driver == STORAGE_DRIVER_VFS) {
-                struct vfs_args a = { .layer_dirs = NULL };
+                struct vfs_args a = { .layer_dirs = NULL, .keep_id = keep_id };
                 _cleanup_free_ char *rootfs = eng_xasprintf("%s/rootfs", tmp);
                 json_t *l;
 

@@ -19,6 +19,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -26,15 +27,24 @@
 #include "storage/mount.h"
 #include "storage/store.h"
 
+/* --userns=keep-id: the user's uid and gid inside the container */
+struct storage_keep_id {
+        uint32_t uid;
+        uint32_t gid;
+};
+
 /**
  * storage_container_create() - make a container of the layers @layers
  * (chain IDs, lowest first) with the record @record (borrowed; "id" and
  * "name" must be set, and the name unique).  For the vfs driver the layers
  * are copied into rootfs/ inside the store's user namespace.
+ * @keep_id: when not NULL, the copy (vfs, whatever @driver says) gets its
+ *           owners shifted for a mapping with the user at @keep_id->uid
  * Return: 0, or negative with ENG_E_USAGE when the name is taken.
  */
 int storage_container_create(struct storage_store *s, json_t *record, json_t *layers,
-                             enum storage_driver driver, struct eng_error **err);
+                             enum storage_driver driver, const struct storage_keep_id *keep_id,
+                             struct eng_error **err);
 
 /** storage_container_dir() - ROOT/containers/IDHEX (heap) */
 char *storage_container_dir(struct storage_store *s, const char *id);

@@ -306,3 +306,22 @@ container_dir() {
 	run eng --storage-driver vfs run --rm -u 1000 "$L" stat -c %u /home/tester/owned-by-1000
 	assert_equal "$output" 1000
 }
+
+@test "run: --userns=keep-id keeps the user's ids inside, and the image's owners" {
+	local L=$ENG_TEST_REGISTRY/eng-test/layers:oci-gzip
+	eng pull -q --tls-verify=false "$L" >/dev/null
+	mkdir "$BATS_TEST_TMPDIR/vol"
+	echo mine >"$BATS_TEST_TMPDIR/vol/f"
+	run eng run --rm --userns=keep-id -v "$BATS_TEST_TMPDIR/vol:/d" "$L" sh -c '
+		id -u; id -g
+		stat -c %u /d/f /bin/busybox /home/tester/owned-by-1000 /srv/nobody-file
+		echo new >/d/new'
+	assert_status 0
+	assert_equal "$output" "$(printf '%s\n' "$(id -u)" "$(id -g)" "$(id -u)" 0 1000 65534)"
+	assert_equal "$(stat -c %u "$BATS_TEST_TMPDIR/vol/new")" "$(id -u)"
+	# -u still chooses, and the container is a copy (vfs)
+	run eng run --rm --userns=keep-id -u 0 "$L" id -u
+	assert_equal "$output" 0
+	run eng run --rm --userns=nonsense "$L" true
+	assert_status 125
+}
