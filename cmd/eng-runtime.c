@@ -25,6 +25,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/platform.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/oci/oci.h"
@@ -119,18 +120,6 @@ static int write_pid_file(const char *path, pid_t pid, struct eng_error **err)
         if (!path)
                 return 0;
         return eng_write_file_replace(path, buf, (size_t) n, 0644, err);
-}
-
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return eng_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
 struct create_opts {
@@ -251,7 +240,7 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
         so.die_with_parent = run && !o.detach;
         if (oci_container_start(spec, &so, &pid, err) < 0)
                 goto fail_dir;
-        created = now_rfc3339();
+        created = eng_time_now_rfc3339();
         state = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:O?}", "ociVersion", "1.0.2", "id", id,
                           "pid", (int) pid, "bundle", bundle, "rootfs", spec->root_path, "created",
                           created, "start_time", (json_int_t) oci_proc_start_time(pid),

@@ -19,6 +19,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/platform.h"
 #include "common/process.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
@@ -425,23 +426,11 @@ static int keep_id_map(const struct eng_idmap *map, struct storage_keep_id *ret_
         return 0;
 }
 
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return eng_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 static void record_state(struct cmd_store *cs, json_t *record, const char *state, int exit_code,
                          pid_t pid)
 {
         struct eng_error *e = NULL;
-        _cleanup_free_ char *now = now_rfc3339();
+        _cleanup_free_ char *now = eng_time_now_rfc3339();
 
         json_object_set_new(record, "state", json_string(state));
         if (strcmp(state, "running") == 0) {
@@ -562,7 +551,7 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
 
         id = runtime_id_generate();
         name = a.name ? eng_xstrdup(a.name) : runtime_name_generate();
-        created = now_rfc3339();
+        created = eng_time_now_rfc3339();
         record = json_pack("{s:s,s:s,s:s,s:O,s:O?,s:s,s:s,s:b}", "id", id, "name", name, "image",
                            argv[first], "image_id", json_object_get(img, "id"), "image_name",
                            json_array_get(json_object_get(img, "names"), 0), "created", created,

@@ -3,8 +3,10 @@
 
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "common/platform.h"
+#include "common/xalloc.h"
 
 #include "common/banned.h"
 
@@ -51,4 +53,16 @@ const char *eng_platform_variant(const char *machine)
                 if (strcmp(machine, arches[i].machine) == 0)
                         return arches[i].variant;
         return NULL;
+}
+
+char *eng_time_now_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        return eng_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }

@@ -14,4 +14,10 @@ const char *eng_platform_arch(const char *machine);
 /** eng_platform_variant() - the arch variant of this machine ("v7" on armv7l), or NULL */
 const char *eng_platform_variant(const char *machine);
 
+/**
+ * eng_time_now_rfc3339() - the current time as podman writes it in records,
+ * "2026-11-29T15:50:08.899415497Z" (heap)
+ */
+char *eng_time_now_rfc3339(void);
+
 #endif

@@ -638,6 +638,7 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
         if (mid == 0) {
                 struct eng_error *e = NULL;
                 char rec[1 + sizeof(pid_t)];
+                int order[2];
                 pid_t c;
 
                 close(parent_fd);
@@ -649,6 +650,10 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                         }
                 /* The pid namespace takes only new children; CLONE_PARENT makes
                  * the process the caller's child, for it to wait on. */
+                if (pipe2(order, O_CLOEXEC) < 0) {
+                        eng_err(&e, ENG_E_SYS, errno, "making a pipe");
+                        child_fail(sv[1], e);
+                }
                 c = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
                 if (c < 0) {
                         eng_err(&e, ENG_E_SYS, errno, "forking into the container");
@@ -658,8 +663,12 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                         rec[0] = OCI_SYNC_PID;
                         memcpy(rec + 1, &c, sizeof(pid_t));
                         (void) !write(sv[1], rec, sizeof(rec));
-                        _exit(0);
+                        _exit(0); /* closes the pipe: the process may go on */
                 }
+                /* The pid record goes first, so the caller can always reap us. */
+                close(order[1]);
+                (void) !read(order[0], &c, sizeof(c));
+                close(order[0]);
                 if (opts->null_stdin) {
                         int n = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
