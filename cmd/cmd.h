@@ -194,6 +194,13 @@ int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
 int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_wait(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 /**
  * cmd_pull_image() - pull @name as `eng pull` does (progress on stderr

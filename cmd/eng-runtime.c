@@ -79,8 +79,16 @@ static void log_to_file(const char *msg)
         if (!arg_log)
                 return;
         fd = open(arg_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd >= 0)
-                dprintf(fd, "{\"level\":\"error\",\"msg\":\"%s\"}\n", msg);
+        if (fd >= 0) {
+                /* one JSON object a line, as runc and crun write --log-format json */
+                json_t *j = json_pack("{s:s,s:s}", "level", "error", "msg", msg);
+                char *line = json_dumps(j, JSON_COMPACT);
+
+                if (line)
+                        dprintf(fd, "%s\n", line);
+                free(line);
+                json_decref(j);
+        }
 }
 
 static int need_id(int argc, char **argv, const char *cmd, const char **ret, struct eng_error **err)
@@ -226,7 +234,9 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                         goto fail_dir;
                 so.console_socket = console;
         }
-        if (!run || o.detach) {
+        /* create waits for start; run -d executes at once, so a missing
+         * command is an error of this call (podman relies on that) */
+        if (!run) {
                 fifo = eng_xasprintf("%s/exec.fifo", dir);
                 if (mkfifo(fifo, 0600) < 0) {
                         eng_err(err, ENG_E_SYS, errno, "creating '%s'", fifo);
@@ -252,17 +262,6 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                 goto fail_dir;
         }
         json_decref(state);
-        if (run && o.detach) {
-                /* start at once: open the fifo for the waiting process */
-                _cleanup_close_ int ffd = open(fifo, O_RDONLY | O_CLOEXEC);
-                char c;
-
-                if (ffd < 0 || read(ffd, &c, 1) != 1) {
-                        eng_err(err, ENG_E_SYS, errno, "starting the container");
-                        goto fail_dir;
-                }
-                (void) unlink(fifo);
-        }
         if (!run || o.detach) {
                 if (master >= 0)
                         close(master);

@@ -24,6 +24,17 @@ enum {
 
 static const struct cmd_desc commands[] = {
         {
+                .name = "container",
+                .fn = cmd_container,
+                .summary = "Manage containers: ls, rm, stop, kill, logs, wait, run",
+                .usage = "eng container SUBCOMMAND [options]",
+                .description = "The container commands under one name, as podman has them.\n",
+                .options = "  ls, ps, list       eng ps\n"
+                           "  rm, remove         eng rm\n"
+                           "  stop, kill, logs, wait, run   the commands of those names\n",
+                .stop_at_operand = true,
+        },
+        {
                 .name = "help",
                 .fn = cmd_help,
                 .summary = "Show help for eng or one of its commands",
@@ -120,6 +131,53 @@ static const struct cmd_desc commands[] = {
                         "      --variant VARIANT     the architecture variant to pull from an index\n",
         },
         {
+                .name = "kill",
+                .fn = cmd_kill,
+                .summary = "Send a signal to running containers",
+                .usage = "eng kill [options] CONTAINER...",
+                .description =
+                        "Send SIGNAL (default KILL) to the main process of each running CONTAINER.\n",
+                .options = "  -s, --signal SIGNAL   the signal, by name or number\n"
+                           "  -a, --all             every running container\n",
+        },
+        {
+                .name = "logs",
+                .fn = cmd_logs,
+                .summary = "Show the output of a container",
+                .usage = "eng logs [options] CONTAINER",
+                .description =
+                        "Print what CONTAINER (started with run -d) wrote: its stdout to stdout, its stderr to\n"
+                        "stderr.  Also for exited containers.\n",
+                .options = "  -f, --follow       keep printing until the container exits\n"
+                           "  -t, --timestamps   show the time of each line\n"
+                           "      --tail N       only the last N lines\n",
+        },
+        {
+                .name = "ps",
+                .fn = cmd_ps,
+                .summary = "List containers",
+                .usage = "eng ps [options]",
+                .description = "List the running containers (all with -a), newest first.\n",
+                .options = "  -a, --all            also containers that are not running\n"
+                           "  -q, --quiet          only ids\n"
+                           "  -l, --latest         the newest container\n"
+                           "  -n, --last N         the N newest containers\n"
+                           "      --no-trunc       whole ids and commands\n"
+                           "      --filter K=V     status=, name=, id=, ancestor=\n"
+                           "  -f, --format FORMAT  'json' for JSON\n",
+        },
+        {
+                .name = "rm",
+                .fn = cmd_rm,
+                .summary = "Remove containers",
+                .usage = "eng rm [options] CONTAINER...",
+                .description =
+                        "Remove each CONTAINER and its files.  Exit status 1 when a container does not exist,\n"
+                        "2 when it runs and -f is not given (as podman).\n",
+                .options = "  -f, --force   stop running containers first (SIGKILL)\n"
+                           "  -a, --all     every container\n",
+        },
+        {
                 .name = "rmi",
                 .fn = cmd_rmi,
                 .summary = "Remove images",
@@ -169,6 +227,17 @@ static const struct cmd_desc commands[] = {
                 .stop_at_operand = true,
         },
         {
+                .name = "stop",
+                .fn = cmd_stop,
+                .summary = "Stop running containers",
+                .usage = "eng stop [options] CONTAINER...",
+                .description =
+                        "Send each CONTAINER its stop signal (the image's StopSignal, else TERM), and KILL\n"
+                        "after the timeout.\n",
+                .options = "  -t, --time SECONDS   how long to wait before KILL (default 10)\n"
+                           "  -a, --all            every running container\n",
+        },
+        {
                 .name = "system",
                 .fn = cmd_system,
                 .summary = "Manage eng: check, df, info",
@@ -208,6 +277,13 @@ static const struct cmd_desc commands[] = {
                         "Show the version of eng, the platform, and the versions of its libraries.\n",
                 .options = "  -f, --format FORMAT   'json' for JSON\n",
         },
+        {
+                .name = "wait",
+                .fn = cmd_wait,
+                .summary = "Wait for containers to exit and print their exit codes",
+                .usage = "eng wait CONTAINER...",
+                .description = "Block until each CONTAINER has exited; print its exit code.\n",
+        },
 };
 
 /*
@@ -215,10 +291,9 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach", "build",   "commit", "container", "cp",      "create", "diff", "events",  "exec",
-        "export", "history", "import", "inspect",   "kill",    "load",   "logs", "network", "pause",
-        "port",   "ps",      "push",   "rename",    "restart", "rm",     "save", "search",  "start",
-        "stats",  "stop",    "top",    "unpause",   "volume",  "wait",
+        "attach",  "build",  "commit",  "cp",    "create",  "diff",  "events",  "exec",   "export",
+        "history", "import", "inspect", "load",  "network", "pause", "port",    "push",   "rename",
+        "restart", "save",   "search",  "start", "stats",   "top",   "unpause", "volume",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -309,8 +384,9 @@ static int print_error(struct eng_error *err)
         _cleanup_free_ char *text = NULL;
         int status = exit_status(err);
 
-        /* ENOSYS on "not implemented yet" says nothing more; leave strerror out. */
-        if (err->errnum == ENOSYS && err->kind == ENG_E_USAGE)
+        /* ENOSYS on "not implemented yet" and EEXIST on "already in use" only
+         * classify a usage error; their strerror() says nothing more. */
+        if ((err->errnum == ENOSYS || err->errnum == EEXIST) && err->kind == ENG_E_USAGE)
                 err->errnum = 0;
         text = eng_err_format(err);
         fflush(stdout);

@@ -26,7 +26,9 @@
 #include "image/image.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/monitor.h"
 #include "runtime/oci/oci.h"
+#include "runtime/oci/state.h"
 #include "storage/container.h"
 #include "storage/mount.h"
 
@@ -435,6 +437,8 @@ static void record_state(struct cmd_store *cs, json_t *record, const char *state
         json_object_set_new(record, "state", json_string(state));
         if (strcmp(state, "running") == 0) {
                 json_object_set_new(record, "pid", json_integer(pid));
+                json_object_set_new(record, "pid_start",
+                                    json_integer((json_int_t) oci_proc_start_time(pid)));
                 json_object_set_new(record, "started", json_string(now));
         } else {
                 json_object_set_new(record, "pid", json_integer(0));
@@ -443,6 +447,66 @@ static void record_state(struct cmd_store *cs, json_t *record, const char *state
         }
         if (storage_container_update(&cs->store, record, &e) < 0)
                 eng_err_warn_and_free(&e);
+}
+
+static char *self_exe(void)
+{
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+        if (n <= 0)
+                return eng_xstrdup("eng");
+        exe[n] = '\0';
+        return eng_xstrdup(exe);
+}
+
+/*
+ * run -d: the monitor runs the container through eng-runtime and stays
+ * with it; `eng container cleanup ID` is what it runs at the end.
+ */
+static int start_detached(struct cmd_store *cs, json_t *record, const char *dir, const char *id,
+                          struct eng_error **err)
+{
+        _cleanup_free_ char *monitor = eng_find_helper("eng-monitor");
+        _cleanup_free_ char *runtime = eng_find_helper("eng-runtime");
+        _cleanup_free_ char *rroot = eng_xasprintf("%s/runtime", cs->paths.run_root);
+        _cleanup_free_ char *log = eng_xasprintf("%s/userdata/ctr.log", dir);
+        _cleanup_free_ char *exit_file = eng_xasprintf("%s/userdata/exit", dir);
+        _cleanup_free_ char *pid_file = eng_xasprintf("%s/userdata/pid", dir);
+        _cleanup_free_ char *rlog = eng_xasprintf("%s/userdata/runtime.log", dir);
+        _cleanup_free_ char *exe = self_exe();
+        _cleanup_strv_ char **cleanup = NULL;
+        struct runtime_monitor_opts mo = {
+                .monitor = monitor,
+                .runtime = runtime,
+                .runtime_root = rroot,
+                .bundle = dir,
+                .id = id,
+                .log = log,
+                .exit_file = exit_file,
+                .pid_file = pid_file,
+                .runtime_log = rlog,
+        };
+        pid_t mon, pid;
+
+        if (!monitor || !runtime)
+                return eng_err(err, ENG_E_USAGE, ENOENT,
+                               "eng-monitor or eng-runtime is not installed beside eng (%s)",
+                               ENG_LIBEXECDIR);
+        eng_strv_push(&cleanup, exe);
+        eng_strv_push(&cleanup, "--root");
+        eng_strv_push(&cleanup, cs->paths.graph_root);
+        eng_strv_push(&cleanup, "--runroot");
+        eng_strv_push(&cleanup, cs->paths.run_root);
+        eng_strv_push(&cleanup, "container");
+        eng_strv_push(&cleanup, "cleanup");
+        eng_strv_push(&cleanup, id);
+        mo.cleanup = cleanup;
+        if (runtime_monitor_start(&mo, &mon, &pid, err) < 0)
+                return -1;
+        json_object_set_new(record, "monitor", json_integer(mon));
+        record_state(cs, record, "running", 0, pid);
+        return 0;
 }
 
 int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
@@ -490,7 +554,7 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         struct storage_keep_id keep = { 0 };
         struct eng_idmap kmap = { 0 };
         enum storage_driver driver;
-        bool created_container = false, started = false;
+        bool created_container = false, started = false, detached = false;
         int first, r, status = 0, master = -1;
         pid_t pid = 0;
 
@@ -506,9 +570,9 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                 eng_err(err, ENG_E_USAGE, 0, "'eng run' needs an image; see 'eng run --help'");
                 goto out;
         }
-        if (a.detach) {
+        if (a.detach && (a.o.tty || a.interactive)) {
                 eng_err(err, ENG_E_USAGE, ENOSYS,
-                        "--detach needs the container monitor, which is not implemented yet; run in the foreground");
+                        "-d with -t or -i needs 'eng attach', which is not implemented yet; run -d without them, or in the foreground");
                 goto out;
         }
         if (argc > first + 1)
@@ -558,9 +622,25 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                            "state", "created", "rm", a.rm);
         if (a.o.keep_id && keep_id_map(&cs.map, &keep, &kmap, err) < 0)
                 goto out;
-        if (storage_container_create(&cs.store, record, json_object_get(img, "layers"), driver,
-                                     a.o.keep_id ? &keep : NULL, err) < 0)
-                goto out;
+        {
+                const char *ss = json_string_value(
+                        json_object_get(json_object_get(image_config, "config"), "StopSignal"));
+
+                if (ss)
+                        json_object_set_new(record, "stop_signal", json_string(ss));
+        }
+        for (int tries = 0;; tries++) {
+                if (storage_container_create(&cs.store, record, json_object_get(img, "layers"),
+                                             driver, a.o.keep_id ? &keep : NULL, err) == 0)
+                        break;
+                /* a name we made up is taken (by a parallel run, say): another one */
+                if (a.name || (*err)->errnum != EEXIST || tries == 20)
+                        goto out;
+                *err = eng_err_free(*err);
+                free(name);
+                name = runtime_name_generate();
+                json_object_set_new(record, "name", json_string(name));
+        }
         created_container = true;
         mark("container created");
         if (runtime_container_spec(&cs.store, record, image_config, &a.o,
@@ -589,6 +669,14 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         spec = oci_spec_parse(spec_json, dir, err);
         if (!spec)
                 goto out;
+        if (a.detach) {
+                if (start_detached(&cs, record, dir, id, err) < 0)
+                        goto out;
+                detached = true;
+                printf("%s\n", id);
+                r = 0;
+                goto out;
+        }
         so.null_stdin = !a.interactive;
         seccomp_cache = eng_xasprintf("%s/seccomp", cs.paths.run_root);
         so.seccomp_cache = seccomp_cache;
@@ -610,7 +698,7 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
 out:
         if (master >= 0)
                 close(master);
-        if (created_container) {
+        if (created_container && !detached) {
                 struct eng_error *e = NULL;
 
                 if (a.rm) {

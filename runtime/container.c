@@ -25,6 +25,7 @@
 #include "common/xalloc.h"
 #include "runtime/container.h"
 #include "runtime/oci/oci.h"
+#include "runtime/oci/state.h"
 #include "storage/container.h"
 
 #include "common/banned.h"
@@ -933,4 +934,44 @@ fail:
         json_decref(args);
         json_decref(env);
         return -1;
+}
+
+bool runtime_container_refresh(struct storage_store *s, json_t *record)
+{
+        const char *state = json_string_value(json_object_get(record, "state"));
+        pid_t pid = (pid_t) json_integer_value(json_object_get(record, "pid"));
+        uint64_t start = (uint64_t) json_integer_value(json_object_get(record, "pid_start"));
+        const char *id = json_string_value(json_object_get(record, "id"));
+        _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
+        struct eng_error *e = NULL;
+
+        if (!state || strcmp(state, "running") != 0 || !id)
+                return false;
+        if (pid > 0 && start != 0 && oci_proc_start_time(pid) == start)
+                return false;
+        dir = storage_container_dir(s, id);
+        path = eng_xasprintf("%s/userdata/exit", dir);
+        json_object_set_new(record, "state", json_string("exited"));
+        json_object_set_new(record, "pid", json_integer(0));
+        if (eng_read_file(path, 4096, &data, NULL, &e) == 0) {
+                char *nl = strchr(data, '\n');
+
+                json_object_set_new(record, "exit_code", json_integer(strtol(data, NULL, 10)));
+                if (nl && nl[1]) {
+                        char *end = strchr(nl + 1, '\n');
+
+                        if (end)
+                                *end = '\0';
+                        json_object_set_new(record, "finished", json_string(nl + 1));
+                }
+        } else {
+                eng_err_free(e);
+                if (!json_object_get(record, "exit_code"))
+                        json_object_set_new(record, "exit_code", json_integer(-1));
+                json_object_set_new(record, "error",
+                                    json_string("the container's process is gone and nobody "
+                                                "recorded how it ended (its monitor died, or the "
+                                                "machine restarted)"));
+        }
+        return true;
 }

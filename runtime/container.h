@@ -66,6 +66,15 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                            const struct runtime_run_opts *opts, const struct eng_idmap *map,
                            json_t **ret_spec, struct eng_error **err);
 
+/**
+ * runtime_container_refresh() - make @record's state true now: a "running"
+ * container whose process is gone (its pid dead, or another process's: the
+ * start time is compared) becomes "exited" with the status and time its
+ * monitor wrote, or exit code -1 and an "error" when nobody saw it end.
+ * Only the record in memory changes.  Return: whether it changed.
+ */
+bool runtime_container_refresh(struct storage_store *s, json_t *record);
+
 /** runtime_parse_size() - "512m", "1g", "1024" (bytes) to bytes; -1 if bad */
 int64_t runtime_parse_size(const char *s);
 

@@ -465,7 +465,7 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
 
                 if (name && n && strcmp(n, name) == 0) {
                         storage_store_unlock(s);
-                        eng_err(err, ENG_E_USAGE, 0,
+                        eng_err(err, ENG_E_USAGE, EEXIST,
                                 "the container name '%s' is already in use by %.12s: choose another name or remove that container",
                                 name, hex_of(json_string_value(json_object_get(r, "id"))));
                         goto fail;

@@ -40,7 +40,8 @@ struct storage_keep_id {
  * are copied into rootfs/ inside the store's user namespace.
  * @keep_id: when not NULL, the copy (vfs, whatever @driver says) gets its
  *           owners shifted for a mapping with the user at @keep_id->uid
- * Return: 0, or negative with ENG_E_USAGE when the name is taken.
+ * Return: 0, or negative with ENG_E_USAGE and errnum EEXIST when the name is
+ * taken.
  */
 int storage_container_create(struct storage_store *s, json_t *record, json_t *layers,
                              enum storage_driver driver, const struct storage_keep_id *keep_id,

@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Containers after run: ps, logs, stop, kill, rm, wait, and the monitor's cleanup. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "runtime/container.h"
+#include "runtime/oci/state.h"
+#include "storage/container.h"
+
+#include "common/banned.h"
+
+enum {
+        OPT_NO_TRUNC = 256,
+        OPT_FILTER,
+        OPT_TAIL,
+        OPT_SINCE,
+        OPT_UNTIL,
+};
+
+static const char *short_id(const char *id)
+{
+        static char buf[13];
+
+        snprintf(buf, sizeof(buf), "%.12s", id);
+        return buf;
+}
+
+/* The record of @name, its state brought up to date. */
+static json_t *lookup(struct cmd_store *cs, const char *name, struct eng_error **err)
+{
+        json_t *r = storage_container_get(&cs->store, name, err);
+
+        if (r)
+                runtime_container_refresh(&cs->store, r);
+        return r;
+}
+
+static bool is_running(json_t *r)
+{
+        return strcmp(json_string_value(json_object_get(r, "state")), "running") == 0;
+}
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+        nanosleep(&ts, NULL);
+}
+
+/* Wait up to @ms for the container of @r to stop running; true if it did. */
+static bool wait_gone(struct cmd_store *cs, json_t *r, long ms)
+{
+        for (long waited = 0;; waited += 20) {
+                if (runtime_container_refresh(&cs->store, r) || !is_running(r))
+                        return true;
+                if (waited >= ms)
+                        return false;
+                sleep_ms(20);
+        }
+}
+
+/* After the process is gone: give its monitor a moment to write how it ended. */
+static void settle(struct cmd_store *cs, json_t *r)
+{
+        const char *id = json_string_value(json_object_get(r, "id"));
+        _cleanup_free_ char *dir = storage_container_dir(&cs->store, id);
+        _cleanup_free_ char *exit_file = eng_xasprintf("%s/userdata/exit", dir);
+
+        if (!json_object_get(r, "monitor"))
+                return;
+        for (int i = 0; i < 100 && access(exit_file, F_OK) < 0; i++)
+                sleep_ms(20);
+        json_object_set_new(r, "state", json_string("running"));
+        runtime_container_refresh(&cs->store, r);
+}
+
+/* --- ps */
+
+struct ps_args {
+        bool all;
+        bool quiet;
+        bool latest;
+        bool no_trunc;
+        long last;
+        enum cmd_format format;
+        char **filters;
+};
+
+static int ps_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct ps_args *a = data;
+
+        switch (val) {
+        case 'a':
+                a->all = true;
+                return 0;
+        case 'q':
+                a->quiet = true;
+                return 0;
+        case 'l':
+                a->latest = true;
+                a->all = true;
+                return 0;
+        case 'n': {
+                char *end;
+
+                a->last = strtol(arg, &end, 10);
+                if (*end || a->last < 0)
+                        return eng_err(err, ENG_E_USAGE, 0, "--last '%s' is not a number", arg);
+                a->all = true;
+                return 0;
+        }
+        case OPT_NO_TRUNC:
+                a->no_trunc = true;
+                return 0;
+        case OPT_FILTER:
+                if (!strchr(arg, '='))
+                        return eng_err(err, ENG_E_USAGE, 0, "--filter '%s': use KEY=VALUE", arg);
+                eng_strv_push(&a->filters, arg);
+                return 0;
+        case 'f':
+                return cmd_format_parse(arg, &a->format, err);
+        }
+        return 0;
+}
+
+static const char *ps_state(json_t *r)
+{
+        return json_string_value(json_object_get(r, "state"));
+}
+
+static int filter_match(json_t *r, char **filters, bool *ret, struct eng_error **err)
+{
+        *ret = true;
+        ENG_STRV_FOREACH(f, filters) {
+                const char *v = strchr(*f, '=') + 1;
+                size_t klen = (size_t) (v - 1 - *f);
+                const char *id = json_string_value(json_object_get(r, "id"));
+
+                if (strncmp(*f, "status", klen) == 0 && klen == 6)
+                        *ret = *ret && strcmp(ps_state(r), v) == 0;
+                else if (strncmp(*f, "name", klen) == 0 && klen == 4)
+                        *ret = *ret && strstr(json_string_value(json_object_get(r, "name")), v);
+                else if (strncmp(*f, "id", klen) == 0 && klen == 2)
+                        *ret = *ret && strncmp(id, v, strlen(v)) == 0;
+                else if (strncmp(*f, "ancestor", klen) == 0 && klen == 8) {
+                        const char *img = json_string_value(json_object_get(r, "image"));
+                        const char *name = json_string_value(json_object_get(r, "image_name"));
+                        const char *iid = json_string_value(json_object_get(r, "image_id"));
+
+                        *ret = *ret &&
+                               ((img && strcmp(img, v) == 0) || (name && strcmp(name, v) == 0) ||
+                                (iid && strstr(iid, v) == iid + 7));
+                } else
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--filter '%s': eng knows status, name, id and ancestor",
+                                       *f);
+        }
+        return 0;
+}
+
+static char *command_line(json_t *r)
+{
+        char *s = eng_xstrdup("");
+        json_t *v;
+        size_t i;
+
+        json_array_foreach(json_object_get(r, "command"), i, v) {
+                char *t = eng_xasprintf("%s%s%s", s, i ? " " : "", json_string_value(v));
+
+                free(s);
+                s = t;
+        }
+        return s;
+}
+
+static char *status_text(json_t *r, time_t now)
+{
+        const char *st = ps_state(r);
+
+        if (strcmp(st, "running") == 0) {
+                _cleanup_free_ char *ago = eng_xstrdup(cmd_time_ago(
+                        cmd_parse_rfc3339(json_string_value(json_object_get(r, "started"))), now));
+                char *sp = strstr(ago, " ago");
+
+                if (sp)
+                        *sp = '\0';
+                return eng_xasprintf("Up %s", ago);
+        }
+        if (strcmp(st, "exited") == 0) {
+                const char *fin = json_string_value(json_object_get(r, "finished"));
+
+                return eng_xasprintf("Exited (%d) %s",
+                                     (int) json_integer_value(json_object_get(r, "exit_code")),
+                                     fin ? cmd_time_ago(cmd_parse_rfc3339(fin), now) : "");
+        }
+        return eng_xstrdup("Created");
+}
+
+static int cmp_created_desc(const void *a, const void *b)
+{
+        const char *ca = json_string_value(json_object_get(*(json_t *const *) a, "created"));
+        const char *cb = json_string_value(json_object_get(*(json_t *const *) b, "created"));
+
+        return strcmp(cb ? cb : "", ca ? ca : "");
+}
+
+static json_t *ps_json(json_t *r)
+{
+        json_t *names = json_pack("[s]", json_string_value(json_object_get(r, "name")));
+        const char *img = json_string_value(json_object_get(r, "image_name"));
+
+        return json_pack("{s:O,s:s,s:O,s:O,s:o,s:O,s:O?,s:O?,s:s,s:I,s:b,s:I,s:o}", "Id",
+                         json_object_get(r, "id"), "Image",
+                         img ? img : json_string_value(json_object_get(r, "image")), "ImageID",
+                         json_object_get(r, "image_id"), "Command", json_object_get(r, "command"),
+                         "Names", names, "CreatedAt", json_object_get(r, "created"), "StartedAt",
+                         json_object_get(r, "started"), "FinishedAt",
+                         json_object_get(r, "finished"), "State", ps_state(r), "ExitCode",
+                         (json_int_t) json_integer_value(json_object_get(r, "exit_code")), "Exited",
+                         strcmp(ps_state(r), "exited") == 0, "Pid",
+                         (json_int_t) json_integer_value(json_object_get(r, "pid")), "Ports",
+                         json_array());
+}
+
+int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "all", no_argument, 'a' },
+                { "quiet", no_argument, 'q' },
+                { "latest", no_argument, 'l' },
+                { "last", required_argument, 'n' },
+                { "no-trunc", no_argument, OPT_NO_TRUNC },
+                { "filter", required_argument, OPT_FILTER },
+                { "format", required_argument, 'f' },
+                { 0 },
+        };
+        struct ps_args a = { .last = -1 };
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *all = NULL, *out = json_array();
+        json_t **v = NULL;
+        time_t now = time(NULL);
+        size_t n = 0, i;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, opts, ps_opt, &a, &first, err);
+        if (r != 0 || cmd_no_operands(cmd, argc, argv, first, err) < 0) {
+                eng_strv_free(a.filters);
+                return r > 0 ? 0 : -1;
+        }
+        r = -1;
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto out;
+        all = storage_container_list(&cs.store, err);
+        if (!all)
+                goto out;
+        v = eng_xcalloc(json_array_size(all) + 1, sizeof(*v));
+        json_array_foreach(all, i, v[n]) {
+                bool ok;
+
+                runtime_container_refresh(&cs.store, v[n]);
+                if (filter_match(v[n], a.filters, &ok, err) < 0)
+                        goto out;
+                if (ok && (a.all || is_running(v[n])))
+                        n++;
+        }
+        qsort(v, n, sizeof(*v), cmp_created_desc);
+        if (a.latest)
+                n = n > 1 ? 1 : n;
+        if (a.last >= 0 && (size_t) a.last < n)
+                n = (size_t) a.last;
+        if (a.format == CMD_FORMAT_JSON) {
+                for (i = 0; i < n; i++)
+                        json_array_append_new(out, ps_json(v[i]));
+                r = cmd_print_json(out, err) < 0 ? -1 : 0;
+                goto out;
+        }
+        if (a.quiet) {
+                for (i = 0; i < n; i++) {
+                        const char *id = json_string_value(json_object_get(v[i], "id"));
+
+                        printf("%s\n", a.no_trunc ? id : short_id(id));
+                }
+                r = 0;
+                goto out;
+        }
+        {
+                /* columns as wide as their widest cell, two spaces apart (podman's tabwriter) */
+                static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                                     "STATUS",       "PORTS", "NAMES" };
+                enum { NCOL = ELEMENTSOF(heads) };
+                char **cells = eng_xcalloc((n + 1) * NCOL, sizeof(char *));
+                size_t width[NCOL] = { 0 };
+
+                for (size_t c = 0; c < NCOL; c++)
+                        cells[c] = eng_xstrdup(heads[c]);
+                for (i = 0; i < n; i++) {
+                        const char *id = json_string_value(json_object_get(v[i], "id"));
+                        const char *img = json_string_value(json_object_get(v[i], "image_name"));
+                        char **row = cells + (i + 1) * NCOL;
+                        char *command = command_line(v[i]);
+
+                        if (!a.no_trunc && strlen(command) > 20)
+                                memcpy(command + 17, "...", 4);
+                        row[0] = eng_xstrdup(a.no_trunc ? id : short_id(id));
+                        row[1] = eng_xstrdup(
+                                img ? img : json_string_value(json_object_get(v[i], "image")));
+                        row[2] = command;
+                        row[3] =
+                                eng_xstrdup(cmd_time_ago(cmd_parse_rfc3339(json_string_value(
+                                                                 json_object_get(v[i], "created"))),
+                                                         now));
+                        row[4] = status_text(v[i], now);
+                        row[5] = eng_xstrdup("");
+                        row[6] = eng_xstrdup(json_string_value(json_object_get(v[i], "name")));
+                }
+                for (i = 0; i <= n; i++)
+                        for (size_t c = 0; c < NCOL; c++)
+                                if (strlen(cells[i * NCOL + c]) > width[c])
+                                        width[c] = strlen(cells[i * NCOL + c]);
+                for (i = 0; i <= n; i++) {
+                        for (size_t c = 0; c < NCOL; c++) {
+                                if (c + 1 < NCOL)
+                                        printf("%-*s  ", (int) width[c], cells[i * NCOL + c]);
+                                else
+                                        printf("%s\n", cells[i * NCOL + c]);
+                                free(cells[i * NCOL + c]);
+                        }
+                }
+                free(cells);
+        }
+        r = 0;
+out:
+        free(v);
+        eng_strv_free(a.filters);
+        cmd_store_close(&cs);
+        return r;
+}
+
+/* --- logs */
+
+struct logs_args {
+        bool follow;
+        bool timestamps;
+        long tail;
+};
+
+static int logs_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct logs_args *a = data;
+        char *end;
+
+        switch (val) {
+        case 'f':
+                a->follow = true;
+                return 0;
+        case 't':
+                a->timestamps = true;
+                return 0;
+        case OPT_TAIL:
+                a->tail = strtol(arg, &end, 10);
+                if (*end || a->tail < -1)
+                        return eng_err(err, ENG_E_USAGE, 0, "--tail '%s' is not a number", arg);
+                return 0;
+        case OPT_SINCE:
+        case OPT_UNTIL:
+                return eng_err(err, ENG_E_USAGE, ENOSYS,
+                               "--since and --until are not implemented yet");
+        }
+        return 0;
+}
+
+/* Print the records of @data from byte @from; returns where a partial record starts. */
+static size_t print_log(const char *data, size_t len, size_t from, bool timestamps)
+{
+        while (from < len) {
+                const char *nl = memchr(data + from, '\n', len - from);
+                const char *line = data + from, *sp1, *sp2, *text;
+                bool err, partial;
+
+                if (!nl)
+                        break;
+                sp1 = memchr(line, ' ', (size_t) (nl - line));
+                sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t) (nl - sp1 - 1)) : NULL;
+                if (sp1 && sp2 && sp2 + 2 < nl + 1) {
+                        err = strncmp(sp1 + 1, "stderr", 6) == 0;
+                        partial = sp2[1] == 'P';
+                        text = sp2 + 3 <= nl ? sp2 + 3 : nl;
+                        if (timestamps)
+                                fprintf(err ? stderr : stdout, "%.*s ", (int) (sp1 - line), line);
+                        fprintf(err ? stderr : stdout, "%.*s%s", (int) (nl - text), text,
+                                partial ? "" : "\n");
+                }
+                from = (size_t) (nl - data) + 1;
+        }
+        fflush(stdout);
+        fflush(stderr);
+        return from;
+}
+
+/* Where the last @n records of the log start (all of it for -1). */
+static size_t tail_start(const char *data, size_t len, long n)
+{
+        size_t p = len;
+        long seen = 0;
+
+        if (n < 0)
+                return 0;
+        if (n == 0)
+                return len;
+        if (p > 0 && data[p - 1] == '\n')
+                p--;
+        for (; p > 0; p--)
+                if (data[p - 1] == '\n' && ++seen == n)
+                        return p;
+        return 0;
+}
+
+int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "follow", no_argument, 'f' },
+                { "timestamps", no_argument, 't' },
+                { "tail", required_argument, OPT_TAIL },
+                { "since", required_argument, OPT_SINCE },
+                { "until", required_argument, OPT_UNTIL },
+                { 0 },
+        };
+        struct logs_args a = { .tail = -1 };
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *rec = NULL;
+        _cleanup_free_ char *path = NULL, *dir = NULL;
+        size_t pos = 0;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, opts, logs_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first + 1 != argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng logs' takes one container");
+        r = -1;
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto out;
+        rec = lookup(&cs, argv[first], err);
+        if (!rec)
+                goto out;
+        dir = storage_container_dir(&cs.store, json_string_value(json_object_get(rec, "id")));
+        path = eng_xasprintf("%s/userdata/ctr.log", dir);
+        for (bool first_pass = true;; first_pass = false) {
+                _cleanup_free_ char *data = NULL;
+                struct eng_error *e = NULL;
+                size_t len = 0;
+                bool running;
+
+                if (eng_read_file(path, 1u << 30, &data, &len, &e) < 0) {
+                        eng_err_free(e);
+                        data = eng_xstrdup("");
+                        len = 0;
+                }
+                if (first_pass)
+                        pos = tail_start(data, len, a.tail);
+                running = is_running(rec);
+                pos = print_log(data, len, pos, a.timestamps);
+                if (!a.follow || !running)
+                        break;
+                sleep_ms(100);
+                runtime_container_refresh(&cs.store, rec);
+                if (!is_running(rec))
+                        settle(&cs, rec);
+        }
+        r = 0;
+out:
+        cmd_store_close(&cs);
+        return r;
+}
+
+/* --- stop, kill */
+
+static int signal_parse(const char *s)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } sigs[] = {
+                { "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT },
+                { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+                { "TERM", SIGTERM },   { "STOP", SIGSTOP }, { "CONT", SIGCONT },
+                { "WINCH", SIGWINCH }, { "ALRM", SIGALRM }, { "PIPE", SIGPIPE },
+        };
+        char *end;
+        long n = strtol(s, &end, 10);
+
+        if (*s && !*end)
+                return n > 0 && n < 65 ? (int) n : -1;
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                if (strcasecmp(sigs[i].name, s) == 0)
+                        return sigs[i].sig;
+        return -1;
+}
+
+struct stop_args {
+        long timeout;
+        bool all;
+        const char *signal;
+};
+
+static int stop_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct stop_args *a = data;
+        char *end;
+
+        switch (val) {
+        case 't':
+                a->timeout = strtol(arg, &end, 10);
+                if (*end || a->timeout < 0)
+                        return eng_err(err, ENG_E_USAGE, 0, "--time '%s' is not a number", arg);
+                return 0;
+        case 'a':
+                a->all = true;
+                return 0;
+        case 's':
+                a->signal = arg;
+                return 0;
+        }
+        return 0;
+}
+
+/* The names given, or every container with -a. */
+static char **targets(struct cmd_store *cs, bool all, int argc, char **argv, int first,
+                      struct eng_error **err)
+{
+        char **names = NULL;
+
+        if (all) {
+                _cleanup_json_ json_t *l = storage_container_list(&cs->store, err);
+                json_t *r;
+                size_t i;
+
+                if (!l)
+                        return NULL;
+                json_array_foreach(l, i, r)
+                        eng_strv_push(&names, json_string_value(json_object_get(r, "id")));
+                if (!names)
+                        names = eng_xcalloc(1, sizeof(char *));
+                return names;
+        }
+        for (int i = first; i < argc; i++)
+                eng_strv_push(&names, argv[i]);
+        if (!names)
+                eng_err(err, ENG_E_USAGE, 0, "name a container (or use --all)");
+        return names;
+}
+
+static int stop_one(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err)
+{
+        pid_t pid = (pid_t) json_integer_value(json_object_get(r, "pid"));
+        const char *ss = json_string_value(json_object_get(r, "stop_signal"));
+        int sig = ss ? signal_parse(ss) : SIGTERM;
+
+        if (!is_running(r))
+                return 0;
+        if (sig <= 0)
+                sig = SIGTERM;
+        if (kill(pid, sig) < 0 && errno != ESRCH)
+                return eng_err(err, ENG_E_SYS, errno, "signalling container %s",
+                               short_id(json_string_value(json_object_get(r, "id"))));
+        if (!wait_gone(cs, r, timeout * 1000)) {
+                eng_log_info("container %s did not stop within %ld seconds: killing it",
+                             short_id(json_string_value(json_object_get(r, "id"))), timeout);
+                (void) kill(pid, SIGKILL);
+                if (!wait_gone(cs, r, 10000))
+                        return eng_err(err, ENG_E_SYS, 0, "container %s does not die",
+                                       short_id(json_string_value(json_object_get(r, "id"))));
+        }
+        settle(cs, r);
+        return 0;
+}
+
+int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "time", required_argument, 't' },
+                { "all", no_argument, 'a' },
+                { 0 },
+        };
+        struct stop_args a = { .timeout = 10 };
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_strv_ char **names = NULL;
+        int first, r, ret = 0;
+
+        r = cmd_parse(cmd, argc, argv, opts, stop_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto fail;
+        names = targets(&cs, a.all, argc, argv, first, err);
+        if (!names)
+                goto fail;
+        ENG_STRV_FOREACH(n, names) {
+                _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
+
+                if (!rec || stop_one(&cs, rec, a.timeout, err) < 0) {
+                        _cleanup_free_ char *m = eng_err_format(*err);
+
+                        fprintf(stderr, "eng: %s\n", m);
+                        *err = eng_err_free(*err);
+                        ret = 125;
+                        continue;
+                }
+                printf("%s\n", *n);
+        }
+        cmd_store_close(&cs);
+        return ret;
+fail:
+        cmd_store_close(&cs);
+        return -1;
+}
+
+int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "signal", required_argument, 's' },
+                { "all", no_argument, 'a' },
+                { 0 },
+        };
+        struct stop_args a = { .signal = "KILL" };
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_strv_ char **names = NULL;
+        int first, r, sig, ret = 0;
+
+        r = cmd_parse(cmd, argc, argv, opts, stop_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        sig = signal_parse(a.signal);
+        if (sig < 0)
+                return eng_err(err, ENG_E_USAGE, 0, "unknown signal '%s'", a.signal);
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto fail;
+        names = targets(&cs, a.all, argc, argv, first, err);
+        if (!names)
+                goto fail;
+        ENG_STRV_FOREACH(n, names) {
+                _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
+
+                if (rec && !is_running(rec))
+                        eng_err(err, ENG_E_USAGE, 0,
+                                "can only kill running containers. %s is in state %s: container state improper",
+                                short_id(json_string_value(json_object_get(rec, "id"))),
+                                json_string_value(json_object_get(rec, "state")));
+                else if (rec &&
+                         kill((pid_t) json_integer_value(json_object_get(rec, "pid")), sig) < 0)
+                        eng_err(err, ENG_E_SYS, errno, "signalling container %s", *n);
+                if (*err) {
+                        _cleanup_free_ char *m = eng_err_format(*err);
+
+                        fprintf(stderr, "eng: %s\n", m);
+                        *err = eng_err_free(*err);
+                        ret = 125;
+                        continue;
+                }
+                printf("%s\n", *n);
+        }
+        cmd_store_close(&cs);
+        return ret;
+fail:
+        cmd_store_close(&cs);
+        return -1;
+}
+
+/* --- rm, and the monitor's cleanup */
+
+static int remove_container(struct cmd_store *cs, json_t *r, struct eng_error **err)
+{
+        const char *id = json_string_value(json_object_get(r, "id"));
+        _cleanup_free_ char *rt = eng_xasprintf("%s/runtime/%s", cs->paths.run_root, id);
+        struct eng_error *e = NULL;
+
+        if (eng_rm_rf(rt, &e) < 0)
+                eng_err_warn_and_free(&e);
+        return storage_container_delete(&cs->store, id, err);
+}
+
+struct rm_args {
+        bool force;
+        bool all;
+};
+
+static int rm_opt(int val, _unused_ const char *arg, void *data, _unused_ struct eng_error **err)
+{
+        struct rm_args *a = data;
+
+        if (val == 'f')
+                a->force = true;
+        else if (val == 'a')
+                a->all = true;
+        return 0;
+}
+
+int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "force", no_argument, 'f' },
+                { "all", no_argument, 'a' },
+                { "volumes", no_argument, 'v' },
+                { 0 },
+        };
+        struct rm_args a = { 0 };
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_strv_ char **names = NULL;
+        int first, r, ret = 0;
+
+        r = cmd_parse(cmd, argc, argv, opts, rm_opt, &a, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (cmd_store_open(&cs, true, err) < 0)
+                goto fail;
+        names = targets(&cs, a.all, argc, argv, first, err);
+        if (!names)
+                goto fail;
+        ENG_STRV_FOREACH(n, names) {
+                _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
+                int code = 125;
+
+                if (!rec)
+                        code = (*err)->kind == ENG_E_NOTFOUND ? 1 : 125;
+                else if (is_running(rec) && !a.force) {
+                        eng_err(err, ENG_E_USAGE, 0,
+                                "cannot remove container %s as it is running - running or paused containers cannot be removed without force: container state improper",
+                                short_id(json_string_value(json_object_get(rec, "id"))));
+                        code = 2;
+                } else if (is_running(rec) && stop_one(&cs, rec, 0, err) < 0)
+                        code = 125;
+                else if (remove_container(&cs, rec, err) < 0)
+                        code = 125;
+                if (*err) {
+                        _cleanup_free_ char *m = eng_err_format(*err);
+
+                        fprintf(stderr, "eng: %s\n", m);
+                        *err = eng_err_free(*err);
+                        if (ret == 0 || code == 125)
+                                ret = code;
+                        continue;
+                }
+                printf("%s\n", a.all ? json_string_value(json_object_get(rec, "id")) : *n);
+        }
+        cmd_store_close(&cs);
+        return ret;
+fail:
+        cmd_store_close(&cs);
+        return -1;
+}
+
+int cmd_wait(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        struct cmd_store cs = CMD_STORE_INIT;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng wait' needs a container");
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto fail;
+        for (int i = first; i < argc; i++) {
+                _cleanup_json_ json_t *rec = lookup(&cs, argv[i], err);
+
+                if (!rec)
+                        goto fail;
+                while (is_running(rec)) {
+                        sleep_ms(50);
+                        if (runtime_container_refresh(&cs.store, rec))
+                                settle(&cs, rec);
+                }
+                printf("%d\n", (int) json_integer_value(json_object_get(rec, "exit_code")));
+        }
+        cmd_store_close(&cs);
+        return 0;
+fail:
+        cmd_store_close(&cs);
+        return -1;
+}
+
+/* `eng container cleanup ID`: what the monitor runs when the container ended. */
+static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **argv,
+                                 struct eng_error **err)
+{
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *rec = NULL;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first + 1 != argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'cleanup' takes one container id");
+        r = -1;
+        if (cmd_store_open(&cs, true, err) < 0)
+                goto out;
+        rec = storage_container_get(&cs.store, argv[first], err);
+        if (!rec) {
+                /* removed meanwhile (rm -f): nothing left to do */
+                if ((*err)->kind == ENG_E_NOTFOUND) {
+                        *err = eng_err_free(*err);
+                        r = 0;
+                }
+                goto out;
+        }
+        runtime_container_refresh(&cs.store, rec);
+        if (json_is_true(json_object_get(rec, "rm")))
+                r = remove_container(&cs, rec, err);
+        else {
+                _cleanup_free_ char *rt =
+                        eng_xasprintf("%s/runtime/%s", cs.paths.run_root,
+                                      json_string_value(json_object_get(rec, "id")));
+                struct eng_error *e = NULL;
+
+                if (eng_rm_rf(rt, &e) < 0)
+                        eng_err_free(e);
+                r = storage_container_update(&cs.store, rec, err);
+        }
+out:
+        cmd_store_close(&cs);
+        return r;
+}
+
+int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_desc subs[] = {
+                {
+                        .name = "cleanup",
+                        .fn = cmd_container_cleanup,
+                        .summary =
+                                "Record how a container ended and remove it if --rm (run by its monitor)",
+                        .usage = "eng container cleanup ID",
+                        .description =
+                                "What a container's monitor runs when the container has ended.\n",
+                },
+        };
+        static const struct cmd_alias aliases[] = {
+                { "ls", "ps" },     { "list", "ps" },   { "ps", "ps" },     { "run", "run" },
+                { "rm", "rm" },     { "remove", "rm" }, { "stop", "stop" }, { "kill", "kill" },
+                { "logs", "logs" }, { "wait", "wait" },
+        };
+
+        return cmd_dispatch(cmd, argc, argv, subs, ELEMENTSOF(subs), aliases, ELEMENTSOF(aliases),
+                            err);
+}

@@ -1,0 +1,235 @@
+#!/usr/bin/env bats
+# Detached containers and their monitor: run -d, ps, logs, stop, kill, rm, wait.
+
+load helpers
+
+setup() {
+	require_busybox
+	S=$BATS_TEST_TMPDIR/store
+}
+
+teardown() {
+	eng rm -a -f >/dev/null 2>&1 || true
+	clean_store
+}
+
+# record NAME: the container.json of NAME
+record() {
+	local f
+	for f in "$S"/containers/*/container.json; do
+		if [ "$(jq -r .name "$f")" = "$1" ]; then
+			echo "$f"
+			return 0
+		fi
+	done
+	fail "no container named '$1'"
+}
+
+# wait_for_log NAME TEXT: until the log of NAME has TEXT (5 s at most)
+wait_for_log() {
+	for _ in $(seq 50); do
+		eng logs "$1" 2>&1 | grep -q "$2" && return 0
+		sleep 0.1
+	done
+	fail "no '$2' in the log of $1: $(eng logs "$1" 2>&1)"
+}
+
+@test "run -d: prints the id, the monitor is the container's parent, ps shows it up" {
+	run eng run -d --name web "$IMG" sleep 300
+	assert_status 0
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]] || fail "not an id: $output"
+	local id=$output rec pid mon
+	rec=$(record web)
+	pid=$(jq -r .pid "$rec")
+	mon=$(jq -r .monitor "$rec")
+	assert_equal "$(awk '/^PPid:/ { print $2 }' /proc/"$pid"/status)" "$mon" "the container's parent"
+	assert_equal "$(cat /proc/"$mon"/comm)" eng-monitor
+	run eng ps
+	assert_status 0
+	assert_contains "$(sed -n 1p <<<"$output")" "CONTAINER ID  IMAGE"
+	assert_contains "$output" "${id:0:12}"
+	assert_contains "$output" "Up "
+	assert_contains "$output" "web"
+	run eng ps -q --no-trunc
+	assert_equal "$output" "$id"
+	run eng ps --format json
+	assert_equal "$(json '.[0].Names[0]')" web
+	assert_equal "$(json '.[0].State')" running
+	assert_equal "$(json '.[0].Pid')" "$pid"
+}
+
+@test "logs: stdout and stderr apart, --tail, -t, and after the container exited" {
+	# (two pipes: the order of lines across them holds when they are not written in the same instant)
+	eng run -d --name chatty "$IMG" sh -c 'echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three' >/dev/null
+	run eng wait chatty
+	assert_equal "$output" 0
+	run --separate-stderr eng logs chatty
+	assert_status 0
+	assert_equal "$output" $'one\nthree'
+	assert_equal "$stderr" two
+	run eng logs --tail 1 chatty
+	assert_equal "$output" three
+	run eng logs -t --tail 1 chatty
+	[[ "$output" =~ ^20[0-9-]+T[0-9:.]+Z\ three$ ]] || fail "no timestamp: $output"
+	# the log file is podman's k8s-file format
+	grep -Eq '^[0-9T:.Z-]+ stderr F two$' "$(dirname "$(record chatty)")/userdata/ctr.log"
+}
+
+@test "logs -f follows until the container exits" {
+	eng run -d --name slow "$IMG" sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done' >/dev/null
+	run timeout 20 "$ENG" --root "$S" --runroot "$BATS_TEST_TMPDIR/run" logs -f slow
+	assert_status 0
+	assert_equal "$output" $'line1\nline2\nline3'
+}
+
+@test "stop: the stop signal, then KILL after the timeout; wait prints the exit code" {
+	eng run -d --name trapper -v "$ENG_TEST_INIT:/t:ro" "$IMG" /t trap 15 7 >/dev/null
+	wait_for_log trapper ready
+	run eng stop trapper
+	assert_status 0
+	assert_equal "$output" trapper
+	run eng wait trapper
+	assert_equal "$output" 7
+	run eng ps -a
+	assert_contains "$output" "Exited (7)"
+	# sleep as PID 1 ignores TERM: KILL after -t
+	eng run -d --name stubborn "$IMG" sleep 300 >/dev/null
+	run eng stop -t 1 stubborn
+	assert_status 0
+	run eng wait stubborn
+	assert_equal "$output" 137
+	# stopping a stopped container is fine
+	run eng stop stubborn
+	assert_status 0
+}
+
+@test "kill: a signal to the process; only running containers" {
+	eng run -d --name k -v "$ENG_TEST_INIT:/t:ro" "$IMG" /t trap 10 9 >/dev/null
+	wait_for_log k ready
+	run eng kill -s USR1 k
+	assert_status 0
+	run eng wait k
+	assert_equal "$output" 9
+	run eng kill k
+	assert_status 125
+	assert_contains "$output" "can only kill running containers"
+}
+
+@test "rm: refuses a running container (2), -f stops it, a missing one is 1, -a takes all" {
+	eng run -d --name busy "$IMG" sleep 300 >/dev/null
+	local dir pid
+	dir=$(dirname "$(record busy)")
+	pid=$(jq -r .pid "$dir/container.json")
+	run eng rm busy
+	assert_status 2
+	assert_contains "$output" "cannot remove container"
+	run eng rm -f busy
+	assert_status 0
+	assert_equal "$output" busy
+	[ ! -e "$dir" ] || fail "$dir is still there"
+	[ ! -e /proc/"$pid" ] || [ "$(awk '/^State:/ { print $2 }' /proc/"$pid"/status)" = Z ] ||
+		fail "the container's process $pid lives on"
+	run eng rm nosuch
+	assert_status 1
+	assert_contains "$output" "no container with name or ID 'nosuch' found"
+	eng run -d "$IMG" true >/dev/null
+	eng run -d "$IMG" sleep 300 >/dev/null
+	run eng rm -a -f
+	assert_status 0
+	assert_equal "$(eng ps -a -q)" ""
+	assert_equal "$(ls "$S/containers")" ""
+}
+
+@test "run -d --rm: the monitor removes the container when it exits" {
+	run eng run -d --rm "$IMG" sh -c 'exit 3'
+	assert_status 0
+	for _ in $(seq 50); do
+		[ -z "$(ls "$S/containers")" ] && break
+		sleep 0.1
+	done
+	assert_equal "$(ls "$S/containers")" "" "containers left"
+}
+
+@test "run -d: a command that cannot run fails at once with 127 or 126" {
+	run -127 eng run -d --name bad "$IMG" no-such-command
+	assert_contains "$output" "'no-such-command' not found"
+	run eng ps -a --filter name=bad
+	assert_contains "$output" Created
+	run -126 eng run -d --rm "$IMG" /etc
+	assert_contains "$output" "Permission denied"
+	run eng run -d -t "$IMG" true
+	assert_status 125
+	assert_contains "$output" "not implemented yet"
+}
+
+@test "ps: -a, -l, -n, --filter status, name, id and ancestor" {
+	eng run -d --name up1 "$IMG" sleep 300 >/dev/null
+	eng run --name done1 "$IMG" true
+	run eng ps --format json
+	assert_equal "$(json 'length')" 1
+	run eng ps -a --format json
+	assert_equal "$(json 'length')" 2
+	run eng ps -a --filter status=exited --format json
+	assert_equal "$(json '.[0].Names[0]')" done1
+	run eng ps -a --filter name=up --format json
+	assert_equal "$(json '.[0].Names[0]')" up1
+	run eng ps -a --filter "ancestor=$IMG" -q
+	assert_equal "$(wc -l <<<"$output")" 2
+	run eng ps -l --format json
+	assert_equal "$(json '.[0].Names[0]')" done1
+	run eng ps -n 2 -q
+	assert_equal "$(wc -l <<<"$output")" 2
+	run eng ps --filter label=x=y
+	assert_status 125
+}
+
+@test "a killed monitor, a vanished runtime directory: ps tells the truth, rm -f cleans up" {
+	eng run -d --name orphan "$IMG" sleep 300 >/dev/null
+	local rec pid mon
+	rec=$(record orphan)
+	pid=$(jq -r .pid "$rec")
+	mon=$(jq -r .monitor "$rec")
+	kill -9 "$mon"
+	# the container lives on without it: still up
+	run eng ps --format json
+	assert_equal "$(json '.[0].State')" running
+	kill -9 "$pid"
+	for _ in $(seq 50); do
+		[ "$(eng ps -a --format json | jq -r '.[0].State')" = exited ] && break
+		sleep 0.1
+	done
+	run eng ps -a --format json
+	assert_equal "$(json '.[0].State')" exited
+	assert_equal "$(json '.[0].ExitCode')" -1
+	# a reboot: processes gone and the run root wiped
+	eng run -d --name rebooted "$IMG" sleep 300 >/dev/null
+	pid=$(jq -r .pid "$(record rebooted)")
+	kill -9 "$(jq -r .monitor "$(record rebooted)")" "$pid"
+	rm -rf "$BATS_TEST_TMPDIR/run"
+	run eng ps -a
+	assert_status 0
+	assert_not_contains "$output" "Up "
+	run eng rm -a -f
+	assert_status 0
+	assert_equal "$(ls "$S/containers")" ""
+}
+
+@test "twenty run -d at once get unique names and ids, and ps meanwhile never fails" {
+	local i pids=()
+	for i in $(seq 20); do
+		eng run -d "$IMG" sleep 300 >"$BATS_TEST_TMPDIR/id.$i" 2>&1 &
+		pids+=($!)
+	done
+	local failures=0
+	while kill -0 "${pids[@]}" 2>/dev/null; do
+		eng ps -a --format json >/dev/null || failures=$((failures + 1))
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || fail "a run -d failed: $(cat "$BATS_TEST_TMPDIR"/id.*)"
+	done
+	assert_equal "$failures" 0 "failed ps calls"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR"/id.* | sort -u | wc -l)" 20 "unique ids"
+	run eng ps --format json
+	assert_equal "$(json 'length')" 20
+	assert_equal "$(json '[.[].Names[0]] | unique | length')" 20 "unique names"
+}
