@@ -57,9 +57,9 @@ load helpers
 }
 
 @test "a podman command eng does not have yet says so, exit 125" {
-	run "$ENG" ps -a
+	run "$ENG" build .
 	assert_status 125
-	assert_equal "$output" "eng: 'ps' is not implemented yet; see 'eng --help' for what works"
+	assert_equal "$output" "eng: 'build' is not implemented yet; see 'eng --help' for what works"
 }
 
 @test "an unknown flag exits 125 with a suggestion" {
