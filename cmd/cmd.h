@@ -201,6 +201,11 @@ int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
 int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_wait(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+
+/** cmd_container_inspect_json() - podman's inspect object of the container @rec */
+json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct eng_error **err);
 
 /**
  * cmd_pull_image() - pull @name as `eng pull` does (progress on stderr

@@ -857,7 +857,7 @@ int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_
         static const struct cmd_alias aliases[] = {
                 { "ls", "ps" },     { "list", "ps" },   { "ps", "ps" },     { "run", "run" },
                 { "rm", "rm" },     { "remove", "rm" }, { "stop", "stop" }, { "kill", "kill" },
-                { "logs", "logs" }, { "wait", "wait" },
+                { "logs", "logs" }, { "wait", "wait" }, { "exec", "exec" }, { "inspect", "inspect" },
         };
 
         return cmd_dispatch(cmd, argc, argv, subs, ELEMENTSOF(subs), aliases, ELEMENTSOF(aliases),

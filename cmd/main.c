@@ -35,6 +35,23 @@ static const struct cmd_desc commands[] = {
                 .stop_at_operand = true,
         },
         {
+                .name = "exec",
+                .fn = cmd_exec,
+                .summary = "Run a process in a running container",
+                .usage = "eng exec [options] CONTAINER COMMAND [ARG...]",
+                .description =
+                        "Run COMMAND in the namespaces, root, capabilities and seccomp profile of the running\n"
+                        "CONTAINER.  The exit status is the command's; 126 when it cannot be invoked, 127 when\n"
+                        "it does not exist.\n",
+                .options = "  -i, --interactive     keep stdin open\n"
+                           "  -t, --tty             a terminal\n"
+                           "  -d, --detach          do not wait for it\n"
+                           "  -e, --env KEY[=VALUE] add to the environment\n"
+                           "  -u, --user USER[:GROUP]   another user (from the container's passwd)\n"
+                           "  -w, --workdir DIR     working directory\n",
+                .stop_at_operand = true,
+        },
+        {
                 .name = "help",
                 .fn = cmd_help,
                 .summary = "Show help for eng or one of its commands",
@@ -129,6 +146,16 @@ static const struct cmd_desc commands[] = {
                         "  -q, --quiet               print the image ID only\n"
                         "      --tls-verify[=BOOL]   verify TLS certificates; false also allows plain HTTP (default true)\n"
                         "      --variant VARIANT     the architecture variant to pull from an index\n",
+        },
+        {
+                .name = "inspect",
+                .fn = cmd_inspect,
+                .summary = "Show containers or images as JSON",
+                .usage = "eng inspect [options] NAME...",
+                .description =
+                        "Print what eng knows of each container (or, when no container has that name, image)\n"
+                        "as podman's JSON.\n",
+                .options = "  -f, --format FORMAT   json, or a field path like '{{.State.Pid}}'\n",
         },
         {
                 .name = "kill",

@@ -975,3 +975,54 @@ bool runtime_container_refresh(struct storage_store *s, json_t *record)
         }
         return true;
 }
+
+json_t *runtime_exec_process(struct storage_store *s, json_t *record, json_t *spec, char **argv,
+                             char **env, const char *workdir, const char *user, bool tty,
+                             struct eng_error **err)
+{
+        json_t *p = json_deep_copy(json_object_get(spec, "process"));
+        json_t *envj, *caps, *bounding;
+        bool is_root;
+
+        if (!json_is_object(p)) {
+                json_decref(p);
+                eng_err(err, ENG_E_INVALID, 0, "the container's config.json has no process");
+                return NULL;
+        }
+        json_object_set_new(p, "args", strv_json(argv));
+        json_object_set_new(p, "terminal", json_boolean(tty));
+        json_object_del(p, "consoleSize");
+        envj = json_object_get(p, "env");
+        if (!json_is_array(envj)) {
+                envj = json_array();
+                json_object_set_new(p, "env", envj);
+        }
+        ENG_STRV_FOREACH (e, env)
+                env_add_option(envj, *e);
+        if (tty && !env_has(envj, "TERM"))
+                env_set(envj, "TERM=xterm");
+        if (workdir) {
+                if (workdir[0] != '/') {
+                        json_decref(p);
+                        eng_err(err, ENG_E_USAGE, 0, "the working directory '%s' is not absolute",
+                                workdir);
+                        return NULL;
+                }
+                json_object_set_new(p, "cwd", json_string(workdir));
+        }
+        if (user && resolve_user(s, record, user, p, envj, err) < 0) {
+                json_decref(p);
+                return NULL;
+        }
+        /* the container's bounding set; in effect only for root, as run does */
+        caps = json_object_get(p, "capabilities");
+        bounding = json_object_get(caps, "bounding");
+        is_root = json_integer_value(json_object_get(json_object_get(p, "user"), "uid")) == 0;
+        if (json_is_object(caps) && json_is_array(bounding)) {
+                json_object_set_new(caps, "effective",
+                                    is_root ? json_deep_copy(bounding) : json_array());
+                json_object_set_new(caps, "permitted",
+                                    is_root ? json_deep_copy(bounding) : json_array());
+        }
+        return p;
+}

@@ -75,6 +75,17 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
  */
 bool runtime_container_refresh(struct storage_store *s, json_t *record);
 
+/**
+ * runtime_exec_process() - the "process" object of `eng exec`: the
+ * container's own (from @spec, its config.json) with @argv, the environment
+ * entries @env added (as -e takes them), @workdir, @user resolved in the
+ * container's files (NULL: the container's user), a terminal when @tty;
+ * capabilities as run gives them to that user.  A new object.
+ */
+json_t *runtime_exec_process(struct storage_store *s, json_t *record, json_t *spec, char **argv,
+                             char **env, const char *workdir, const char *user, bool tty,
+                             struct eng_error **err);
+
 /** runtime_parse_size() - "512m", "1g", "1024" (bytes) to bytes; -1 if bad */
 int64_t runtime_parse_size(const char *s);
 

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* eng inspect / eng container inspect: podman's JSON of containers (and images). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd/cmd.h"
+#include "common/cleanup.h"
+#include "common/xalloc.h"
+#include "image/image.h"
+#include "runtime/container.h"
+#include "runtime/oci/oci.h"
+#include "storage/container.h"
+
+#include "common/banned.h"
+
+static json_t *env_or_empty(json_t *process)
+{
+        json_t *e = json_object_get(process, "env");
+
+        return json_is_array(e) ? json_incref(e) : json_array();
+}
+
+static int inspect_opt(int val, const char *arg, void *data, _unused_ struct eng_error **err)
+{
+        if (val == 'f')
+                *(const char **) data = arg;
+        return 0;
+}
+
+/* The bind mounts the user asked for, as podman lists them. */
+static json_t *user_mounts(json_t *spec)
+{
+        static const char *const own[] = { "/proc",     "/dev",      "/dev/pts", "/dev/mqueue",
+                                           "/sys",      "/sys/fs/cgroup", "/dev/shm", "/etc/hosts",
+                                           "/etc/hostname", "/etc/resolv.conf", "/" };
+        json_t *out = json_array(), *m;
+        size_t i;
+
+        json_array_foreach (json_object_get(spec, "mounts"), i, m) {
+                const char *dest = json_string_value(json_object_get(m, "destination"));
+                const char *type = json_string_value(json_object_get(m, "type"));
+                bool skip = false, ro = false;
+                json_t *o;
+                size_t k;
+
+                for (k = 0; dest && k < ELEMENTSOF(own); k++)
+                        skip = skip || strcmp(dest, own[k]) == 0;
+                if (!dest || skip || strcmp(dest, "/run/eng-init") == 0)
+                        continue;
+                json_array_foreach (json_object_get(m, "options"), k, o)
+                        ro = ro || (json_string_value(o) && strcmp(json_string_value(o), "ro") == 0);
+                json_array_append_new(
+                        out, json_pack("{s:s,s:O,s:s,s:s,s:s,s:O,s:b,s:s}", "Type",
+                                       strcmp(type ? type : "", "bind") == 0 ? "bind" : "tmpfs",
+                                       "Source", json_object_get(m, "source"), "Destination", dest,
+                                       "Driver", "", "Mode", "", "Options",
+                                       json_object_get(m, "options"), "RW", !ro, "Propagation",
+                                       "rprivate"));
+        }
+        return out;
+}
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+        json_object_set_new(o, k, json_string(v ? v : ""));
+}
+
+static void set_copy(json_t *o, const char *k, json_t *v)
+{
+        json_object_set(o, k, v ? v : json_null());
+}
+
+json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct eng_error **err)
+{
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        struct oci_spec *spec = oci_spec_load(dir, err);
+        const char *state = json_string_value(json_object_get(rec, "state"));
+        bool running = state && strcmp(state, "running") == 0;
+        json_t *p, *args, *user, *out, *st, *cfg, *host, *tail;
+        char user_s[64];
+        size_t i;
+
+        if (!spec)
+                return NULL;
+        p = json_object_get(spec->json, "process");
+        args = json_object_get(p, "args");
+        user = json_object_get(p, "user");
+        snprintf(user_s, sizeof(user_s), "%lld:%lld",
+                 (long long) json_integer_value(json_object_get(user, "uid")),
+                 (long long) json_integer_value(json_object_get(user, "gid")));
+        tail = json_array();
+        for (i = 1; i < json_array_size(args); i++)
+                json_array_append(tail, json_array_get(args, i));
+
+        out = json_object();
+        set_str(out, "Id", id);
+        set_copy(out, "Created", json_object_get(rec, "created"));
+        set_copy(out, "Path", json_array_get(args, 0));
+        json_object_set_new(out, "Args", tail);
+
+        st = json_object();
+        set_str(st, "Status", state);
+        json_object_set_new(st, "Running", json_boolean(running));
+        json_object_set_new(st, "Paused", json_false());
+        json_object_set_new(st, "Restarting", json_false());
+        json_object_set_new(st, "OOMKilled", json_false());
+        json_object_set_new(st, "Dead", json_false());
+        json_object_set_new(st, "Pid", json_integer(running ? json_integer_value(json_object_get(
+                                                                      rec, "pid"))
+                                                            : 0));
+        json_object_set_new(st, "ExitCode",
+                            json_integer(json_integer_value(json_object_get(rec, "exit_code"))));
+        set_str(st, "Error", json_string_value(json_object_get(rec, "error")));
+        set_str(st, "StartedAt", json_string_value(json_object_get(rec, "started")));
+        set_str(st, "FinishedAt", json_string_value(json_object_get(rec, "finished")));
+        json_object_set_new(out, "State", st);
+
+        {
+                const char *iid = json_string_value(json_object_get(rec, "image_id"));
+
+                set_str(out, "Image", iid && strchr(iid, ':') ? strchr(iid, ':') + 1 : iid);
+        }
+        set_copy(out, "ImageName", json_object_get(rec, "image_name"));
+        set_str(out, "Rootfs", "");
+        set_copy(out, "Name", json_object_get(rec, "name"));
+        json_object_set_new(out, "RestartCount", json_integer(0));
+        set_copy(out, "Driver", json_object_get(rec, "driver"));
+        json_object_set_new(out, "Mounts", user_mounts(spec->json));
+
+        cfg = json_object();
+        set_copy(cfg, "Hostname", json_object_get(spec->json, "hostname"));
+        set_str(cfg, "User", user_s);
+        json_object_set_new(cfg, "Env", env_or_empty(p));
+        set_copy(cfg, "Cmd", args);
+        set_copy(cfg, "Image", json_object_get(rec, "image"));
+        set_copy(cfg, "WorkingDir", json_object_get(p, "cwd"));
+        set_str(cfg, "StopSignal", json_string_value(json_object_get(rec, "stop_signal"))
+                                           ? json_string_value(json_object_get(rec, "stop_signal"))
+                                           : "SIGTERM");
+        json_object_set_new(cfg, "Tty", json_boolean(json_is_true(json_object_get(p, "terminal"))));
+        json_object_set_new(cfg, "Labels", json_object_get(rec, "labels")
+                                                   ? json_incref(json_object_get(rec, "labels"))
+                                                   : json_object());
+        json_object_set_new(out, "Config", cfg);
+
+        host = json_object();
+        set_str(host, "NetworkMode", json_string_value(json_object_get(rec, "network"))
+                                             ? json_string_value(json_object_get(rec, "network"))
+                                             : "none");
+        json_object_set_new(host, "AutoRemove",
+                            json_boolean(json_is_true(json_object_get(rec, "rm"))));
+        json_object_set_new(host, "ReadonlyRootfs",
+                            json_boolean(json_is_true(json_object_get(
+                                    json_object_get(spec->json, "root"), "readonly"))));
+        json_object_set_new(host, "RestartPolicy",
+                            json_pack("{s:s,s:i}", "Name", "no", "MaximumRetryCount", 0));
+        json_object_set_new(out, "HostConfig", host);
+        json_object_set_new(out, "NetworkSettings",
+                            json_pack("{s:s,s:o}", "IPAddress", "", "Ports", json_object()));
+        oci_spec_free(spec);
+        return out;
+}
+
+/*
+ * --format '{{.State.Pid}}': the one Go template form scripts use most, a
+ * path of fields; anything else is refused rather than half understood.
+ */
+static int print_field(json_t *j, const char *format, struct eng_error **err)
+{
+        _cleanup_free_ char *path = NULL;
+        const char *a = strstr(format, "{{"), *b = a ? strstr(a, "}}") : NULL;
+        char *save = NULL, *tok;
+        json_t *v = j;
+
+        if (!a || !b || a != format || b[2] != '\0')
+                return eng_err(err, ENG_E_USAGE, ENOSYS,
+                               "--format '%s': only json and '{{.Field.Sub}}' are implemented",
+                               format);
+        path = eng_xstrndup(a + 2, (size_t) (b - a - 2));
+        for (char *t = path; *t; t++)
+                if (*t == ' ')
+                        memmove(t, t + 1, strlen(t)), t--;
+        if (path[0] != '.')
+                return eng_err(err, ENG_E_USAGE, 0, "--format '%s': a field path starts with '.'",
+                               format);
+        for (tok = strtok_r(path + 1, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save))
+                v = json_object_get(v, tok);
+        if (!v)
+                return eng_err(err, ENG_E_USAGE, 0, "--format '%s': no such field", format);
+        if (json_is_string(v))
+                printf("%s\n", json_string_value(v));
+        else if (json_is_array(v)) {
+                /* as Go's template prints a slice: [a b c] */
+                json_t *e;
+                size_t i;
+
+                printf("[");
+                json_array_foreach (v, i, e) {
+                        char *t = json_is_string(e) ? NULL : json_dumps(e, JSON_ENCODE_ANY);
+
+                        printf("%s%s", i ? " " : "", t ? t : json_string_value(e));
+                        free(t);
+                }
+                printf("]\n");
+        } else {
+                char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+                printf("%s\n", t);
+                free(t);
+        }
+        return 0;
+}
+
+int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "format", required_argument, 'f' },
+                { "type", required_argument, 't' },
+                { 0 },
+        };
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *out = json_array();
+        const char *format = NULL;
+        int first, r, status = 0;
+
+        r = cmd_parse(cmd, argc, argv, opts, inspect_opt, &format, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng inspect' needs a container or image");
+        r = -1;
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto out;
+        for (int i = first; i < argc; i++) {
+                struct eng_error *e = NULL;
+                _cleanup_json_ json_t *rec = storage_container_get(&cs.store, argv[i], &e);
+                json_t *j = NULL;
+
+                if (rec) {
+                        runtime_container_refresh(&cs.store, rec);
+                        j = cmd_container_inspect_json(&cs.store, rec, &e);
+                } else if (e->kind == ENG_E_NOTFOUND) {
+                        e = eng_err_free(e);
+                        j = image_inspect(&cs.store, argv[i], &e);
+                        if (!j && e->kind == ENG_E_NOTFOUND) {
+                                e = eng_err_free(e);
+                                eng_err(&e, ENG_E_NOTFOUND, 0,
+                                        "no such object: '%s' (no container, no image)", argv[i]);
+                        }
+                }
+                if (!j) {
+                        _cleanup_free_ char *text = eng_err_format(e);
+
+                        fprintf(stderr, "eng: %s\n", text);
+                        status = 125;
+                        eng_err_free(e);
+                        continue;
+                }
+                json_array_append_new(out, j);
+        }
+        if (format && strcmp(format, "json") != 0) {
+                json_t *j;
+                size_t i;
+
+                json_array_foreach (out, i, j)
+                        if (print_field(j, format, err) < 0)
+                                goto out;
+        } else if (cmd_print_json(out, err) < 0)
+                goto out;
+        r = status;
+out:
+        cmd_store_close(&cs);
+        return r;
+}
