@@ -202,6 +202,15 @@ int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
 int cmd_wait(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_create(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_start(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_restart(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+
+/**
+ * cmd_container_stop() - stop the running container of @r: its stop signal,
+ * KILL after @timeout seconds; @r's state is brought up to date
+ */
+int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err);
 int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 /** cmd_container_inspect_json() - podman's inspect object of the container @rec */

@@ -568,7 +568,7 @@ static char **targets(struct cmd_store *cs, bool all, int argc, char **argv, int
         return names;
 }
 
-static int stop_one(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err)
+int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err)
 {
         pid_t pid = (pid_t) json_integer_value(json_object_get(r, "pid"));
         const char *ss = json_string_value(json_object_get(r, "stop_signal"));
@@ -616,7 +616,7 @@ int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         ENG_STRV_FOREACH(n, names) {
                 _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
 
-                if (!rec || stop_one(&cs, rec, a.timeout, err) < 0) {
+                if (!rec || cmd_container_stop(&cs, rec, a.timeout, err) < 0) {
                         _cleanup_free_ char *m = eng_err_format(*err);
 
                         fprintf(stderr, "eng: %s\n", m);
@@ -745,7 +745,7 @@ int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                                 "cannot remove container %s as it is running - running or paused containers cannot be removed without force: container state improper",
                                 short_id(json_string_value(json_object_get(rec, "id"))));
                         code = 2;
-                } else if (is_running(rec) && stop_one(&cs, rec, 0, err) < 0)
+                } else if (is_running(rec) && cmd_container_stop(&cs, rec, 0, err) < 0)
                         code = 125;
                 else if (remove_container(&cs, rec, err) < 0)
                         code = 125;
@@ -855,9 +855,11 @@ int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_
                 },
         };
         static const struct cmd_alias aliases[] = {
-                { "ls", "ps" },     { "list", "ps" },   { "ps", "ps" },     { "run", "run" },
-                { "rm", "rm" },     { "remove", "rm" }, { "stop", "stop" }, { "kill", "kill" },
-                { "logs", "logs" }, { "wait", "wait" }, { "exec", "exec" }, { "inspect", "inspect" },
+                { "ls", "ps" },         { "list", "ps" },     { "ps", "ps" },
+                { "run", "run" },       { "rm", "rm" },       { "remove", "rm" },
+                { "stop", "stop" },     { "kill", "kill" },   { "logs", "logs" },
+                { "wait", "wait" },     { "exec", "exec" },   { "inspect", "inspect" },
+                { "create", "create" }, { "start", "start" }, { "restart", "restart" },
         };
 
         return cmd_dispatch(cmd, argc, argv, subs, ELEMENTSOF(subs), aliases, ELEMENTSOF(aliases),

@@ -113,9 +113,9 @@ int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 struct winsize ws;
 
                 if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
-                        json_object_set_new(pj, "consoleSize",
-                                            json_pack("{s:i,s:i}", "height", ws.ws_row, "width",
-                                                      ws.ws_col));
+                        json_object_set_new(
+                                pj, "consoleSize",
+                                json_pack("{s:i,s:i}", "height", ws.ws_row, "width", ws.ws_col));
         }
         if (oci_process_parse(pj, &proc, err) < 0)
                 goto out;

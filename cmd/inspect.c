@@ -36,13 +36,21 @@ static int inspect_opt(int val, const char *arg, void *data, _unused_ struct eng
 /* The bind mounts the user asked for, as podman lists them. */
 static json_t *user_mounts(json_t *spec)
 {
-        static const char *const own[] = { "/proc",     "/dev",      "/dev/pts", "/dev/mqueue",
-                                           "/sys",      "/sys/fs/cgroup", "/dev/shm", "/etc/hosts",
-                                           "/etc/hostname", "/etc/resolv.conf", "/" };
+        static const char *const own[] = { "/proc",
+                                           "/dev",
+                                           "/dev/pts",
+                                           "/dev/mqueue",
+                                           "/sys",
+                                           "/sys/fs/cgroup",
+                                           "/dev/shm",
+                                           "/etc/hosts",
+                                           "/etc/hostname",
+                                           "/etc/resolv.conf",
+                                           "/" };
         json_t *out = json_array(), *m;
         size_t i;
 
-        json_array_foreach (json_object_get(spec, "mounts"), i, m) {
+        json_array_foreach(json_object_get(spec, "mounts"), i, m) {
                 const char *dest = json_string_value(json_object_get(m, "destination"));
                 const char *type = json_string_value(json_object_get(m, "type"));
                 bool skip = false, ro = false;
@@ -53,8 +61,9 @@ static json_t *user_mounts(json_t *spec)
                         skip = skip || strcmp(dest, own[k]) == 0;
                 if (!dest || skip || strcmp(dest, "/run/eng-init") == 0)
                         continue;
-                json_array_foreach (json_object_get(m, "options"), k, o)
-                        ro = ro || (json_string_value(o) && strcmp(json_string_value(o), "ro") == 0);
+                json_array_foreach(json_object_get(m, "options"), k, o)
+                        ro = ro ||
+                             (json_string_value(o) && strcmp(json_string_value(o), "ro") == 0);
                 json_array_append_new(
                         out, json_pack("{s:s,s:O,s:s,s:s,s:s,s:O,s:b,s:s}", "Type",
                                        strcmp(type ? type : "", "bind") == 0 ? "bind" : "tmpfs",
@@ -112,9 +121,9 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
         json_object_set_new(st, "Restarting", json_false());
         json_object_set_new(st, "OOMKilled", json_false());
         json_object_set_new(st, "Dead", json_false());
-        json_object_set_new(st, "Pid", json_integer(running ? json_integer_value(json_object_get(
-                                                                      rec, "pid"))
-                                                            : 0));
+        json_object_set_new(
+                st, "Pid",
+                json_integer(running ? json_integer_value(json_object_get(rec, "pid")) : 0));
         json_object_set_new(st, "ExitCode",
                             json_integer(json_integer_value(json_object_get(rec, "exit_code"))));
         set_str(st, "Error", json_string_value(json_object_get(rec, "error")));
@@ -141,19 +150,22 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
         set_copy(cfg, "Cmd", args);
         set_copy(cfg, "Image", json_object_get(rec, "image"));
         set_copy(cfg, "WorkingDir", json_object_get(p, "cwd"));
-        set_str(cfg, "StopSignal", json_string_value(json_object_get(rec, "stop_signal"))
-                                           ? json_string_value(json_object_get(rec, "stop_signal"))
-                                           : "SIGTERM");
+        set_str(cfg, "StopSignal",
+                json_string_value(json_object_get(rec, "stop_signal"))
+                        ? json_string_value(json_object_get(rec, "stop_signal"))
+                        : "SIGTERM");
         json_object_set_new(cfg, "Tty", json_boolean(json_is_true(json_object_get(p, "terminal"))));
-        json_object_set_new(cfg, "Labels", json_object_get(rec, "labels")
-                                                   ? json_incref(json_object_get(rec, "labels"))
-                                                   : json_object());
+        json_object_set_new(cfg, "Labels",
+                            json_object_get(rec, "labels")
+                                    ? json_incref(json_object_get(rec, "labels"))
+                                    : json_object());
         json_object_set_new(out, "Config", cfg);
 
         host = json_object();
-        set_str(host, "NetworkMode", json_string_value(json_object_get(rec, "network"))
-                                             ? json_string_value(json_object_get(rec, "network"))
-                                             : "none");
+        set_str(host, "NetworkMode",
+                json_string_value(json_object_get(rec, "network"))
+                        ? json_string_value(json_object_get(rec, "network"))
+                        : "none");
         json_object_set_new(host, "AutoRemove",
                             json_boolean(json_is_true(json_object_get(rec, "rm"))));
         json_object_set_new(host, "ReadonlyRootfs",
@@ -202,7 +214,7 @@ static int print_field(json_t *j, const char *format, struct eng_error **err)
                 size_t i;
 
                 printf("[");
-                json_array_foreach (v, i, e) {
+                json_array_foreach(v, i, e) {
                         char *t = json_is_string(e) ? NULL : json_dumps(e, JSON_ENCODE_ANY);
 
                         printf("%s%s", i ? " " : "", t ? t : json_string_value(e));
@@ -269,7 +281,7 @@ int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
                 json_t *j;
                 size_t i;
 
-                json_array_foreach (out, i, j)
+                json_array_foreach(out, i, j)
                         if (print_field(j, format, err) < 0)
                                 goto out;
         } else if (cmd_print_json(out, err) < 0)

@@ -35,6 +35,16 @@ static const struct cmd_desc commands[] = {
                 .stop_at_operand = true,
         },
         {
+                .name = "create",
+                .fn = cmd_create,
+                .summary = "Create a container without starting it",
+                .usage = "eng create [options] IMAGE [COMMAND [ARG...]]",
+                .description =
+                        "Make a container as 'eng run' does, print its id, and leave it created for 'eng start'.\n"
+                        "Takes the options of 'eng run' (see 'eng run --help').\n",
+                .stop_at_operand = true,
+        },
+        {
                 .name = "exec",
                 .fn = cmd_exec,
                 .summary = "Run a process in a running container",
@@ -43,12 +53,13 @@ static const struct cmd_desc commands[] = {
                         "Run COMMAND in the namespaces, root, capabilities and seccomp profile of the running\n"
                         "CONTAINER.  The exit status is the command's; 126 when it cannot be invoked, 127 when\n"
                         "it does not exist.\n",
-                .options = "  -i, --interactive     keep stdin open\n"
-                           "  -t, --tty             a terminal\n"
-                           "  -d, --detach          do not wait for it\n"
-                           "  -e, --env KEY[=VALUE] add to the environment\n"
-                           "  -u, --user USER[:GROUP]   another user (from the container's passwd)\n"
-                           "  -w, --workdir DIR     working directory\n",
+                .options =
+                        "  -i, --interactive     keep stdin open\n"
+                        "  -t, --tty             a terminal\n"
+                        "  -d, --detach          do not wait for it\n"
+                        "  -e, --env KEY[=VALUE] add to the environment\n"
+                        "  -u, --user USER[:GROUP]   another user (from the container's passwd)\n"
+                        "  -w, --workdir DIR     working directory\n",
                 .stop_at_operand = true,
         },
         {
@@ -194,6 +205,15 @@ static const struct cmd_desc commands[] = {
                            "  -f, --format FORMAT  'json' for JSON\n",
         },
         {
+                .name = "restart",
+                .fn = cmd_restart,
+                .summary = "Stop and start containers again",
+                .usage = "eng restart [options] CONTAINER...",
+                .description =
+                        "Stop each running CONTAINER (as 'eng stop') and start it again, detached.\n",
+                .options = "  -t, --time SECONDS   how long to wait before KILL (default 10)\n",
+        },
+        {
                 .name = "rm",
                 .fn = cmd_rm,
                 .summary = "Remove containers",
@@ -252,6 +272,17 @@ static const struct cmd_desc commands[] = {
                         "  -m, --memory SIZE, --cpus N, --pids-limit N   limits (need a delegated cgroup v2)\n"
                         "      --tls-verify=BOOL        verify the registry's TLS when pulling\n",
                 .stop_at_operand = true,
+        },
+        {
+                .name = "start",
+                .fn = cmd_start,
+                .summary = "Start created or exited containers",
+                .usage = "eng start [options] CONTAINER...",
+                .description =
+                        "Start each CONTAINER, detached, with the same upper directory and fresh namespaces.\n"
+                        "With -a, one container in the foreground: its output here, its exit status eng's.\n",
+                .options = "  -a, --attach        stay with it in the foreground\n"
+                           "  -i, --interactive   pass stdin (with -a)\n",
         },
         {
                 .name = "stop",

@@ -509,7 +509,82 @@ static int start_detached(struct cmd_store *cs, json_t *record, const char *dir,
         return 0;
 }
 
-int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+/*
+ * Start the container of @record (its config.json is written): through a
+ * monitor (@detach), or in the foreground with eng as its parent.  What
+ * happens to the container after is done here: --rm removes it, else the
+ * record says how it ended, or why it did not start.
+ * Return: the foreground exit status, or 0; negative with *err.
+ */
+static int start_container(struct cmd_store *cs, json_t *record, bool detach, bool interactive,
+                           struct eng_error **err)
+{
+        const char *id = json_string_value(json_object_get(record, "id"));
+        _cleanup_free_ char *dir = storage_container_dir(&cs->store, id);
+        _cleanup_free_ char *seccomp_cache = NULL, *exit_file = NULL;
+        struct oci_start_opts so = { .console_socket = -1, .die_with_parent = true };
+        struct oci_spec *spec = NULL;
+        bool rm = json_is_true(json_object_get(record, "rm")), started = false;
+        int r = -1, status = 0, master = -1;
+        pid_t pid = 0;
+
+        /* a container started again: what its last run left goes */
+        exit_file = eng_xasprintf("%s/userdata/exit", dir);
+        (void) unlink(exit_file);
+        json_object_del(record, "error");
+        json_object_del(record, "exit_code");
+        json_object_del(record, "finished");
+        if (detach) {
+                if (start_detached(cs, record, dir, id, err) < 0)
+                        goto out;
+                started = true;
+                r = 0;
+                goto out;
+        }
+        spec = oci_spec_load(dir, err);
+        if (!spec)
+                goto out;
+        so.null_stdin = !interactive;
+        seccomp_cache = eng_xasprintf("%s/seccomp", cs->paths.run_root);
+        so.seccomp_cache = seccomp_cache;
+        so.ret_pty_master = &master;
+        if (oci_container_start(spec, &so, &pid, err) < 0)
+                goto out;
+        started = true;
+        mark("process executed");
+        record_state(cs, record, "running", 0, pid);
+        mark("record updated");
+        if (oci_foreground(pid, master, interactive, &status, err) < 0) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                status = 125;
+        } else
+                r = status;
+        mark("process exited");
+out:
+        if (master >= 0)
+                close(master);
+        oci_spec_free(spec);
+        if (!(detach && started)) {
+                struct eng_error *e = NULL;
+
+                if (rm) {
+                        if (storage_container_delete(&cs->store, id, &e) < 0)
+                                eng_err_warn_and_free(&e);
+                } else if (started)
+                        record_state(cs, record, "exited", status, 0);
+                else {
+                        json_object_set_new(record, "error",
+                                            json_string(*err ? (*err)->msg : "not started"));
+                        if (storage_container_update(&cs->store, record, &e) < 0)
+                                eng_err_warn_and_free(&e);
+                }
+        }
+        return r;
+}
+
+static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool create_only,
+                         struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
                 { "rm", no_argument, OPT_RM },
@@ -547,16 +622,13 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         struct cmd_store cs = CMD_STORE_INIT;
         struct cmd_config config = { 0 };
         _cleanup_free_ char *id = NULL, *name = NULL, *seccomp_default = NULL, *init_path = NULL;
-        _cleanup_free_ char *cfg_data = NULL, *created = NULL, *dir = NULL, *seccomp_cache = NULL;
+        _cleanup_free_ char *cfg_data = NULL, *created = NULL, *dir = NULL;
         _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL, *spec_json = NULL;
-        struct oci_spec *spec = NULL;
-        struct oci_start_opts so = { .console_socket = -1, .die_with_parent = true };
         struct storage_keep_id keep = { 0 };
         struct eng_idmap kmap = { 0 };
         enum storage_driver driver;
-        bool created_container = false, started = false, detached = false;
-        int first, r, status = 0, master = -1;
-        pid_t pid = 0;
+        bool created_container = false;
+        int first, r;
 
         mark("start");
         a.o.read_only_tmpfs = true;
@@ -648,15 +720,10 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                 goto out;
         json_object_set(record, "command",
                         json_object_get(json_object_get(spec_json, "process"), "args"));
+        if (storage_container_update(&cs.store, record, err) < 0)
+                goto out;
         mark("spec made");
         dir = storage_container_dir(&cs.store, id);
-        {
-                _cleanup_free_ char *path = eng_xasprintf("%s/config.json", dir);
-                _cleanup_free_ char *data = json_dumps(spec_json, JSON_INDENT(1));
-
-                if (eng_write_file_replace(path, data, strlen(data), 0600, err) < 0)
-                        goto out;
-        }
         if (a.o.tty) {
                 /* The host terminal's size from the start, as podman passes it. */
                 struct winsize ws;
@@ -666,47 +733,32 @@ int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                                 json_object_get(spec_json, "process"), "consoleSize",
                                 json_pack("{s:i,s:i}", "height", ws.ws_row, "width", ws.ws_col));
         }
-        spec = oci_spec_parse(spec_json, dir, err);
-        if (!spec)
-                goto out;
-        if (a.detach) {
-                if (start_detached(&cs, record, dir, id, err) < 0)
+        {
+                _cleanup_free_ char *path = eng_xasprintf("%s/config.json", dir);
+                _cleanup_free_ char *data = json_dumps(spec_json, JSON_INDENT(1));
+
+                if (eng_write_file_replace(path, data, strlen(data), 0600, err) < 0)
                         goto out;
-                detached = true;
+        }
+        /* From here the container is whole: start_container() owns its fate. */
+        created_container = false;
+        if (create_only) {
                 printf("%s\n", id);
                 r = 0;
                 goto out;
         }
-        so.null_stdin = !a.interactive;
-        seccomp_cache = eng_xasprintf("%s/seccomp", cs.paths.run_root);
-        so.seccomp_cache = seccomp_cache;
-        so.ret_pty_master = &master;
-        /* The store lock is not held here; the mapping helpers need no fds of ours. */
-        if (oci_container_start(spec, &so, &pid, err) < 0)
-                goto out;
-        started = true;
-        mark("process executed");
-        record_state(&cs, record, "running", 0, pid);
-        mark("record updated");
-        if (oci_foreground(pid, master, a.interactive, &status, err) < 0) {
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                goto out;
-        }
-        mark("process exited");
-        r = status;
+        r = start_container(&cs, record, a.detach, a.interactive, err);
+        if (r >= 0 && a.detach)
+                printf("%s\n", id);
 out:
-        if (master >= 0)
-                close(master);
-        if (created_container && !detached) {
+        if (created_container) {
                 struct eng_error *e = NULL;
 
+                /* made but never whole: gone with --rm, else kept with the reason */
                 if (a.rm) {
                         if (storage_container_delete(&cs.store, id, &e) < 0)
                                 eng_err_warn_and_free(&e);
-                } else if (started)
-                        record_state(&cs, record, "exited", r < 0 ? 125 : r, 0);
-                else {
+                } else {
                         json_object_set_new(record, "error",
                                             json_string(*err ? (*err)->msg : "not started"));
                         if (storage_container_update(&cs.store, record, &e) < 0)
@@ -714,10 +766,127 @@ out:
                 }
         }
         mark("cleaned up");
-        oci_spec_free(spec);
         eng_idmap_release(&kmap);
         cmd_store_close(&cs);
         cmd_config_release(&config);
         run_args_release(&a);
         return r;
+}
+
+int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        return run_or_create(cmd, argc, argv, false, err);
+}
+
+int cmd_create(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        return run_or_create(cmd, argc, argv, true, err);
+}
+
+struct start_args {
+        bool attach;
+        bool interactive;
+        long timeout;
+};
+
+static int start_opt(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct start_args *a = data;
+        char *end;
+
+        switch (val) {
+        case 'a':
+                a->attach = true;
+                break;
+        case 'i':
+                a->interactive = true;
+                break;
+        case 't':
+                a->timeout = strtol(arg, &end, 10);
+                if (*end || a->timeout < 0)
+                        return eng_err(err, ENG_E_USAGE, 0, "--time '%s' is not a number", arg);
+                break;
+        }
+        return 0;
+}
+
+/* start and restart: each container again, through its monitor (or attached, -a). */
+static int start_or_restart(const struct cmd_desc *cmd, int argc, char **argv, bool restart,
+                            struct eng_error **err)
+{
+        static const struct cmd_option start_opts[] = {
+                { "attach", no_argument, 'a' },
+                { "interactive", no_argument, 'i' },
+                { 0 },
+        };
+        static const struct cmd_option restart_opts[] = {
+                { "time", required_argument, 't' },
+                { 0 },
+        };
+        struct start_args a = { .timeout = 10 };
+        struct cmd_store cs = CMD_STORE_INIT;
+        int first, r, ret = 0;
+
+        r = cmd_parse(cmd, argc, argv, restart ? restart_opts : start_opts, start_opt, &a, &first,
+                      err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng %s' needs a container", cmd->name);
+        if (a.attach && argc - first > 1)
+                return eng_err(err, ENG_E_USAGE, 0, "--attach takes one container");
+        if (cmd_store_open(&cs, true, err) < 0) {
+                cmd_store_close(&cs);
+                return -1;
+        }
+        for (int i = first; i < argc; i++) {
+                _cleanup_json_ json_t *rec = storage_container_get(&cs.store, argv[i], err);
+                const char *state;
+
+                if (rec) {
+                        runtime_container_refresh(&cs.store, rec);
+                        state = json_string_value(json_object_get(rec, "state"));
+                        if (strcmp(state, "running") == 0 && restart) {
+                                if (cmd_container_stop(&cs, rec, a.timeout, err) < 0)
+                                        goto failed;
+                        } else if (strcmp(state, "running") == 0) {
+                                /* podman: starting a running container is no error */
+                                printf("%s\n", argv[i]);
+                                continue;
+                        }
+                        r = start_container(&cs, rec, !a.attach, a.interactive, err);
+                        if (r >= 0) {
+                                if (a.attach)
+                                        ret = r;
+                                else
+                                        printf("%s\n", argv[i]);
+                                continue;
+                        }
+                }
+failed:
+                if (a.attach) {
+                        cmd_store_close(&cs);
+                        return -1;
+                }
+                {
+                        _cleanup_free_ char *m = eng_err_format(*err);
+
+                        fprintf(stderr, "eng: %s\n", m);
+                        ret = (*err)->kind == ENG_E_EXEC ? ((*err)->errnum == ENOENT ? 127 : 126)
+                                                         : 125;
+                        *err = eng_err_free(*err);
+                }
+        }
+        cmd_store_close(&cs);
+        return ret;
+}
+
+int cmd_start(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        return start_or_restart(cmd, argc, argv, false, err);
+}
+
+int cmd_restart(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        return start_or_restart(cmd, argc, argv, true, err);
 }

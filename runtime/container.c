@@ -997,7 +997,7 @@ json_t *runtime_exec_process(struct storage_store *s, json_t *record, json_t *sp
                 envj = json_array();
                 json_object_set_new(p, "env", envj);
         }
-        ENG_STRV_FOREACH (e, env)
+        ENG_STRV_FOREACH(e, env)
                 env_add_option(envj, *e);
         if (tty && !env_has(envj, "TERM"))
                 env_set(envj, "TERM=xterm");

@@ -233,3 +233,81 @@ wait_for_log() {
 	assert_equal "$(json 'length')" 20
 	assert_equal "$(json '[.[].Names[0]] | unique | length')" 20 "unique names"
 }
+
+@test "exec: joins the running container: its namespaces, root, capabilities and seccomp" {
+	eng run -d --name host1 --hostname box -v "$ENG_TEST_INIT:/t:ro" "$IMG" sleep 300 >/dev/null
+	local pid
+	pid=$(jq -r .pid "$(record host1)")
+	run eng exec host1 sh -c 'hostname; readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt'
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output")" box
+	assert_contains "$output" "$(readlink /proc/"$pid"/ns/pid)"
+	assert_contains "$output" "$(readlink /proc/"$pid"/ns/mnt)"
+	run eng exec host1 /t status CapEff Seccomp
+	assert_contains "$output" "CapEff:	00000000800405fb"
+	assert_contains "$output" "Seccomp:	2"
+	run eng exec -u 1000 -e A=b -w /tmp host1 sh -c 'id -u; echo $A; pwd'
+	assert_equal "$output" $'1000\nb\n/tmp'
+	run eng exec host1 sh -c 'exit 6'
+	assert_status 6
+	run -127 eng exec host1 no-such-command
+	run bash -c "echo piped | $ENG --root $S --runroot $BATS_TEST_TMPDIR/run exec -i host1 cat"
+	assert_equal "$output" piped
+	eng stop -t 0 host1 >/dev/null
+	run eng exec host1 true
+	assert_status 125
+	assert_contains "$output" "running containers"
+}
+
+@test "inspect: podman's JSON, and --format with a field path" {
+	eng run -d --name insp -v "$BATS_TEST_TMPDIR:/host:ro" "$IMG" sleep 300 >/dev/null
+	local rec
+	rec=$(record insp)
+	run eng inspect insp
+	assert_status 0
+	assert_equal "$(json '.[0].Id')" "$(jq -r .id "$rec")"
+	assert_equal "$(json '.[0].Name')" insp
+	assert_equal "$(json '.[0].State.Status')" running
+	assert_equal "$(json '.[0].State.Pid')" "$(jq -r .pid "$rec")"
+	assert_equal "$(json '.[0].Path')" sleep
+	assert_equal "$(json '.[0].Mounts[0].Destination')" /host
+	assert_equal "$(json '.[0].Mounts[0].RW')" false
+	run eng inspect -f '{{.State.Status}}' insp
+	assert_equal "$output" running
+	run eng inspect --format '{{ .Config.Cmd }}' insp
+	assert_equal "$output" "[sleep 300]"
+	eng stop -t 0 insp >/dev/null
+	run eng inspect -f '{{.State.ExitCode}}' insp
+	assert_equal "$output" 137
+	# an image by name, when no container has it
+	run eng inspect -f '{{.Id}}' "$IMG"
+	assert_status 0
+	run eng inspect nothing-here
+	assert_status 125
+	assert_contains "$output" "no such object"
+}
+
+@test "create, start, start -a, restart: the same container, its upper directory kept" {
+	run eng create --name later "$IMG" sh -c 'echo run >>/count; cat /count | wc -l; sleep 300'
+	assert_status 0
+	local id=$output
+	run eng ps -a --filter name=later
+	assert_contains "$output" Created
+	assert_contains "$output" "sh -c echo run"
+	run eng start later
+	assert_equal "$output" later
+	wait_for_log later "^1$"
+	run eng restart -t 0 later
+	assert_status 0
+	wait_for_log later "^2$"
+	assert_equal "$(eng ps -q --no-trunc)" "$id"
+	eng stop -t 0 later >/dev/null
+	eng create --name fg "$IMG" sh -c 'echo attached; exit 9' >/dev/null
+	run eng start -a fg
+	assert_status 9
+	assert_equal "$output" attached
+	run eng ps -a --filter name=fg --format json
+	assert_equal "$(json '.[0].ExitCode')" 9
+	run eng start nosuch
+	assert_status 125
+}
