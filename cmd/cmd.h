@@ -205,12 +205,17 @@ int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
 int cmd_create(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_start(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_restart(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_rename(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 /**
  * cmd_container_stop() - stop the running container of @r: its stop signal,
  * KILL after @timeout seconds; @r's state is brought up to date
  */
 int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err);
+
+/** cmd_container_start_detached() - start the container of @record through a new monitor */
+int cmd_container_start_detached(struct cmd_store *cs, json_t *record, struct eng_error **err);
 int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 /** cmd_container_inspect_json() - podman's inspect object of the container @rec */

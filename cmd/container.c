@@ -166,10 +166,22 @@ static int filter_match(json_t *r, char **filters, bool *ret, struct eng_error *
                         *ret = *ret &&
                                ((img && strcmp(img, v) == 0) || (name && strcmp(name, v) == 0) ||
                                 (iid && strstr(iid, v) == iid + 7));
+                } else if (strncmp(*f, "label", klen) == 0 && klen == 5) {
+                        /* label=KEY or label=KEY=VALUE */
+                        const char *eq = strchr(v, '=');
+                        _cleanup_free_ char *key =
+                                eq ? eng_xstrndup(v, (size_t) (eq - v)) : eng_xstrdup(v);
+                        json_t *have = json_object_get(json_object_get(r, "labels"), key);
+
+                        *ret = *ret && have &&
+                               (!eq ||
+                                strcmp(json_string_value(have) ? json_string_value(have) : "",
+                                       eq + 1) == 0);
                 } else
-                        return eng_err(err, ENG_E_USAGE, 0,
-                                       "--filter '%s': eng knows status, name, id and ancestor",
-                                       *f);
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "--filter '%s': eng knows status, name, id, ancestor and label",
+                                *f);
         }
         return 0;
 }
@@ -358,7 +370,51 @@ struct logs_args {
         bool follow;
         bool timestamps;
         long tail;
+        time_t since;
+        time_t until;
 };
+
+/* --since/--until: RFC 3339, seconds since the epoch, or a duration back from now ("10m", "1h30m").
+ */
+static int time_arg(const char *arg, time_t *ret, struct eng_error **err)
+{
+        time_t now = time(NULL), t = cmd_parse_rfc3339(arg);
+        const char *p = arg;
+        long total = 0;
+        char *end;
+
+        if (t >= 0) {
+                *ret = t;
+                return 0;
+        }
+        t = (time_t) strtoll(arg, &end, 10);
+        if (*arg && !*end) {
+                *ret = t;
+                return 0;
+        }
+        while (*p) {
+                long v = strtol(p, &end, 10);
+
+                if (end == p)
+                        break;
+                if (*end == 'h')
+                        total += v * 3600;
+                else if (*end == 'm')
+                        total += v * 60;
+                else if (*end == 's')
+                        total += v;
+                else
+                        break;
+                p = end + 1;
+        }
+        if (*p || p == arg)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "'%s' is not a time: use RFC 3339, seconds since 1970, or a duration like 10m",
+                        arg);
+        *ret = now - total;
+        return 0;
+}
 
 static int logs_opt(int val, const char *arg, void *data, struct eng_error **err)
 {
@@ -378,15 +434,15 @@ static int logs_opt(int val, const char *arg, void *data, struct eng_error **err
                         return eng_err(err, ENG_E_USAGE, 0, "--tail '%s' is not a number", arg);
                 return 0;
         case OPT_SINCE:
+                return time_arg(arg, &a->since, err);
         case OPT_UNTIL:
-                return eng_err(err, ENG_E_USAGE, ENOSYS,
-                               "--since and --until are not implemented yet");
+                return time_arg(arg, &a->until, err);
         }
         return 0;
 }
 
 /* Print the records of @data from byte @from; returns where a partial record starts. */
-static size_t print_log(const char *data, size_t len, size_t from, bool timestamps)
+static size_t print_log(const char *data, size_t len, size_t from, const struct logs_args *a)
 {
         while (from < len) {
                 const char *nl = memchr(data + from, '\n', len - from);
@@ -397,11 +453,22 @@ static size_t print_log(const char *data, size_t len, size_t from, bool timestam
                         break;
                 sp1 = memchr(line, ' ', (size_t) (nl - line));
                 sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t) (nl - sp1 - 1)) : NULL;
+                if (sp1 && sp2 && sp2 + 2 < nl + 1 && (a->since || a->until)) {
+                        char when[64];
+                        time_t t;
+
+                        snprintf(when, sizeof(when), "%.*s", (int) (sp1 - line), line);
+                        t = cmd_parse_rfc3339(when);
+                        if ((a->since && t < a->since) || (a->until && t > a->until)) {
+                                from = (size_t) (nl - data) + 1;
+                                continue;
+                        }
+                }
                 if (sp1 && sp2 && sp2 + 2 < nl + 1) {
                         err = strncmp(sp1 + 1, "stderr", 6) == 0;
                         partial = sp2[1] == 'P';
                         text = sp2 + 3 <= nl ? sp2 + 3 : nl;
-                        if (timestamps)
+                        if (a->timestamps)
                                 fprintf(err ? stderr : stdout, "%.*s ", (int) (sp1 - line), line);
                         fprintf(err ? stderr : stdout, "%.*s%s", (int) (nl - text), text,
                                 partial ? "" : "\n");
@@ -475,7 +542,7 @@ int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 if (first_pass)
                         pos = tail_start(data, len, a.tail);
                 running = is_running(rec);
-                pos = print_log(data, len, pos, a.timestamps);
+                pos = print_log(data, len, pos, &a);
                 if (!a.follow || !running)
                         break;
                 sleep_ms(100);
@@ -578,6 +645,14 @@ int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng
                 return 0;
         if (sig <= 0)
                 sig = SIGTERM;
+        /* the monitor's cleanup must not bring it back (--restart) */
+        json_object_set_new(r, "stopped_by_user", json_true());
+        {
+                struct eng_error *e = NULL;
+
+                if (storage_container_update(&cs->store, r, &e) < 0)
+                        eng_err_warn_and_free(&e);
+        }
         if (kill(pid, sig) < 0 && errno != ESRCH)
                 return eng_err(err, ENG_E_SYS, errno, "signalling container %s",
                                short_id(json_string_value(json_object_get(r, "id"))));
@@ -798,6 +873,23 @@ fail:
         return -1;
 }
 
+/* --restart: whether the monitor's cleanup starts the container again. */
+static bool should_restart(json_t *rec)
+{
+        json_t *pol = json_object_get(rec, "restart");
+        const char *p = json_string_value(json_object_get(pol, "policy"));
+        long max = (long) json_integer_value(json_object_get(pol, "max"));
+        long count = (long) json_integer_value(json_object_get(rec, "restart_count"));
+        long code = (long) json_integer_value(json_object_get(rec, "exit_code"));
+
+        if (!p || json_is_true(json_object_get(rec, "stopped_by_user")) ||
+            strcmp(json_string_value(json_object_get(rec, "state")), "exited") != 0)
+                return false;
+        if (strcmp(p, "always") == 0 || strcmp(p, "unless-stopped") == 0)
+                return true;
+        return strcmp(p, "on-failure") == 0 && code != 0 && (max == 0 || count < max);
+}
+
 /* `eng container cleanup ID`: what the monitor runs when the container ended. */
 static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **argv,
                                  struct eng_error **err)
@@ -824,7 +916,25 @@ static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **ar
                 goto out;
         }
         runtime_container_refresh(&cs.store, rec);
-        if (json_is_true(json_object_get(rec, "rm")))
+        if (should_restart(rec)) {
+                _cleanup_free_ char *rt =
+                        eng_xasprintf("%s/runtime/%s", cs.paths.run_root,
+                                      json_string_value(json_object_get(rec, "id")));
+                struct eng_error *e = NULL;
+                time_t started =
+                        cmd_parse_rfc3339(json_string_value(json_object_get(rec, "started")));
+
+                if (eng_rm_rf(rt, &e) < 0)
+                        eng_err_free(e);
+                /* a command that dies at once is not restarted in a tight loop */
+                if (started > 0 && time(NULL) - started < 2)
+                        sleep_ms(1000);
+                json_object_set_new(
+                        rec, "restart_count",
+                        json_integer(json_integer_value(json_object_get(rec, "restart_count")) +
+                                     1));
+                r = cmd_container_start_detached(&cs, rec, err);
+        } else if (json_is_true(json_object_get(rec, "rm")))
                 r = remove_container(&cs, rec, err);
         else {
                 _cleanup_free_ char *rt =
@@ -841,9 +951,93 @@ out:
         return r;
 }
 
+int cmd_rename(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *rec = NULL;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first + 2 != argc)
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'eng rename' takes a container and a new name");
+        r = -1;
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto out;
+        rec = storage_container_get(&cs.store, argv[first], err);
+        if (rec)
+                r = storage_container_rename(&cs.store, rec, argv[first + 1], err);
+out:
+        cmd_store_close(&cs);
+        return r;
+}
+
+static int prune_opt(int val, _unused_ const char *arg, void *data, _unused_ struct eng_error **err)
+{
+        if (val == 'f')
+                *(bool *) data = true;
+        return 0;
+}
+
+static int cmd_container_prune(const struct cmd_desc *cmd, int argc, char **argv,
+                               struct eng_error **err)
+{
+        static const struct cmd_option opts[] = {
+                { "force", no_argument, 'f' },
+                { 0 },
+        };
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *all = NULL;
+        bool force = false;
+        json_t *rec;
+        size_t i;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, opts, prune_opt, &force, &first, err);
+        if (r != 0 || cmd_no_operands(cmd, argc, argv, first, err) < 0)
+                return r > 0 ? 0 : -1;
+        if (!force) {
+                char answer[16] = "";
+
+                fprintf(stderr, "WARNING! This will remove all non running containers.\n"
+                                "Are you sure you want to continue? [y/N] ");
+                if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+                        return 0;
+        }
+        r = -1;
+        if (cmd_store_open(&cs, true, err) < 0)
+                goto out;
+        all = storage_container_list(&cs.store, err);
+        if (!all)
+                goto out;
+        json_array_foreach(all, i, rec) {
+                runtime_container_refresh(&cs.store, rec);
+                if (is_running(rec))
+                        continue;
+                if (remove_container(&cs, rec, err) < 0)
+                        goto out;
+                printf("%s\n", json_string_value(json_object_get(rec, "id")));
+        }
+        r = 0;
+out:
+        cmd_store_close(&cs);
+        return r;
+}
+
 int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_desc subs[] = {
+                {
+                        .name = "prune",
+                        .fn = cmd_container_prune,
+                        .summary = "Remove every container that is not running",
+                        .usage = "eng container prune [-f]",
+                        .description =
+                                "Remove all containers that are not running, after asking (-f: without).\n",
+                        .options = "  -f, --force   do not ask\n",
+                },
                 {
                         .name = "cleanup",
                         .fn = cmd_container_cleanup,
@@ -860,6 +1054,7 @@ int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_
                 { "stop", "stop" },     { "kill", "kill" },   { "logs", "logs" },
                 { "wait", "wait" },     { "exec", "exec" },   { "inspect", "inspect" },
                 { "create", "create" }, { "start", "start" }, { "restart", "restart" },
+                { "rename", "rename" }, { "top", "top" },
         };
 
         return cmd_dispatch(cmd, argc, argv, subs, ELEMENTSOF(subs), aliases, ELEMENTSOF(aliases),

@@ -139,7 +139,9 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
         set_copy(out, "ImageName", json_object_get(rec, "image_name"));
         set_str(out, "Rootfs", "");
         set_copy(out, "Name", json_object_get(rec, "name"));
-        json_object_set_new(out, "RestartCount", json_integer(0));
+        json_object_set_new(
+                out, "RestartCount",
+                json_integer(json_integer_value(json_object_get(rec, "restart_count"))));
         set_copy(out, "Driver", json_object_get(rec, "driver"));
         json_object_set_new(out, "Mounts", user_mounts(spec->json));
 
@@ -171,8 +173,15 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
         json_object_set_new(host, "ReadonlyRootfs",
                             json_boolean(json_is_true(json_object_get(
                                     json_object_get(spec->json, "root"), "readonly"))));
-        json_object_set_new(host, "RestartPolicy",
-                            json_pack("{s:s,s:i}", "Name", "no", "MaximumRetryCount", 0));
+        {
+                json_t *pol = json_object_get(rec, "restart");
+                const char *name = json_string_value(json_object_get(pol, "policy"));
+
+                json_object_set_new(host, "RestartPolicy",
+                                    json_pack("{s:s,s:I}", "Name", name ? name : "no",
+                                              "MaximumRetryCount",
+                                              json_integer_value(json_object_get(pol, "max"))));
+        }
         json_object_set_new(out, "HostConfig", host);
         json_object_set_new(out, "NetworkSettings",
                             json_pack("{s:s,s:o}", "IPAddress", "", "Ports", json_object()));

@@ -205,6 +205,13 @@ static const struct cmd_desc commands[] = {
                            "  -f, --format FORMAT  'json' for JSON\n",
         },
         {
+                .name = "rename",
+                .fn = cmd_rename,
+                .summary = "Rename a container",
+                .usage = "eng rename CONTAINER NAME",
+                .description = "Give CONTAINER the name NAME, which no other container may have.\n",
+        },
+        {
                 .name = "restart",
                 .fn = cmd_restart,
                 .summary = "Stop and start containers again",
@@ -316,6 +323,14 @@ static const struct cmd_desc commands[] = {
                         "put under localhost/, as podman does.\n",
         },
         {
+                .name = "top",
+                .fn = cmd_top,
+                .summary = "Show the processes of a running container",
+                .usage = "eng top CONTAINER",
+                .description =
+                        "List the processes of CONTAINER with their ids as the container sees them.\n",
+        },
+        {
                 .name = "unshare",
                 .fn = cmd_unshare,
                 .summary = "Run a command in eng's user namespace",
@@ -349,9 +364,9 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach",  "build",  "commit",  "cp",    "create",  "diff",  "events",  "exec",   "export",
-        "history", "import", "inspect", "load",  "network", "pause", "port",    "push",   "rename",
-        "restart", "save",   "search",  "start", "stats",   "top",   "unpause", "volume",
+        "attach",  "build",  "commit", "cp",      "diff",   "events", "export",
+        "history", "import", "load",   "network", "pause",  "port",   "push",
+        "save",    "search", "stats",  "unpause", "volume",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -364,6 +379,12 @@ const struct cmd_desc *cmd_find(const char *name)
         return NULL;
 }
 
+static int cmp_cmd_name(const void *a, const void *b)
+{
+        return strcmp((*(const struct cmd_desc *const *) a)->name,
+                      (*(const struct cmd_desc *const *) b)->name);
+}
+
 void cmd_print_main_help(FILE *out)
 {
         fprintf(out,
@@ -371,8 +392,16 @@ void cmd_print_main_help(FILE *out)
                 "eng is a rootless container engine: a normal user, with no root and no daemon,\n"
                 "pulls images and runs containers.\n\n"
                 "Commands:\n");
-        for (size_t i = 0; i < N_ELEMS(commands); i++)
-                fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        {
+                /* in alphabetical order, whatever the table's */
+                const struct cmd_desc *sorted[N_ELEMS(commands)];
+
+                for (size_t i = 0; i < N_ELEMS(commands); i++)
+                        sorted[i] = &commands[i];
+                qsort(sorted, N_ELEMS(commands), sizeof(sorted[0]), cmp_cmd_name);
+                for (size_t i = 0; i < N_ELEMS(commands); i++)
+                        fprintf(out, "  %-10s %s\n", sorted[i]->name, sorted[i]->summary);
+        }
         fprintf(out, "\nNot implemented yet:");
         for (size_t i = 0; i < N_ELEMS(planned); i++)
                 fprintf(out, "%s%s", i % 10 == 0 ? "\n  " : " ", planned[i]);

@@ -55,6 +55,7 @@ enum {
         OPT_PIDS_LIMIT,
         OPT_TLS_VERIFY,
         OPT_QUIET,
+        OPT_RESTART,
 };
 
 struct run_args {
@@ -67,6 +68,9 @@ struct run_args {
         bool tls_verify_given;
         const char *name;
         const char *pull;
+        char **labels;
+        const char *restart;
+        long restart_max;
 };
 
 static int parse_entrypoint(struct run_args *a, const char *arg, struct eng_error **err)
@@ -232,6 +236,29 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
         case 'q':
                 a->quiet = true;
                 return 0;
+        case 'l':
+                eng_strv_push(&a->labels, arg);
+                return 0;
+        case OPT_RESTART: {
+                char *end = NULL;
+
+                a->restart_max = 0;
+                if (strcmp(arg, "no") == 0 || strcmp(arg, "always") == 0 ||
+                    strcmp(arg, "unless-stopped") == 0 || strcmp(arg, "on-failure") == 0) {
+                        a->restart = arg;
+                        return 0;
+                }
+                if (strncmp(arg, "on-failure:", 11) == 0) {
+                        a->restart_max = strtol(arg + 11, &end, 10);
+                        if (*end == '\0' && a->restart_max > 0) {
+                                a->restart = "on-failure";
+                                return 0;
+                        }
+                }
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "--restart '%s': use no, on-failure[:N], always or unless-stopped",
+                               arg);
+        }
         }
         return 0;
 }
@@ -253,6 +280,7 @@ static int on_opt_caps(int val, const char *arg, void *data, struct eng_error **
 
 static void run_args_release(struct run_args *a)
 {
+        eng_strv_free(a->labels);
         eng_strv_free(a->o.entrypoint);
         eng_strv_free(a->o.env);
         eng_strv_free(a->o.env_files);
@@ -534,6 +562,7 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
         json_object_del(record, "error");
         json_object_del(record, "exit_code");
         json_object_del(record, "finished");
+        json_object_del(record, "stopped_by_user");
         if (detach) {
                 if (start_detached(cs, record, dir, id, err) < 0)
                         goto out;
@@ -616,6 +645,8 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 { "pids-limit", required_argument, OPT_PIDS_LIMIT },
                 { "tls-verify", optional_argument, OPT_TLS_VERIFY },
                 { "quiet", no_argument, 'q' },
+                { "label", required_argument, 'l' },
+                { "restart", required_argument, OPT_RESTART },
                 { 0 },
         };
         struct run_args a = { .tls_verify = true };
@@ -640,6 +671,15 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
         r = -1;
         if (first >= argc) {
                 eng_err(err, ENG_E_USAGE, 0, "'eng run' needs an image; see 'eng run --help'");
+                goto out;
+        }
+        if (a.restart && strcmp(a.restart, "no") != 0 && a.rm) {
+                eng_err(err, ENG_E_USAGE, 0, "--restart and --rm contradict each other");
+                goto out;
+        }
+        if (a.restart && strcmp(a.restart, "no") != 0 && !a.detach && !create_only) {
+                eng_err(err, ENG_E_USAGE, 0,
+                        "--restart needs a detached container (-d): the monitor carries it out");
                 goto out;
         }
         if (a.detach && (a.o.tty || a.interactive)) {
@@ -692,6 +732,28 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                            argv[first], "image_id", json_object_get(img, "id"), "image_name",
                            json_array_get(json_object_get(img, "names"), 0), "created", created,
                            "state", "created", "rm", a.rm);
+        {
+                /* the image's labels, then --label's (podman) */
+                json_t *labels = json_object(), *v;
+                const char *k;
+
+                json_object_foreach(
+                        json_object_get(json_object_get(image_config, "config"), "Labels"), k, v)
+                        if (json_is_string(v))
+                                json_object_set(labels, k, v);
+                ENG_STRV_FOREACH(l, a.labels) {
+                        char *eq = strchr(*l, '=');
+                        _cleanup_free_ char *key =
+                                eq ? eng_xstrndup(*l, (size_t) (eq - *l)) : eng_xstrdup(*l);
+
+                        json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
+                }
+                json_object_set_new(record, "labels", labels);
+                if (a.restart && strcmp(a.restart, "no") != 0)
+                        json_object_set_new(record, "restart",
+                                            json_pack("{s:s,s:i}", "policy", a.restart, "max",
+                                                      (int) a.restart_max));
+        }
         if (a.o.keep_id && keep_id_map(&cs.map, &keep, &kmap, err) < 0)
                 goto out;
         {
@@ -771,6 +833,11 @@ out:
         cmd_config_release(&config);
         run_args_release(&a);
         return r;
+}
+
+int cmd_container_start_detached(struct cmd_store *cs, json_t *record, struct eng_error **err)
+{
+        return start_container(cs, record, true, false, err);
 }
 
 int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)

@@ -936,6 +936,60 @@ fail:
         return -1;
 }
 
+/*
+ * A "created" record whose monitor did start the process: eng was killed
+ * between the two (run -d, start).  The monitor's pid file names it; that
+ * it is this container's is checked through its root directory.
+ */
+static bool adopt_orphan(struct storage_store *s, json_t *record, const char *id)
+{
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        _cleanup_free_ char *pidfile = eng_xasprintf("%s/userdata/pid", dir);
+        _cleanup_free_ char *data = NULL;
+        struct eng_error *e = NULL;
+        char link[64];
+        uint64_t start;
+        long pid;
+
+        if (eng_read_file(pidfile, 64, &data, NULL, &e) < 0) {
+                eng_err_free(e);
+                return false;
+        }
+        pid = strtol(data, NULL, 10);
+        start = pid > 0 ? oci_proc_start_time((pid_t) pid) : 0;
+        if (!start)
+                return false;
+        /* its parent must be this container's monitor (whose arguments name it) */
+        snprintf(link, sizeof(link), "/proc/%ld/stat", pid);
+        free(TAKE_PTR(data));
+        if (eng_read_file(link, 4096, &data, NULL, &e) < 0) {
+                eng_err_free(e);
+                return false;
+        }
+        {
+                char *rp = strrchr(data, ')');
+                long ppid = rp ? strtol(rp + 4, NULL, 10) : 0;
+                _cleanup_free_ char *cmd = NULL;
+                size_t len = 0;
+
+                snprintf(link, sizeof(link), "/proc/%ld/cmdline", ppid);
+                if (ppid <= 1 || eng_read_file(link, 65536, &cmd, &len, &e) < 0) {
+                        eng_err_free(e);
+                        return false;
+                }
+                for (size_t i = 0; i < len; i++)
+                        if (cmd[i] == '\0')
+                                cmd[i] = ' ';
+                if (!strstr(cmd, "eng-monitor") || !strstr(cmd, id))
+                        return false;
+                json_object_set_new(record, "monitor", json_integer(ppid));
+        }
+        json_object_set_new(record, "state", json_string("running"));
+        json_object_set_new(record, "pid", json_integer(pid));
+        json_object_set_new(record, "pid_start", json_integer((json_int_t) start));
+        return true;
+}
+
 bool runtime_container_refresh(struct storage_store *s, json_t *record)
 {
         const char *state = json_string_value(json_object_get(record, "state"));
@@ -945,7 +999,11 @@ bool runtime_container_refresh(struct storage_store *s, json_t *record)
         _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
         struct eng_error *e = NULL;
 
-        if (!state || strcmp(state, "running") != 0 || !id)
+        if (!state || !id)
+                return false;
+        if (strcmp(state, "created") == 0)
+                return adopt_orphan(s, record, id);
+        if (strcmp(state, "running") != 0)
                 return false;
         if (pid > 0 && start != 0 && oci_proc_start_time(pid) == start)
                 return false;

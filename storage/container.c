@@ -696,3 +696,57 @@ bool storage_overlay_usable(struct storage_store *s, char **ret_reason)
                 eng_err_warn_and_free(&e);
         return ok;
 }
+
+static bool name_valid(const char *n)
+{
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
+                return false;
+        for (const char *c = n + 1; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                      (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
+                        return false;
+        return strlen(n) <= 253;
+}
+
+int storage_container_rename(struct storage_store *s, json_t *record, const char *name,
+                             struct eng_error **err)
+{
+        const char *id = json_string_value(json_object_get(record, "id"));
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        _cleanup_json_ json_t *all = NULL, *fresh = NULL;
+        json_t *r;
+        size_t i;
+        int ret = -1;
+
+        if (!name_valid(name))
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'%s' is not a valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                               name);
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        all = storage_container_list(s, err);
+        if (!all)
+                goto out;
+        json_array_foreach(all, i, r) {
+                const char *n = json_string_value(json_object_get(r, "name"));
+
+                if (n && strcmp(n, name) == 0 &&
+                    strcmp(json_string_value(json_object_get(r, "id")), id) != 0) {
+                        eng_err(err, ENG_E_USAGE, EEXIST,
+                                "the container name '%s' is already in use by %.12s", name,
+                                hex_of(json_string_value(json_object_get(r, "id"))));
+                        goto out;
+                }
+        }
+        /* the record as it is on disk now, with only the name changed */
+        fresh = read_record(dir, err);
+        if (!fresh)
+                goto out;
+        json_object_set_new(fresh, "name", json_string(name));
+        ret = write_record(dir, fresh, err);
+        if (ret == 0)
+                json_object_set_new(record, "name", json_string(name));
+out:
+        storage_store_unlock(s);
+        return ret;
+}

@@ -63,6 +63,13 @@ json_t *storage_container_list(struct storage_store *s, struct eng_error **err);
 /** storage_container_update() - write the record @record back (under the lock) */
 int storage_container_update(struct storage_store *s, json_t *record, struct eng_error **err);
 
+/**
+ * storage_container_rename() - give the container of @record the name
+ * @name (podman's rules: [a-zA-Z0-9][a-zA-Z0-9_.-]*), unless another has it
+ */
+int storage_container_rename(struct storage_store *s, json_t *record, const char *name,
+                             struct eng_error **err);
+
 /** storage_container_delete() - remove the container @id and all its files */
 int storage_container_delete(struct storage_store *s, const char *id, struct eng_error **err);
 

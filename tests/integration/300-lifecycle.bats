@@ -311,3 +311,85 @@ wait_for_log() {
 	run eng start nosuch
 	assert_status 125
 }
+
+@test "top, rename, labels, container prune" {
+	eng run -d --name tp --label tier=web --label bare "$IMG" sh -c 'sleep 300 & exec sleep 301' >/dev/null
+	for _ in $(seq 50); do
+		[ "$(eng top tp | wc -l)" -ge 3 ] && break
+		sleep 0.1
+	done
+	run eng top tp
+	assert_status 0
+	assert_contains "$(sed -n 1p <<<"$output")" "USER"
+	assert_contains "$output" "sleep 301"
+	assert_contains "$output" "sleep 300"
+	assert_equal "$(awk '$NF == "301" { print $2 }' <<<"$output")" 1 "the pid inside"
+	run eng ps --filter label=tier=web --format json
+	assert_equal "$(json '.[0].Names[0]')" tp
+	run eng ps --filter label=bare -q
+	assert_equal "$(wc -l <<<"$output")" 1
+	run eng ps --filter label=tier=db -q
+	assert_equal "$output" ""
+	run eng inspect -f '{{.Config.Labels.tier}}' tp
+	assert_equal "$output" web
+	run eng rename tp front
+	assert_status 0
+	run eng ps --format json
+	assert_equal "$(json '.[0].Names[0]')" front
+	run eng rename front 'no spaces'
+	assert_status 125
+	eng run --name other "$IMG" true
+	run eng rename front other
+	assert_status 125
+	assert_contains "$output" "already in use"
+	run eng container prune -f
+	assert_status 0
+	assert_equal "$(eng ps -a --format json | jq -r '.[].Names[0]')" front
+}
+
+@test "--restart on-failure:N is carried out by the monitor; stop ends always" {
+	eng run -d --name retry --restart on-failure:2 "$IMG" sh -c 'echo try; exit 1' >/dev/null
+	for _ in $(seq 100); do
+		[ "$(eng inspect -f '{{.RestartCount}}' retry)" = 2 ] &&
+			[ "$(eng inspect -f '{{.State.Status}}' retry)" = exited ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	assert_equal "$(eng inspect -f '{{.RestartCount}}' retry)" 2
+	assert_equal "$(eng logs retry | grep -c try)" 3
+	eng run -d --name forever --restart always "$IMG" sleep 300 >/dev/null
+	run eng stop -t 0 forever
+	assert_status 0
+	sleep 1.5
+	assert_equal "$(eng inspect -f '{{.State.Status}}' forever)" exited
+	run eng run --restart always "$IMG" true
+	assert_status 125
+}
+
+@test "logs --since and --until" {
+	eng run -d --name t "$IMG" sh -c 'echo early; sleep 1.2; echo late' >/dev/null
+	eng wait t >/dev/null
+	run eng logs --since 1m t
+	assert_equal "$output" $'early\nlate'
+	run eng logs --until 2000-01-01T00:00:00Z t
+	assert_equal "$output" ""
+	run eng logs --since soon t
+	assert_status 125
+}
+
+@test "eng killed between starting the monitor and recording it: the container is found, not lost" {
+	eng run -d --name half "$IMG" sleep 300 >/dev/null
+	local rec pid
+	rec=$(record half)
+	pid=$(jq -r .pid "$rec")
+	# what a kill -9 of eng right after the monitor answered leaves behind
+	jq '.state = "created" | del(.pid, .pid_start, .monitor, .started)' "$rec" >"$rec.new"
+	mv "$rec.new" "$rec"
+	run eng ps --format json
+	assert_equal "$(json '.[0].State')" running
+	assert_equal "$(json '.[0].Pid')" "$pid"
+	run eng rm -f half
+	assert_status 0
+	[ ! -e /proc/"$pid" ] || [ "$(awk '/^State:/ { print $2 }' /proc/"$pid"/status)" = Z ] ||
+		fail "the container's process lives on"
+}
