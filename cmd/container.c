@@ -811,7 +811,18 @@ int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                 goto fail;
         ENG_STRV_FOREACH(n, names) {
                 _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
+                _cleanup_close_ int lock = -1;
                 int code = 125;
+
+                if (rec) {
+                        /* under the container's lock, and as it is now */
+                        char *cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
+
+                        lock = storage_container_lock(&cs.store, cid, err);
+                        json_decref(rec);
+                        rec = lock < 0 ? NULL : lookup(&cs, cid, err);
+                        free(cid);
+                }
 
                 if (!rec)
                         code = (*err)->kind == ENG_E_NOTFOUND ? 1 : 125;
@@ -896,6 +907,7 @@ static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **ar
 {
         struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *rec = NULL;
+        _cleanup_close_ int lock = -1;
         int first, r;
 
         r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
@@ -915,7 +927,30 @@ static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **ar
                 }
                 goto out;
         }
+        {
+                /* under the container's lock, and as the record says now */
+                char *cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
+                json_t *now;
+
+                lock = storage_container_lock(&cs.store, cid, err);
+                now = lock < 0 ? NULL : storage_container_get(&cs.store, cid, err);
+                free(cid);
+                if (!now) {
+                        if ((*err)->kind == ENG_E_NOTFOUND) {
+                                *err = eng_err_free(*err);
+                                r = 0;
+                        }
+                        goto out;
+                }
+                json_decref(rec);
+                rec = now;
+        }
         runtime_container_refresh(&cs.store, rec);
+        /* started again meanwhile (eng start): that run's monitor cleans up after it */
+        if (is_running(rec)) {
+                r = 0;
+                goto out;
+        }
         if (should_restart(rec)) {
                 _cleanup_free_ char *rt =
                         eng_xasprintf("%s/runtime/%s", cs.paths.run_root,
@@ -1054,7 +1089,7 @@ int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_
                 { "stop", "stop" },     { "kill", "kill" },   { "logs", "logs" },
                 { "wait", "wait" },     { "exec", "exec" },   { "inspect", "inspect" },
                 { "create", "create" }, { "start", "start" }, { "restart", "restart" },
-                { "rename", "rename" }, { "top", "top" },
+                { "rename", "rename" }, { "top", "top" },     { "attach", "attach" },
         };
 
         return cmd_dispatch(cmd, argc, argv, subs, ELEMENTSOF(subs), aliases, ELEMENTSOF(aliases),

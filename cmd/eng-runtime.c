@@ -104,11 +104,23 @@ static int need_id(int argc, char **argv, const char *cmd, const char **ret, str
 static int connect_console(const char *path, struct eng_error **err)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int dirfd = -1;
+        const char *slash = strrchr(path, '/');
         int fd;
 
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return eng_err(err, ENG_E_USAGE, 0, "console socket path '%s' is too long", path);
-        memcpy(sa.sun_path, path, strlen(path) + 1);
+        if (strlen(path) < sizeof(sa.sun_path))
+                memcpy(sa.sun_path, path, strlen(path) + 1);
+        else {
+                /* a deep path: through /proc/self/fd/N of its directory */
+                _cleanup_free_ char *dir =
+                        slash ? eng_xstrndup(path, (size_t) (slash - path)) : NULL;
+
+                dirfd = dir ? open(*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+                if (dirfd < 0 || snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
+                                          dirfd, slash + 1) >= (int) sizeof(sa.sun_path))
+                        return eng_err(err, ENG_E_USAGE, 0, "console socket path '%s' is too long",
+                                       path);
+        }
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
                 int e = errno;

@@ -24,6 +24,18 @@ enum {
 
 static const struct cmd_desc commands[] = {
         {
+                .name = "attach",
+                .fn = cmd_attach,
+                .summary = "Attach to a detached container",
+                .usage = "eng attach [options] CONTAINER",
+                .description =
+                        "Show the output of CONTAINER (started with run -d) as it comes and, when it was started\n"
+                        "with -i, pass it our input.  Ctrl-p ctrl-q detaches; when the container ends, its exit\n"
+                        "status is ours.\n",
+                .options = "      --no-stdin            do not pass our input\n"
+                           "      --detach-keys KEYS    instead of ctrl-p,ctrl-q ('' for none)\n",
+        },
+        {
                 .name = "container",
                 .fn = cmd_container,
                 .summary = "Manage containers: ls, rm, stop, kill, logs, wait, run",

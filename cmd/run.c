@@ -504,6 +504,8 @@ static int start_detached(struct cmd_store *cs, json_t *record, const char *dir,
         _cleanup_free_ char *rlog = eng_xasprintf("%s/userdata/runtime.log", dir);
         _cleanup_free_ char *exe = self_exe();
         _cleanup_strv_ char **cleanup = NULL;
+        _cleanup_free_ char *attach = eng_xasprintf("%s/userdata/attach", dir);
+        _cleanup_free_ char *console = eng_xasprintf("%s/userdata/console", dir);
         struct runtime_monitor_opts mo = {
                 .monitor = monitor,
                 .runtime = runtime,
@@ -514,6 +516,9 @@ static int start_detached(struct cmd_store *cs, json_t *record, const char *dir,
                 .exit_file = exit_file,
                 .pid_file = pid_file,
                 .runtime_log = rlog,
+                .attach = attach,
+                .console = json_is_true(json_object_get(record, "tty")) ? console : NULL,
+                .stdin = json_is_true(json_object_get(record, "stdin")),
         };
         pid_t mon, pid;
 
@@ -530,6 +535,14 @@ static int start_detached(struct cmd_store *cs, json_t *record, const char *dir,
         eng_strv_push(&cleanup, "cleanup");
         eng_strv_push(&cleanup, id);
         mo.cleanup = cleanup;
+        {
+                /* the runtime's state of a run before (whose cleanup may wait for our lock) */
+                _cleanup_free_ char *stale = eng_xasprintf("%s/%s", rroot, id);
+                struct eng_error *e = NULL;
+
+                if (eng_rm_rf(stale, &e) < 0)
+                        eng_err_warn_and_free(&e);
+        }
         if (runtime_monitor_start(&mo, &mon, &pid, err) < 0)
                 return -1;
         json_object_set_new(record, "monitor", json_integer(mon));
@@ -682,11 +695,6 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                         "--restart needs a detached container (-d): the monitor carries it out");
                 goto out;
         }
-        if (a.detach && (a.o.tty || a.interactive)) {
-                eng_err(err, ENG_E_USAGE, ENOSYS,
-                        "-d with -t or -i needs 'eng attach', which is not implemented yet; run -d without them, or in the foreground");
-                goto out;
-        }
         if (argc > first + 1)
                 a.o.command = argv + first + 1;
         if (check_resources(&a, err) < 0)
@@ -749,6 +757,8 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                         json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
                 }
                 json_object_set_new(record, "labels", labels);
+                json_object_set_new(record, "tty", json_boolean(a.o.tty));
+                json_object_set_new(record, "stdin", json_boolean(a.interactive));
                 if (a.restart && strcmp(a.restart, "no") != 0)
                         json_object_set_new(record, "restart",
                                             json_pack("{s:s,s:i}", "policy", a.restart, "max",
@@ -908,8 +918,18 @@ static int start_or_restart(const struct cmd_desc *cmd, int argc, char **argv, b
         }
         for (int i = first; i < argc; i++) {
                 _cleanup_json_ json_t *rec = storage_container_get(&cs.store, argv[i], err);
+                _cleanup_close_ int lock = -1;
                 const char *state;
 
+                if (rec) {
+                        /* under the container's lock, and as it is now */
+                        char *cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
+
+                        lock = storage_container_lock(&cs.store, cid, err);
+                        json_decref(rec);
+                        rec = lock < 0 ? NULL : storage_container_get(&cs.store, cid, err);
+                        free(cid);
+                }
                 if (rec) {
                         runtime_container_refresh(&cs.store, rec);
                         state = json_string_value(json_object_get(rec, "state"));

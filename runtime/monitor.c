@@ -83,13 +83,17 @@ int runtime_monitor_start(const struct runtime_monitor_opts *o, pid_t *ret_monit
         eng_strv_push(&argv, o->log);
         eng_strv_push(&argv, o->exit_file);
         eng_strv_push(&argv, o->pid_file);
-        eng_strv_push(&argv, "12");
+        eng_strv_push(&argv, o->console ? "14" : "12");
         eng_strv_push(&argv, o->runtime);
         eng_strv_push(&argv, "--root");
         eng_strv_push(&argv, o->runtime_root);
         eng_strv_push(&argv, "--log");
         eng_strv_push(&argv, o->runtime_log);
         eng_strv_push(&argv, "run");
+        if (o->console) {
+                eng_strv_push(&argv, "--console-socket");
+                eng_strv_push(&argv, o->console);
+        }
         eng_strv_push(&argv, "-d");
         eng_strv_push(&argv, "--bundle");
         eng_strv_push(&argv, o->bundle);
@@ -114,6 +118,12 @@ int runtime_monitor_start(const struct runtime_monitor_opts *o, pid_t *ret_monit
                 if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
                         _exit(125);
                 (void) fcntl(p[1], F_SETFD, 0);
+                if (o->attach)
+                        (void) setenv("ENG_MONITOR_ATTACH", o->attach, 1);
+                if (o->console)
+                        (void) setenv("ENG_MONITOR_CONSOLE", o->console, 1);
+                if (o->stdin)
+                        (void) setenv("ENG_MONITOR_STDIN", "1", 1);
                 execv(argv[0], argv);
                 _exit(127);
         }

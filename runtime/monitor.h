@@ -10,6 +10,7 @@
  * protocol.
  */
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -25,6 +26,9 @@ struct runtime_monitor_opts {
         const char *pid_file;    /* the container's pid, from the runtime */
         const char *runtime_log; /* the runtime's errors, one JSON object a line */
         char *const *cleanup;    /* run when the container ended; NULL for none */
+        const char *attach;      /* the socket `eng attach` connects to, or NULL */
+        const char *console;     /* with a terminal: where the runtime sends the pty */
+        bool stdin;              /* keep the container's stdin open for attach (-i) */
 };
 
 /**

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -128,7 +129,8 @@ json_t *storage_container_get(struct storage_store *s, const char *name, struct 
         if (matches > 1)
                 eng_err(err, ENG_E_USAGE, 0, "'%s' matches more than one container", name);
         else
-                eng_err(err, ENG_E_NOTFOUND, 0, "no container with name or ID '%s' found", name);
+                eng_err(err, ENG_E_NOTFOUND, 0,
+                        "no container with name or ID '%s' found: no such container", name);
         return NULL;
 }
 
@@ -749,4 +751,24 @@ int storage_container_rename(struct storage_store *s, json_t *record, const char
 out:
         storage_store_unlock(s);
         return ret;
+}
+
+int storage_container_lock(struct storage_store *s, const char *id, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        _cleanup_free_ char *path = eng_xasprintf("%s/lock", dir);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+        if (fd < 0)
+                return eng_err(err, errno == ENOENT ? ENG_E_NOTFOUND : ENG_E_SYS, errno,
+                               "locking container %.12s", hex_of(id));
+        while (flock(fd, LOCK_EX) < 0) {
+                if (errno != EINTR) {
+                        int e = errno;
+
+                        close(fd);
+                        return eng_err(err, ENG_E_SYS, e, "locking container %.12s", hex_of(id));
+                }
+        }
+        return fd;
 }

@@ -70,6 +70,16 @@ int storage_container_update(struct storage_store *s, json_t *record, struct eng
 int storage_container_rename(struct storage_store *s, json_t *record, const char *name,
                              struct eng_error **err);
 
+/**
+ * storage_container_lock() - the lock of container @id (an exclusive flock
+ * of ROOT/containers/IDHEX/lock; blocks), held while it is started, stopped
+ * by its monitor's cleanup or removed, so two of those never interleave.
+ * The store lock stays for record changes only.
+ * Return: the fd to close to unlock; negative with *err (ENG_E_NOTFOUND when
+ * the container is gone).
+ */
+int storage_container_lock(struct storage_store *s, const char *id, struct eng_error **err);
+
 /** storage_container_delete() - remove the container @id and all its files */
 int storage_container_delete(struct storage_store *s, const char *id, struct eng_error **err);
 

@@ -131,7 +131,7 @@ wait_for_log() {
 		fail "the container's process $pid lives on"
 	run eng rm nosuch
 	assert_status 1
-	assert_contains "$output" "no container with name or ID 'nosuch' found"
+	assert_contains "$output" "no container with name or ID 'nosuch' found: no such container"
 	eng run -d "$IMG" true >/dev/null
 	eng run -d "$IMG" sleep 300 >/dev/null
 	run eng rm -a -f
@@ -179,7 +179,7 @@ wait_for_log() {
 	assert_equal "$(json '.[0].Names[0]')" done1
 	run eng ps -n 2 -q
 	assert_equal "$(wc -l <<<"$output")" 2
-	run eng ps --filter label=x=y
+	run eng ps --filter volume=x
 	assert_status 125
 }
 
@@ -392,4 +392,32 @@ wait_for_log() {
 	assert_status 0
 	[ ! -e /proc/"$pid" ] || [ "$(awk '/^State:/ { print $2 }' /proc/"$pid"/status)" = Z ] ||
 		fail "the container's process lives on"
+}
+
+@test "attach: output as it comes, input with -i, ctrl-p ctrl-q detaches, the exit status" {
+	eng run -d --name a1 "$IMG" sh -c 'sleep 0.5; echo out; echo err >&2; exit 4' >/dev/null
+	run --separate-stderr eng attach a1 </dev/null
+	assert_status 4
+	assert_equal "$output" out
+	assert_equal "$stderr" err
+	eng run -di --name a2 "$IMG" sh -c 'read x; echo got-$x; exit 2' >/dev/null
+	run bash -c "echo hello | $ENG --root $S --runroot $BATS_TEST_TMPDIR/run attach a2"
+	assert_status 2
+	assert_equal "$output" got-hello
+	# detach: the container goes on, and what came before the keys reached it
+	eng run -di --name a3 "$IMG" cat >/dev/null
+	run bash -c "{ printf 'typed\n'; sleep 0.5; printf '\020\021'; sleep 5; } | $ENG --root $S --runroot $BATS_TEST_TMPDIR/run attach a3"
+	assert_status 0
+	assert_contains "$output" typed
+	run eng inspect -f '{{.State.Status}}' a3
+	assert_equal "$output" running
+	# a terminal: -dit, then attach under a pty
+	command -v script >/dev/null || skip "no script(1)"
+	eng run -dit --name a4 "$IMG" sh >/dev/null
+	run script -qec "{ sleep 0.5; printf 'echo tty-\$((6*7))\nexit 7\n'; sleep 2; } | $ENG --root $S --runroot $BATS_TEST_TMPDIR/run attach a4" /dev/null </dev/null
+	assert_status 7
+	assert_contains "$output" tty-42
+	run eng attach a1
+	assert_status 125
+	assert_contains "$output" "only attach to running containers"
 }
