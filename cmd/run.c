@@ -625,6 +625,42 @@ out:
         return r;
 }
 
+/* What storage_container_create() calls before the container appears: its spec. */
+struct fill_args {
+        struct cmd_store *cs;
+        json_t *record;
+        json_t *image_config;
+        const struct runtime_run_opts *o;
+        const struct eng_idmap *map;
+};
+
+static int fill_container(void *arg, struct eng_error **err)
+{
+        struct fill_args *f = arg;
+        _cleanup_json_ json_t *spec = NULL;
+        _cleanup_free_ char *files = storage_container_files_dir(&f->cs->store, f->record);
+        _cleanup_free_ char *path = eng_xasprintf("%s/config.json", files);
+        _cleanup_free_ char *data = NULL;
+
+        if (runtime_container_spec(&f->cs->store, f->record, f->image_config, f->o, f->map, &spec,
+                                   err) < 0)
+                return -1;
+        json_object_set(f->record, "command",
+                        json_object_get(json_object_get(spec, "process"), "args"));
+        if (f->o->tty) {
+                /* The host terminal's size from the start, as podman passes it. */
+                struct winsize ws;
+
+                if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+                        json_object_set_new(
+                                json_object_get(spec, "process"), "consoleSize",
+                                json_pack("{s:i,s:i}", "height", ws.ws_row, "width", ws.ws_col));
+        }
+        data = json_dumps(spec, JSON_INDENT(1));
+        mark("spec made");
+        return eng_write_file_replace(path, data, strlen(data), 0600, err);
+}
+
 static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool create_only,
                          struct eng_error **err)
 {
@@ -666,12 +702,12 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
         struct cmd_store cs = CMD_STORE_INIT;
         struct cmd_config config = { 0 };
         _cleanup_free_ char *id = NULL, *name = NULL, *seccomp_default = NULL, *init_path = NULL;
-        _cleanup_free_ char *cfg_data = NULL, *created = NULL, *dir = NULL;
-        _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL, *spec_json = NULL;
+        _cleanup_free_ char *cfg_data = NULL, *created = NULL;
+        _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL;
         struct storage_keep_id keep = { 0 };
         struct eng_idmap kmap = { 0 };
+        struct fill_args fill = { 0 };
         enum storage_driver driver;
-        bool created_container = false;
         int first, r;
 
         mark("start");
@@ -773,9 +809,15 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 if (ss)
                         json_object_set_new(record, "stop_signal", json_string(ss));
         }
+        fill.cs = &cs;
+        fill.record = record;
+        fill.image_config = image_config;
+        fill.o = &a.o;
+        fill.map = a.o.keep_id ? &kmap : &cs.map;
         for (int tries = 0;; tries++) {
                 if (storage_container_create(&cs.store, record, json_object_get(img, "layers"),
-                                             driver, a.o.keep_id ? &keep : NULL, err) == 0)
+                                             driver, a.o.keep_id ? &keep : NULL, fill_container,
+                                             &fill, err) == 0)
                         break;
                 /* a name we made up is taken (by a parallel run, say): another one */
                 if (a.name || (*err)->errnum != EEXIST || tries == 20)
@@ -785,35 +827,8 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 name = runtime_name_generate();
                 json_object_set_new(record, "name", json_string(name));
         }
-        created_container = true;
         mark("container created");
-        if (runtime_container_spec(&cs.store, record, image_config, &a.o,
-                                   a.o.keep_id ? &kmap : &cs.map, &spec_json, err) < 0)
-                goto out;
-        json_object_set(record, "command",
-                        json_object_get(json_object_get(spec_json, "process"), "args"));
-        if (storage_container_update(&cs.store, record, err) < 0)
-                goto out;
-        mark("spec made");
-        dir = storage_container_dir(&cs.store, id);
-        if (a.o.tty) {
-                /* The host terminal's size from the start, as podman passes it. */
-                struct winsize ws;
-
-                if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
-                        json_object_set_new(
-                                json_object_get(spec_json, "process"), "consoleSize",
-                                json_pack("{s:i,s:i}", "height", ws.ws_row, "width", ws.ws_col));
-        }
-        {
-                _cleanup_free_ char *path = eng_xasprintf("%s/config.json", dir);
-                _cleanup_free_ char *data = json_dumps(spec_json, JSON_INDENT(1));
-
-                if (eng_write_file_replace(path, data, strlen(data), 0600, err) < 0)
-                        goto out;
-        }
-        /* From here the container is whole: start_container() owns its fate. */
-        created_container = false;
+        /* The container is whole (or was never there): start_container() owns its fate. */
         if (create_only) {
                 printf("%s\n", id);
                 r = 0;
@@ -823,20 +838,6 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
         if (r >= 0 && a.detach)
                 printf("%s\n", id);
 out:
-        if (created_container) {
-                struct eng_error *e = NULL;
-
-                /* made but never whole: gone with --rm, else kept with the reason */
-                if (a.rm) {
-                        if (storage_container_delete(&cs.store, id, &e) < 0)
-                                eng_err_warn_and_free(&e);
-                } else {
-                        json_object_set_new(record, "error",
-                                            json_string(*err ? (*err)->msg : "not started"));
-                        if (storage_container_update(&cs.store, record, &e) < 0)
-                                eng_err_warn_and_free(&e);
-                }
-        }
         mark("cleaned up");
         eng_idmap_release(&kmap);
         cmd_store_close(&cs);

@@ -819,8 +819,12 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         json_array_append_new(mounts, mount_obj("/dev/shm", "tmpfs", "shm",
                                                 json_pack("[sssss]", "nosuid", "noexec", "nodev",
                                                           "mode=1777", "size=65536k")));
-        if (write_userdata(dir, hostname, o->network, err) < 0)
-                goto fail_process;
+        {
+                _cleanup_free_ char *files = storage_container_files_dir(s, record);
+
+                if (write_userdata(files, hostname, o->network, err) < 0)
+                        goto fail_process;
+        }
         ud = eng_xasprintf("%s/userdata", dir);
         {
                 static const char *const files[] = { "hostname", "hosts", "resolv.conf" };

@@ -406,8 +406,18 @@ static int vfs_copy(void *arg, struct eng_error **err)
         return 0;
 }
 
+char *storage_container_files_dir(struct storage_store *s, json_t *record)
+{
+        const char *building = json_string_value(json_object_get(record, "_building"));
+
+        if (building)
+                return eng_xstrdup(building);
+        return storage_container_dir(s, json_string_value(json_object_get(record, "id")));
+}
+
 int storage_container_create(struct storage_store *s, json_t *record, json_t *layers,
                              enum storage_driver driver, const struct storage_keep_id *keep_id,
+                             int (*fill)(void *arg, struct eng_error **err), void *fill_arg,
                              struct eng_error **err)
 {
         const char *id = json_string_value(json_object_get(record, "id"));
@@ -448,6 +458,23 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
                 }
                 ret = s->map ? eng_userns_run(s->map, 0, vfs_copy, &a, err) : vfs_copy(&a, err);
                 eng_strv_free(a.layer_dirs);
+                if (ret < 0)
+                        goto fail;
+                ret = -1;
+        }
+        {
+                /* overlay needs a lower layer: an image of none gets an empty one */
+                _cleanup_free_ char *empty = eng_xasprintf("%s/userdata/empty", tmp);
+
+                if (json_array_size(layers) == 0 && mkdir(empty, 0755) < 0) {
+                        eng_err(err, ENG_E_SYS, errno, "creating '%s'", empty);
+                        goto fail;
+                }
+        }
+        if (fill) {
+                json_object_set_new(record, "_building", json_string(tmp));
+                ret = fill(fill_arg, err);
+                json_object_del(record, "_building");
                 if (ret < 0)
                         goto fail;
                 ret = -1;
@@ -548,7 +575,6 @@ void storage_container_root(struct storage_store *s, json_t *record, char **ret_
                 /* overlay needs a lower layer: an empty one of the container's own */
                 free(lower);
                 lower = eng_xasprintf("%s/userdata/empty", dir);
-                (void) mkdir(lower, 0755);
         }
         eng_strv_consume(&opts, eng_xasprintf("lowerdir=%s", lower));
         eng_strv_consume(&opts, eng_xasprintf("upperdir=%s/diff", dir));
@@ -619,9 +645,8 @@ static bool parent_opaque(const char *dir, const char *rel)
 int storage_container_read_file(struct storage_store *s, json_t *record, const char *path,
                                 size_t max, char **ret_data, struct eng_error **err)
 {
-        const char *id = json_string_value(json_object_get(record, "id"));
         const char *driver = json_string_value(json_object_get(record, "driver"));
-        _cleanup_free_ char *cdir = storage_container_dir(s, id);
+        _cleanup_free_ char *cdir = storage_container_files_dir(s, record);
         json_t *layers = json_object_get(record, "layers");
         _cleanup_strv_ char **dirs = NULL;
         bool stop;

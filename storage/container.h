@@ -40,12 +40,23 @@ struct storage_keep_id {
  * are copied into rootfs/ inside the store's user namespace.
  * @keep_id: when not NULL, the copy (vfs, whatever @driver says) gets its
  *           owners shifted for a mapping with the user at @keep_id->uid
+ * @fill:    when not NULL, called before the container is moved into place
+ *           (to write its config.json); it may change @record
  * Return: 0, or negative with ENG_E_USAGE and errnum EEXIST when the name is
  * taken.
  */
 int storage_container_create(struct storage_store *s, json_t *record, json_t *layers,
                              enum storage_driver driver, const struct storage_keep_id *keep_id,
+                             int (*fill)(void *arg, struct eng_error **err), void *fill_arg,
                              struct eng_error **err);
+
+/**
+ * storage_container_files_dir() - where the files of the container of
+ * @record are now (heap): its directory, or, while @fill of
+ * storage_container_create() runs, the directory being built, so a
+ * container appears whole (config.json and all) or not at all.
+ */
+char *storage_container_files_dir(struct storage_store *s, json_t *record);
 
 /** storage_container_dir() - ROOT/containers/IDHEX (heap) */
 char *storage_container_dir(struct storage_store *s, const char *id);

@@ -423,3 +423,17 @@ wait_for_log() {
 	assert_status 125
 	assert_contains "$output" "only attach to running containers"
 }
+
+@test "a container appears whole or not at all: a failed create leaves nothing" {
+	run eng create -u nosuchuser "$IMG" true
+	assert_status 125
+	run eng create --name dup "$IMG" true
+	assert_status 0
+	run eng create --name dup "$IMG" true
+	assert_status 125
+	assert_equal "$(eng ps -a -q | wc -l)" 1
+	assert_equal "$(ls "$S/containers" | wc -l)" 1
+	assert_equal "$(ls "$S/tmp")" "" "leftovers in tmp"
+	# what is there has its config.json
+	[ -f "$S/containers/$(ls "$S/containers")/config.json" ]
+}
