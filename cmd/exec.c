@@ -125,15 +125,24 @@ int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         eo.seccomp_cache = cache;
         eo.null_stdin = !a.interactive || a.detach;
         eo.ret_pty_master = &master;
-        if (a.detach && a.tty) {
-                eng_err(err, ENG_E_USAGE, ENOSYS,
-                        "exec -d with -t needs a terminal holder, which is not implemented yet");
-                goto out;
-        }
         if (oci_exec((pid_t) json_integer_value(json_object_get(rec, "pid")), NULL, &eo, &pid,
                      err) < 0)
                 goto out;
         if (a.detach) {
+                /* -dt: a small holder of the pty master in a session of its own keeps
+                 * the terminal alive, draining its output, until the process ends */
+                if (master >= 0) {
+                        pid_t h = fork();
+
+                        if (h == 0) {
+                                char buf[4096];
+
+                                (void) setsid();
+                                while (read(master, buf, sizeof(buf)) > 0)
+                                        ;
+                                _exit(0);
+                        }
+                }
                 r = 0;
                 goto out;
         }

@@ -255,6 +255,12 @@ wait_for_log() {
 	run -127 eng exec host1 no-such-command
 	run bash -c "echo piped | $ENG --root $S --runroot $BATS_TEST_TMPDIR/run exec -i host1 cat"
 	assert_equal "$output" piped
+	# -d returns at once; with -t the process has its terminal all the same
+	run eng exec -dt host1 sh -c 'tty >/tmp/tty; sleep 0.3; echo done >>/tmp/tty'
+	assert_status 0
+	sleep 1
+	run eng exec host1 cat /tmp/tty
+	assert_equal "$output" $'/dev/pts/0\ndone'
 	eng stop -t 0 host1 >/dev/null
 	run eng exec host1 true
 	assert_status 125
