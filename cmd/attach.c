@@ -258,14 +258,14 @@ int cmd_attach(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
         r = -1;
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
-        rec = storage_container_get(&cs.store, argv[first], err);
+        rec = cmd_container_running(&cs, argv[first], "you can only attach to running containers",
+                                    err);
         if (!rec)
                 goto out;
-        runtime_container_refresh(&cs.store, rec);
-        if (strcmp(json_string_value(json_object_get(rec, "state")), "running") != 0 ||
-            !json_object_get(rec, "monitor")) {
+        if (!json_object_get(rec, "monitor")) {
                 eng_err(err, ENG_E_USAGE, 0,
-                        "you can only attach to running containers started with -d: container state improper");
+                        "container %.12s runs in the foreground of another eng: only containers started with -d can be attached",
+                        json_string_value(json_object_get(rec, "id")));
                 goto out;
         }
         dir = storage_container_dir(&cs.store, json_string_value(json_object_get(rec, "id")));

@@ -215,6 +215,14 @@ int cmd_attach(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
  */
 int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err);
 
+/**
+ * cmd_container_running() - the record of the running container @name (its
+ * state brought up to date), or NULL with *err: ENG_E_NOTFOUND, or
+ * ENG_E_USAGE "@refusal: container state improper" when it is not running
+ */
+json_t *cmd_container_running(struct cmd_store *cs, const char *name, const char *refusal,
+                              struct eng_error **err);
+
 /** cmd_container_start_detached() - start the container of @record through a new monitor */
 int cmd_container_start_detached(struct cmd_store *cs, json_t *record, struct eng_error **err);
 int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);

@@ -19,6 +19,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
+#include "runtime/oci/oci.h"
 #include "runtime/oci/state.h"
 #include "storage/container.h"
 
@@ -53,6 +54,29 @@ static json_t *lookup(struct cmd_store *cs, const char *name, struct eng_error *
 static bool is_running(json_t *r)
 {
         return strcmp(json_string_value(json_object_get(r, "state")), "running") == 0;
+}
+
+json_t *cmd_container_running(struct cmd_store *cs, const char *name, const char *refusal,
+                              struct eng_error **err)
+{
+        json_t *r = lookup(cs, name, err);
+
+        if (r && !is_running(r)) {
+                json_decref(r);
+                eng_err(err, ENG_E_USAGE, 0, "%s: container state improper", refusal);
+                return NULL;
+        }
+        return r;
+}
+
+/* A failure of one of several containers: said, and the command goes on. */
+static int report(struct eng_error **err, int code)
+{
+        _cleanup_free_ char *m = eng_err_format(*err);
+
+        fprintf(stderr, "eng: %s\n", m);
+        *err = eng_err_free(*err);
+        return code;
 }
 
 static void sleep_ms(long ms)
@@ -558,30 +582,6 @@ out:
 
 /* --- stop, kill */
 
-static int signal_parse(const char *s)
-{
-        static const struct {
-                const char *name;
-                int sig;
-        } sigs[] = {
-                { "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT },
-                { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-                { "TERM", SIGTERM },   { "STOP", SIGSTOP }, { "CONT", SIGCONT },
-                { "WINCH", SIGWINCH }, { "ALRM", SIGALRM }, { "PIPE", SIGPIPE },
-        };
-        char *end;
-        long n = strtol(s, &end, 10);
-
-        if (*s && !*end)
-                return n > 0 && n < 65 ? (int) n : -1;
-        if (strncasecmp(s, "SIG", 3) == 0)
-                s += 3;
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-                if (strcasecmp(sigs[i].name, s) == 0)
-                        return sigs[i].sig;
-        return -1;
-}
-
 struct stop_args {
         long timeout;
         bool all;
@@ -639,7 +639,7 @@ int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng
 {
         pid_t pid = (pid_t) json_integer_value(json_object_get(r, "pid"));
         const char *ss = json_string_value(json_object_get(r, "stop_signal"));
-        int sig = ss ? signal_parse(ss) : SIGTERM;
+        int sig = ss ? oci_signal_parse(ss) : SIGTERM;
 
         if (!is_running(r))
                 return 0;
@@ -692,11 +692,7 @@ int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
 
                 if (!rec || cmd_container_stop(&cs, rec, a.timeout, err) < 0) {
-                        _cleanup_free_ char *m = eng_err_format(*err);
-
-                        fprintf(stderr, "eng: %s\n", m);
-                        *err = eng_err_free(*err);
-                        ret = 125;
+                        ret = report(err, 125);
                         continue;
                 }
                 printf("%s\n", *n);
@@ -723,7 +719,7 @@ int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         r = cmd_parse(cmd, argc, argv, opts, stop_opt, &a, &first, err);
         if (r != 0)
                 return r < 0 ? r : 0;
-        sig = signal_parse(a.signal);
+        sig = oci_signal_parse(a.signal);
         if (sig < 0)
                 return eng_err(err, ENG_E_USAGE, 0, "unknown signal '%s'", a.signal);
         if (cmd_store_open(&cs, false, err) < 0)
@@ -743,11 +739,7 @@ int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                          kill((pid_t) json_integer_value(json_object_get(rec, "pid")), sig) < 0)
                         eng_err(err, ENG_E_SYS, errno, "signalling container %s", *n);
                 if (*err) {
-                        _cleanup_free_ char *m = eng_err_format(*err);
-
-                        fprintf(stderr, "eng: %s\n", m);
-                        *err = eng_err_free(*err);
-                        ret = 125;
+                        ret = report(err, 125);
                         continue;
                 }
                 printf("%s\n", *n);
@@ -836,10 +828,7 @@ int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                 else if (remove_container(&cs, rec, err) < 0)
                         code = 125;
                 if (*err) {
-                        _cleanup_free_ char *m = eng_err_format(*err);
-
-                        fprintf(stderr, "eng: %s\n", m);
-                        *err = eng_err_free(*err);
+                        code = report(err, code);
                         if (ret == 0 || code == 125)
                                 ret = code;
                         continue;

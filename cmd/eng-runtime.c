@@ -363,30 +363,6 @@ static int do_state(int argc, char **argv, struct eng_error **err)
         return 0;
 }
 
-static int parse_signal(const char *s)
-{
-        static const struct {
-                const char *name;
-                int sig;
-        } sigs[] = {
-                { "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT },
-                { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-                { "TERM", SIGTERM },   { "STOP", SIGSTOP }, { "CONT", SIGCONT },
-                { "WINCH", SIGWINCH }, { "ALRM", SIGALRM }, { "PIPE", SIGPIPE },
-        };
-        char *end;
-        long n = strtol(s, &end, 10);
-
-        if (*s && !*end)
-                return n > 0 && n < 65 ? (int) n : -1;
-        if (strncasecmp(s, "SIG", 3) == 0)
-                s += 3;
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-                if (strcasecmp(sigs[i].name, s) == 0)
-                        return sigs[i].sig;
-        return -1;
-}
-
 static int do_kill(int argc, char **argv, struct eng_error **err)
 {
         static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
@@ -404,7 +380,7 @@ static int do_kill(int argc, char **argv, struct eng_error **err)
         if (need_id(argc, argv, "kill", &id, err) < 0)
                 return -1;
         if (optind < argc) {
-                sig = parse_signal(argv[optind]);
+                sig = oci_signal_parse(argv[optind]);
                 if (sig < 0)
                         return eng_err(err, ENG_E_USAGE, 0, "unknown signal '%s'", argv[optind]);
         }

@@ -92,15 +92,10 @@ int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         }
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
-        rec = storage_container_get(&cs.store, argv[first], err);
+        rec = cmd_container_running(&cs, argv[first],
+                                    "can only create exec sessions on running containers", err);
         if (!rec)
                 goto out;
-        runtime_container_refresh(&cs.store, rec);
-        if (strcmp(json_string_value(json_object_get(rec, "state")), "running") != 0) {
-                eng_err(err, ENG_E_USAGE, 0,
-                        "can only create exec sessions on running containers: container state improper");
-                goto out;
-        }
         dir = storage_container_dir(&cs.store, json_string_value(json_object_get(rec, "id")));
         spec = oci_spec_load(dir, err);
         if (!spec)

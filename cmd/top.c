@@ -148,15 +148,10 @@ int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         r = -1;
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
-        rec = storage_container_get(&cs.store, argv[first], err);
+        rec = cmd_container_running(&cs, argv[first], "top can only be used on running containers",
+                                    err);
         if (!rec)
                 goto out;
-        runtime_container_refresh(&cs.store, rec);
-        if (strcmp(json_string_value(json_object_get(rec, "state")), "running") != 0) {
-                eng_err(err, ENG_E_USAGE, 0,
-                        "top can only be used on running containers: container state improper");
-                goto out;
-        }
         pid = (long) json_integer_value(json_object_get(rec, "pid"));
         ns = ns_inode(pid);
         {

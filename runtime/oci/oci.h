@@ -122,6 +122,9 @@ int oci_cap_parse(const char *name);
 /** oci_cap_name() - "CAP_CHOWN" for 0 and so on, NULL past the last known one */
 const char *oci_cap_name(int cap);
 
+/** oci_signal_parse() - "TERM", "SIGTERM" or "15" to its number; -1 if unknown */
+int oci_signal_parse(const char *name);
+
 /** oci_default_caps - podman's default capability set, as a bit mask */
 extern const uint64_t oci_default_caps;
 

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -646,4 +648,28 @@ json_t *oci_spec_example(bool rootless)
                 "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges",
                 1, "root", "path", "rootfs", "readonly", 1, "hostname", "eng", "mounts", mounts,
                 "linux", lx);
+}
+
+int oci_signal_parse(const char *s)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } sigs[] = {
+                { "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT },
+                { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+                { "TERM", SIGTERM },   { "STOP", SIGSTOP }, { "CONT", SIGCONT },
+                { "WINCH", SIGWINCH }, { "ALRM", SIGALRM }, { "PIPE", SIGPIPE },
+        };
+        char *end;
+        long n = strtol(s, &end, 10);
+
+        if (*s && !*end)
+                return n > 0 && n < 65 ? (int) n : -1;
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                if (strcasecmp(sigs[i].name, s) == 0)
+                        return sigs[i].sig;
+        return -1;
 }

@@ -10,14 +10,7 @@ setup() {
 
 # container_dir NAME: the store directory of the container called NAME
 container_dir() {
-	local f
-	for f in "$S"/containers/*/container.json; do
-		if [ "$(jq -r .name "$f")" = "$1" ]; then
-			dirname "$f"
-			return 0
-		fi
-	done
-	fail "no container named '$1'"
+	dirname "$(container_record "$1")"
 }
 
 @test "run: the process is root of its user namespace, in its own namespaces" {

@@ -13,16 +13,8 @@ teardown() {
 	clean_store
 }
 
-# record NAME: the container.json of NAME
 record() {
-	local f
-	for f in "$S"/containers/*/container.json; do
-		if [ "$(jq -r .name "$f")" = "$1" ]; then
-			echo "$f"
-			return 0
-		fi
-	done
-	fail "no container named '$1'"
+	container_record "$1"
 }
 
 # wait_for_log NAME TEXT: until the log of NAME has TEXT (5 s at most)

@@ -129,3 +129,15 @@ run_t() { # eng run options... IMAGE? no: run_t [OPTIONS...] -- ARGS for /t
 	shift
 	eng run --rm -v "$ENG_TEST_INIT:/t:ro" "${opts[@]}" "$IMG" /t "$@"
 }
+
+# container_record NAME: the store's container.json of the container called NAME
+container_record() {
+	local f
+	for f in "$BATS_TEST_TMPDIR"/store/containers/*/container.json; do
+		if [ "$(jq -r .name "$f")" = "$1" ]; then
+			echo "$f"
+			return 0
+		fi
+	done
+	fail "no container named '$1'"
+}
