@@ -576,6 +576,7 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
         json_object_del(record, "exit_code");
         json_object_del(record, "finished");
         json_object_del(record, "stopped_by_user");
+        json_object_del(record, "monitor");
         if (detach) {
                 if (start_detached(cs, record, dir, id, err) < 0)
                         goto out;
