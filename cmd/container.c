@@ -2,6 +2,7 @@
 /* Containers after run: ps, logs, stop, kill, rm, wait, and the monitor's cleanup. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "network/slirp.h"
 #include "runtime/container.h"
 #include "runtime/oci/oci.h"
 #include "runtime/oci/state.h"
@@ -225,6 +227,37 @@ static char *command_line(json_t *r)
         return s;
 }
 
+/* "0.0.0.0:8080->80/tcp, ..." as podman shows published ports */
+static char *ports_text(json_t *r)
+{
+        char *out = eng_xstrdup("");
+        json_t *p;
+        size_t i;
+
+        json_array_foreach(json_object_get(r, "ports"), i, p) {
+                struct net_port *ports = NULL;
+                size_t n = 0;
+                struct eng_error *e = NULL;
+
+                if (net_port_parse(json_string_value(p), &ports, &n, &e) < 0) {
+                        eng_err_free(e);
+                        continue;
+                }
+                for (size_t k = 0; k < n; k++) {
+                        char a[INET_ADDRSTRLEN], *t;
+
+                        inet_ntop(AF_INET, &ports[k].host_addr, a, sizeof(a));
+                        t = eng_xasprintf("%s%s%s:%u->%u/%s", out, *out ? ", " : "", a,
+                                          ports[k].host_port, ports[k].container_port,
+                                          ports[k].udp ? "udp" : "tcp");
+                        free(out);
+                        out = t;
+                }
+                free(ports);
+        }
+        return out;
+}
+
 static char *status_text(json_t *r, time_t now)
 {
         const char *st = ps_state(r);
@@ -362,7 +395,7 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                                                                  json_object_get(v[i], "created"))),
                                                          now));
                         row[4] = status_text(v[i], now);
-                        row[5] = eng_xstrdup("");
+                        row[5] = ports_text(v[i]);
                         row[6] = eng_xstrdup(json_string_value(json_object_get(v[i], "name")));
                 }
                 for (i = 0; i <= n; i++)

@@ -362,6 +362,8 @@ int main(int argc, char **argv)
                 return 125;
         }
         sync_fd = atoi(argv[1]);
+        /* eng reads the sync pipe to its end: no child of ours may hold it */
+        (void) fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
         n = atoi(argv[5]);
         if (n < 1 || 6 + n > argc) {
                 fprintf(stderr, "eng-monitor: bad arguments\n");
@@ -502,6 +504,16 @@ int main(int argc, char **argv)
         if (err.fd >= 0)
                 pump(&err);
         write_exit_file(argv[3], code);
+        /* the network helper follows the container out: reap it, leave no zombie */
+        for (int i = 0; i < 50; i++) {
+                pid_t w = waitpid(-1, NULL, WNOHANG);
+                struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+                if (w < 0)
+                        break;
+                if (w == 0)
+                        nanosleep(&ts, NULL);
+        }
         for (int i = 0; i < MAX_CLIENTS; i++)
                 if (clients[i].fd >= 0)
                         close(clients[i].fd);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "image/image.h"
+#include "network/slirp.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/monitor.h"
@@ -95,6 +97,51 @@ static int parse_entrypoint(struct run_args *a, const char *arg, struct eng_erro
                 json_decref(j);
         } else if (*arg)
                 eng_strv_push(&a->o.entrypoint, arg);
+        return 0;
+}
+
+/* --network slirp[4netns][:mtu=N,allow_host_loopback=true|false,...] as podman spells it */
+static int parse_slirp(struct run_args *a, const char *arg, struct eng_error **err)
+{
+        const char *colon = strchr(arg, ':');
+        size_t mode = colon ? (size_t) (colon - arg) : strlen(arg);
+
+        if (!(mode == 5 || (mode == 11 && strncmp(arg, "slirp4netns", 11) == 0)))
+                return eng_err(err, ENG_E_USAGE, 0, "--network '%s': unknown mode", arg);
+        a->o.network = RUNTIME_NET_SLIRP;
+        if (colon) {
+                _cleanup_strv_ char **kv = eng_strv_split(colon + 1, ",");
+
+                ENG_STRV_FOREACH(o, kv) {
+                        char *eq = strchr(*o, '=');
+                        const char *v = eq ? eq + 1 : "true";
+                        size_t klen = eq ? (size_t) (eq - *o) : strlen(*o);
+
+                        if (klen == 3 && strncmp(*o, "mtu", 3) == 0) {
+                                char *end;
+                                unsigned long m = strtoul(v, &end, 10);
+
+                                if (*end || m < 576 || m > 65521)
+                                        return eng_err(
+                                                err, ENG_E_USAGE, 0,
+                                                "--network: mtu '%s' is not between 576 and 65521",
+                                                v);
+                                a->o.slirp_mtu = (unsigned int) m;
+                        } else if (klen == 19 && strncmp(*o, "allow_host_loopback", 19) == 0) {
+                                if (cmd_parse_bool("allow_host_loopback", v,
+                                                   &a->o.allow_host_loopback, err) < 0)
+                                        return -1;
+                        } else if ((klen == 11 && strncmp(*o, "enable_ipv6", 11) == 0) ||
+                                   (klen == 13 && strncmp(*o, "outbound_addr", 13) == 0) ||
+                                   (klen == 12 && strncmp(*o, "port_handler", 12) == 0)) {
+                                return eng_err(err, ENG_E_USAGE, ENOSYS,
+                                               "--network: '%.*s' is not implemented yet",
+                                               (int) klen, *o);
+                        } else
+                                return eng_err(err, ENG_E_USAGE, 0,
+                                               "--network: unknown slirp option '%s'", *o);
+                }
+        }
         return 0;
 }
 
@@ -187,16 +234,19 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
                         a->o.network = RUNTIME_NET_NONE;
                 else if (strcmp(arg, "host") == 0)
                         a->o.network = RUNTIME_NET_HOST;
-                else if (strcmp(arg, "slirp4netns") == 0 || strcmp(arg, "pasta") == 0 ||
-                         strcmp(arg, "private") == 0 || strcmp(arg, "bridge") == 0)
+                else if (strncmp(arg, "slirp", 5) == 0)
+                        return parse_slirp(a, arg, err);
+                else if (strcmp(arg, "pasta") == 0 || strcmp(arg, "private") == 0 ||
+                         strcmp(arg, "bridge") == 0 || strncmp(arg, "container:", 10) == 0 ||
+                         strncmp(arg, "ns:", 3) == 0)
                         return eng_err(
                                 err, ENG_E_USAGE, ENOSYS,
-                                "--network %s: user-mode networking is not implemented yet; use --network none or --network host",
+                                "--network %s is not implemented yet; use slirp, none or host",
                                 arg);
                 else
                         return eng_err(
                                 err, ENG_E_USAGE, 0,
-                                "--network '%s': eng knows none and host (user-mode networking comes later)",
+                                "--network '%s': eng knows slirp (slirp4netns), none and host",
                                 arg);
                 return 0;
         case OPT_PULL:
@@ -239,6 +289,17 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
         case 'l':
                 eng_strv_push(&a->labels, arg);
                 return 0;
+        case 'p': {
+                struct net_port *ports = NULL;
+                size_t n = 0;
+
+                /* checked here, bound by the helper */
+                if (net_port_parse(arg, &ports, &n, err) < 0)
+                        return -1;
+                free(ports);
+                eng_strv_push(&a->o.publish, arg);
+                return 0;
+        }
         case OPT_RESTART: {
                 char *end = NULL;
 
@@ -280,6 +341,7 @@ static int on_opt_caps(int val, const char *arg, void *data, struct eng_error **
 
 static void run_args_release(struct run_args *a)
 {
+        eng_strv_free(a->o.publish);
         eng_strv_free(a->labels);
         eng_strv_free(a->o.entrypoint);
         eng_strv_free(a->o.env);
@@ -587,6 +649,9 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
         spec = oci_spec_load(dir, err);
         if (!spec)
                 goto out;
+        /* the network helper the hook leaves behind is ours to reap when it ends */
+        if (spec->ncreate_hooks)
+                (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         so.null_stdin = !interactive;
         seccomp_cache = eng_xasprintf("%s/seccomp", cs->paths.run_root);
         so.seccomp_cache = seccomp_cache;
@@ -607,6 +672,20 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
 out:
         if (master >= 0)
                 close(master);
+        if (spec && spec->ncreate_hooks) {
+                /* the helper follows the container out (its pidfd): wait for it a little */
+                for (int i = 0; i < 100; i++) {
+                        pid_t w = waitpid(-1, NULL, WNOHANG);
+
+                        if (w < 0 && errno == ECHILD)
+                                break;
+                        if (w == 0) {
+                                struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+                                nanosleep(&ts, NULL);
+                        }
+                }
+        }
         oci_spec_free(spec);
         if (!(detach && started)) {
                 struct eng_error *e = NULL;
@@ -696,6 +775,7 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 { "tls-verify", optional_argument, OPT_TLS_VERIFY },
                 { "quiet", no_argument, 'q' },
                 { "label", required_argument, 'l' },
+                { "publish", required_argument, 'p' },
                 { "restart", required_argument, OPT_RESTART },
                 { 0 },
         };
@@ -703,7 +783,7 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
         struct cmd_store cs = CMD_STORE_INIT;
         struct cmd_config config = { 0 };
         _cleanup_free_ char *id = NULL, *name = NULL, *seccomp_default = NULL, *init_path = NULL;
-        _cleanup_free_ char *cfg_data = NULL, *created = NULL;
+        _cleanup_free_ char *cfg_data = NULL, *created = NULL, *slirp_helper = NULL;
         _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL;
         struct storage_keep_id keep = { 0 };
         struct eng_idmap kmap = { 0 };
@@ -742,8 +822,18 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 init_path = eng_find_helper("eng-init");
                 a.o.init_path = init_path;
         }
+        /* rootless podman's default: a network of its own through slirp */
         if (a.o.network == RUNTIME_NET_DEFAULT)
-                a.o.network = RUNTIME_NET_NONE;
+                a.o.network = RUNTIME_NET_SLIRP;
+        if (a.o.publish && a.o.network != RUNTIME_NET_SLIRP) {
+                eng_err(err, ENG_E_USAGE, 0,
+                        "-p needs the slirp network (--network slirp): with none or host there is nothing to publish");
+                goto out;
+        }
+        if (a.o.network == RUNTIME_NET_SLIRP) {
+                slirp_helper = eng_find_helper("eng-slirp");
+                a.o.slirp_helper = slirp_helper;
+        }
 
         if (cmd_store_open(&cs, true, err) < 0 || cmd_config_load(&cs.paths, &config, err) < 0)
                 goto out;
@@ -795,6 +885,17 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 }
                 json_object_set_new(record, "labels", labels);
                 json_object_set_new(record, "tty", json_boolean(a.o.tty));
+                json_object_set_new(record, "network",
+                                    json_string(a.o.network == RUNTIME_NET_SLIRP  ? "slirp4netns"
+                                                : a.o.network == RUNTIME_NET_HOST ? "host"
+                                                                                  : "none"));
+                if (a.o.publish) {
+                        json_t *ports = json_array();
+
+                        ENG_STRV_FOREACH(p, a.o.publish)
+                                json_array_append_new(ports, json_string(*p));
+                        json_object_set_new(record, "ports", ports);
+                }
                 json_object_set_new(record, "stdin", json_boolean(a.interactive));
                 if (a.restart && strcmp(a.restart, "no") != 0)
                         json_object_set_new(record, "restart",

@@ -571,6 +571,12 @@ static int write_userdata(const char *dir, const char *hostname, enum runtime_ne
         if (net == RUNTIME_NET_HOST &&
             eng_read_file("/etc/hosts", ETC_MAX, &host_hosts, NULL, &e) == 0)
                 hosts = eng_xasprintf("%s127.0.1.1\t%s\n", host_hosts, hostname);
+        else if (net == RUNTIME_NET_SLIRP)
+                hosts = eng_xasprintf("127.0.0.1\tlocalhost localhost.localdomain\n"
+                                      "::1\tlocalhost localhost.localdomain\n"
+                                      "10.0.2.100\t%s\n"
+                                      "10.0.2.2\thost.containers.internal\n",
+                                      hostname);
         else
                 hosts = eng_xasprintf("127.0.0.1\tlocalhost localhost.localdomain\n"
                                       "::1\tlocalhost localhost.localdomain\n"
@@ -579,6 +585,13 @@ static int write_userdata(const char *dir, const char *hostname, enum runtime_ne
         e = eng_err_free(e);
         if (eng_write_file_replace(hosts_path, hosts, strlen(hosts), 0644, err) < 0)
                 return -1;
+        /* slirp answers DNS at 10.0.2.3 with the host's resolver behind it */
+        if (net == RUNTIME_NET_SLIRP) {
+                static const char slirp_resolv[] = "nameserver 10.0.2.3\n";
+
+                return eng_write_file_replace(resolv_path, slirp_resolv, strlen(slirp_resolv), 0644,
+                                              err);
+        }
         /* The host's resolver, without loopback name servers a network
          * namespace of its own cannot reach (podman does the same). */
         if (eng_read_file("/etc/resolv.conf", ETC_MAX, &resolv, NULL, &e) < 0) {
@@ -716,7 +729,7 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         _cleanup_free_ char *dir = storage_container_dir(s, id);
         _cleanup_free_ char *root = NULL, *hostname = NULL, *ud = NULL, *keep_user = NULL;
         _cleanup_strv_ char **root_opts = NULL;
-        json_t *spec = NULL, *process, *env, *args = NULL, *mounts, *ns, *lx, *v;
+        json_t *spec = NULL, *process, *env, *args = NULL, *mounts, *ns, *lx, *v, *hooks = NULL;
         uint64_t caps = oci_default_caps;
         const char *cwd, *user;
         struct rlimit rl;
@@ -922,11 +935,34 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                 json_object_set_new(lx, "seccomp", oci_seccomp_from_profile(profile, caps));
                 json_decref(profile);
         }
+        if (o->network == RUNTIME_NET_SLIRP) {
+                json_t *hargs;
+
+                if (!o->slirp_helper) {
+                        json_decref(lx);
+                        eng_err(err, ENG_E_USAGE, 0,
+                                "the network helper eng-slirp is not installed beside eng");
+                        goto fail_mounts;
+                }
+                /* the network comes up between the namespaces and the command (OCI hook) */
+                hargs = json_pack("[s,s,o]", o->slirp_helper, "--mtu",
+                                  json_sprintf("%u", o->slirp_mtu ? o->slirp_mtu : 65520u));
+                if (o->allow_host_loopback)
+                        json_array_append_new(hargs, json_string("--allow-host-loopback"));
+                ENG_STRV_FOREACH(p, o->publish) {
+                        json_array_append_new(hargs, json_string("--publish"));
+                        json_array_append_new(hargs, json_string(*p));
+                }
+                hooks = json_pack("{s:[{s:s,s:o,s:i}]}", "createRuntime", "path", o->slirp_helper,
+                                  "args", hargs, "timeout", 30);
+        }
         spec = json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o,s:{s:s}}", "ociVersion", "1.0.2",
                          "process", process, "root", "path", root, "readonly", o->read_only,
                          "hostname", hostname, "mounts", mounts, "linux", lx, "annotations",
                          "io.eng.container.name",
                          json_string_value(json_object_get(record, "name")));
+        if (hooks)
+                json_object_set_new(spec, "hooks", hooks);
         *ret_spec = spec;
         return 0;
 fail_mounts:

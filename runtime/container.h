@@ -21,6 +21,7 @@ enum runtime_network {
         RUNTIME_NET_DEFAULT, /* what `eng run` gives without --network */
         RUNTIME_NET_NONE,
         RUNTIME_NET_HOST,
+        RUNTIME_NET_SLIRP, /* a tap in its own netns, libslirp behind it (eng-slirp) */
 };
 
 struct runtime_run_opts {
@@ -46,10 +47,14 @@ struct runtime_run_opts {
         const char *seccomp;         /* NULL: the default profile; "unconfined"; or a file */
         const char *seccomp_default; /* the default profile's file */
         enum runtime_network network;
-        bool keep_id;       /* --userns=keep-id */
-        int64_t memory;     /* bytes, 0 for none */
-        int64_t cpu_quota;  /* per 100000 us period, 0 for none */
-        int64_t pids_limit; /* 0 for none */
+        const char *slirp_helper; /* eng-slirp, run as a createRuntime hook */
+        unsigned int slirp_mtu;   /* 0: 65520 */
+        bool allow_host_loopback; /* slirp: 10.0.2.2 reaches the host's 127.0.0.1 */
+        char **publish;           /* -p specs (checked with net_port_parse) */
+        bool keep_id;             /* --userns=keep-id */
+        int64_t memory;           /* bytes, 0 for none */
+        int64_t cpu_quota;        /* per 100000 us period, 0 for none */
+        int64_t pids_limit;       /* 0 for none */
 };
 
 /**

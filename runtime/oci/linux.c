@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -389,7 +390,13 @@ static _Noreturn void container_child(struct child_args *a)
                         child_fail(a->sync_fd, e);
                 }
                 (void) setgroups(0, NULL);
+                /* a uid change made us undumpable: the hooks (and exec) must be able
+                 * to open our /proc/PID/ns files, as runc and crun allow */
+                (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         }
+        /* createRuntime hooks (the network helper) run now, in the parent */
+        if (spec->ncreate_hooks && (read(a->sync_fd, &c, 1) != 1 || c != 'h'))
+                _exit(1);
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 if (a->ns_fds[k] >= 0 && setns(a->ns_fds[k], ns_clone_flags[k]) < 0) {
                         eng_err(&e, ENG_E_SYS, errno, "joining the namespace '%s'",
@@ -471,6 +478,93 @@ int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
         }
 }
 
+/*
+ * The OCI hooks of creation: each run with the state on its stdin, in turn;
+ * a hook that fails (or outlives its timeout) fails the start.
+ */
+static int run_hooks(const struct oci_spec *spec, const struct oci_start_opts *opts, pid_t pid,
+                     struct eng_error **err)
+{
+        json_t *st = json_pack("{s:s,s:s,s:s,s:i,s:s}", "ociVersion", "1.0.2", "id",
+                               opts->id ? opts->id : "", "status", "creating", "pid", (int) pid,
+                               "bundle", opts->bundle ? opts->bundle : "");
+        _cleanup_free_ char *state = NULL;
+        int r = 0;
+
+        if (json_object_get(spec->json, "annotations"))
+                json_object_set(st, "annotations", json_object_get(spec->json, "annotations"));
+        state = json_dumps(st, JSON_COMPACT);
+        json_decref(st);
+        for (size_t i = 0; i < spec->ncreate_hooks && r == 0; i++) {
+                const struct oci_hook *h = &spec->create_hooks[i];
+                int in[2], out[2], status = 0;
+                char said[1024] = "";
+                pid_t c;
+
+                if (pipe2(in, O_CLOEXEC) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "making a pipe for a hook");
+                if (pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0) {
+                        close(in[0]);
+                        close(in[1]);
+                        return eng_err(err, ENG_E_SYS, errno, "making a pipe for a hook");
+                }
+                c = fork();
+                if (c < 0) {
+                        close(in[0]);
+                        close(in[1]);
+                        close(out[0]);
+                        close(out[1]);
+                        return eng_err(err, ENG_E_SYS, errno, "running the hook '%s'", h->path);
+                }
+                if (c == 0) {
+                        if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDERR_FILENO) < 0)
+                                _exit(126);
+                        execve(h->path, h->args, h->env);
+                        _exit(errno == ENOENT ? 127 : 126);
+                }
+                close(in[0]);
+                close(out[1]);
+                (void) eng_write_all(in[1], state, strlen(state));
+                close(in[1]);
+                for (int waited = 0;; waited++) {
+                        pid_t w = waitpid(c, &status, h->timeout ? WNOHANG : 0);
+
+                        if (w == c)
+                                break;
+                        if (w < 0 && errno != EINTR) {
+                                status = -1;
+                                break;
+                        }
+                        if (h->timeout && waited >= h->timeout * 100) {
+                                (void) kill(c, SIGKILL);
+                                (void) waitpid(c, NULL, 0);
+                                close(out[0]);
+                                return eng_err(err, ENG_E_SYS, ETIMEDOUT, "the hook '%s'", h->path);
+                        }
+                        if (h->timeout) {
+                                struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+                                nanosleep(&ts, NULL);
+                        }
+                }
+                {
+                        /* what it said on stderr (a hook that daemonized closed it) */
+                        ssize_t n = read(out[0], said, sizeof(said) - 1);
+
+                        said[n > 0 ? n : 0] = '\0';
+                        if (n > 0 && said[n - 1] == '\n')
+                                said[n - 1] = '\0';
+                        close(out[0]);
+                }
+                if (status != 0 && said[0])
+                        r = eng_err(err, ENG_E_SYS, 0, "%s", said);
+                else if (status != 0)
+                        r = eng_err(err, ENG_E_SYS, 0, "the hook '%s' failed (status %d)", h->path,
+                                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        }
+        return r;
+}
+
 int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts *opts,
                         pid_t *ret_pid, struct eng_error **err)
 {
@@ -550,6 +644,14 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
         if (write(parent_fd, "g", 1) != 1) {
                 eng_err(err, ENG_E_SYS, errno, "starting the container process");
                 goto fail;
+        }
+        if (spec->ncreate_hooks) {
+                if (run_hooks(spec, opts, pid, err) < 0)
+                        goto fail;
+                if (write(parent_fd, "h", 1) != 1) {
+                        eng_err(err, ENG_E_SYS, errno, "starting the container process");
+                        goto fail;
+                }
         }
         if (oci_sync_wait(parent_fd, &master, NULL, NULL, err) < 0)
                 goto fail;

@@ -73,8 +73,20 @@ enum oci_ns {
         OCI_NS_COUNT,
 };
 
+/* An OCI hook: a program run with the container's state on its stdin. */
+struct oci_hook {
+        char *path;
+        char **args;
+        char **env;
+        int timeout; /* seconds, 0 for none */
+};
+
 struct oci_spec {
         json_t *json; /* the whole document, kept for seccomp and annotations */
+        /* hooks.createRuntime (and the older prestart): run once the namespaces
+         * exist, before the root is mounted and the command executed */
+        struct oci_hook *create_hooks;
+        size_t ncreate_hooks;
         char *root_path;
         bool root_readonly;
         char *hostname;
@@ -145,6 +157,9 @@ struct oci_start_opts {
         bool null_stdin;
         /* Where compiled seccomp programs are kept, or NULL. */
         const char *seccomp_cache;
+        /* For the state hooks read: the container's id and bundle, or NULL. */
+        const char *id;
+        const char *bundle;
 };
 
 /**

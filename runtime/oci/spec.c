@@ -469,6 +469,43 @@ static int parse_mounts(struct oci_spec *s, json_t *mounts, struct eng_error **e
         return 0;
 }
 
+static int parse_hooks(struct oci_spec *s, json_t *hooks, struct eng_error **err)
+{
+        static const char *const kinds[] = { "prestart", "createRuntime" };
+        size_t total = 0;
+
+        if (!hooks)
+                return 0;
+        if (!json_is_object(hooks))
+                return bad(err, "hooks", "is not an object");
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
+                total += json_array_size(json_object_get(hooks, kinds[k]));
+        s->create_hooks = eng_xcalloc(total + 1, sizeof(*s->create_hooks));
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                json_t *h;
+                size_t i;
+
+                json_array_foreach(json_object_get(hooks, kinds[k]), i, h) {
+                        struct oci_hook *o = &s->create_hooks[s->ncreate_hooks];
+                        json_t *t = json_object_get(h, "timeout");
+
+                        if (get_string(h, "path", "hooks.path", &o->path, err) < 0 ||
+                            get_strv(h, "args", "hooks.args", &o->args, err) < 0 ||
+                            get_strv(h, "env", "hooks.env", &o->env, err) < 0)
+                                return -1;
+                        s->ncreate_hooks++;
+                        if (!o->path || o->path[0] != '/')
+                                return bad(err, "hooks.path", "is missing or not absolute");
+                        if (!o->args)
+                                eng_strv_push(&o->args, o->path);
+                        if (!o->env)
+                                o->env = eng_xcalloc(1, sizeof(char *));
+                        o->timeout = json_is_integer(t) ? (int) json_integer_value(t) : 0;
+                }
+        }
+        return 0;
+}
+
 struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_error **err)
 {
         struct oci_spec *s = eng_xcalloc(1, sizeof(*s));
@@ -496,7 +533,8 @@ struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_err
         if (get_string(json, "hostname", "hostname", &s->hostname, err) < 0 ||
             oci_process_parse(json_object_get(json, "process"), &s->process, err) < 0 ||
             parse_mounts(s, json_object_get(json, "mounts"), err) < 0 ||
-            parse_linux(s, json_object_get(json, "linux"), err) < 0)
+            parse_linux(s, json_object_get(json, "linux"), err) < 0 ||
+            parse_hooks(s, json_object_get(json, "hooks"), err) < 0)
                 return oci_spec_free(s);
         /* No mappings with a new user namespace: the caller's ids become 0, as crun does. */
         if (s->ns_new[OCI_NS_USER] && !s->idmap.nuid) {
@@ -554,6 +592,12 @@ struct oci_spec *oci_spec_free(struct oci_spec *s)
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 free(s->ns_path[k]);
         eng_idmap_release(&s->idmap);
+        for (size_t i = 0; i < s->ncreate_hooks; i++) {
+                free(s->create_hooks[i].path);
+                eng_strv_free(s->create_hooks[i].args);
+                eng_strv_free(s->create_hooks[i].env);
+        }
+        free(s->create_hooks);
         eng_strv_free(s->masked_paths);
         eng_strv_free(s->readonly_paths);
         free(s->resources_summary);

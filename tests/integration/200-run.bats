@@ -273,12 +273,14 @@ container_dir() {
 	assert_status 125
 }
 
-@test "run: --network none has only loopback; --network host shares ours" {
+@test "run: --network none has only loopback; host shares ours; the default is slirp" {
 	run eng run --rm --network none "$IMG" sh -c 'ls /sys/class/net'
 	assert_equal "$output" lo
 	run eng run --rm --network host "$IMG" sh -c 'ls /sys/class/net | sort'
 	assert_equal "$output" "$(ls /sys/class/net | sort)"
-	run eng run --rm --network slirp4netns "$IMG" true
+	run eng run --rm "$IMG" sh -c 'ls /sys/class/net | sort'
+	assert_equal "$output" $'lo\ntap0'
+	run eng run --rm --network pasta "$IMG" true
 	assert_status 125
 	assert_contains "$output" "not implemented yet"
 }
