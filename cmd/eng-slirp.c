@@ -32,6 +32,14 @@
 #include "common/banned.h"
 
 static int ready_fd = -1;
+static struct net_slirp_opts o = { .mtu = 65520 };
+
+/* every way out of main frees what the options took (LeakSanitizer builds) */
+static void free_opts(void)
+{
+        free(o.ports);
+        o.ports = NULL;
+}
 
 static void on_ready(_unused_ void *arg)
 {
@@ -57,13 +65,13 @@ int main(int argc, char **argv)
                 { "publish", required_argument, NULL, 'p' },
                 { NULL, 0, NULL, 0 },
         };
-        struct net_slirp_opts o = { .mtu = 65520 };
         struct eng_error *err = NULL;
         _cleanup_free_ char *state = NULL;
         json_t *st;
         int c, p[2];
         pid_t pid, daemon;
 
+        atexit(free_opts);
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (c) {
                 case 'm':
@@ -80,6 +88,7 @@ int main(int argc, char **argv)
                 case 'p':
                         if (net_port_parse(optarg, &o.ports, &o.nports, &err) < 0) {
                                 fprintf(stderr, "eng-slirp: %s\n", err->msg);
+                                eng_err_free(err);
                                 return 1;
                         }
                         break;
@@ -90,6 +99,7 @@ int main(int argc, char **argv)
         if (eng_read_file_fd(STDIN_FILENO, "the container state", 1 << 20, &state, NULL, &err) <
             0) {
                 fprintf(stderr, "eng-slirp: %s\n", err->msg);
+                eng_err_free(err);
                 return 1;
         }
         st = json_loads(state, 0, NULL);

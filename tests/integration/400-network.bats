@@ -75,7 +75,7 @@ no_helper_left() {
 	run eng run --rm --network slirp -p "$p1:80" "$IMG" true
 	assert_status 125
 	assert_contains "$output" "$p1/tcp"
-	run eng run --rm -p "$p1:80" "$IMG" true
+	run eng run --rm --network none -p "$p1:80" "$IMG" true
 	assert_status 125
 	assert_contains "$output" "needs the slirp network"
 	# stopped: the port is free again, and no helper is left
