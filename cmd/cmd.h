@@ -208,6 +208,7 @@ int cmd_restart(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
 int cmd_rename(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_attach(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_port(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 /**
  * cmd_container_stop() - stop the running container of @r: its stop signal,

@@ -1008,6 +1008,47 @@ out:
         return r;
 }
 
+int cmd_port(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *rec = NULL;
+        json_t *p;
+        size_t i;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first + 1 != argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng port' takes one container");
+        r = -1;
+        if (cmd_store_open(&cs, false, err) < 0)
+                goto out;
+        rec = lookup(&cs, argv[first], err);
+        if (!rec)
+                goto out;
+        /* "80/tcp -> 0.0.0.0:8080", one a line, as podman port prints them */
+        json_array_foreach(json_object_get(rec, "ports"), i, p) {
+                struct net_port *ports = NULL;
+                size_t n = 0;
+
+                if (net_port_parse(json_string_value(p), &ports, &n, err) < 0)
+                        goto out;
+                for (size_t k = 0; k < n; k++) {
+                        char a[INET_ADDRSTRLEN];
+
+                        inet_ntop(AF_INET, &ports[k].host_addr, a, sizeof(a));
+                        printf("%u/%s -> %s:%u\n", ports[k].container_port,
+                               ports[k].udp ? "udp" : "tcp", a, ports[k].host_port);
+                }
+                free(ports);
+        }
+        r = 0;
+out:
+        cmd_store_close(&cs);
+        return r;
+}
+
 int cmd_rename(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         struct cmd_store cs = CMD_STORE_INIT;

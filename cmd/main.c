@@ -203,6 +203,14 @@ static const struct cmd_desc commands[] = {
                            "      --tail N       only the last N lines\n",
         },
         {
+                .name = "port",
+                .fn = cmd_port,
+                .summary = "List the published ports of a container",
+                .usage = "eng port CONTAINER",
+                .description =
+                        "Print each published port of CONTAINER: CONTAINERPORT/PROTO -> HOSTIP:HOSTPORT.\n",
+        },
+        {
                 .name = "ps",
                 .fn = cmd_ps,
                 .summary = "List containers",
@@ -376,9 +384,8 @@ static const struct cmd_desc commands[] = {
  * clear message instead of "unknown command".
  */
 static const char *const planned[] = {
-        "attach",  "build",  "commit", "cp",      "diff",   "events", "export",
-        "history", "import", "load",   "network", "pause",  "port",   "push",
-        "save",    "search", "stats",  "unpause", "volume",
+        "build",   "commit", "cp",   "diff", "events", "export", "history", "import", "load",
+        "network", "pause",  "push", "save", "search", "stats",  "unpause", "volume",
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +60,7 @@ enum {
         OPT_TLS_VERIFY,
         OPT_QUIET,
         OPT_RESTART,
+        OPT_PUBLISH_ALL,
 };
 
 struct run_args {
@@ -71,6 +74,7 @@ struct run_args {
         const char *name;
         const char *pull;
         char **labels;
+        bool publish_all;
         const char *restart;
         long restart_max;
 };
@@ -300,6 +304,9 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
                 eng_strv_push(&a->o.publish, arg);
                 return 0;
         }
+        case 'P':
+                a->publish_all = true;
+                return 0;
         case OPT_RESTART: {
                 char *end = NULL;
 
@@ -705,6 +712,44 @@ out:
         return r;
 }
 
+/* A port the kernel says is free on the host now (bound to 0, then let go). */
+static int free_port(bool udp, struct eng_error **err)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        socklen_t len = sizeof(sa);
+        _cleanup_close_ int fd =
+                socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "finding a free host port");
+        return ntohs(sa.sin_port);
+}
+
+/* -P: every port the image exposes ("80/tcp") to a free host port */
+static int publish_exposed(struct run_args *a, json_t *image_config, struct eng_error **err)
+{
+        json_t *exposed = json_object_get(json_object_get(image_config, "config"), "ExposedPorts");
+        const char *k;
+        json_t *v;
+
+        json_object_foreach(exposed, k, v) {
+                char *end;
+                unsigned long port = strtoul(k, &end, 10);
+                bool udp = strcmp(end, "/udp") == 0;
+                int host;
+
+                if (port == 0 || port > 65535 || (*end && !udp && strcmp(end, "/tcp") != 0))
+                        continue;
+                host = free_port(udp, err);
+                if (host < 0)
+                        return -1;
+                eng_strv_consume(&a->o.publish,
+                                 eng_xasprintf("%d:%lu/%s", host, port, udp ? "udp" : "tcp"));
+        }
+        return 0;
+}
+
 /* What storage_container_create() calls before the container appears: its spec. */
 struct fill_args {
         struct cmd_store *cs;
@@ -776,6 +821,7 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 { "quiet", no_argument, 'q' },
                 { "label", required_argument, 'l' },
                 { "publish", required_argument, 'p' },
+                { "publish-all", no_argument, 'P' },
                 { "restart", required_argument, OPT_RESTART },
                 { 0 },
         };
@@ -856,6 +902,8 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 }
         }
         mark("image and config");
+        if (a.publish_all && publish_exposed(&a, image_config, err) < 0)
+                goto out;
         if (choose_driver(&cs, &config, &driver, err) < 0)
                 goto out;
         mark("driver chosen");

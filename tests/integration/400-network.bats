@@ -84,3 +84,14 @@ no_helper_left() {
 	run eng run --rm --network slirp -p "$p1:80" "$IMG" true
 	assert_status 0
 }
+
+@test "slirp: eng port lists the published ports; -P publishes what the image exposes" {
+	local p1=$(( HOSTPORT + 3 ))
+	eng run -d --name pp --network slirp -p "$p1:80" -p "127.0.0.1:$(( p1 + 1 ))-$(( p1 + 2 )):81-82/udp" "$IMG" sleep 300 >/dev/null
+	run eng port pp
+	assert_status 0
+	assert_equal "$output" "$(printf '80/tcp -> 0.0.0.0:%s\n81/udp -> 127.0.0.1:%s\n82/udp -> 127.0.0.1:%s' "$p1" "$((p1 + 1))" "$((p1 + 2))")"
+	# the busybox image exposes nothing: -P publishes nothing, and runs
+	run eng run --rm -P "$IMG" true
+	assert_status 0
+}
