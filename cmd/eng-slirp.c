@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,8 @@ int main(int argc, char **argv)
                 }
                 (void) close_range(4, ~0U, 0);
                 ready_fd = 3;
+                /* a peer that hung up must give EPIPE to libslirp, not kill us */
+                signal(SIGPIPE, SIG_IGN);
                 (void) setsid();
                 (void) prctl(PR_SET_NAME, "eng-slirp");
                 tap = net_tap_open(pid, o.mtu, &err);

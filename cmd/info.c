@@ -16,6 +16,7 @@
 #include "common/fs.h"
 #include "common/paths.h"
 #include "common/platform.h"
+#include "common/process.h"
 #include "common/strv.h"
 #include "common/userns.h"
 #include "common/xalloc.h"
@@ -324,6 +325,19 @@ static int collect(struct info *in, struct eng_error **err)
         probe_device(in, "tun", "/dev/net/tun", r, &e,
                      "a tap device can be made in a new user and network namespace",
                      "user-mode networking (slirp)");
+        {
+                /* the default network of containers, and its helper (podman: host.slirp4netns) */
+                _cleanup_free_ char *slirp = eng_find_helper("eng-slirp");
+
+                json_object_set_new(in->host, "networkBackend", json_string("slirp"));
+                json_object_set_new(
+                        in->host, "slirp",
+                        json_pack("{s:s?,s:s}", "executable", slirp, "defaultNetwork",
+                                  "slirp (10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3)"));
+                if (!slirp)
+                        hint(in,
+                             "the network helper eng-slirp is not installed beside eng: containers need --network none or host");
+        }
 
         probe_cgroups(in);
 

@@ -38,6 +38,9 @@ no_helper_left() {
 	assert_contains "$output" "nameserver 10.0.2.3"
 	assert_contains "$output" "10.0.2.2	host.containers.internal"
 	no_helper_left
+	run eng info --format json
+	assert_equal "$(json .host.networkBackend)" slirp
+	[ -x "$(json .host.slirp.executable)" ] || fail "no eng-slirp in eng info"
 }
 
 @test "slirp: the host's loopback through 10.0.2.2 only when allowed" {
