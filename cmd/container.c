@@ -101,15 +101,38 @@ static bool wait_gone(struct cmd_store *cs, json_t *r, long ms)
 }
 
 /* After the process is gone: give its monitor a moment to write how it ended. */
+/* whether @pid is still the monitor of container @id (its arguments name it) */
+static bool monitor_alive(pid_t pid, const char *id)
+{
+        char path[64];
+        _cleanup_free_ char *cmd = NULL;
+        struct eng_error *e = NULL;
+        size_t len = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+        if (eng_read_file(path, 65536, &cmd, &len, &e) < 0) {
+                eng_err_free(e);
+                return false;
+        }
+        for (size_t i = 0; i < len; i++)
+                if (cmd[i] == '\0')
+                        cmd[i] = ' ';
+        return strstr(cmd, id) != NULL;
+}
+
 static void settle(struct cmd_store *cs, json_t *r)
 {
         const char *id = json_string_value(json_object_get(r, "id"));
         _cleanup_free_ char *dir = storage_container_dir(&cs->store, id);
         _cleanup_free_ char *exit_file = eng_xasprintf("%s/userdata/exit", dir);
 
-        if (!json_object_get(r, "monitor"))
+        pid_t mon = (pid_t) json_integer_value(json_object_get(r, "monitor"));
+
+        if (mon <= 0)
                 return;
-        for (int i = 0; i < 100 && access(exit_file, F_OK) < 0; i++)
+        /* as long as its monitor lives (a busy machine may keep it a while),
+         * its word on how the container ended is worth waiting for */
+        for (int i = 0; i < 1500 && access(exit_file, F_OK) < 0 && monitor_alive(mon, id); i++)
                 sleep_ms(20);
         json_object_set_new(r, "state", json_string("running"));
         runtime_container_refresh(&cs->store, r);

@@ -976,6 +976,27 @@ fail:
         return -1;
 }
 
+/* whether @pid is still the monitor of container @id (its arguments name it) */
+static bool monitor_alive(pid_t pid, const char *id)
+{
+        char path[64];
+        _cleanup_free_ char *cmd = NULL;
+        struct eng_error *e = NULL;
+        size_t len = 0;
+
+        if (pid <= 0)
+                return false;
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+        if (eng_read_file(path, 65536, &cmd, &len, &e) < 0) {
+                eng_err_free(e);
+                return false;
+        }
+        for (size_t i = 0; i < len; i++)
+                if (cmd[i] == '\0')
+                        cmd[i] = ' ';
+        return strstr(cmd, "eng-monitor") && strstr(cmd, id);
+}
+
 /*
  * A "created" record whose monitor did start the process: eng was killed
  * between the two (run -d, start).  The monitor's pid file names it; that
@@ -1049,6 +1070,10 @@ bool runtime_container_refresh(struct storage_store *s, json_t *record)
                 return false;
         dir = storage_container_dir(s, id);
         path = eng_xasprintf("%s/userdata/exit", dir);
+        /* the process is gone, its monitor not yet done: it will say how it ended */
+        if (access(path, F_OK) < 0 &&
+            monitor_alive((pid_t) json_integer_value(json_object_get(record, "monitor")), id))
+                return false;
         json_object_set_new(record, "state", json_string("exited"));
         json_object_set_new(record, "pid", json_integer(0));
         if (eng_read_file(path, 4096, &data, NULL, &e) == 0) {
