@@ -4,13 +4,24 @@
 
 load helpers
 
+# port_free PORT: nothing listens on 127.0.0.1:PORT
+port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 setup() {
 	require_busybox
 	S=$BATS_TEST_TMPDIR/store
 	# a small HTTP server on the host's loopback (busybox httpd, as the test user)
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo hello-from-host >"$BATS_TEST_TMPDIR/www/index.html"
-	HOSTPORT=$(( (RANDOM % 2000) + 42000 ))
+	# ports below Linux's ephemeral range (32768 up), none of the six we use taken
+	local try
+	for try in $(seq 50); do
+		HOSTPORT=$(( (RANDOM % 8000) + 21000 ))
+		port_free "$HOSTPORT" && port_free $((HOSTPORT + 1)) && port_free $((HOSTPORT + 2)) &&
+			port_free $((HOSTPORT + 3)) && break
+	done
 	busybox httpd -f -p "127.0.0.1:$HOSTPORT" -h "$BATS_TEST_TMPDIR/www" &
 	HTTPD=$!
 }
