@@ -100,44 +100,6 @@ static bool wait_gone(struct cmd_store *cs, json_t *r, long ms)
         }
 }
 
-/* After the process is gone: give its monitor a moment to write how it ended. */
-/* whether @pid is still the monitor of container @id (its arguments name it) */
-static bool monitor_alive(pid_t pid, const char *id)
-{
-        char path[64];
-        _cleanup_free_ char *cmd = NULL;
-        struct eng_error *e = NULL;
-        size_t len = 0;
-
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-        if (eng_read_file(path, 65536, &cmd, &len, &e) < 0) {
-                eng_err_free(e);
-                return false;
-        }
-        for (size_t i = 0; i < len; i++)
-                if (cmd[i] == '\0')
-                        cmd[i] = ' ';
-        return strstr(cmd, id) != NULL;
-}
-
-static void settle(struct cmd_store *cs, json_t *r)
-{
-        const char *id = json_string_value(json_object_get(r, "id"));
-        _cleanup_free_ char *dir = storage_container_dir(&cs->store, id);
-        _cleanup_free_ char *exit_file = eng_xasprintf("%s/userdata/exit", dir);
-
-        pid_t mon = (pid_t) json_integer_value(json_object_get(r, "monitor"));
-
-        if (mon <= 0)
-                return;
-        /* as long as its monitor lives (a busy machine may keep it a while),
-         * its word on how the container ended is worth waiting for */
-        for (int i = 0; i < 1500 && access(exit_file, F_OK) < 0 && monitor_alive(mon, id); i++)
-                sleep_ms(20);
-        json_object_set_new(r, "state", json_string("running"));
-        runtime_container_refresh(&cs->store, r);
-}
-
 /* --- ps */
 
 struct ps_args {
@@ -627,8 +589,6 @@ int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                         break;
                 sleep_ms(100);
                 runtime_container_refresh(&cs.store, rec);
-                if (!is_running(rec))
-                        settle(&cs, rec);
         }
         r = 0;
 out:
@@ -720,7 +680,6 @@ int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng
                         return eng_err(err, ENG_E_SYS, 0, "container %s does not die",
                                        short_id(json_string_value(json_object_get(r, "id"))));
         }
-        settle(cs, r);
         return 0;
 }
 
@@ -917,8 +876,7 @@ int cmd_wait(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                         goto fail;
                 while (is_running(rec)) {
                         sleep_ms(50);
-                        if (runtime_container_refresh(&cs.store, rec))
-                                settle(&cs, rec);
+                        runtime_container_refresh(&cs.store, rec);
                 }
                 printf("%d\n", (int) json_integer_value(json_object_get(rec, "exit_code")));
         }
