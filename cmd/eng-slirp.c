@@ -8,7 +8,10 @@
  * returns when the network is ready (published ports bound), or fails
  * saying why, which fails the start.
  *
- *	eng-slirp [--mtu N] [--allow-host-loopback] [--publish SPEC]...
+ *	eng-slirp [--mtu N] [--allow-host-loopback] [--enable-ipv6]
+ *	          [--outbound-addr IP|IF] [--outbound-addr6 IP|IF]
+ *	          [--port-handler rootlessport|slirp4netns] [--publish SPEC]...
+ *	          [--disable-sandbox]
  */
 #include "config.h"
 
@@ -33,7 +36,7 @@
 #include "common/banned.h"
 
 static int ready_fd = -1;
-static struct net_slirp_opts o = { .mtu = 65520 };
+static struct net_slirp_opts o = { .mtu = 65520, .sandbox = true };
 
 /* every way out of main frees what the options took (LeakSanitizer builds) */
 static void free_opts(void)
@@ -64,8 +67,14 @@ int main(int argc, char **argv)
                 { "mtu", required_argument, NULL, 'm' },
                 { "allow-host-loopback", no_argument, NULL, 'l' },
                 { "publish", required_argument, NULL, 'p' },
+                { "enable-ipv6", no_argument, NULL, '6' },
+                { "outbound-addr", required_argument, NULL, 'o' },
+                { "outbound-addr6", required_argument, NULL, 'O' },
+                { "port-handler", required_argument, NULL, 'H' },
+                { "disable-sandbox", no_argument, NULL, 'S' },
                 { NULL, 0, NULL, 0 },
         };
+        struct net_tap tap = { .fd = -1, .agent = -1 };
         struct eng_error *err = NULL;
         _cleanup_free_ char *state = NULL;
         json_t *st;
@@ -92,6 +101,30 @@ int main(int argc, char **argv)
                                 eng_err_free(err);
                                 return 1;
                         }
+                        break;
+                case '6':
+                        o.ipv6 = true;
+                        break;
+                case 'o':
+                case 'O':
+                        if (net_parse_outbound(optarg, c == 'O', &o, &err) < 0) {
+                                fprintf(stderr, "eng-slirp: %s\n", err->msg);
+                                eng_err_free(err);
+                                return 1;
+                        }
+                        break;
+                case 'H':
+                        if (strcmp(optarg, "rootlessport") != 0 &&
+                            strcmp(optarg, "slirp4netns") != 0) {
+                                fprintf(stderr,
+                                        "eng-slirp: --port-handler %s: rootlessport or slirp4netns\n",
+                                        optarg);
+                                return 1;
+                        }
+                        o.slirp_ports = strcmp(optarg, "slirp4netns") == 0;
+                        break;
+                case 'S':
+                        o.sandbox = false;
                         break;
                 default:
                         return 1;
@@ -120,7 +153,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (daemon == 0) {
-                int tap;
+                struct net_tap_opts to = { .mtu = o.mtu, .ipv6 = o.ipv6 };
+                int r;
 
                 close(p[0]);
                 /* keep nothing of the runtime's or the monitor's but our pipe: a
@@ -136,16 +170,21 @@ int main(int argc, char **argv)
                 signal(SIGPIPE, SIG_IGN);
                 (void) setsid();
                 (void) prctl(PR_SET_NAME, "eng-slirp");
-                tap = net_tap_open(pid, o.mtu, &err);
-                if (tap < 0 || fcntl(tap, F_SETFL, O_NONBLOCK) < 0 ||
-                    net_slirp_run(tap, pid, &o, on_ready, NULL, &err) < 0) {
+                r = net_tap_open(pid, &to, &tap, &err);
+                if (r == 0 && fcntl(tap.fd, F_SETFL, O_NONBLOCK) < 0)
+                        r = eng_err(&err, ENG_E_SYS, errno, "setting up the tap");
+                if (r == 0)
+                        r = net_slirp_run(&tap, pid, &o, on_ready, NULL, &err);
+                net_tap_close(&tap);
+                if (r < 0) {
                         _cleanup_free_ char *m = err ? eng_err_format(err) : NULL;
 
                         if (ready_fd >= 0)
                                 dprintf(ready_fd, "%s\n", m ? m : "the network helper failed");
-                        _exit(1);
+                        eng_err_free(err);
+                        exit(1);
                 }
-                _exit(0);
+                exit(0);
         }
         close(p[1]);
         {

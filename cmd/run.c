@@ -77,6 +77,7 @@ struct run_args {
         bool publish_all;
         const char *restart;
         long restart_max;
+        char **slirp_values; /* what the slirp options point into */
 };
 
 static int parse_entrypoint(struct run_args *a, const char *arg, struct eng_error **err)
@@ -135,12 +136,27 @@ static int parse_slirp(struct run_args *a, const char *arg, struct eng_error **e
                                 if (cmd_parse_bool("allow_host_loopback", v,
                                                    &a->o.allow_host_loopback, err) < 0)
                                         return -1;
-                        } else if ((klen == 11 && strncmp(*o, "enable_ipv6", 11) == 0) ||
-                                   (klen == 13 && strncmp(*o, "outbound_addr", 13) == 0) ||
-                                   (klen == 12 && strncmp(*o, "port_handler", 12) == 0)) {
-                                return eng_err(err, ENG_E_USAGE, ENOSYS,
-                                               "--network: '%.*s' is not implemented yet",
-                                               (int) klen, *o);
+                        } else if (klen == 11 && strncmp(*o, "enable_ipv6", 11) == 0) {
+                                if (cmd_parse_bool("enable_ipv6", v, &a->o.slirp_ipv6, err) < 0)
+                                        return -1;
+                        } else if ((klen == 13 && strncmp(*o, "outbound_addr", 13) == 0) ||
+                                   (klen == 14 && strncmp(*o, "outbound_addr6", 14) == 0)) {
+                                struct net_slirp_opts check = { 0 };
+                                bool v6 = klen == 14;
+
+                                if (net_parse_outbound(v, v6, &check, err) < 0)
+                                        return eng_err_wrap(err, "--network");
+                                eng_strv_push(&a->slirp_values, v);
+                                *(v6 ? &a->o.slirp_outbound6 : &a->o.slirp_outbound) =
+                                        a->slirp_values[eng_strv_length(a->slirp_values) - 1];
+                        } else if (klen == 12 && strncmp(*o, "port_handler", 12) == 0) {
+                                if (strcmp(v, "rootlessport") != 0 && strcmp(v, "slirp4netns") != 0)
+                                        return eng_err(
+                                                err, ENG_E_USAGE, 0,
+                                                "--network: port_handler '%s': use rootlessport or slirp4netns",
+                                                v);
+                                a->o.slirp_port_handler =
+                                        strcmp(v, "slirp4netns") == 0 ? "slirp4netns" : NULL;
                         } else
                                 return eng_err(err, ENG_E_USAGE, 0,
                                                "--network: unknown slirp option '%s'", *o);
@@ -240,17 +256,22 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
                         a->o.network = RUNTIME_NET_HOST;
                 else if (strncmp(arg, "slirp", 5) == 0)
                         return parse_slirp(a, arg, err);
-                else if (strcmp(arg, "pasta") == 0 || strcmp(arg, "private") == 0 ||
-                         strcmp(arg, "bridge") == 0 || strncmp(arg, "container:", 10) == 0 ||
-                         strncmp(arg, "ns:", 3) == 0)
+                else if (strncmp(arg, "container:", 10) == 0 && arg[10]) {
+                        a->o.network = RUNTIME_NET_CONTAINER;
+                        a->o.net_join = arg + 10;
+                } else if (strncmp(arg, "ns:", 3) == 0 && arg[3] == '/') {
+                        a->o.network = RUNTIME_NET_NS;
+                        a->o.net_join = arg + 3;
+                } else if (strcmp(arg, "pasta") == 0 || strcmp(arg, "private") == 0 ||
+                           strcmp(arg, "bridge") == 0)
                         return eng_err(
                                 err, ENG_E_USAGE, ENOSYS,
-                                "--network %s is not implemented yet; use slirp, none or host",
+                                "--network %s is not implemented yet; use slirp, none, host, container:NAME or ns:PATH",
                                 arg);
                 else
                         return eng_err(
                                 err, ENG_E_USAGE, 0,
-                                "--network '%s': eng knows slirp (slirp4netns), none and host",
+                                "--network '%s': eng knows slirp (slirp4netns), none, host, container:NAME and ns:/PATH",
                                 arg);
                 return 0;
         case OPT_PULL:
@@ -358,6 +379,7 @@ static void run_args_release(struct run_args *a)
         eng_strv_free(a->o.tmpfs);
         eng_strv_free(a->o.cap_add);
         eng_strv_free(a->o.cap_drop);
+        eng_strv_free(a->slirp_values);
 }
 
 /* Beside the eng binary in a build tree, else where it is installed. */
@@ -646,6 +668,8 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
         json_object_del(record, "finished");
         json_object_del(record, "stopped_by_user");
         json_object_del(record, "monitor");
+        if (runtime_network_join(&cs->store, record, err) < 0)
+                goto out;
         if (detach) {
                 if (start_detached(cs, record, dir, id, err) < 0)
                         goto out;
@@ -830,6 +854,7 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
         struct cmd_config config = { 0 };
         _cleanup_free_ char *id = NULL, *name = NULL, *seccomp_default = NULL, *init_path = NULL;
         _cleanup_free_ char *cfg_data = NULL, *created = NULL, *slirp_helper = NULL;
+        _cleanup_free_ char *net_join_id = NULL;
         _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL;
         struct storage_keep_id keep = { 0 };
         struct eng_idmap kmap = { 0 };
@@ -873,7 +898,7 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 a.o.network = RUNTIME_NET_SLIRP;
         if (a.o.publish && a.o.network != RUNTIME_NET_SLIRP) {
                 eng_err(err, ENG_E_USAGE, 0,
-                        "-p needs the slirp network (--network slirp): with none or host there is nothing to publish");
+                        "-p needs the slirp network (--network slirp): with none, host or another's network namespace there is nothing eng can publish");
                 goto out;
         }
         if (a.o.network == RUNTIME_NET_SLIRP) {
@@ -884,6 +909,16 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
         if (cmd_store_open(&cs, true, err) < 0 || cmd_config_load(&cs.paths, &config, err) < 0)
                 goto out;
         mark("store open");
+        if (a.o.network == RUNTIME_NET_CONTAINER) {
+                /* the container is named now; it must run when this one starts */
+                _cleanup_json_ json_t *other = storage_container_get(&cs.store, a.o.net_join, err);
+
+                if (!other) {
+                        eng_err_wrap(err, "--network container:%s", a.o.net_join);
+                        goto out;
+                }
+                net_join_id = eng_xstrdup(json_string_value(json_object_get(other, "id")));
+        }
         img = find_or_pull(&cs, &config, &a, argv[first], err);
         if (!img)
                 goto out;
@@ -933,10 +968,17 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 }
                 json_object_set_new(record, "labels", labels);
                 json_object_set_new(record, "tty", json_boolean(a.o.tty));
-                json_object_set_new(record, "network",
-                                    json_string(a.o.network == RUNTIME_NET_SLIRP  ? "slirp4netns"
-                                                : a.o.network == RUNTIME_NET_HOST ? "host"
-                                                                                  : "none"));
+                if (a.o.network == RUNTIME_NET_CONTAINER)
+                        json_object_set_new(record, "network",
+                                            json_sprintf("container:%s", net_join_id));
+                else if (a.o.network == RUNTIME_NET_NS)
+                        json_object_set_new(record, "network", json_sprintf("ns:%s", a.o.net_join));
+                else
+                        json_object_set_new(
+                                record, "network",
+                                json_string(a.o.network == RUNTIME_NET_SLIRP  ? "slirp4netns"
+                                            : a.o.network == RUNTIME_NET_HOST ? "host"
+                                                                              : "none"));
                 if (a.o.publish) {
                         json_t *ports = json_array();
 

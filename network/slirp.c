@@ -20,7 +20,9 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "network/forward.h"
 #include "network/slirp.h"
+#include "network/tap.h"
 
 #include "common/banned.h"
 
@@ -184,8 +186,47 @@ static uint32_t timer_timeout(struct loop *l, uint32_t timeout)
         return timeout;
 }
 
-int net_slirp_run(int tapfd, pid_t pid, const struct net_slirp_opts *o, void (*ready)(void *arg),
-                  void *ready_arg, struct eng_error **err)
+static int add_raw(int fd, short events, void *opaque)
+{
+        struct loop *l = opaque;
+        int idx = add_poll(fd, 0, opaque);
+
+        l->fds[idx].events = events;
+        return idx;
+}
+
+static short raw_revents(int idx, void *opaque)
+{
+        return ((struct loop *) opaque)->fds[idx].revents;
+}
+
+static int publish(struct loop *l, struct net_fwd *fwd, const struct net_slirp_opts *o,
+                   struct eng_error **err)
+{
+        for (size_t i = 0; i < o->nports; i++) {
+                const struct net_port *p = &o->ports[i];
+                struct in_addr guest;
+                char a[INET_ADDRSTRLEN];
+
+                if (!o->slirp_ports) {
+                        if (net_fwd_listen(fwd, p, err) < 0)
+                                return -1;
+                        continue;
+                }
+                inet_pton(AF_INET, NET_SLIRP_ADDR, &guest);
+                if (slirp_add_hostfwd(l->slirp, p->udp, p->host_addr, p->host_port, guest,
+                                      p->container_port) == 0)
+                        continue;
+                inet_ntop(AF_INET, &p->host_addr, a, sizeof(a));
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "publishing port %s:%u/%s: the address is in use (or not ours)", a,
+                               p->host_port, p->udp ? "udp" : "tcp");
+        }
+        return 0;
+}
+
+int net_slirp_run(struct net_tap *tap, pid_t pid, const struct net_slirp_opts *o,
+                  void (*ready)(void *arg), void *ready_arg, struct eng_error **err)
 {
         static const SlirpCb cb = {
                 .send_packet = send_packet,
@@ -198,8 +239,12 @@ int net_slirp_run(int tapfd, pid_t pid, const struct net_slirp_opts *o, void (*r
                 .unregister_poll_fd = unregister_poll_fd,
                 .notify = notify,
         };
-        SlirpConfig cfg = { .version = 1 };
-        struct loop l = { .tapfd = tapfd };
+        SlirpConfig cfg = { .version = 2 };
+        struct loop l = { .tapfd = tap->fd };
+        struct sockaddr_in out4 = { .sin_family = AF_INET };
+        struct sockaddr_in6 out6 = { .sin6_family = AF_INET6 };
+        struct net_fwd *fwd = NULL;
+        int tapfd = tap->fd;
         _cleanup_close_ int pidfd = -1;
         uint8_t *buf;
         size_t bufsize = (size_t) o->mtu + 64;
@@ -214,28 +259,33 @@ int net_slirp_run(int tapfd, pid_t pid, const struct net_slirp_opts *o, void (*r
         cfg.if_mtu = o->mtu;
         cfg.if_mru = o->mtu;
         cfg.disable_host_loopback = !o->allow_host_loopback;
+        if (o->ipv6) {
+                cfg.in6_enabled = true;
+                inet_pton(AF_INET6, "fd00::", &cfg.vprefix_addr6);
+                cfg.vprefix_len = 64;
+                inet_pton(AF_INET6, NET_SLIRP_GATEWAY6, &cfg.vhost6);
+                inet_pton(AF_INET6, NET_SLIRP_DNS6, &cfg.vnameserver6);
+        }
+        if (o->has_outbound) {
+                out4.sin_addr = o->outbound;
+                cfg.outbound_addr = &out4;
+        }
+        if (o->has_outbound6) {
+                out6.sin6_addr = o->outbound6;
+                cfg.outbound_addr6 = &out6;
+        }
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0)
                 return eng_err(err, ENG_E_SYS, errno, "watching process %d", (int) pid);
         l.slirp = slirp_new(&cfg, &cb, &l);
         if (!l.slirp)
                 return eng_err(err, ENG_E_SYS, 0, "starting libslirp");
-        for (size_t i = 0; i < o->nports; i++) {
-                const struct net_port *p = &o->ports[i];
-                struct in_addr guest;
-
-                inet_pton(AF_INET, NET_SLIRP_ADDR, &guest);
-                if (slirp_add_hostfwd(l.slirp, p->udp, p->host_addr, p->host_port, guest,
-                                      p->container_port) < 0) {
-                        char a[INET_ADDRSTRLEN];
-
-                        inet_ntop(AF_INET, &p->host_addr, a, sizeof(a));
-                        r = eng_err(err, ENG_E_USAGE, 0,
-                                    "publishing port %s:%u/%s: the address is in use (or not ours)",
-                                    a, p->host_port, p->udp ? "udp" : "tcp");
-                        slirp_cleanup(l.slirp);
-                        return r;
-                }
+        fwd = net_fwd_new(tap);
+        if (publish(&l, fwd, o, err) < 0 || (o->sandbox && net_slirp_sandbox(err) < 0)) {
+                net_fwd_free(fwd);
+                slirp_cleanup(l.slirp);
+                free(l.fds);
+                return -1;
         }
         if (ready)
                 ready(ready_arg);
@@ -248,6 +298,7 @@ int net_slirp_run(int tapfd, pid_t pid, const struct net_slirp_opts *o, void (*r
                 tap_idx = add_poll(tapfd, SLIRP_POLL_IN, &l);
                 pid_idx = add_poll(pidfd, SLIRP_POLL_IN, &l);
                 slirp_pollfds_fill(l.slirp, &timeout, add_poll, &l);
+                net_fwd_poll_fill(fwd, add_raw, &l);
                 timeout = timer_timeout(&l, timeout);
                 n = poll(l.fds, l.nfds, timeout == UINT32_MAX ? -1 : (int) timeout);
                 if (n < 0 && errno != EINTR) {
@@ -267,9 +318,12 @@ int net_slirp_run(int tapfd, pid_t pid, const struct net_slirp_opts *o, void (*r
                         }
                 }
                 slirp_pollfds_poll(l.slirp, n < 0, get_revents, &l);
+                if (n > 0)
+                        net_fwd_poll_done(fwd, raw_revents, &l);
                 run_timers(&l);
         }
         free(buf);
+        net_fwd_free(fwd);
         slirp_cleanup(l.slirp);
         while (l.timers) {
                 struct timer *t = l.timers;

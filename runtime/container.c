@@ -7,11 +7,15 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <linux/nsfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -894,6 +898,10 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                        idmap_json(map->uid, map->nuid), "gidMappings",
                        idmap_json(map->gid, map->ngid), "maskedPaths", json_array(),
                        "readonlyPaths", json_array());
+        /* podman's default: ping works without CAP_NET_RAW in a network of its own */
+        if (o->network == RUNTIME_NET_SLIRP || o->network == RUNTIME_NET_NONE)
+                json_object_set_new(lx, "sysctl",
+                                    json_pack("{s:s}", "net.ipv4.ping_group_range", "0 0"));
         for (i = 0; i < ELEMENTSOF(masked_paths); i++)
                 json_array_append_new(json_object_get(lx, "maskedPaths"),
                                       json_string(masked_paths[i]));
@@ -949,6 +957,20 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                                   json_sprintf("%u", o->slirp_mtu ? o->slirp_mtu : 65520u));
                 if (o->allow_host_loopback)
                         json_array_append_new(hargs, json_string("--allow-host-loopback"));
+                if (o->slirp_ipv6)
+                        json_array_append_new(hargs, json_string("--enable-ipv6"));
+                if (o->slirp_outbound) {
+                        json_array_append_new(hargs, json_string("--outbound-addr"));
+                        json_array_append_new(hargs, json_string(o->slirp_outbound));
+                }
+                if (o->slirp_outbound6) {
+                        json_array_append_new(hargs, json_string("--outbound-addr6"));
+                        json_array_append_new(hargs, json_string(o->slirp_outbound6));
+                }
+                if (o->slirp_port_handler) {
+                        json_array_append_new(hargs, json_string("--port-handler"));
+                        json_array_append_new(hargs, json_string(o->slirp_port_handler));
+                }
                 ENG_STRV_FOREACH(p, o->publish) {
                         json_array_append_new(hargs, json_string("--publish"));
                         json_array_append_new(hargs, json_string(*p));
@@ -974,6 +996,204 @@ fail:
         json_decref(args);
         json_decref(env);
         return -1;
+}
+
+/* --- joining another network namespace */
+
+/* "inside outside count" lines of a spec's mappings, as /proc/PID/uid_map has them */
+static char *mappings_text(json_t *maps)
+{
+        char *text = eng_xstrdup("");
+        size_t i;
+        json_t *m;
+
+        json_array_foreach(maps, i, m) {
+                char *t = eng_xasprintf("%s%" JSON_INTEGER_FORMAT " %" JSON_INTEGER_FORMAT
+                                        " %" JSON_INTEGER_FORMAT "\n",
+                                        text, json_integer_value(json_object_get(m, "containerID")),
+                                        json_integer_value(json_object_get(m, "hostID")),
+                                        json_integer_value(json_object_get(m, "size")));
+
+                free(text);
+                text = t;
+        }
+        return text;
+}
+
+/* the same mappings, whitespace aside */
+static bool mappings_equal(const char *proc, const char *ours)
+{
+        for (;;) {
+                unsigned long a[3], b[3];
+                int n1, n2, k1 = 0, k2 = 0;
+
+                n1 = sscanf(proc, "%lu %lu %lu%n", &a[0], &a[1], &a[2], &k1);
+                n2 = sscanf(ours, "%lu %lu %lu%n", &b[0], &b[1], &b[2], &k2);
+                if (n1 != 3 || n2 != 3)
+                        return n1 != 3 && n2 != 3;
+                if (a[0] != b[0] || a[1] != b[1] || a[2] != b[2])
+                        return false;
+                proc += k1;
+                ours += k2;
+        }
+}
+
+static bool same_file(const char *path, const struct stat *st)
+{
+        struct stat s2;
+
+        return stat(path, &s2) == 0 && s2.st_ino == st->st_ino && s2.st_dev == st->st_dev;
+}
+
+/*
+ * A process of ours in the user namespace that owns the network namespace
+ * @path: the process @path names first (/proc/PID/ns/net), else any.
+ */
+static pid_t netns_owner(const char *path, struct eng_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC), ufd = -1;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct stat owner;
+        struct dirent *de;
+        char p[64];
+        int pid;
+
+        if (fd < 0)
+                return eng_err(err, ENG_E_USAGE, errno, "--network ns:%s", path);
+        ufd = ioctl(fd, NS_GET_USERNS);
+        if (ufd < 0)
+                return eng_err(
+                        err, ENG_E_USAGE, errno,
+                        "--network ns:%s: not a network namespace whose owner this user can see",
+                        path);
+        if (fstat(ufd, &owner) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "--network ns:%s", path);
+        if (same_file("/proc/self/ns/user", &owner))
+                return eng_err(
+                        err, ENG_E_USAGE, EPERM,
+                        "--network ns:%s: the namespace belongs to the host's user namespace; a rootless container can only join one made in a user namespace of this user's",
+                        path);
+        if (sscanf(path, "/proc/%d/ns/net", &pid) == 1) {
+                snprintf(p, sizeof(p), "/proc/%d/ns/user", pid);
+                if (same_file(p, &owner))
+                        return pid;
+        }
+        d = opendir("/proc");
+        while (d && (de = readdir(d))) {
+                if (sscanf(de->d_name, "%d", &pid) != 1)
+                        continue;
+                snprintf(p, sizeof(p), "/proc/%d/ns/user", pid);
+                if (same_file(p, &owner))
+                        return pid;
+        }
+        return eng_err(
+                err, ENG_E_USAGE, ESRCH,
+                "--network ns:%s: no process of this user is in the user namespace that owns it",
+                path);
+}
+
+/* /proc/PID/{uid,gid}_map against the mappings of @spec */
+static int check_owner_maps(pid_t pid, json_t *lx, const char *what, struct eng_error **err)
+{
+        static const char *const files[2] = { "uid_map", "gid_map" };
+        static const char *const keys[2] = { "uidMappings", "gidMappings" };
+
+        for (int i = 0; i < 2; i++) {
+                _cleanup_free_ char *path = eng_xasprintf("/proc/%d/%s", (int) pid, files[i]);
+                _cleanup_free_ char *have = NULL, *want = NULL;
+
+                if (eng_read_file(path, 65536, &have, NULL, err) < 0)
+                        return -1;
+                want = mappings_text(json_object_get(lx, keys[i]));
+                if (!mappings_equal(have, want))
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "%s: its user namespace maps ids otherwise than this container (--userns=keep-id on one side?); their files would change owners",
+                                what);
+        }
+        return 0;
+}
+
+static int copy_userdata(const char *from_dir, const char *to_dir, const char *name,
+                         struct eng_error **err)
+{
+        _cleanup_free_ char *from = eng_xasprintf("%s/userdata/%s", from_dir, name);
+        _cleanup_free_ char *to = eng_xasprintf("%s/userdata/%s", to_dir, name);
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+
+        if (eng_read_file(from, ETC_MAX, &data, &len, err) < 0)
+                return -1;
+        return eng_write_file_replace(to, data, len, 0644, err);
+}
+
+int runtime_network_join(struct storage_store *s, json_t *record, struct eng_error **err)
+{
+        const char *net = json_string_value(json_object_get(record, "network"));
+        const char *id = json_string_value(json_object_get(record, "id"));
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        _cleanup_free_ char *cfg = eng_xasprintf("%s/config.json", dir);
+        _cleanup_free_ char *user_ns = NULL, *net_ns = NULL, *data = NULL, *what = NULL;
+        _cleanup_json_ json_t *spec = NULL;
+        json_t *lx, *ns, *keep;
+        json_error_t je;
+        size_t i;
+        pid_t pid;
+
+        if (net && strncmp(net, "container:", 10) == 0) {
+                _cleanup_json_ json_t *other = storage_container_get(s, net + 10, err);
+                _cleanup_free_ char *odir = NULL;
+                const char *oname, *state;
+
+                if (!other)
+                        return eng_err_wrap(err, "--network container:%s", net + 10);
+                oname = json_string_value(json_object_get(other, "name"));
+                (void) runtime_container_refresh(s, other);
+                pid = (pid_t) json_integer_value(json_object_get(other, "pid"));
+                state = json_string_value(json_object_get(other, "state"));
+                if (!state || strcmp(state, "running") != 0 || pid <= 0)
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "--network container:%s: that container is not running; start it first",
+                                oname);
+                what = eng_xasprintf("--network container:%s", oname);
+                odir = storage_container_dir(s, json_string_value(json_object_get(other, "id")));
+                if (copy_userdata(odir, dir, "hosts", err) < 0 ||
+                    copy_userdata(odir, dir, "resolv.conf", err) < 0)
+                        return -1;
+                net_ns = eng_xasprintf("/proc/%d/ns/net", (int) pid);
+        } else if (net && strncmp(net, "ns:", 3) == 0) {
+                pid = netns_owner(net + 3, err);
+                if (pid < 0)
+                        return -1;
+                what = eng_xasprintf("--network %s", net);
+                net_ns = eng_xstrdup(net + 3);
+        } else
+                return 0;
+        user_ns = eng_xasprintf("/proc/%d/ns/user", (int) pid);
+        if (eng_read_file(cfg, 64u << 20, &data, NULL, err) < 0)
+                return -1;
+        spec = json_loads(data, 0, &je);
+        lx = json_object_get(spec, "linux");
+        ns = json_object_get(lx, "namespaces");
+        if (!json_is_array(ns))
+                return eng_err(err, ENG_E_INVALID, 0, "%s: damaged (%s)", cfg,
+                               spec ? "no linux.namespaces" : je.text);
+        if (check_owner_maps(pid, lx, what, err) < 0)
+                return -1;
+        keep = json_array();
+        json_array_foreach(ns, i, lx) {
+                const char *type = json_string_value(json_object_get(lx, "type"));
+
+                if (!type || (strcmp(type, "user") != 0 && strcmp(type, "network") != 0))
+                        json_array_append(keep, lx);
+        }
+        json_array_insert_new(keep, 0, json_pack("{s:s,s:s}", "type", "user", "path", user_ns));
+        json_array_append_new(keep, json_pack("{s:s,s:s}", "type", "network", "path", net_ns));
+        json_object_set_new(json_object_get(spec, "linux"), "namespaces", keep);
+        free(data);
+        data = json_dumps(spec, JSON_INDENT(1));
+        return eng_write_file_replace(cfg, data, strlen(data), 0600, err);
 }
 
 /* whether @pid is still the monitor of container @id (its arguments name it) */

@@ -21,7 +21,9 @@ enum runtime_network {
         RUNTIME_NET_DEFAULT, /* what `eng run` gives without --network */
         RUNTIME_NET_NONE,
         RUNTIME_NET_HOST,
-        RUNTIME_NET_SLIRP, /* a tap in its own netns, libslirp behind it (eng-slirp) */
+        RUNTIME_NET_SLIRP,     /* a tap in its own netns, libslirp behind it (eng-slirp) */
+        RUNTIME_NET_CONTAINER, /* another container's netns (container:ID) */
+        RUNTIME_NET_NS,        /* a netns by path (ns:PATH) */
 };
 
 struct runtime_run_opts {
@@ -47,14 +49,19 @@ struct runtime_run_opts {
         const char *seccomp;         /* NULL: the default profile; "unconfined"; or a file */
         const char *seccomp_default; /* the default profile's file */
         enum runtime_network network;
-        const char *slirp_helper; /* eng-slirp, run as a createRuntime hook */
-        unsigned int slirp_mtu;   /* 0: 65520 */
-        bool allow_host_loopback; /* slirp: 10.0.2.2 reaches the host's 127.0.0.1 */
-        char **publish;           /* -p specs (checked with net_port_parse) */
-        bool keep_id;             /* --userns=keep-id */
-        int64_t memory;           /* bytes, 0 for none */
-        int64_t cpu_quota;        /* per 100000 us period, 0 for none */
-        int64_t pids_limit;       /* 0 for none */
+        const char *slirp_helper;       /* eng-slirp, run as a createRuntime hook */
+        unsigned int slirp_mtu;         /* 0: 65520 */
+        bool allow_host_loopback;       /* slirp: 10.0.2.2 reaches the host's 127.0.0.1 */
+        bool slirp_ipv6;                /* enable_ipv6 */
+        const char *slirp_outbound;     /* outbound_addr, or NULL */
+        const char *slirp_outbound6;    /* outbound_addr6, or NULL */
+        const char *slirp_port_handler; /* rootlessport (NULL) or slirp4netns */
+        char **publish;                 /* -p specs (checked with net_port_parse) */
+        const char *net_join;           /* the container id, or the path, to join */
+        bool keep_id;                   /* --userns=keep-id */
+        int64_t memory;                 /* bytes, 0 for none */
+        int64_t cpu_quota;              /* per 100000 us period, 0 for none */
+        int64_t pids_limit;             /* 0 for none */
 };
 
 /**
@@ -70,6 +77,17 @@ struct runtime_run_opts {
 int runtime_container_spec(struct storage_store *s, json_t *record, json_t *image_config,
                            const struct runtime_run_opts *opts, const struct eng_idmap *map,
                            json_t **ret_spec, struct eng_error **err);
+
+/**
+ * runtime_network_join() - for a container that shares another's network
+ * (record "network" "container:ID") or joins one by path ("ns:PATH"): the
+ * namespaces to join as they are now, written into its config.json (the
+ * other container's pid changes with each start).  The network namespace
+ * is joined with the user namespace that owns it, which must map ids as
+ * this container's does; /etc/hosts and /etc/resolv.conf are the other
+ * container's.  Nothing for other modes.
+ */
+int runtime_network_join(struct storage_store *s, json_t *record, struct eng_error **err);
 
 /**
  * runtime_container_refresh() - make @record's state true now: a "running"

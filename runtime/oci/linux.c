@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fdpass.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/strv.h"
@@ -45,56 +46,6 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* --- passing descriptors */
-
-int oci_send_fd(int sock, int fd)
-{
-        char tag = OCI_SYNC_PTY;
-        struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-        memset(&u, 0, sizeof(u));
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-int oci_recv_fd(int sock)
-{
-        char tag;
-        struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = u.buf,
-                .msg_controllen = sizeof(u.buf),
-        };
-        struct cmsghdr *c;
-        int fd;
-
-        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
-                return -errno;
-        c = CMSG_FIRSTHDR(&msg);
-        if (!c || c->cmsg_type != SCM_RIGHTS)
-                return -EBADMSG;
-        memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        return fd;
-}
 
 /* --- in the child */
 
@@ -133,7 +84,8 @@ int oci_setup_terminal(const struct oci_process *p, int console_socket, int sync
         for (int i = 0; i < 3; i++)
                 if (dup2(slave, i) < 0)
                         return eng_err(err, ENG_E_SYS, errno, "using the pty as stdio");
-        if (oci_send_fd(console_socket >= 0 ? console_socket : sync_fd, master) < 0)
+        if (eng_fd_send(console_socket >= 0 ? console_socket : sync_fd, &(char){ OCI_SYNC_PTY }, 1,
+                        master) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "sending the pty master");
         return 0;
 }
@@ -372,7 +324,51 @@ struct child_args {
         int fifo_fd;
         int null_fd;
         int ns_fds[OCI_NS_COUNT];
+        int unshare_flags; /* new namespaces made inside a joined user namespace */
 };
+
+/*
+ * A user namespace joined by path: the namespaces to join go first (the
+ * user one leads, for the rights in it), then the new ones are made inside
+ * it.  A new pid namespace takes only children: the container process is
+ * forked again, as the runtime's child (CLONE_PARENT), and its pid sent.
+ */
+static void join_user_namespace(struct child_args *a)
+{
+        struct eng_error *e = NULL;
+        char rec[1 + sizeof(pid_t)];
+        pid_t c;
+
+        for (int k = 0; k < OCI_NS_COUNT; k++) {
+                if (a->ns_fds[k] < 0)
+                        continue;
+                if (setns(a->ns_fds[k], ns_clone_flags[k]) < 0) {
+                        eng_err(&e, ENG_E_SYS, errno, "joining the namespace '%s'",
+                                a->spec->ns_path[k]);
+                        child_fail(a->sync_fd, e);
+                }
+                close(a->ns_fds[k]);
+                a->ns_fds[k] = -1;
+        }
+        if (a->unshare_flags && unshare(a->unshare_flags) < 0) {
+                eng_err(&e, ENG_E_SYS, errno,
+                        "creating the container's namespaces in the user namespace '%s'",
+                        a->spec->ns_path[OCI_NS_USER]);
+                child_fail(a->sync_fd, e);
+        }
+        c = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (c < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "forking into the new pid namespace");
+                child_fail(a->sync_fd, e);
+        }
+        if (c > 0) {
+                rec[0] = OCI_SYNC_PID;
+                memcpy(rec + 1, &c, sizeof(pid_t));
+                _exit(write(a->sync_fd, rec, sizeof(rec)) == (ssize_t) sizeof(rec) ? 0 : 1);
+        }
+        if (a->opts->die_with_parent)
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
 
 static _Noreturn void container_child(struct child_args *a)
 {
@@ -384,7 +380,9 @@ static _Noreturn void container_child(struct child_args *a)
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (read(a->sync_fd, &c, 1) != 1 || c != 'g')
                 _exit(1); /* the parent could not map our ids; it has the error */
-        if (spec->ns_new[OCI_NS_USER]) {
+        if (spec->ns_path[OCI_NS_USER])
+                join_user_namespace(a);
+        if (spec->ns_new[OCI_NS_USER] || spec->ns_path[OCI_NS_USER]) {
                 if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
                         eng_err(&e, ENG_E_SYS, errno, "becoming root in the user namespace");
                         child_fail(a->sync_fd, e);
@@ -412,6 +410,10 @@ static _Noreturn void container_child(struct child_args *a)
                 eng_err(&e, ENG_E_SYS, errno, "redirecting stdin");
                 child_fail(a->sync_fd, e);
         }
+        /* through the /proc we came with: the container's is read-only there;
+         * the namespaced ones (net, ipc, uts) are the new namespaces' already */
+        if (spec->sysctl && write_sysctls(spec->sysctl, &e) < 0)
+                child_fail(a->sync_fd, e);
         if (spec->ns_new[OCI_NS_MOUNT] || spec->ns_path[OCI_NS_MOUNT]) {
                 if (oci_setup_rootfs(spec, &e) < 0)
                         child_fail(a->sync_fd, e);
@@ -419,8 +421,6 @@ static _Noreturn void container_child(struct child_args *a)
                 eng_err(&e, ENG_E_SYS, errno, "changing root to '%s'", spec->root_path);
                 child_fail(a->sync_fd, e);
         }
-        if (spec->sysctl && write_sysctls(spec->sysctl, &e) < 0)
-                child_fail(a->sync_fd, e);
         if (spec->ns_new[OCI_NS_NET] && loopback_up(&e) < 0)
                 child_fail(a->sync_fd, e);
         if (spec->process.terminal) {
@@ -449,7 +449,8 @@ int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
                 if (n <= 0)
                         return 0; /* executed */
                 if (n == 1 && ((char *) &w)[0] == OCI_SYNC_PTY) {
-                        int fd = oci_recv_fd(sync_fd);
+                        char tag;
+                        int fd = eng_fd_recv(sync_fd, &tag, 1, NULL);
 
                         if (fd < 0)
                                 return eng_err(err, ENG_E_SYS, -fd, "receiving the pty master");
@@ -565,6 +566,26 @@ static int run_hooks(const struct oci_spec *spec, const struct oci_start_opts *o
         return r;
 }
 
+/* the pid record of a process forked again, or the error that stopped it */
+static int read_child_pid(int sync_fd, pid_t *ret_pid, struct eng_error **err)
+{
+        struct eng_err_wire w;
+        ssize_t n;
+
+        do
+                n = read(sync_fd, &w, sizeof(w));
+        while (n < 0 && errno == EINTR);
+        if (n == 1 + (ssize_t) sizeof(pid_t) && ((char *) &w)[0] == OCI_SYNC_PID) {
+                memcpy(ret_pid, (char *) &w + 1, sizeof(pid_t));
+                return 0;
+        }
+        if (n == (ssize_t) sizeof(w)) {
+                w.msg[sizeof(w.msg) - 1] = '\0';
+                return eng_err_from_wire(&w, err);
+        }
+        return eng_err(err, ENG_E_SYS, EIO, "the container process died before it started");
+}
+
 int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts *opts,
                         pid_t *ret_pid, struct eng_error **err)
 {
@@ -582,7 +603,9 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                         "resource limits (%s) need a cgroup, and this runtime makes none: no delegated cgroup v2 tree is available to this user",
                         spec->resources_summary);
         for (int k = 0; k < OCI_NS_COUNT; k++) {
-                if (spec->ns_new[k])
+                if (spec->ns_new[k] && spec->ns_path[OCI_NS_USER])
+                        a.unshare_flags |= ns_clone_flags[k];
+                else if (spec->ns_new[k])
                         flags |= ns_clone_flags[k];
                 if (spec->ns_path[k]) {
                         a.ns_fds[k] = open(spec->ns_path[k], O_RDONLY | O_CLOEXEC);
@@ -644,6 +667,17 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
         if (write(parent_fd, "g", 1) != 1) {
                 eng_err(err, ENG_E_SYS, errno, "starting the container process");
                 goto fail;
+        }
+        if (spec->ns_path[OCI_NS_USER]) {
+                /* the first child forks the container process and goes */
+                pid_t mid = pid;
+
+                pid = 0;
+                if (read_child_pid(parent_fd, &pid, err) < 0) {
+                        (void) waitpid(mid, NULL, 0);
+                        return -1;
+                }
+                (void) waitpid(mid, NULL, 0);
         }
         if (spec->ncreate_hooks) {
                 if (run_hooks(spec, opts, pid, err) < 0)

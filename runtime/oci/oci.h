@@ -234,13 +234,6 @@ json_t *oci_seccomp_from_profile(json_t *profile, uint64_t caps);
 json_t *oci_seccomp_load_file(const char *path, struct eng_error **err);
 
 /**
- * oci_send_fd() / oci_recv_fd() - pass one descriptor over a unix socket
- * with SCM_RIGHTS, as --console-socket does
- */
-int oci_send_fd(int sock, int fd);
-int oci_recv_fd(int sock);
-
-/**
  * oci_foreground() - stay with the container process @pid until it exits:
  * signals sent to us (INT, TERM, HUP, QUIT, USR1, USR2) go on to it; with a
  * pty @master (else -1) our stdin is copied into it and its output to our

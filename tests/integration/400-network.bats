@@ -22,12 +22,17 @@ setup() {
 		port_free "$HOSTPORT" && port_free $((HOSTPORT + 1)) && port_free $((HOSTPORT + 2)) &&
 			port_free $((HOSTPORT + 3)) && break
 	done
+	# a CGI page that says who asked (outbound_addr)
+	mkdir -p "$BATS_TEST_TMPDIR/www/cgi-bin"
+	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$BATS_TEST_TMPDIR/www/cgi-bin/peer"
+	chmod +x "$BATS_TEST_TMPDIR/www/cgi-bin/peer"
 	busybox httpd -f -p "127.0.0.1:$HOSTPORT" -h "$BATS_TEST_TMPDIR/www" &
 	HTTPD=$!
+	HTTPD6=
 }
 
 teardown() {
-	kill "$HTTPD" 2>/dev/null || true
+	kill "$HTTPD" $HTTPD6 2>/dev/null || true
 	eng rm -a -f >/dev/null 2>&1 || true
 	clean_store
 }
@@ -108,4 +113,165 @@ no_helper_left() {
 	# the busybox image exposes nothing: -P publishes nothing, and runs
 	run eng run --rm -P "$IMG" true
 	assert_status 0
+}
+
+# the Debian fixture image (perl, iperf3)
+require_debian() {
+	DEB=$ENG_TEST_REGISTRY/eng-test/debian:bookworm
+	eng pull -q --tls-verify=false "$DEB" >/dev/null
+}
+
+# udp_ask PORT TEXT: send TEXT to 127.0.0.1:PORT over UDP until an answer comes (5 s)
+udp_ask() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]", Proto => "udp") or die "socket: $!";
+		for (1 .. 25) {
+			$s->send($ARGV[1]);
+			my $r = "";
+			eval { local $SIG{ALRM} = sub { die }; alarm 1; $s->recv($r, 2048); alarm 0 };
+			if ($r ne "") { print "$r\n"; exit 0 }
+		}
+		exit 1' "$@"
+}
+
+@test "slirp: a UDP echo through a published UDP port, from the host's loopback, both handlers" {
+	require_debian
+	local p1=$(( HOSTPORT + 1 )) p2=$(( HOSTPORT + 2 ))
+	local echo='my $s = IO::Socket::INET->new(LocalPort => 7, Proto => "udp") or die $!; while ($s->recv(my $m, 2048)) { $s->send("echo:$m") }'
+	eng run -d --name udp1 -p "$p1:7/udp" "$DEB" perl -MIO::Socket::INET -e "$echo" >/dev/null
+	run udp_ask "$p1" hello
+	assert_status 0
+	assert_equal "$output" echo:hello
+	# libslirp's own forwarding (port_handler=slirp4netns), reached from another address
+	eng run -d --name udp2 --network slirp:port_handler=slirp4netns,allow_host_loopback=true -p "$p2:7/udp" "$DEB" perl -MIO::Socket::INET -e "$echo" >/dev/null
+	run udp_ask "$p2" again
+	assert_status 0
+	assert_equal "$output" echo:again
+	run eng port udp1
+	assert_equal "$output" "7/udp -> 0.0.0.0:$p1"
+	eng rm -f udp1 udp2 >/dev/null
+	no_helper_left
+	# the ports are free again
+	run udp_ask "$p1" anyone
+	assert_status 1
+}
+
+@test "slirp: TCP ports through the splice forwarder and through libslirp (port_handler)" {
+	local p1=$(( HOSTPORT + 1 ))
+	eng run -d --name tcp1 --network slirp:port_handler=slirp4netns -p "$p1:8080" "$IMG" httpd -f -p 8080 -h /etc >/dev/null
+	for _ in $(seq 30); do
+		curl -sf -m 2 "http://127.0.0.1:$p1/hostname" >/dev/null && break
+		sleep 0.1
+	done
+	assert_equal "$(curl -s -m 3 "http://127.0.0.1:$p1/hostname")" "$(eng inspect -f '{{.Config.Hostname}}' tcp1)"
+	eng rm -f tcp1 >/dev/null
+	run eng run --rm --network slirp:port_handler=fast "$IMG" true
+	assert_status 125
+	assert_contains "$output" "port_handler 'fast'"
+	# many connections in a row, each closed by the server (the forwarder lets each go)
+	eng run -d --name tcp2 -p "$p1:8080" "$IMG" httpd -f -p 8080 -h /etc >/dev/null
+	for _ in $(seq 30); do
+		curl -sf -m 2 "http://127.0.0.1:$p1/hostname" >/dev/null && break
+		sleep 0.1
+	done
+	local i
+	for i in $(seq 200); do
+		curl -sf -m 3 -o /dev/null "http://127.0.0.1:$p1/hostname" || fail "request $i failed"
+	done
+	# a client that hangs up half way does not take the forwarder with it
+	head -c 100000000 /dev/zero | timeout 1 curl -s -m 1 -T - "http://127.0.0.1:$p1/x" >/dev/null || true
+	assert_equal "$(curl -s -m 3 "http://127.0.0.1:$p1/hostname")" "$(eng inspect -f '{{.Config.Hostname}}' tcp2)"
+	local helper fds
+	helper=$(pgrep -u "$(id -u)" -o -x eng-slirp)
+	fds=$(ls "/proc/$helper/fd" | wc -l)
+	[ "$fds" -lt 40 ] || fail "the helper holds $fds descriptors after the connections ended"
+}
+
+@test "slirp: enable_ipv6 gives fd00::100 and reaches the host's ::1 through fd00::2" {
+	local p6=$(( HOSTPORT + 3 ))
+	busybox httpd -f -p "[::1]:$p6" -h "$BATS_TEST_TMPDIR/www" &
+	HTTPD6=$!
+	run eng run --rm --network slirp:enable_ipv6=true,allow_host_loopback=true "$IMG" sh -c "ip -6 addr show tap0; ip -6 route; wget -qO- http://[fd00::2]:$p6/"
+	assert_status 0
+	assert_contains "$output" "inet6 fd00::100/64 scope global"
+	assert_contains "$output" "default via fd00::2 dev tap0"
+	assert_contains "$output" hello-from-host
+	# without it, no IPv6 address beyond the link-local one
+	run eng run --rm --network slirp "$IMG" sh -c 'ip -6 addr show tap0 scope global'
+	assert_status 0
+	assert_equal "$output" ""
+	run eng run --rm --network slirp:enable_ipv6=maybe "$IMG" true
+	assert_status 125
+}
+
+@test "slirp: outbound_addr chooses the address connections leave the host from" {
+	run eng run --rm --network slirp:allow_host_loopback=true,outbound_addr=127.0.0.2 "$IMG" wget -qO- "http://10.0.2.2:$HOSTPORT/cgi-bin/peer"
+	assert_status 0
+	assert_equal "$output" 127.0.0.2
+	run eng run --rm --network slirp:allow_host_loopback=true,outbound_addr=lo "$IMG" wget -qO- "http://10.0.2.2:$HOSTPORT/cgi-bin/peer"
+	assert_status 0
+	assert_equal "$output" 127.0.0.1
+	run eng run --rm --network slirp:outbound_addr=nosuchif0 "$IMG" true
+	assert_status 125
+	assert_contains "$output" "outbound_addr 'nosuchif0'"
+}
+
+@test "slirp: the helper is sandboxed: no capabilities, seccomp, an empty root with /etc" {
+	eng run -d --name sb --network slirp "$IMG" sleep 300 >/dev/null
+	local helper
+	helper=$(pgrep -u "$(id -u)" -o -x eng-slirp)
+	[ -n "$helper" ] || fail "no helper"
+	run grep -E '^(CapEff|CapBnd|Seccomp|NoNewPrivs):' "/proc/$helper/status"
+	assert_contains "$output" "CapEff:	0000000000000000"
+	assert_contains "$output" "CapBnd:	0000000000000000"
+	assert_contains "$output" "Seccomp:	2"
+	assert_contains "$output" "NoNewPrivs:	1"
+	run ls "/proc/$helper/root/"
+	assert_equal "$output" etc
+	[ "$(readlink "/proc/$helper/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] || fail "the helper shares our mount namespace"
+	# and the network still works, DNS files included
+	run eng exec sb cat /etc/resolv.conf
+	assert_contains "$output" "nameserver 10.0.2.3"
+}
+
+@test "network: container:NAME shares another container's network; ns:PATH joins one by path" {
+	local p1=$(( HOSTPORT + 1 ))
+	eng run -d --name netowner --network slirp -p "$p1:8080" "$IMG" httpd -f -p 8080 -h /etc >/dev/null
+	local h
+	h=$(eng inspect -f '{{.Config.Hostname}}' netowner)
+	# the second container sees the first one's server on its own loopback, and its tap
+	run eng run --rm --network container:netowner "$IMG" sh -c 'wget -qO- http://127.0.0.1:8080/hostname; ip -4 addr show tap0 | grep -c 10.0.2.100; grep host.containers.internal /etc/hosts'
+	assert_status 0
+	assert_equal "${lines[0]}" "$h"
+	assert_equal "${lines[1]}" 1
+	assert_contains "$output" host.containers.internal
+	run eng run -d --name joiner --network container:netowner "$IMG" sleep 300
+	assert_status 0
+	run eng inspect -f '{{.HostConfig.NetworkMode}}' joiner
+	assert_equal "$output" "container:$(eng inspect -f '{{.Id}}' netowner)"
+	# by path: the first container's process
+	local pid
+	pid=$(eng inspect -f '{{.State.Pid}}' netowner)
+	run eng run --rm --network "ns:/proc/$pid/ns/net" "$IMG" wget -qO- http://127.0.0.1:8080/hostname
+	assert_status 0
+	assert_equal "$output" "$h"
+	# what cannot be joined says why
+	run eng run --rm --network container:nosuch "$IMG" true
+	assert_status 125
+	assert_contains "$output" "no container"
+	eng create --name stopped "$IMG" true >/dev/null
+	run eng run --rm --network container:stopped "$IMG" true
+	assert_status 125
+	assert_contains "$output" "not running"
+	run eng run --rm --network "ns:/proc/$$/ns/net" "$IMG" true
+	assert_status 125
+	assert_contains "$output" "host's user namespace"
+	run eng run --rm --userns keep-id --network container:netowner "$IMG" true
+	assert_status 125
+	assert_contains "$output" "maps ids otherwise"
+	run eng run --rm --network container:netowner -p "$(( p1 + 1 )):80" "$IMG" true
+	assert_status 125
+	assert_contains "$output" "nothing eng can publish"
+	eng rm -f joiner netowner >/dev/null
+	no_helper_left
 }
