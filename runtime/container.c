@@ -559,8 +559,8 @@ static int add_mount(json_t *mounts, const char *spec, struct eng_error **err)
 
 /* --- per-container files */
 
-static int write_userdata(const char *dir, const char *hostname, enum runtime_network net,
-                          struct eng_error **err)
+static int write_userdata(const char *dir, const char *hostname, const char *name,
+                          enum runtime_network net, struct eng_error **err)
 {
         _cleanup_free_ char *hostname_path = eng_xasprintf("%s/userdata/hostname", dir);
         _cleanup_free_ char *hosts_path = eng_xasprintf("%s/userdata/hosts", dir);
@@ -576,11 +576,13 @@ static int write_userdata(const char *dir, const char *hostname, enum runtime_ne
             eng_read_file("/etc/hosts", ETC_MAX, &host_hosts, NULL, &e) == 0)
                 hosts = eng_xasprintf("%s127.0.1.1\t%s\n", host_hosts, hostname);
         else if (net == RUNTIME_NET_SLIRP)
+                /* the container by its host name and its name, as podman writes it */
                 hosts = eng_xasprintf("127.0.0.1\tlocalhost localhost.localdomain\n"
                                       "::1\tlocalhost localhost.localdomain\n"
-                                      "10.0.2.100\t%s\n"
+                                      "10.0.2.100\t%s%s%s\n"
                                       "10.0.2.2\thost.containers.internal\n",
-                                      hostname);
+                                      hostname, name && strcmp(name, hostname) != 0 ? " " : "",
+                                      name && strcmp(name, hostname) != 0 ? name : "");
         else
                 hosts = eng_xasprintf("127.0.0.1\tlocalhost localhost.localdomain\n"
                                       "::1\tlocalhost localhost.localdomain\n"
@@ -839,7 +841,9 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         {
                 _cleanup_free_ char *files = storage_container_files_dir(s, record);
 
-                if (write_userdata(files, hostname, o->network, err) < 0)
+                if (write_userdata(files, hostname,
+                                   json_string_value(json_object_get(record, "name")), o->network,
+                                   err) < 0)
                         goto fail_process;
         }
         ud = eng_xasprintf("%s/userdata", dir);

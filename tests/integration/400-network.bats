@@ -53,6 +53,10 @@ no_helper_left() {
 	assert_contains "$output" "default via 10.0.2.2 dev tap0"
 	assert_contains "$output" "nameserver 10.0.2.3"
 	assert_contains "$output" "10.0.2.2	host.containers.internal"
+	# the container's own name resolves (through /etc/hosts) to its address
+	run eng run --rm --name selfname --network slirp "$IMG" sh -c 'httpd -p 8080 -h /etc && wget -qO- http://selfname:8080/hostname && wget -qO- "http://$(hostname):8080/hostname"'
+	assert_status 0
+	assert_equal "${lines[0]}" "${lines[1]}"
 	no_helper_left
 	run eng info --format json
 	assert_equal "$(json .host.networkBackend)" slirp
