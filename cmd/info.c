@@ -318,6 +318,16 @@ static int collect(struct info *in, struct eng_error **err)
 
         r = storage_fuse_probe(&e);
         fuse_ok = r == 0;
+        {
+                /* the FUSE overlay is ours: eng-overlayfs beside eng */
+                _cleanup_free_ char *ovl = eng_find_helper("eng-overlayfs");
+
+                if (!ovl) {
+                        fuse_ok = false;
+                        hint(in,
+                             "eng-overlayfs is not installed beside eng: no fuse-overlay driver");
+                }
+        }
         probe_device(in, "fuse", "/dev/fuse", r, &e, "/dev/fuse opens for reading and writing",
                      "the FUSE overlay (fuse-overlay)");
 

@@ -444,17 +444,26 @@ static int choose_driver(struct cmd_store *cs, struct cmd_config *config, enum s
         if (asked) {
                 if (storage_driver_parse(asked, ret, err) < 0)
                         return -1;
-                if (*ret == STORAGE_DRIVER_FUSE_OVERLAY)
-                        return eng_err(
-                                err, ENG_E_USAGE, ENOSYS,
-                                "the storage driver fuse-overlay (eng-overlayfs) is not implemented yet; use overlay or vfs");
                 return 0;
         }
         if (storage_overlay_usable(&cs->store, &why)) {
                 *ret = STORAGE_DRIVER_OVERLAY;
                 return 0;
         }
-        eng_log_debug("native overlay is not usable (%s): using vfs", why ? why : "?");
+        {
+                /* then our FUSE overlay, where /dev/fuse opens and it is installed */
+                _cleanup_free_ char *helper = eng_find_helper("eng-overlayfs");
+                struct eng_error *e = NULL;
+
+                if (helper && storage_fuse_probe(&e) == 0) {
+                        eng_log_debug("native overlay is not usable (%s): using fuse-overlay",
+                                      why ? why : "?");
+                        *ret = STORAGE_DRIVER_FUSE_OVERLAY;
+                        return 0;
+                }
+                eng_err_free(e);
+        }
+        eng_log_debug("neither native overlay (%s) nor FUSE is usable: using vfs", why ? why : "?");
         *ret = STORAGE_DRIVER_VFS;
         return 0;
 }
@@ -854,7 +863,7 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
         struct cmd_config config = { 0 };
         _cleanup_free_ char *id = NULL, *name = NULL, *seccomp_default = NULL, *init_path = NULL;
         _cleanup_free_ char *cfg_data = NULL, *created = NULL, *slirp_helper = NULL;
-        _cleanup_free_ char *net_join_id = NULL;
+        _cleanup_free_ char *net_join_id = NULL, *overlayfs_helper = NULL;
         _cleanup_json_ json_t *img = NULL, *image_config = NULL, *record = NULL;
         struct storage_keep_id keep = { 0 };
         struct eng_idmap kmap = { 0 };
@@ -905,6 +914,8 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 slirp_helper = eng_find_helper("eng-slirp");
                 a.o.slirp_helper = slirp_helper;
         }
+        overlayfs_helper = eng_find_helper("eng-overlayfs");
+        a.o.overlayfs_helper = overlayfs_helper;
 
         if (cmd_store_open(&cs, true, err) < 0 || cmd_config_load(&cs.paths, &config, err) < 0)
                 goto out;

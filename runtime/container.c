@@ -736,6 +736,7 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         _cleanup_free_ char *root = NULL, *hostname = NULL, *ud = NULL, *keep_user = NULL;
         _cleanup_strv_ char **root_opts = NULL;
         json_t *spec = NULL, *process, *env, *args = NULL, *mounts, *ns, *lx, *v, *hooks = NULL;
+        bool fuse_root = false;
         uint64_t caps = oci_default_caps;
         const char *cwd, *user;
         struct rlimit rl;
@@ -815,7 +816,12 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         /* mounts, as podman lays them out */
         mounts = json_array();
         storage_container_root(s, record, &root, &root_opts);
-        if (root_opts)
+        {
+                const char *drv = json_string_value(json_object_get(record, "driver"));
+
+                fuse_root = root_opts && drv && strcmp(drv, "fuse-overlay") == 0;
+        }
+        if (root_opts && !fuse_root)
                 json_array_append_new(mounts,
                                       mount_obj("/", "overlay", "overlay", strv_json(root_opts)));
         json_array_append_new(mounts, mount_obj("/proc", "proc", "proc",
@@ -981,6 +987,33 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                 }
                 hooks = json_pack("{s:[{s:s,s:o,s:i}]}", "createRuntime", "path", o->slirp_helper,
                                   "args", hargs, "timeout", 30);
+        }
+        if (fuse_root) {
+                /* the root is eng-overlayfs, mounted in the container's namespaces
+                 * by a hook of ours before the runtime sets up the root */
+                _cleanup_free_ char *fopts = NULL;
+                json_t *h;
+
+                if (!o->overlayfs_helper) {
+                        json_decref(lx);
+                        json_decref(hooks);
+                        eng_err(err, ENG_E_USAGE, 0,
+                                "the storage driver fuse-overlay needs eng-overlayfs, which is not installed beside eng");
+                        goto fail_mounts;
+                }
+                /* its processes run as other users of the namespace too */
+                fopts = eng_xstrdup("allow_other");
+                ENG_STRV_FOREACH(opt, root_opts) {
+                        char *t = eng_xasprintf("%s,%s", fopts, *opt);
+
+                        free(fopts);
+                        fopts = t;
+                }
+                h = json_pack("{s:s,s:[s,s,s,s,s],s:i}", "path", o->overlayfs_helper, "args",
+                              "eng-overlayfs", "--hook", "-o", fopts, root, "timeout", 30);
+                if (!hooks)
+                        hooks = json_pack("{s:[]}", "createRuntime");
+                json_array_insert_new(json_object_get(hooks, "createRuntime"), 0, h);
         }
         spec = json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o,s:{s:s}}", "ociVersion", "1.0.2",
                          "process", process, "root", "path", root, "readonly", o->read_only,

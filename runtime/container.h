@@ -50,6 +50,7 @@ struct runtime_run_opts {
         const char *seccomp_default; /* the default profile's file */
         enum runtime_network network;
         const char *slirp_helper;       /* eng-slirp, run as a createRuntime hook */
+        const char *overlayfs_helper;   /* eng-overlayfs, for the fuse-overlay driver */
         unsigned int slirp_mtu;         /* 0: 65520 */
         bool allow_host_loopback;       /* slirp: 10.0.2.2 reaches the host's 127.0.0.1 */
         bool slirp_ipv6;                /* enable_ipv6 */

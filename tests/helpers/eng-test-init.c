@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -157,6 +158,87 @@ static int cmd_syscall(const char *name)
         return 0;
 }
 
+/* mmap FILE TEXT: write TEXT at the start of FILE through a shared mapping; print what read() sees
+ */
+static int cmd_mmap(const char *file, const char *text)
+{
+        size_t len = strlen(text);
+        char buf[256] = "";
+        int fd = open(file, O_RDWR);
+        char *m;
+
+        if (fd < 0) {
+                perror(file);
+                return 1;
+        }
+        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED) {
+                perror("mmap");
+                return 1;
+        }
+        memcpy(m, text, len);
+        if (msync(m, len, MS_SYNC) < 0 || munmap(m, len) < 0) {
+                perror("msync");
+                return 1;
+        }
+        if (pread(fd, buf, len < sizeof(buf) - 1 ? len : sizeof(buf) - 1, 0) < 0) {
+                perror("pread");
+                return 1;
+        }
+        close(fd);
+        printf("%s\n", buf);
+        return 0;
+}
+
+/*
+ * stress DIR OPS MAPS: OPS rounds of create, write, rename and unlink in DIR,
+ * then MAPS rounds of open, mmap, read through the mapping, close.
+ */
+static int cmd_stress(const char *dir, long ops, long maps)
+{
+        char a[4096], b[4096];
+
+        for (long i = 0; i < ops; i++) {
+                int fd;
+
+                snprintf(a, sizeof(a), "%s/f%ld", dir, i % 64);
+                snprintf(b, sizeof(b), "%s/g%ld", dir, i % 64);
+                fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                if (fd < 0 || write(fd, a, strlen(a)) < 0 || close(fd) < 0 || rename(a, b) < 0 ||
+                    unlink(b) < 0) {
+                        perror(a);
+                        return 1;
+                }
+        }
+        snprintf(a, sizeof(a), "%s/mapped", dir);
+        {
+                int fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+                if (fd < 0 || write(fd, "0123456789", 10) != 10 || close(fd) < 0) {
+                        perror(a);
+                        return 1;
+                }
+        }
+        for (long i = 0; i < maps; i++) {
+                int fd = open(a, O_RDONLY);
+                char *m;
+
+                if (fd < 0) {
+                        perror(a);
+                        return 1;
+                }
+                m = mmap(NULL, 10, PROT_READ, MAP_SHARED, fd, 0);
+                if (m == MAP_FAILED || m[9] != '9') {
+                        perror("mmap");
+                        return 1;
+                }
+                munmap(m, 10);
+                close(fd);
+        }
+        unlink(a);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         const char *verb = argc > 1 ? argv[1] : "";
@@ -209,6 +291,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(verb, "syscall") == 0 && argc > 2)
                 return cmd_syscall(argv[2]);
+        if (strcmp(verb, "mmap") == 0 && argc > 3)
+                return cmd_mmap(argv[2], argv[3]);
+        if (strcmp(verb, "stress") == 0 && argc > 4)
+                return cmd_stress(argv[2], atol(argv[3]), atol(argv[4]));
         fprintf(stderr, "eng-test-init: unknown verb '%s'\n", verb);
         return 2;
 }

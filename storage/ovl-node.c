@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * eng-overlayfs: the node table, lookup through the layers, what stat
+ * presents, whiteouts, and copy-up.  Callers hold fs->lock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/xalloc.h"
+#include "storage/ovl-internal.h"
+
+#include "common/banned.h"
+
+#define OVERFLOW_ID 65534
+
+/* --- the node table: path -> node */
+
+static size_t path_hash(const char *p)
+{
+        size_t h = 1469598103934665603ULL;
+
+        for (; *p; p++)
+                h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+        return h;
+}
+
+static void table_grow(struct ovl_fs *fs)
+{
+        size_t size = fs->table_size ? fs->table_size * 2 : 1024;
+        struct ovl_node **t = eng_xcalloc(size, sizeof(*t));
+
+        for (size_t i = 0; i < fs->table_size; i++)
+                for (struct ovl_node *n = fs->table[i], *next; n; n = next) {
+                        next = n->hnext;
+                        n->hnext = t[n->hash % size];
+                        t[n->hash % size] = n;
+                }
+        free(fs->table);
+        fs->table = t;
+        fs->table_size = size;
+}
+
+static void table_add(struct ovl_fs *fs, struct ovl_node *n)
+{
+        if (fs->nnodes + 1 > fs->table_size * 3 / 4)
+                table_grow(fs);
+        n->hash = path_hash(n->path);
+        n->hnext = fs->table[n->hash % fs->table_size];
+        fs->table[n->hash % fs->table_size] = n;
+        fs->nnodes++;
+}
+
+static void table_del(struct ovl_fs *fs, struct ovl_node *n)
+{
+        for (struct ovl_node **p = &fs->table[n->hash % fs->table_size]; *p; p = &(*p)->hnext)
+                if (*p == n) {
+                        *p = n->hnext;
+                        n->hnext = NULL;
+                        fs->nnodes--;
+                        return;
+                }
+}
+
+struct ovl_node *ovl_node_find(struct ovl_fs *fs, const char *path)
+{
+        size_t h = path_hash(path);
+
+        if (!fs->table_size)
+                return NULL;
+        for (struct ovl_node *n = fs->table[h % fs->table_size]; n; n = n->hnext)
+                if (n->hash == h && strcmp(n->path, path) == 0)
+                        return n;
+        return NULL;
+}
+
+struct ovl_node *ovl_node_get(struct ovl_fs *fs, uint64_t nodeid)
+{
+        return nodeid == FUSE_ROOT_ID ? fs->root : (struct ovl_node *) (uintptr_t) nodeid;
+}
+
+uint64_t ovl_node_id(struct ovl_node *n)
+{
+        return n->parent ? (uint64_t) (uintptr_t) n : FUSE_ROOT_ID;
+}
+
+char *ovl_child_path(const struct ovl_node *parent, const char *name)
+{
+        if (strcmp(parent->path, ".") == 0)
+                return eng_xstrdup(name);
+        return eng_xasprintf("%s/%s", parent->path, name);
+}
+
+/* --- reading the layers */
+
+static char *proc_path(struct ovl_fs *fs, int layer, const char *path)
+{
+        return eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[layer].fd, path);
+}
+
+static ssize_t layer_getxattr(struct ovl_fs *fs, int layer, const char *path, const char *name,
+                              char *buf, size_t size)
+{
+        _cleanup_free_ char *p = proc_path(fs, layer, path);
+
+        return lgetxattr(p, name, buf, size);
+}
+
+bool ovl_is_whiteout(_unused_ struct ovl_fs *fs, _unused_ int layer, _unused_ const char *path,
+                     const struct stat *st)
+{
+        return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+/* ".wh.NAME" beside @path in @layer */
+static bool wh_file(struct ovl_fs *fs, int layer, const char *path)
+{
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *wh = slash ? eng_xasprintf("%.*s/" OVL_WH_PREFIX "%s",
+                                                        (int) (slash - path), path, slash + 1)
+                                        : eng_xasprintf(OVL_WH_PREFIX "%s", path);
+        struct stat st;
+
+        return fstatat(fs->layers[layer].fd, wh, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static bool dir_opaque(struct ovl_fs *fs, int layer, const char *path)
+{
+        _cleanup_free_ char *marker = eng_xasprintf("%s/" OVL_WH_OPAQUE, path);
+        char v[4];
+        ssize_t n = layer_getxattr(fs, layer, path, OVL_XATTR_OPAQUE, v, sizeof(v));
+        struct stat st;
+
+        if (n == 1 && v[0] == 'y')
+                return true;
+        return fstatat(fs->layers[layer].fd, marker, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/*
+ * Where @path shows, searching layers @from..@to: the layer (or -ENOENT,
+ * a whiteout included) and its stat.
+ */
+static int find_layer(struct ovl_fs *fs, const char *path, int from, int to, struct stat *st)
+{
+        for (int l = from; l <= to; l++) {
+                if (fstatat(fs->layers[l].fd, path, st, AT_SYMLINK_NOFOLLOW) == 0) {
+                        if (ovl_is_whiteout(fs, l, path, st))
+                                return -ENOENT;
+                        return l;
+                }
+                if (errno != ENOENT && errno != ENOTDIR)
+                        return -errno;
+                if (wh_file(fs, l, path))
+                        return -ENOENT;
+        }
+        return -ENOENT;
+}
+
+/* a directory found in @layer: the lowest layer its listing merges */
+static int merge_depth(struct ovl_fs *fs, const char *path, int layer, int limit)
+{
+        int last = layer;
+        struct stat st;
+
+        if (dir_opaque(fs, layer, path))
+                return layer;
+        for (int l = layer + 1; l <= limit; l++) {
+                if (wh_file(fs, l, path))
+                        break;
+                if (fstatat(fs->layers[l].fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (!S_ISDIR(st.st_mode))
+                        break; /* a file below a directory: hidden, and what is under it */
+                last = l;
+                if (dir_opaque(fs, l, path))
+                        break;
+        }
+        return last;
+}
+
+static ino_t origin_ino(struct ovl_fs *fs, int layer, const char *path, ino_t ino)
+{
+        char v[32];
+        ssize_t n;
+
+        if (layer != 0)
+                return ino;
+        n = layer_getxattr(fs, 0, path, OVL_XATTR_ORIGIN, v, sizeof(v) - 1);
+        if (n <= 0)
+                return ino;
+        v[n] = '\0';
+        return (ino_t) strtoull(v, NULL, 10);
+}
+
+/* --- ids */
+
+static unsigned long map_id(const struct ovl_idmap *m, unsigned long id, bool to_inside)
+{
+        if (!m->n)
+                return id;
+        for (size_t i = 0; i < m->n; i++) {
+                unsigned long from = to_inside ? m->r[i].outside : m->r[i].inside;
+                unsigned long to = to_inside ? m->r[i].inside : m->r[i].outside;
+
+                if (id >= from && id - from < m->r[i].count)
+                        return to + (id - from);
+        }
+        return OVERFLOW_ID;
+}
+
+uid_t ovl_uid_to_layer(struct ovl_fs *fs, uid_t uid)
+{
+        return (uid_t) map_id(&fs->uid_map, uid, false);
+}
+
+gid_t ovl_gid_to_layer(struct ovl_fs *fs, gid_t gid)
+{
+        return (gid_t) map_id(&fs->gid_map, gid, false);
+}
+
+void ovl_present(struct ovl_fs *fs, int layer, const char *path, _unused_ int fd, ino_t ino,
+                 struct stat *st)
+{
+        char v[64];
+        ssize_t n = S_ISLNK(st->st_mode)
+                            ? -1
+                            : layer_getxattr(fs, layer, path, OVL_XATTR_OVERRIDE, v, sizeof(v) - 1);
+
+        if (n > 0) {
+                unsigned int uid, gid, mode;
+
+                v[n] = '\0';
+                if (sscanf(v, "%u:%u:%o", &uid, &gid, &mode) == 3) {
+                        st->st_uid = uid;
+                        st->st_gid = gid;
+                        st->st_mode = (st->st_mode & S_IFMT) | (mode & 07777);
+                }
+        }
+        st->st_uid = (uid_t) map_id(&fs->uid_map, st->st_uid, true);
+        st->st_gid = (gid_t) map_id(&fs->gid_map, st->st_gid, true);
+        if (fs->squash_to_root)
+                st->st_uid = st->st_gid = 0;
+        if (fs->squash_uid >= 0)
+                st->st_uid = (uid_t) fs->squash_uid;
+        if (fs->squash_gid >= 0)
+                st->st_gid = (gid_t) fs->squash_gid;
+        st->st_ino = ino;
+}
+
+int ovl_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
+{
+        if (fstatat(fs->layers[n->layer].fd, n->path, st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        ovl_present(fs, n->layer, n->path, -1, n->ino, st);
+        if (S_ISDIR(st->st_mode) && n->last_layer > n->layer)
+                st->st_nlink = 2; /* a merged directory: its links cannot be counted cheaply */
+        return 0;
+}
+
+/* --- lookup */
+
+static struct ovl_node *node_new(struct ovl_fs *fs, struct ovl_node *parent, const char *name,
+                                 char *path)
+{
+        struct ovl_node *n = eng_xcalloc(1, sizeof(*n));
+
+        n->parent = parent;
+        n->name = eng_xstrdup(name);
+        n->path = path;
+        table_add(fs, n);
+        return n;
+}
+
+static int hardlink_index(struct ovl_fs *fs, struct ovl_node *n, const struct stat *st);
+
+struct ovl_node *ovl_lookup(struct ovl_fs *fs, struct ovl_node *parent, const char *name,
+                            struct stat *st, int *ret_err)
+{
+        char *path;
+        struct ovl_node *n;
+        int l;
+
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/')) {
+                *ret_err = -EINVAL;
+                return NULL;
+        }
+        if (strncmp(name, OVL_WH_PREFIX, sizeof(OVL_WH_PREFIX) - 1) == 0) {
+                *ret_err = -ENOENT; /* whiteout files are the layers' business */
+                return NULL;
+        }
+        path = ovl_child_path(parent, name);
+        n = ovl_node_find(fs, path);
+        l = find_layer(fs, path, 0, parent->last_layer, st);
+        if (l < 0) {
+                free(path);
+                *ret_err = l;
+                return NULL;
+        }
+        if (!n) {
+                n = node_new(fs, parent, name, path);
+                n->ino = origin_ino(fs, l, path, st->st_ino);
+        } else
+                free(path);
+        n->layer = l;
+        n->type = st->st_mode & S_IFMT;
+        n->last_layer = S_ISDIR(st->st_mode) ? merge_depth(fs, n->path, l, parent->last_layer) : l;
+        if (l > 0 && S_ISREG(st->st_mode) && st->st_nlink > 1 && hardlink_index(fs, n, st) == 0 &&
+            fstatat(fs->layers[0].fd, n->path, st, AT_SYMLINK_NOFOLLOW) == 0)
+                n->layer = 0;
+        n->lookups++;
+        ovl_present(fs, n->layer, n->path, -1, n->ino, st);
+        if (S_ISDIR(st->st_mode) && n->last_layer > n->layer)
+                st->st_nlink = 2;
+        *ret_err = 0;
+        return n;
+}
+
+static void node_free(struct ovl_node *n)
+{
+        free(n->name);
+        free(n->path);
+        free(n);
+}
+
+void ovl_forget(struct ovl_fs *fs, struct ovl_node *n, uint64_t count)
+{
+        if (!n->parent)
+                return; /* the root stays */
+        n->lookups = count > n->lookups ? 0 : n->lookups - count;
+        if (n->lookups)
+                return;
+        if (!n->gone)
+                table_del(fs, n);
+        node_free(n);
+}
+
+void ovl_node_unlink(struct ovl_fs *fs, struct ovl_node *n)
+{
+        if (n->gone)
+                return;
+        table_del(fs, n);
+        n->gone = true;
+}
+
+/* The path of @n (and of every node under it) after a rename. */
+void ovl_node_move(struct ovl_fs *fs, struct ovl_node *n, struct ovl_node *parent, const char *name)
+{
+        char *old = n->path;
+        size_t olen = strlen(old);
+
+        table_del(fs, n);
+        n->parent = parent;
+        free(n->name);
+        n->name = eng_xstrdup(name);
+        n->path = ovl_child_path(parent, name);
+        table_add(fs, n);
+        if (n->type == S_IFDIR) {
+                /* nodes below: every path starting with "OLD/" */
+                for (size_t i = 0; i < fs->table_size; i++)
+                        for (struct ovl_node *c = fs->table[i], *next; c; c = next) {
+                                next = c->hnext;
+                                if (strncmp(c->path, old, olen) == 0 && c->path[olen] == '/') {
+                                        char *p = eng_xasprintf("%s%s", n->path, c->path + olen);
+
+                                        table_del(fs, c);
+                                        free(c->path);
+                                        c->path = p;
+                                        /* a directory is moved whole in the upper layer */
+                                        c->layer = 0;
+                                        c->last_layer = 0;
+                                        table_add(fs, c);
+                                        i = (size_t) -1; /* the table changed: again */
+                                        break;
+                                }
+                        }
+        }
+        free(old);
+}
+
+bool ovl_in_lower(struct ovl_fs *fs, struct ovl_node *parent, const char *name)
+{
+        _cleanup_free_ char *path = ovl_child_path(parent, name);
+        struct stat st;
+
+        return parent->last_layer >= 1 && find_layer(fs, path, 1, parent->last_layer, &st) > 0;
+}
+
+/* --- whiteouts */
+
+int ovl_whiteout_create(struct ovl_fs *fs, const char *path)
+{
+        const char *slash;
+        _cleanup_free_ char *wh = NULL;
+        int fd;
+
+        if (mknodat(fs->layers[0].fd, path, S_IFCHR | 0, makedev(0, 0)) == 0)
+                return 0;
+        if (errno != EPERM && errno != EOPNOTSUPP)
+                return -errno;
+        /* no right to make devices: the OCI form, a ".wh." file */
+        slash = strrchr(path, '/');
+        wh = slash ? eng_xasprintf("%.*s/" OVL_WH_PREFIX "%s", (int) (slash - path), path,
+                                   slash + 1)
+                   : eng_xasprintf(OVL_WH_PREFIX "%s", path);
+        fd = openat(fs->layers[0].fd, wh, O_WRONLY | O_CREAT | O_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return 0;
+}
+
+/* --- copy-up */
+
+static char *tmp_name(struct ovl_fs *fs)
+{
+        return eng_xasprintf("tmp.%" PRIu64, ++fs->tmp_counter);
+}
+
+/* the extended attributes of @src (layer @l) onto @dst_proc, but ours */
+static void copy_xattrs(struct ovl_fs *fs, int l, const char *path, const char *dst_proc)
+{
+        _cleanup_free_ char *src = proc_path(fs, l, path);
+        _cleanup_free_ char *names = NULL, *val = NULL;
+        ssize_t len = llistxattr(src, NULL, 0);
+
+        if (len <= 0)
+                return;
+        names = eng_xmalloc((size_t) len);
+        len = llistxattr(src, names, (size_t) len);
+        val = eng_xmalloc(65536);
+        for (ssize_t off = 0; len > 0 && off < len; off += (ssize_t) strlen(names + off) + 1) {
+                const char *name = names + off;
+                ssize_t vlen;
+
+                if (strcmp(name, OVL_XATTR_OPAQUE) == 0 || strcmp(name, OVL_XATTR_ORIGIN) == 0)
+                        continue;
+                vlen = lgetxattr(src, name, val, 65536);
+                if (vlen >= 0)
+                        (void) lsetxattr(dst_proc, name, val, (size_t) vlen, 0);
+        }
+}
+
+static int copy_data(int in, int out)
+{
+        for (;;) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+
+                if (n == 0)
+                        return 0;
+                if (n > 0)
+                        continue;
+                if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL)
+                        return -errno;
+                break;
+        }
+        {
+                char buf[65536];
+                ssize_t r;
+
+                while ((r = read(in, buf, sizeof(buf))) > 0)
+                        if (eng_write_all(out, buf, (size_t) r) < 0)
+                                return -errno;
+                return r < 0 ? -errno : 0;
+        }
+}
+
+/* "index/INO" in the work directory: the copy-up of a lower file with hard links */
+static char *index_name(ino_t ino)
+{
+        return eng_xasprintf("index/%" PRIu64, (uint64_t) ino);
+}
+
+static int hardlink_index(struct ovl_fs *fs, struct ovl_node *n, const struct stat *st)
+{
+        _cleanup_free_ char *idx = index_name(st->st_ino);
+        struct stat ist;
+        int r;
+
+        if (fstatat(fs->workfd, idx, &ist, AT_SYMLINK_NOFOLLOW) < 0)
+                return -ENOENT;
+        /* another link was copied up: this one becomes the same upper inode */
+        r = ovl_copy_up(fs, n->parent);
+        if (r < 0)
+                return r;
+        if (linkat(fs->workfd, idx, fs->layers[0].fd, n->path, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin)
+{
+        int ufd = fs->layers[0].fd, lfd = fs->layers[l].fd;
+        _cleanup_free_ char *tmp = tmp_name(fs), *tmp_proc = NULL;
+        struct timespec times[2];
+        struct stat st;
+        char ino[32];
+        int r = 0;
+
+        if (fstatat(lfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        tmp_proc = eng_xasprintf("/proc/self/fd/%d/%s", fs->workfd, tmp);
+        switch (st.st_mode & S_IFMT) {
+        case S_IFDIR:
+                if (mkdirat(fs->workfd, tmp, st.st_mode & 07777) < 0)
+                        return -errno;
+                break;
+        case S_IFREG: {
+                _cleanup_close_ int in = openat(lfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int out = -1;
+
+                if (in < 0)
+                        return -errno;
+                out = openat(fs->workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                             st.st_mode & 07777);
+                if (out < 0)
+                        return -errno;
+                r = copy_data(in, out);
+                if (r < 0) {
+                        (void) unlinkat(fs->workfd, tmp, 0);
+                        return r;
+                }
+                break;
+        }
+        case S_IFLNK: {
+                char target[PATH_MAX + 1];
+                ssize_t len = readlinkat(lfd, path, target, sizeof(target) - 1);
+
+                if (len < 0)
+                        return -errno;
+                target[len] = '\0';
+                if (symlinkat(target, fs->workfd, tmp) < 0)
+                        return -errno;
+                break;
+        }
+        default:
+                if (mknodat(fs->workfd, tmp, st.st_mode, st.st_rdev) < 0)
+                        return -errno;
+                break;
+        }
+        /* an id the namespace cannot map stays the override attribute's business */
+        (void) !fchownat(fs->workfd, tmp, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+        if (!S_ISLNK(st.st_mode))
+                (void) !fchmodat(fs->workfd, tmp, st.st_mode & 07777, 0);
+        if (!S_ISLNK(st.st_mode)) {
+                copy_xattrs(fs, l, path, tmp_proc);
+                snprintf(ino, sizeof(ino), "%" PRIu64, (uint64_t) origin);
+                (void) lsetxattr(tmp_proc, OVL_XATTR_ORIGIN, ino, strlen(ino), 0);
+        }
+        times[0] = st.st_atim;
+        times[1] = st.st_mtim;
+        (void) utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW);
+        if (renameat(fs->workfd, tmp, ufd, path) < 0) {
+                r = -errno;
+                if (S_ISDIR(st.st_mode))
+                        (void) unlinkat(fs->workfd, tmp, AT_REMOVEDIR);
+                else
+                        (void) unlinkat(fs->workfd, tmp, 0);
+                return r;
+        }
+        if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+                _cleanup_free_ char *idx = index_name(st.st_ino);
+
+                (void) !linkat(ufd, path, fs->workfd, idx, 0);
+        }
+        return 0;
+}
+
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
+{
+        int r;
+
+        if (n->layer == 0)
+                return 0;
+        if (n->parent && (r = ovl_copy_up(fs, n->parent)) < 0)
+                return r;
+        r = copy_up_one(fs, n->path, n->layer, n->ino);
+        if (r < 0)
+                return r;
+        n->layer = 0;
+        return 0;
+}
+
+/* a directory's whole merged tree, for a rename of a lower directory */
+static int copy_up_tree_path(struct ovl_fs *fs, struct ovl_node *dir)
+{
+        struct ovl_dir d = { 0 };
+        int r = ovl_dir_read(fs, dir, &d);
+
+        for (size_t i = 0; r == 0 && i < d.n; i++) {
+                struct ovl_node child = { .parent = dir };
+                struct stat st;
+                int l;
+
+                if (strcmp(d.ents[i].name, ".") == 0 || strcmp(d.ents[i].name, "..") == 0)
+                        continue;
+                child.path = ovl_child_path(dir, d.ents[i].name);
+                l = find_layer(fs, child.path, 0, dir->last_layer, &st);
+                if (l > 0)
+                        r = copy_up_one(fs, child.path, l, d.ents[i].ino);
+                if (r == 0 && l >= 0 && S_ISDIR(st.st_mode)) {
+                        child.layer = 0;
+                        child.last_layer = merge_depth(fs, child.path, l, dir->last_layer);
+                        r = copy_up_tree_path(fs, &child);
+                }
+                free(child.path);
+        }
+        ovl_dir_release(&d);
+        return r;
+}
+
+int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n)
+{
+        int r = ovl_copy_up(fs, n);
+
+        if (r < 0 || n->type != S_IFDIR || n->last_layer == 0)
+                return r;
+        return copy_up_tree_path(fs, n);
+}

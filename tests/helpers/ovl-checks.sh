@@ -1,0 +1,87 @@
+#!/bin/sh
+# ovl-checks.sh MOUNT TESTINIT: the file-system semantics suite; run against an
+# overlay of ovl-layers.sh's layers, as root of a user namespace with
+# subordinate ids.  Prints "check: result" lines that must be the same for
+# native overlayfs and eng-overlayfs; a check that does not hold prints
+# "FAIL" in its result.
+set -u
+cd "$1" || exit 1
+t=$2
+list() { ls -A "$@" 2>&1 | sort | tr '\n' ' '; }
+is() { [ "$1" = "$2" ] && echo "$1" || echo "FAIL (got '$1', want '$2')"; }
+
+echo "root: $(is "$(list .)" "a copy d f2only mv od pair1 pair2 sl ")"
+echo "read top: $(is "$(cat a)" from-l1)"
+echo "read bottom: $(is "$(cat f2only)" from-l2)"
+echo "whiteout: $(is "$(test -e gone && echo shows || echo hidden)" hidden)"
+echo "opaque: $(is "$(list od)" "shown ")"
+echo "merged: $(is "$(list d)" "sub y ")"
+echo "deep: $(is "$(cat d/sub/x)" deep)"
+echo "symlink: $(is "$(readlink sl):$(cat sl)" a:from-l1)"
+echo "owner: $(is "$(stat -c %u:%g copy)" 7:8)"
+echo "lower xattr: $(is "$(getfattr --only-values -n user.lower copy 2>&1)" kept)"
+echo "no layer xattrs: $(is "$(getfattr -d -m - od 2>&1 | grep -c overlay)" 0)"
+# copy-up: data, owner, times, xattrs kept; the inode number too
+ino=$(stat -c %i copy)
+chmod 640 copy
+echo "chmod: $(is "$(stat -c %a:%u:%g:%Y copy)" 640:7:8:1000000000)"
+echo "copy-up xattr: $(is "$(getfattr --only-values -n user.lower copy 2>&1)" kept)"
+echo more >>copy
+echo "append: $(is "$(cat copy | tr '\n' ' ')" "data more ")"
+echo "stable inode: $(is "$([ "$(stat -c %i copy)" = "$ino" ] && echo same || echo changed)" same)"
+chown 3:4 copy
+echo "chown: $(is "$(stat -c %u:%g copy)" 3:4)"
+touch -d @1234567890 copy
+echo "utimes: $(is "$(stat -c %Y copy)" 1234567890)"
+truncate -s 3 copy
+echo "truncate: $(is "$(cat copy)" dat)"
+setfattr -n user.new -v v1 f2only
+echo "setxattr: $(is "$(getfattr --only-values -n user.new f2only)" v1)"
+setfattr -x user.new f2only
+echo "removexattr: $(is "$(getfattr -n user.new f2only 2>&1 | grep -c 'No such attribute')" 1)"
+# new entries
+echo new >newfile
+echo "create: $(is "$(cat newfile)" new)"
+ln newfile newlink
+echo "link: $(is "$(stat -c %h newfile):$(cat newlink)" 2:new)"
+ln -s newfile newsl
+echo "new symlink: $(is "$(readlink newsl)" newfile)"
+mkfifo fifo
+echo "fifo: $(is "$(stat -c %F fifo)" fifo)"
+mkdir -p nd/sub
+echo "mkdir: $(is "$(list nd)" "sub ")"
+fallocate -l 8192 falloc
+echo "fallocate: $(is "$(stat -c %s falloc)" 8192)"
+echo "mmap: $(is "$("$t" mmap newfile NEW)" NEW)"
+echo "fsync: $(sync newfile && echo ok)"
+echo "statfs: $(stat -f . >/dev/null && echo ok)"
+# removals: lower entries become whiteouts
+rm f2only
+echo "unlink lower: $(is "$(test -e f2only && echo shows || echo gone)" gone)"
+rm -r d
+echo "rmdir merged: $(is "$(test -e d && echo shows || echo gone)" gone)"
+mkdir d
+echo "mkdir over removed: $(is "$(list d)" "")"
+rmdir od 2>/dev/null
+echo "rmdir not empty: $(is "$(test -d od && echo kept)" kept)"
+# renames
+mv a a2
+echo "rename file: $(is "$(cat a2):$(test -e a && echo shows || echo gone)" from-l1:gone)"
+echo x >t1
+echo y >t2
+mv t1 t2
+echo "rename over: $(is "$(cat t2):$(test -e t1 && echo shows || echo gone)" x:gone)"
+mv mv mv2
+echo "rename lower dir: $(is "$(list mv2):$(cat mv2/inner):$(test -e mv && echo shows || echo gone)" "inner :moved:gone")"
+mv od od3
+echo "rename opaque dir: $(is "$(list od3)" "shown ")"
+mkdir od
+echo "no resurrection: $(is "$(list od)" "")"
+echo "root after: $(is "$(list .)" "a2 copy d falloc fifo mv2 nd newfile newlink newsl od od3 pair1 pair2 sl t2 ")"
+# many entries in one directory
+mkdir many
+i=0
+while [ $i -lt 300 ]; do : >"many/f$i"; i=$((i + 1)); done
+echo "readdir 300: $(is "$(ls many | wc -l)" 300)"
+rm -r many
+echo "rm 300: $(is "$(test -e many && echo shows || echo gone)" gone)"

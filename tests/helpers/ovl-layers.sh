@@ -1,0 +1,37 @@
+#!/bin/sh
+# ovl-layers.sh DIR [oci]: two lower layers in DIR/l1 (top) and DIR/l2, as the
+# store writes them (0/0 character-device whiteouts, user.overlay.opaque), or
+# with "oci" as plain OCI trees (.wh.NAME files, .wh..wh..opq markers); an
+# empty DIR/upper and DIR/work.  Run as root of a user namespace.
+set -eu
+d=$1
+form=${2:-store}
+mkdir -p "$d/l1" "$d/l2" "$d/upper" "$d/work" "$d/mnt"
+# the bottom layer
+echo from-l2 >"$d/l2/f2only"
+echo shadowed >"$d/l2/a"
+echo gone-below >"$d/l2/gone"
+mkdir -p "$d/l2/d/sub" "$d/l2/od"
+echo deep >"$d/l2/d/sub/x"
+echo below-opaque >"$d/l2/od/hidden"
+echo pair >"$d/l2/pair1"
+ln "$d/l2/pair1" "$d/l2/pair2"
+mkdir "$d/l2/mv"
+echo moved >"$d/l2/mv/inner"
+# the top layer
+echo from-l1 >"$d/l1/a"
+mkdir -p "$d/l1/d" "$d/l1/od"
+echo top >"$d/l1/d/y"
+echo shown >"$d/l1/od/shown"
+ln -s a "$d/l1/sl"
+echo data >"$d/l1/copy"
+touch -d @1000000000 "$d/l1/copy"
+chown 7:8 "$d/l1/copy"
+setfattr -n user.lower -v kept "$d/l1/copy"
+if [ "$form" = oci ]; then
+	: >"$d/l1/.wh.gone"
+	: >"$d/l1/od/.wh..wh..opq"
+else
+	mknod "$d/l1/gone" c 0 0
+	setfattr -n user.overlay.opaque -v y "$d/l1/od"
+fi

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# eng-overlayfs: the FUSE overlay.  The semantics suite (tests/helpers/ovl-checks.sh)
+# runs against native overlayfs and against eng-overlayfs on the same layers,
+# as root of a user namespace with the test user's subordinate ids.
+
+load helpers
+
+setup() {
+	OVLFS=$(dirname "$ENG")/eng-overlayfs
+	[ -x "$OVLFS" ] || fail "no eng-overlayfs beside $ENG"
+	H=$BATS_TEST_DIRNAME/../helpers
+	W=$BATS_TEST_TMPDIR/ovl
+	mkdir -p "$W"
+}
+
+teardown() {
+	# mounts live in the test's own mount namespaces: only files are left
+	if [ -d "$BATS_TEST_TMPDIR/ovl" ]; then
+		"$ENG" unshare rm -rf "$BATS_TEST_TMPDIR/ovl" 2>/dev/null || true
+	fi
+	clean_store
+}
+
+# in_userns SCRIPT: run SCRIPT with sh as root of a user namespace (subordinate ids mapped)
+# and a mount namespace of its own
+in_userns() {
+	unshare --user --map-root-user --map-auto --mount sh -c "$1"
+}
+
+# mount_ovl DIR [OPTIONS]: eng-overlayfs on DIR's layers at DIR/mnt (inside in_userns)
+mount_ovl() {
+	echo "$OVLFS -o lowerdir=$1/l1:$1/l2,upperdir=$1/upper,workdir=$1/work${2:+,$2} $1/mnt"
+}
+
+@test "eng-overlayfs: the semantics suite gives what native overlayfs gives" {
+	run in_userns "
+		sh $H/ovl-layers.sh $W/native &&
+		mount -t overlay -o userxattr,lowerdir=$W/native/l1:$W/native/l2,upperdir=$W/native/upper,workdir=$W/native/work none $W/native/mnt &&
+		sh $H/ovl-checks.sh $W/native/mnt $ENG_TEST_INIT >$W/native.out 2>&1
+		umount $W/native/mnt
+		sh $H/ovl-layers.sh $W/eng && $(mount_ovl "$W/eng") &&
+		sh $H/ovl-checks.sh $W/eng/mnt $ENG_TEST_INIT >$W/eng.out 2>&1
+		umount $W/eng/mnt"
+	assert_status 0
+	run cat "$W/eng.out"
+	[ "${#lines[@]}" -ge 40 ] || fail "the suite stopped early: $output"
+	assert_not_contains "$output" FAIL
+	run diff "$W/native.out" "$W/eng.out"
+	assert_status 0
+	# the upper layer has the store's forms: a 0/0 character device for a removal,
+	# user.overlay.opaque on a directory made over a removed one
+	run stat -c %t:%T "$W/eng/upper/f2only"
+	assert_equal "$output" 0:0
+	run in_userns "getfattr --only-values -n user.overlay.opaque $W/eng/upper/d 2>/dev/null"
+	assert_equal "$output" y
+}
+
+@test "eng-overlayfs: plain OCI layers (.wh. files, .wh..wh..opq) read the same" {
+	run in_userns "sh $H/ovl-layers.sh $W/oci oci && $(mount_ovl "$W/oci") &&
+		sh $H/ovl-checks.sh $W/oci/mnt $ENG_TEST_INIT; umount $W/oci/mnt"
+	assert_status 0
+	assert_not_contains "$output" FAIL
+	assert_contains "$output" "whiteout: hidden"
+	assert_contains "$output" "opaque: shown"
+}
+
+@test "eng-overlayfs: hard links stay one inode after copy-up, across mounts" {
+	run in_userns "sh $H/ovl-layers.sh $W/h && $(mount_ovl "$W/h") &&
+		cd $W/h/mnt && echo changed >>pair1 &&
+		echo \"\$(cat pair2 | tr '\n' ' ')\$(stat -c %i pair1) \$(stat -c %i pair2)\" &&
+		cd / && umount $W/h/mnt && $(mount_ovl "$W/h") &&
+		echo \"again: \$(tail -1 $W/h/mnt/pair2)\"; umount $W/h/mnt"
+	assert_status 0
+	[[ "${lines[0]}" =~ ^"pair changed "([0-9]+)" "([0-9]+)$ ]] || fail "got: $output"
+	assert_equal "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+	assert_equal "${lines[1]}" "again: changed"
+}
+
+@test "eng-overlayfs: owners from user.containers.override_stat; uidmapping, gidmapping, squash_to_root" {
+	run in_userns "sh $H/ovl-layers.sh $W/o &&
+		chown 65534:65534 $W/o/l2/f2only && setfattr -n user.containers.override_stat -v 0:42:0750 $W/o/l2/f2only &&
+		$(mount_ovl "$W/o") && stat -c '%u:%g:%a' $W/o/mnt/f2only && getfattr -d -m - $W/o/mnt/f2only | grep -c containers;
+		chown 5:6 $W/o/mnt/f2only && stat -c '%u:%g:%a' $W/o/mnt/f2only; umount $W/o/mnt
+		$(mount_ovl "$W/o" uidmapping=0:7:1:1:100:10,gidmapping=0:8:1) && stat -c '%u:%g' $W/o/mnt/copy $W/o/mnt/a; umount $W/o/mnt
+		$(mount_ovl "$W/o" squash_to_root) && stat -c '%u:%g' $W/o/mnt/copy; umount $W/o/mnt"
+	assert_status 0
+	assert_equal "${lines[0]}" "0:42:750"
+	assert_equal "${lines[1]}" 0
+	assert_equal "${lines[2]}" "5:6:750"
+	# copy is 7:8 in the layer: mapped to 0:0; a (0:0) is outside the mapping: nobody
+	assert_equal "${lines[3]}" "0:0"
+	assert_equal "${lines[4]}" "65534:65534"
+	assert_equal "${lines[5]}" "0:0"
+}
+
+@test "eng-overlayfs: bad states give errors, not a dead mount" {
+	# a lower directory that is not there: the mount fails and says which
+	run in_userns "sh $H/ovl-layers.sh $W/b && $OVLFS -o lowerdir=$W/b/nosuch,upperdir=$W/b/upper,workdir=$W/b/work $W/b/mnt"
+	assert_status 1
+	assert_contains "$output" "$W/b/nosuch"
+	run "$OVLFS" -o lowerdir=/x "$W/mnt"
+	assert_status 1
+	assert_contains "$output" "upperdir"
+	# an unreadable lower file and a full upper directory: errors to the caller, the mount lives
+	run in_userns "sh $H/ovl-layers.sh $W/c && chmod 000 $W/c/l2/f2only && mkdir -p $W/c/full &&
+		mount -t tmpfs -o size=256k tmpfs $W/c/full && mkdir $W/c/full/upper $W/c/full/work &&
+		$OVLFS -o lowerdir=$W/c/l1:$W/c/l2,upperdir=$W/c/full/upper,workdir=$W/c/full/work $W/c/mnt &&
+		su -s /bin/sh nobody -c 'cat $W/c/mnt/f2only' 2>&1 | grep -c 'Permission denied';
+		head -c 1000000 /dev/zero 2>&1 >$W/c/mnt/big | grep -c 'No space left';
+		echo after: \$(cat $W/c/mnt/a); umount $W/c/mnt"
+	assert_status 0
+	assert_equal "${lines[0]}" 1
+	assert_equal "${lines[1]}" 1
+	assert_equal "${lines[2]}" "after: from-l1"
+}
+
+@test "eng-overlayfs: 100,000 create/write/rename/unlink and 10,000 mmap cycles leave fds and memory flat" {
+	# what the daemon holds: descriptors but the worker threads' splice pipes (two
+	# per thread, gone with it), its threads, its resident set
+	local probe='echo $(ls -l /proc/$pid/fd | grep -vc pipe:) $(ls -l /proc/$pid/fd | grep -c pipe:) $(ls /proc/$pid/task | wc -l) $(awk "/^VmRSS/ { print \$2 }" /proc/$pid/status)'
+	run in_userns "sh $H/ovl-layers.sh $W/s && $(mount_ovl "$W/s") &&
+		pid=\$(pgrep -n -f 'eng-overlayfs -o lowerdir=$W/s') &&
+		$ENG_TEST_INIT stress $W/s/mnt 10000 1000 && $probe &&
+		$ENG_TEST_INIT stress $W/s/mnt 100000 10000 && $probe &&
+		umount $W/s/mnt"
+	assert_status 0
+	local fd1 pipes1 threads1 rss1 fd2 pipes2 threads2 rss2
+	read -r fd1 pipes1 threads1 rss1 <<<"${lines[0]}"
+	read -r fd2 pipes2 threads2 rss2 <<<"${lines[1]}"
+	assert_equal "$fd2" "$fd1" "descriptors other than pipes"
+	[ "$pipes2" -le $((2 * threads2)) ] || fail "$pipes2 pipes for $threads2 threads"
+	[ "$threads2" -le 16 ] || fail "$threads2 threads"
+	[ $((rss2 - rss1)) -lt 1024 ] || fail "resident set grew from $rss1 to $rss2 KiB"
+	[ "$rss2" -le 4096 ] || fail "resident set after the load: $rss2 KiB"
+}
+
+@test "eng-overlayfs: containers run on it (--storage-driver fuse-overlay); it lives as long as the container" {
+	require_busybox
+	run eng --storage-driver fuse-overlay run --rm --network none "$IMG" sh -c 'echo hi >/tmp/x && cat /tmp/x && mount | grep " / "'
+	assert_status 0
+	assert_equal "${lines[0]}" hi
+	assert_contains "${lines[1]}" "fuse.eng-overlayfs"
+	eng --storage-driver fuse-overlay run -d --name fo --network none "$IMG" sleep 300 >/dev/null
+	pgrep -u "$(id -u)" -f "eng-overlayfs --hook" >/dev/null || fail "no eng-overlayfs for the container"
+	run eng exec -u 1000 fo sh -c 'echo mine >/tmp/own && ls -ln /tmp/own'
+	assert_status 0
+	assert_contains "$output" " 1000 "
+	eng stop -t 1 fo >/dev/null
+	for _ in $(seq 50); do
+		pgrep -u "$(id -u)" -f "eng-overlayfs --hook" >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -u "$(id -u)" -f "eng-overlayfs --hook" >/dev/null || fail "eng-overlayfs outlived its container"
+	# its upper directory kept what the container wrote
+	eng start fo >/dev/null
+	run eng exec fo cat /tmp/own
+	assert_equal "$output" mine
+	eng rm -f fo >/dev/null
+	run eng --storage-driver fuse-overlay info --format json
+	assert_equal "$(json .store.graphDriverName)" fuse-overlay
+}
+
+@test "eng-overlayfs: podman takes it as its mount_program" {
+	command -v podman >/dev/null || skip "podman is not installed"
+	require_busybox
+	local conf=$BATS_TEST_TMPDIR/storage.conf
+	cat >"$conf" <<-CONF
+		[storage]
+		driver = "overlay"
+		graphroot = "$W/podman/root"
+		runroot = "$W/podman/run"
+		[storage.options.overlay]
+		mount_program = "$OVLFS"
+	CONF
+	run env CONTAINERS_STORAGE_CONF="$conf" podman --cgroup-manager cgroupfs run --rm --cgroups=disabled --network none --tls-verify=false "$IMG" sh -c 'echo via-podman >/tmp/p && cat /tmp/p && mount | grep " / "'
+	assert_status 0
+	assert_contains "$output" via-podman
+	assert_contains "$output" eng-overlayfs
+}
