@@ -12,8 +12,11 @@
 bats_require_minimum_version 1.5.0
 
 # eng with a store and run root private to this test.
+# ENG_TEST_STORAGE_DRIVER: the driver every eng call takes (CI runs the suite
+# again with fuse-overlay); an explicit --storage-driver after it still wins
 eng() {
-	"$ENG" --root "$BATS_TEST_TMPDIR/store" --runroot "$BATS_TEST_TMPDIR/run" "$@"
+	"$ENG" --root "$BATS_TEST_TMPDIR/store" --runroot "$BATS_TEST_TMPDIR/run" \
+		${ENG_TEST_STORAGE_DRIVER:+--storage-driver "$ENG_TEST_STORAGE_DRIVER"} "$@"
 }
 
 # Fail the test with a message.
