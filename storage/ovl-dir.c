@@ -219,3 +219,12 @@ int ovl_dir_check_empty(struct ovl_fs *fs, struct ovl_node *n)
         ovl_dir_release(&d);
         return r;
 }
+
+void ovl_dir_changed(struct ovl_node *n)
+{
+        if (n && n->listing) {
+                ovl_dir_release(n->listing);
+                free(n->listing);
+                n->listing = NULL;
+        }
+}

@@ -30,6 +30,8 @@
 #define OVL_WH_PREFIX      ".wh."
 #define OVL_WH_OPAQUE      ".wh..wh..opq"
 
+struct ovl_dir;
+
 struct ovl_layer {
         int fd;
         char *path;
@@ -42,15 +44,17 @@ struct ovl_node {
         char *name;
         char *path;
         size_t hash;
-        int layer;        /* where the path is found now (0: upper) */
-        int last_layer;   /* directories: the lowest layer merged (opaque stops) */
-        mode_t type;      /* S_IFMT */
-        ino_t ino;        /* what stat says, for the life of the mount */
-        uint64_t lookups; /* the kernel's references */
-        bool gone;        /* unlinked: kept until forgotten */
+        int layer;               /* where the path is found now (0: upper) */
+        int last_layer;          /* directories: the lowest layer merged (opaque stops) */
+        mode_t type;             /* S_IFMT */
+        ino_t ino;               /* what stat says, for the life of the mount */
+        uint64_t lookups;        /* the kernel's references */
+        bool gone;               /* unlinked: kept until forgotten */
+        struct ovl_dir *listing; /* directories: the merged listing being read */
 };
 
 struct ovl_fs {
+        bool no_opendir;          /* the kernel opens directories without asking us */
         struct ovl_layer *layers; /* [0] upper */
         int nlayers;
         int workfd;
@@ -113,6 +117,8 @@ struct ovl_dir {
 };
 
 int ovl_dir_read(struct ovl_fs *fs, struct ovl_node *n, struct ovl_dir *d);
+/* the directory @n changed (an entry made, removed or renamed): its listing goes */
+void ovl_dir_changed(struct ovl_node *n);
 void ovl_dir_release(struct ovl_dir *d);
 /* -ENOTEMPTY when the merged directory @n has entries */
 int ovl_dir_check_empty(struct ovl_fs *fs, struct ovl_node *n);

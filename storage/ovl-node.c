@@ -332,6 +332,7 @@ struct ovl_node *ovl_lookup(struct ovl_fs *fs, struct ovl_node *parent, const ch
 
 static void node_free(struct ovl_node *n)
 {
+        ovl_dir_changed(n);
         free(n->name);
         free(n->path);
         free(n);

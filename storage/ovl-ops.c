@@ -91,10 +91,10 @@ static void op_init(void *data, struct fuse_conn_info *conn)
                 conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
         if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
                 conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+        fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
         /* only this mount changes the layers: what the kernel caches stays true */
         conn->want &= ~(unsigned) FUSE_CAP_AUTO_INVAL_DATA;
         conn->want &= ~(unsigned) FUSE_CAP_WRITEBACK_CACHE;
-        (void) fs;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -301,6 +301,7 @@ static int prepare_new(struct ovl_fs *fs, struct ovl_node *parent, const char *n
         r = ovl_copy_up(fs, parent);
         if (r < 0)
                 return r;
+        ovl_dir_changed(parent);
         if (fstatat(ufd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (!ovl_is_whiteout(fs, 0, path, &st))
                         return -EEXIST;
@@ -517,6 +518,7 @@ static int do_remove(struct ovl_fs *fs, struct ovl_node *p, const char *name, bo
         r = ovl_copy_up(fs, p);
         if (r < 0)
                 return r;
+        ovl_dir_changed(p);
         lower = ovl_in_lower(fs, p, name);
         if (tmp.layer == 0) {
                 if (dir && (r = clear_upper_dir(fs, path)) < 0)
@@ -606,6 +608,8 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *p, const char *name, st
                 goto out;
         if ((flags & RENAME_EXCHANGE) && (r = ovl_copy_up_tree(fs, dst)) < 0)
                 goto out;
+        ovl_dir_changed(p);
+        ovl_dir_changed(np);
         src_lower = ovl_in_lower(fs, p, name);
         dst_lower = ovl_in_lower(fs, np, newname);
         if (!(flags & RENAME_EXCHANGE)) {
@@ -828,8 +832,16 @@ static void op_flock(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file_i
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct ovl_fs *fs = FS(req);
-        struct ovl_dir *d = eng_xcalloc(1, sizeof(*d));
+        struct ovl_dir *d;
         int r;
+
+        if (fs->no_opendir) {
+                /* from now on the kernel opens directories itself, and keeps what
+                 * it read of them until we change them: no round trip per open */
+                fuse_reply_err(req, ENOSYS);
+                return;
+        }
+        d = eng_xcalloc(1, sizeof(*d));
 
         lock(fs);
         r = ovl_dir_read(fs, ovl_node_get(fs, ino), d);
@@ -852,10 +864,29 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         struct ovl_fs *fs = FS(req);
         struct ovl_dir *d = (struct ovl_dir *) (uintptr_t) fi->fh;
         _cleanup_free_ char *buf = eng_xmalloc(size);
+        struct ovl_node *dn;
         size_t used = 0;
 
-        if (plus)
-                lock(fs);
+        lock(fs);
+        dn = ovl_node_get(fs, ino);
+        if (!d) {
+                /* no handle (the kernel opened it): the node keeps the listing
+                 * from the first chunk to the last */
+                if (off == 0 || !dn->listing) {
+                        int r;
+
+                        ovl_dir_changed(dn);
+                        dn->listing = eng_xcalloc(1, sizeof(*dn->listing));
+                        r = ovl_dir_read(fs, dn, dn->listing);
+                        if (r < 0) {
+                                ovl_dir_changed(dn);
+                                unlock(fs);
+                                fuse_reply_err(req, -r);
+                                return;
+                        }
+                }
+                d = dn->listing;
+        }
         for (size_t i = (size_t) off; i < d->n; i++) {
                 struct ovl_dirent *ent = &d->ents[i];
                 size_t len;
@@ -894,8 +925,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                 }
                 used += len;
         }
-        if (plus)
-                unlock(fs);
+        if (used == 0 && d == dn->listing)
+                ovl_dir_changed(dn); /* read to its end */
+        unlock(fs);
         fuse_reply_buf(req, buf, used);
 }
 
