@@ -99,6 +99,10 @@ bool ovl_in_lower(struct ovl_fs *fs, struct ovl_node *parent, const char *name);
 /* copy-up: the node's path in the upper layer, made from what it shows now */
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n);
 int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
+/* the same without the data: for an open that truncates */
+int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n);
+/* all of @in into @out, from offset 0 of both */
+int ovl_copy_data(int in, int out);
 
 /* ids: a caller's id, as stored in the layers */
 uid_t ovl_uid_to_layer(struct ovl_fs *fs, uid_t uid);

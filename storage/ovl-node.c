@@ -432,34 +432,12 @@ static char *tmp_name(struct ovl_fs *fs)
         return eng_xasprintf("tmp.%" PRIu64, ++fs->tmp_counter);
 }
 
-/* the extended attributes of @src (layer @l) onto @dst_proc, but ours */
-static void copy_xattrs(struct ovl_fs *fs, int l, const char *path, const char *dst_proc)
+int ovl_copy_data(int in, int out)
 {
-        _cleanup_free_ char *src = proc_path(fs, l, path);
-        _cleanup_free_ char *names = NULL, *val = NULL;
-        ssize_t len = llistxattr(src, NULL, 0);
+        loff_t ioff = 0, ooff = 0;
 
-        if (len <= 0)
-                return;
-        names = eng_xmalloc((size_t) len);
-        len = llistxattr(src, names, (size_t) len);
-        val = eng_xmalloc(65536);
-        for (ssize_t off = 0; len > 0 && off < len; off += (ssize_t) strlen(names + off) + 1) {
-                const char *name = names + off;
-                ssize_t vlen;
-
-                if (strcmp(name, OVL_XATTR_OPAQUE) == 0 || strcmp(name, OVL_XATTR_ORIGIN) == 0)
-                        continue;
-                vlen = lgetxattr(src, name, val, 65536);
-                if (vlen >= 0)
-                        (void) lsetxattr(dst_proc, name, val, (size_t) vlen, 0);
-        }
-}
-
-static int copy_data(int in, int out)
-{
         for (;;) {
-                ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+                ssize_t n = copy_file_range(in, &ioff, out, &ooff, 1 << 30, 0);
 
                 if (n == 0)
                         return 0;
@@ -473,9 +451,14 @@ static int copy_data(int in, int out)
                 char buf[65536];
                 ssize_t r;
 
-                while ((r = read(in, buf, sizeof(buf))) > 0)
-                        if (eng_write_all(out, buf, (size_t) r) < 0)
-                                return -errno;
+                while ((r = pread(in, buf, sizeof(buf), ioff)) > 0) {
+                        ssize_t w = pwrite(out, buf, (size_t) r, ooff);
+
+                        if (w != r)
+                                return w < 0 ? -errno : -EIO;
+                        ioff += r;
+                        ooff += r;
+                }
                 return r < 0 ? -errno : 0;
         }
 }
@@ -503,40 +486,89 @@ static int hardlink_index(struct ovl_fs *fs, struct ovl_node *n, const struct st
         return 0;
 }
 
-static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin)
+/* the extended attributes of @in onto @out, but the layers' own; then the origin */
+static void copy_xattrs_fd(int in, int out, ino_t origin)
+{
+        char names[8192], val[4096], ino[32];
+        ssize_t len = flistxattr(in, names, sizeof(names));
+
+        for (ssize_t off = 0; len > 0 && off < len; off += (ssize_t) strlen(names + off) + 1) {
+                const char *name = names + off;
+                ssize_t vlen;
+
+                if (strcmp(name, OVL_XATTR_OPAQUE) == 0 || strcmp(name, OVL_XATTR_ORIGIN) == 0)
+                        continue;
+                vlen = fgetxattr(in, name, val, sizeof(val));
+                if (vlen >= 0)
+                        (void) fsetxattr(out, name, val, (size_t) vlen, 0);
+        }
+        if (len < 0 && errno == ERANGE) {
+                /* more names than fit here: the slow way, by path */
+                _cleanup_free_ char *src = eng_xasprintf("/proc/self/fd/%d", in);
+                _cleanup_free_ char *dst = eng_xasprintf("/proc/self/fd/%d", out);
+                _cleanup_free_ char *all = NULL, *big = NULL;
+
+                len = listxattr(src, NULL, 0);
+                all = eng_xmalloc(len > 0 ? (size_t) len : 1);
+                big = eng_xmalloc(65536);
+                len = listxattr(src, all, len > 0 ? (size_t) len : 0);
+                for (ssize_t off = 0; len > 0 && off < len;
+                     off += (ssize_t) strlen(all + off) + 1) {
+                        ssize_t vlen;
+
+                        if (strcmp(all + off, OVL_XATTR_OPAQUE) == 0 ||
+                            strcmp(all + off, OVL_XATTR_ORIGIN) == 0)
+                                continue;
+                        vlen = getxattr(src, all + off, big, 65536);
+                        if (vlen >= 0)
+                                (void) setxattr(dst, all + off, big, (size_t) vlen, 0);
+                }
+        }
+        snprintf(ino, sizeof(ino), "%" PRIu64, (uint64_t) origin);
+        (void) fsetxattr(out, OVL_XATTR_ORIGIN, ino, strlen(ino), 0);
+}
+
+/*
+ * @path of layer @l made anew in WORK/tmp.N and renamed into the upper
+ * layer: data, owner, mode, xattrs, times (through descriptors for files
+ * and directories: no path is walked twice).
+ */
+static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin, bool data)
 {
         int ufd = fs->layers[0].fd, lfd = fs->layers[l].fd;
-        _cleanup_free_ char *tmp = tmp_name(fs), *tmp_proc = NULL;
+        _cleanup_free_ char *tmp = tmp_name(fs);
+        _cleanup_close_ int in = -1, out = -1;
         struct timespec times[2];
         struct stat st;
-        char ino[32];
         int r = 0;
 
         if (fstatat(lfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
-        tmp_proc = eng_xasprintf("/proc/self/fd/%d/%s", fs->workfd, tmp);
         switch (st.st_mode & S_IFMT) {
         case S_IFDIR:
                 if (mkdirat(fs->workfd, tmp, st.st_mode & 07777) < 0)
                         return -errno;
+                in = openat(lfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                out = openat(fs->workfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (in < 0 || out < 0) {
+                        r = -errno;
+                        (void) unlinkat(fs->workfd, tmp, AT_REMOVEDIR);
+                        return r;
+                }
                 break;
-        case S_IFREG: {
-                _cleanup_close_ int in = openat(lfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                _cleanup_close_ int out = -1;
-
+        case S_IFREG:
+                in = openat(lfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
                 if (in < 0)
                         return -errno;
                 out = openat(fs->workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                              st.st_mode & 07777);
                 if (out < 0)
                         return -errno;
-                r = copy_data(in, out);
-                if (r < 0) {
+                if (data && st.st_size > 0 && (r = ovl_copy_data(in, out)) < 0) {
                         (void) unlinkat(fs->workfd, tmp, 0);
                         return r;
                 }
                 break;
-        }
         case S_IFLNK: {
                 char target[PATH_MAX + 1];
                 ssize_t len = readlinkat(lfd, path, target, sizeof(target) - 1);
@@ -553,24 +585,23 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin)
                         return -errno;
                 break;
         }
-        /* an id the namespace cannot map stays the override attribute's business */
-        (void) !fchownat(fs->workfd, tmp, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
-        if (!S_ISLNK(st.st_mode))
-                (void) !fchmodat(fs->workfd, tmp, st.st_mode & 07777, 0);
-        if (!S_ISLNK(st.st_mode)) {
-                copy_xattrs(fs, l, path, tmp_proc);
-                snprintf(ino, sizeof(ino), "%" PRIu64, (uint64_t) origin);
-                (void) lsetxattr(tmp_proc, OVL_XATTR_ORIGIN, ino, strlen(ino), 0);
-        }
         times[0] = st.st_atim;
         times[1] = st.st_mtim;
-        (void) utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW);
+        if (out >= 0) {
+                /* an id the namespace cannot map stays the override attribute's business */
+                (void) !fchown(out, st.st_uid, st.st_gid);
+                (void) !fchmod(out, st.st_mode & 07777);
+                copy_xattrs_fd(in, out, origin);
+                (void) futimens(out, times);
+        } else {
+                (void) !fchownat(fs->workfd, tmp, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+                if (!S_ISLNK(st.st_mode))
+                        (void) !fchmodat(fs->workfd, tmp, st.st_mode & 07777, 0);
+                (void) utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW);
+        }
         if (renameat(fs->workfd, tmp, ufd, path) < 0) {
                 r = -errno;
-                if (S_ISDIR(st.st_mode))
-                        (void) unlinkat(fs->workfd, tmp, AT_REMOVEDIR);
-                else
-                        (void) unlinkat(fs->workfd, tmp, 0);
+                (void) unlinkat(fs->workfd, tmp, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
                 return r;
         }
         if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
@@ -589,7 +620,22 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
                 return 0;
         if (n->parent && (r = ovl_copy_up(fs, n->parent)) < 0)
                 return r;
-        r = copy_up_one(fs, n->path, n->layer, n->ino);
+        r = copy_up_one(fs, n->path, n->layer, n->ino, true);
+        if (r < 0)
+                return r;
+        n->layer = 0;
+        return 0;
+}
+
+int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n)
+{
+        int r;
+
+        if (n->layer == 0)
+                return 0;
+        if (n->parent && (r = ovl_copy_up(fs, n->parent)) < 0)
+                return r;
+        r = copy_up_one(fs, n->path, n->layer, n->ino, n->type != S_IFREG);
         if (r < 0)
                 return r;
         n->layer = 0;
@@ -612,7 +658,7 @@ static int copy_up_tree_path(struct ovl_fs *fs, struct ovl_node *dir)
                 child.path = ovl_child_path(dir, d.ents[i].name);
                 l = find_layer(fs, child.path, 0, dir->last_layer, &st);
                 if (l > 0)
-                        r = copy_up_one(fs, child.path, l, d.ents[i].ino);
+                        r = copy_up_one(fs, child.path, l, d.ents[i].ino, true);
                 if (r == 0 && l >= 0 && S_ISDIR(st.st_mode)) {
                         child.layer = 0;
                         child.last_layer = merge_depth(fs, child.path, l, dir->last_layer);

@@ -179,6 +179,76 @@ static int set_override(struct ovl_fs *fs, const char *path, const unsigned int 
         return lsetxattr(p, OVL_XATTR_OVERRIDE, buf, strlen(buf), 0) < 0 ? -errno : 0;
 }
 
+/*
+ * An open file.  A lower file opened for writing is not copied up at open
+ * but at its first change (a write, a truncation, an allocation): what is
+ * opened for writing and only read (as many programs do) costs no copy.
+ * Until then @fd is the lower file; then the same descriptor number comes
+ * to name the upper one (dup3), so that readers on other threads go on.
+ */
+struct ovl_file {
+        int fd;
+        int flags;
+        bool lazy;
+        struct ovl_node *node;
+};
+
+#define FH(fi) ((struct ovl_file *) (uintptr_t) (fi)->fh)
+
+static int open_flags_write(int flags)
+{
+        return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+static int file_writable(struct ovl_fs *fs, struct ovl_file *f)
+{
+        int r = 0, fd = -1;
+
+        if (!__atomic_load_n(&f->lazy, __ATOMIC_ACQUIRE))
+                return 0;
+        lock(fs);
+        if (f->lazy) {
+                struct ovl_node *n = f->node;
+
+                if (n->gone) {
+                        /* removed since: an unnamed copy of its own */
+                        fd = openat(fs->workfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+                        if (fd < 0)
+                                r = -errno;
+                        else
+                                r = ovl_copy_data(f->fd, fd);
+                } else {
+                        r = ovl_copy_up(fs, n);
+                        if (r == 0) {
+                                fd = openat(fs->layers[0].fd, n->path,
+                                            (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) |
+                                                    O_NOFOLLOW | O_CLOEXEC);
+                                if (fd < 0)
+                                        r = -errno;
+                        }
+                }
+                if (r == 0 && dup3(fd, f->fd, O_CLOEXEC) < 0)
+                        r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                if (r == 0)
+                        __atomic_store_n(&f->lazy, false, __ATOMIC_RELEASE);
+        }
+        unlock(fs);
+        return r;
+}
+
+static struct ovl_file *file_new(int fd, int flags, bool lazy, struct ovl_node *n)
+{
+        struct ovl_file *f = eng_xcalloc(1, sizeof(*f));
+
+        f->fd = fd;
+        f->flags = flags;
+        f->lazy = lazy;
+        f->node = n;
+        return f;
+}
+
 static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, struct stat *attr, int to_set,
                       struct fuse_file_info *fi)
 {
@@ -216,7 +286,13 @@ static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, struct stat *attr, 
         }
         if (to_set & FUSE_SET_ATTR_SIZE) {
                 if (fi) {
-                        if (ftruncate((int) fi->fh, attr->st_size) < 0)
+                        /* (the node is copied up already: the handle follows) */
+                        unlock(fs);
+                        r = file_writable(fs, FH(fi));
+                        lock(fs);
+                        if (r < 0)
+                                return r;
+                        if (ftruncate(FH(fi)->fd, attr->st_size) < 0)
                                 return -errno;
                 } else {
                         _cleanup_close_ int fd =
@@ -682,23 +758,28 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 
 /* --- files */
 
-static int open_flags_write(int flags)
-{
-        return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
-}
-
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct ovl_fs *fs = FS(req);
         struct ovl_node *n;
+        struct ovl_file *f;
         int fd, r = 0;
         int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+        bool lazy = false;
 
         lock(fs);
         n = ovl_node_get(fs, ino);
-        if (open_flags_write(fi->flags))
-                r = ovl_copy_up(fs, n);
-        fd = r < 0 ? r : openat(fs->layers[n->layer].fd, n->path, flags | O_NOFOLLOW | O_CLOEXEC);
+        if (open_flags_write(fi->flags) && n->layer > 0) {
+                if (fi->flags & O_TRUNC)
+                        r = ovl_copy_up_empty(fs, n);
+                else if (n->type == S_IFREG)
+                        lazy = true;
+                else
+                        r = ovl_copy_up(fs, n);
+        }
+        fd = r < 0 ? r
+                   : openat(fs->layers[n->layer].fd, n->path,
+                            (lazy ? O_RDONLY : flags) | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 && r == 0)
                 r = -errno;
         unlock(fs);
@@ -706,10 +787,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                 fuse_reply_err(req, -r);
                 return;
         }
-        fi->fh = (uint64_t) fd;
+        f = file_new(fd, flags, lazy, n);
+        fi->fh = (uint64_t) (uintptr_t) f;
         fi->keep_cache = 1; /* nobody but this mount changes the file */
-        if (fuse_reply_open(req, fi) == -ENOENT)
+        if (fuse_reply_open(req, fi) == -ENOENT) {
                 close(fd); /* interrupted */
+                free(f);
+        }
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -746,10 +830,12 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
                 fuse_reply_err(req, -r);
                 return;
         }
-        fi->fh = (uint64_t) fd;
+        fi->fh = (uint64_t) (uintptr_t) file_new(fd, fi->flags, false, n);
         fi->keep_cache = 1;
-        if (fuse_reply_create(req, &e, fi) == -ENOENT)
+        if (fuse_reply_create(req, &e, fi) == -ENOENT) {
                 close(fd);
+                free(FH(fi));
+        }
 }
 
 static void op_read(fuse_req_t req, _unused_ fuse_ino_t ino, size_t size, off_t off,
@@ -758,7 +844,7 @@ static void op_read(fuse_req_t req, _unused_ fuse_ino_t ino, size_t size, off_t 
         struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 
         buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-        buf.buf[0].fd = (int) fi->fh;
+        buf.buf[0].fd = FH(fi)->fd;
         buf.buf[0].pos = off;
         fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
@@ -767,10 +853,15 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
                          struct fuse_file_info *fi)
 {
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+        int r = file_writable(FS(req), FH(fi));
         ssize_t n;
 
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-        out.buf[0].fd = (int) fi->fh;
+        out.buf[0].fd = FH(fi)->fd;
         out.buf[0].pos = off;
         n = fuse_buf_copy(&out, in, 0);
         if (n < 0)
@@ -782,21 +873,22 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
 static void op_flush(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file_info *fi)
 {
         /* a close of a duplicate: what close() of the file would report, here */
-        int r = close(dup((int) fi->fh));
+        int r = close(dup(FH(fi)->fd));
 
         fuse_reply_err(req, r < 0 ? errno : 0);
 }
 
 static void op_release(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file_info *fi)
 {
-        close((int) fi->fh);
+        close(FH(fi)->fd);
+        free(FH(fi));
         fuse_reply_err(req, 0);
 }
 
 static void op_fsync(fuse_req_t req, _unused_ fuse_ino_t ino, int datasync,
                      struct fuse_file_info *fi)
 {
-        int r = datasync ? fdatasync((int) fi->fh) : fsync((int) fi->fh);
+        int r = datasync ? fdatasync(FH(fi)->fd) : fsync(FH(fi)->fd);
 
         fuse_reply_err(req, r < 0 ? errno : 0);
 }
@@ -804,15 +896,17 @@ static void op_fsync(fuse_req_t req, _unused_ fuse_ino_t ino, int datasync,
 static void op_fallocate(fuse_req_t req, _unused_ fuse_ino_t ino, int mode, off_t off, off_t len,
                          struct fuse_file_info *fi)
 {
-        int r = fallocate((int) fi->fh, mode, off, len);
+        int r = file_writable(FS(req), FH(fi));
 
-        fuse_reply_err(req, r < 0 ? errno : 0);
+        if (r == 0 && fallocate(FH(fi)->fd, mode, off, len) < 0)
+                r = -errno;
+        fuse_reply_err(req, -r);
 }
 
 static void op_lseek(fuse_req_t req, _unused_ fuse_ino_t ino, off_t off, int whence,
                      struct fuse_file_info *fi)
 {
-        off_t r = lseek((int) fi->fh, off, whence);
+        off_t r = lseek(FH(fi)->fd, off, whence);
 
         if (r < 0)
                 fuse_reply_err(req, errno);
@@ -822,7 +916,7 @@ static void op_lseek(fuse_req_t req, _unused_ fuse_ino_t ino, off_t off, int whe
 
 static void op_flock(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file_info *fi, int op)
 {
-        int r = flock((int) fi->fh, op);
+        int r = flock(FH(fi)->fd, op);
 
         fuse_reply_err(req, r < 0 ? errno : 0);
 }

@@ -10,7 +10,7 @@ t=$2
 list() { ls -A "$@" 2>&1 | sort | tr '\n' ' '; }
 is() { [ "$1" = "$2" ] && echo "$1" || echo "FAIL (got '$1', want '$2')"; }
 
-echo "root: $(is "$(list .)" "a copy d f2only mv od pair1 pair2 sl ")"
+echo "root: $(is "$(list .)" "a copy d doomed f2only lazy mv od pair1 pair2 sl ")"
 echo "read top: $(is "$(cat a)" from-l1)"
 echo "read bottom: $(is "$(cat f2only)" from-l2)"
 echo "whiteout: $(is "$(test -e gone && echo shows || echo hidden)" hidden)"
@@ -55,6 +55,20 @@ echo "fallocate: $(is "$(stat -c %s falloc)" 8192)"
 echo "mmap: $(is "$("$t" mmap newfile NEW)" NEW)"
 echo "fsync: $(sync newfile && echo ok)"
 echo "statfs: $(stat -f . >/dev/null && echo ok)"
+# a lower file opened for writing and only read; then written through the same descriptor
+exec 3<>lazy
+echo "open for writing: $(is "$(cat lazy)" lazy)"
+echo LAZY >&3
+exec 3>&-
+echo "written later: $(is "$(cat lazy)" LAZY)"
+# opened for writing, removed, then written: the descriptor keeps its file, the name stays gone
+exec 4<>doomed
+rm doomed
+echo "write after unlink: $(echo late >&4 && echo ok)"
+exec 4>&-
+echo "no resurrection by write: $(is "$(test -e doomed && echo shows || echo gone)" gone)"
+echo "mmap lower: $(is "$("$t" mmap d/sub/x DEEP)" DEEP)"
+echo "mmap lower content: $(is "$(cat d/sub/x)" DEEP)"
 # removals: lower entries become whiteouts
 rm f2only
 echo "unlink lower: $(is "$(test -e f2only && echo shows || echo gone)" gone)"
@@ -77,7 +91,7 @@ mv od od3
 echo "rename opaque dir: $(is "$(list od3)" "shown ")"
 mkdir od
 echo "no resurrection: $(is "$(list od)" "")"
-echo "root after: $(is "$(list .)" "a2 copy d falloc fifo mv2 nd newfile newlink newsl od od3 pair1 pair2 sl t2 ")"
+echo "root after: $(is "$(list .)" "a2 copy d falloc fifo lazy mv2 nd newfile newlink newsl od od3 pair1 pair2 sl t2 ")"
 # many entries in one directory
 mkdir many
 i=0
