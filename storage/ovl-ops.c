@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,11 @@ static void op_init(void *data, struct fuse_conn_info *conn)
         if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
                 conn->want |= FUSE_CAP_CACHE_SYMLINKS;
         fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
+        /* A request with its header must fit a pipe a user may have (1 MiB,
+         * /proc/sys/fs/pipe-max-size), or libfuse reads every write into
+         * memory instead of splicing it. */
+        if (conn->max_write > (1u << 20) - 4096)
+                conn->max_write = (1u << 20) - 4096;
         /* only this mount changes the layers: what the kernel caches stays true */
         conn->want &= ~(unsigned) FUSE_CAP_AUTO_INVAL_DATA;
         conn->want &= ~(unsigned) FUSE_CAP_WRITEBACK_CACHE;
@@ -1467,6 +1473,11 @@ int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
                 argv[3] = (char *) "-d";
                 args.argc = 4;
         }
+        /* a small daemon: one malloc arena for all threads, and big buffers
+         * (listings, the kernel's requests) given back when freed */
+        (void) mallopt(M_ARENA_MAX, 1);
+        (void) mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+        (void) mallopt(M_TRIM_THRESHOLD, 256 * 1024);
         if (hook_pid > 0 && join_container(hook_pid, err) < 0)
                 return 1;
         if (fs_init(&fs, o, err) < 0) {
