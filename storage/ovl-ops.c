@@ -796,6 +796,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         f = file_new(fd, flags, lazy, n);
         fi->fh = (uint64_t) (uintptr_t) f;
         fi->keep_cache = 1; /* nobody but this mount changes the file */
+        fi->noflush = 1;    /* writes reach the file as they come: nothing to flush at close */
         if (fuse_reply_open(req, fi) == -ENOENT) {
                 close(fd); /* interrupted */
                 free(f);
@@ -838,6 +839,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         }
         fi->fh = (uint64_t) (uintptr_t) file_new(fd, fi->flags, false, n);
         fi->keep_cache = 1;
+        fi->noflush = 1;
         if (fuse_reply_create(req, &e, fi) == -ENOENT) {
                 close(fd);
                 free(FH(fi));
