@@ -539,6 +539,7 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
         _cleanup_free_ char *tmp = tmp_name(fs);
         _cleanup_close_ int in = -1, out = -1;
         struct timespec times[2];
+        bool unnamed = false;
         struct stat st;
         int r = 0;
 
@@ -560,12 +561,19 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                 in = openat(lfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
                 if (in < 0)
                         return -errno;
-                out = openat(fs->workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                             st.st_mode & 07777);
+                /* an unnamed file, linked in when whole: nothing to clean up
+                 * if we die half way, one directory entry fewer to write */
+                out = openat(fs->workfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, st.st_mode & 07777);
+                if (out >= 0)
+                        unnamed = true;
+                else
+                        out = openat(fs->workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                                     st.st_mode & 07777);
                 if (out < 0)
                         return -errno;
                 if (data && st.st_size > 0 && (r = ovl_copy_data(in, out)) < 0) {
-                        (void) unlinkat(fs->workfd, tmp, 0);
+                        if (!unnamed)
+                                (void) unlinkat(fs->workfd, tmp, 0);
                         return r;
                 }
                 break;
@@ -599,7 +607,13 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                         (void) !fchmodat(fs->workfd, tmp, st.st_mode & 07777, 0);
                 (void) utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW);
         }
-        if (renameat(fs->workfd, tmp, ufd, path) < 0) {
+        if (unnamed) {
+                char self[64];
+
+                snprintf(self, sizeof(self), "/proc/self/fd/%d", out);
+                if (linkat(AT_FDCWD, self, ufd, path, AT_SYMLINK_FOLLOW) < 0)
+                        return -errno;
+        } else if (renameat(fs->workfd, tmp, ufd, path) < 0) {
                 r = -errno;
                 (void) unlinkat(fs->workfd, tmp, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
                 return r;
