@@ -598,7 +598,9 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
         if (out >= 0) {
                 /* an id the namespace cannot map stays the override attribute's business */
                 (void) !fchown(out, st.st_uid, st.st_gid);
-                (void) !fchmod(out, st.st_mode & 07777);
+                /* made with its mode (no umask here); a chown clears set-id bits */
+                if (st.st_mode & (S_ISUID | S_ISGID | S_ISVTX))
+                        (void) !fchmod(out, st.st_mode & 07777);
                 copy_xattrs_fd(in, out, origin);
                 (void) futimens(out, times);
         } else {

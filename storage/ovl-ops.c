@@ -1477,6 +1477,8 @@ int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
         }
         /* a small daemon: one malloc arena for all threads, and big buffers
          * (listings, the kernel's requests) given back when freed */
+        /* modes come from the kernel with the caller's umask applied already */
+        umask(0);
         (void) mallopt(M_ARENA_MAX, 1);
         (void) mallopt(M_MMAP_THRESHOLD, 64 * 1024);
         (void) mallopt(M_TRIM_THRESHOLD, 256 * 1024);
