@@ -628,34 +628,29 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
         return 0;
 }
 
-int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
+static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
 {
         int r;
 
         if (n->layer == 0)
                 return 0;
-        if (n->parent && (r = ovl_copy_up(fs, n->parent)) < 0)
+        if (n->parent && (r = copy_up(fs, n->parent, true)) < 0)
                 return r;
-        r = copy_up_one(fs, n->path, n->layer, n->ino, true);
+        r = copy_up_one(fs, n->path, n->layer, n->ino, data);
         if (r < 0)
                 return r;
         n->layer = 0;
         return 0;
 }
 
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
+{
+        return copy_up(fs, n, true);
+}
+
 int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n)
 {
-        int r;
-
-        if (n->layer == 0)
-                return 0;
-        if (n->parent && (r = ovl_copy_up(fs, n->parent)) < 0)
-                return r;
-        r = copy_up_one(fs, n->path, n->layer, n->ino, n->type != S_IFREG);
-        if (r < 0)
-                return r;
-        n->layer = 0;
-        return 0;
+        return copy_up(fs, n, n->type != S_IFREG);
 }
 
 /* a directory's whole merged tree, for a rename of a lower directory */

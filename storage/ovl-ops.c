@@ -431,72 +431,54 @@ static void reply_new(fuse_req_t req, struct ovl_fs *fs, struct ovl_node *parent
                 fuse_reply_err(req, -r);
 }
 
-static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+static int set_opaque(struct ovl_fs *fs, const char *path)
 {
-        struct ovl_fs *fs = FS(req);
-        struct ovl_node *p;
-        _cleanup_free_ char *path = NULL;
-        int r;
+        _cleanup_free_ char *p = eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[0].fd, path);
 
-        lock(fs);
-        p = ovl_node_get(fs, parent);
-        path = ovl_child_path(p, name);
-        r = prepare_new(fs, p, name, path, NULL);
-        if (r == 0 && S_ISCHR(mode) && rdev == makedev(0, 0))
-                r = -EPERM; /* that would be a whiteout */
-        if (r == 0 && mknodat(fs->layers[0].fd, path, mode, rdev) < 0)
-                r = -errno;
-        if (r == 0)
-                own_new(fs, req, p, path);
-        reply_new(req, fs, p, name, r);
+        return lsetxattr(p, OVL_XATTR_OPAQUE, "y", 1, 0) < 0 ? -errno : 0;
 }
 
-static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+/* mknod, mkdir and symlink (@target): made in the upper layer, the caller's */
+static void make_entry(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev,
+                       const char *target)
 {
         struct ovl_fs *fs = FS(req);
-        struct ovl_node *p;
+        int ufd = fs->layers[0].fd, r;
         _cleanup_free_ char *path = NULL;
+        struct ovl_node *p;
         bool covers = false;
-        int r;
 
         lock(fs);
         p = ovl_node_get(fs, parent);
         path = ovl_child_path(p, name);
         r = prepare_new(fs, p, name, path, &covers);
-        if (r == 0 && mkdirat(fs->layers[0].fd, path, mode) < 0)
+        if (r == 0 && S_ISCHR(mode) && rdev == makedev(0, 0))
+                r = -EPERM; /* that would be a whiteout */
+        if (r == 0 && (S_ISDIR(mode)   ? mkdirat(ufd, path, mode & 07777)
+                       : S_ISLNK(mode) ? symlinkat(target, ufd, path)
+                                       : mknodat(ufd, path, mode, rdev)) < 0)
                 r = -errno;
-        if (r == 0) {
+        if (r == 0)
                 own_new(fs, req, p, path);
-                if (covers) {
-                        /* what the removed directory held below must not come back */
-                        _cleanup_free_ char *pp =
-                                eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[0].fd, path);
-
-                        if (lsetxattr(pp, OVL_XATTR_OPAQUE, "y", 1, 0) < 0) {
-                                r = -errno;
-                                (void) unlinkat(fs->layers[0].fd, path, AT_REMOVEDIR);
-                        }
-                }
-        }
+        /* a directory over a removed one: what that held below must not come back */
+        if (r == 0 && S_ISDIR(mode) && covers && (r = set_opaque(fs, path)) < 0)
+                (void) unlinkat(ufd, path, AT_REMOVEDIR);
         reply_new(req, fs, p, name, r);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+        make_entry(req, parent, name, mode, rdev, NULL);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+        make_entry(req, parent, name, S_IFDIR | mode, 0, NULL);
 }
 
 static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name)
 {
-        struct ovl_fs *fs = FS(req);
-        struct ovl_node *p;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        lock(fs);
-        p = ovl_node_get(fs, parent);
-        path = ovl_child_path(p, name);
-        r = prepare_new(fs, p, name, path, NULL);
-        if (r == 0 && symlinkat(target, fs->layers[0].fd, path) < 0)
-                r = -errno;
-        if (r == 0)
-                own_new(fs, req, p, path);
-        reply_new(req, fs, p, name, r);
+        make_entry(req, parent, name, S_IFLNK | 0777, 0, target);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
@@ -634,13 +616,6 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
         r = do_remove(fs, ovl_node_get(fs, parent), name, true);
         unlock(fs);
         fuse_reply_err(req, -r);
-}
-
-static int set_opaque(struct ovl_fs *fs, const char *path)
-{
-        _cleanup_free_ char *p = eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[0].fd, path);
-
-        return lsetxattr(p, OVL_XATTR_OPAQUE, "y", 1, 0) < 0 ? -errno : 0;
 }
 
 static int do_rename(struct ovl_fs *fs, struct ovl_node *p, const char *name, struct ovl_node *np,
@@ -1151,8 +1126,9 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
                 fuse_reply_buf(req, out, used);
 }
 
-static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
-                        size_t size, int flags)
+/* set (@value) or remove (NULL) an attribute: on the upper copy */
+static void change_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+                         size_t size, int flags)
 {
         struct ovl_fs *fs = FS(req);
         _cleanup_free_ char *p = NULL;
@@ -1160,7 +1136,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
         int r;
 
         if (xattr_hidden(name)) {
-                fuse_reply_err(req, EPERM);
+                fuse_reply_err(req, value ? EPERM : ENODATA);
                 return;
         }
         lock(fs);
@@ -1168,34 +1144,22 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
         r = ovl_copy_up(fs, n);
         if (r == 0) {
                 p = eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[0].fd, n->path);
-                if (lsetxattr(p, name, value, size, flags) < 0)
+                if ((value ? lsetxattr(p, name, value, size, flags) : lremovexattr(p, name)) < 0)
                         r = -errno;
         }
         unlock(fs);
         fuse_reply_err(req, -r);
 }
 
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+                        size_t size, int flags)
+{
+        change_xattr(req, ino, name, value ? value : "", size, flags);
+}
+
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-        struct ovl_fs *fs = FS(req);
-        _cleanup_free_ char *p = NULL;
-        struct ovl_node *n;
-        int r;
-
-        if (xattr_hidden(name)) {
-                fuse_reply_err(req, ENODATA);
-                return;
-        }
-        lock(fs);
-        n = ovl_node_get(fs, ino);
-        r = ovl_copy_up(fs, n);
-        if (r == 0) {
-                p = eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[0].fd, n->path);
-                if (lremovexattr(p, name) < 0)
-                        r = -errno;
-        }
-        unlock(fs);
-        fuse_reply_err(req, -r);
+        change_xattr(req, ino, name, NULL, 0, 0);
 }
 
 static const struct fuse_lowlevel_ops ovl_ops = {
