@@ -1172,7 +1172,7 @@ int runtime_network_join(struct storage_store *s, json_t *record, struct eng_err
         _cleanup_free_ char *cfg = eng_xasprintf("%s/config.json", dir);
         _cleanup_free_ char *user_ns = NULL, *net_ns = NULL, *data = NULL, *what = NULL;
         _cleanup_json_ json_t *spec = NULL;
-        json_t *lx, *ns, *keep;
+        json_t *lx, *ns, *keep, *entry;
         json_error_t je;
         size_t i;
         pid_t pid;
@@ -1219,15 +1219,15 @@ int runtime_network_join(struct storage_store *s, json_t *record, struct eng_err
         if (check_owner_maps(pid, lx, what, err) < 0)
                 return -1;
         keep = json_array();
-        json_array_foreach(ns, i, lx) {
-                const char *type = json_string_value(json_object_get(lx, "type"));
+        json_array_foreach(ns, i, entry) {
+                const char *type = json_string_value(json_object_get(entry, "type"));
 
                 if (!type || (strcmp(type, "user") != 0 && strcmp(type, "network") != 0))
-                        json_array_append(keep, lx);
+                        json_array_append(keep, entry);
         }
         json_array_insert_new(keep, 0, json_pack("{s:s,s:s}", "type", "user", "path", user_ns));
         json_array_append_new(keep, json_pack("{s:s,s:s}", "type", "network", "path", net_ns));
-        json_object_set_new(json_object_get(spec, "linux"), "namespaces", keep);
+        json_object_set_new(lx, "namespaces", keep);
         free(data);
         data = json_dumps(spec, JSON_INDENT(1));
         return eng_write_file_replace(cfg, data, strlen(data), 0600, err);

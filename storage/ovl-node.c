@@ -371,24 +371,30 @@ void ovl_node_move(struct ovl_fs *fs, struct ovl_node *n, struct ovl_node *paren
         n->path = ovl_child_path(parent, name);
         table_add(fs, n);
         if (n->type == S_IFDIR) {
-                /* nodes below: every path starting with "OLD/" */
-                for (size_t i = 0; i < fs->table_size; i++)
-                        for (struct ovl_node *c = fs->table[i], *next; c; c = next) {
-                                next = c->hnext;
-                                if (strncmp(c->path, old, olen) == 0 && c->path[olen] == '/') {
-                                        char *p = eng_xasprintf("%s%s", n->path, c->path + olen);
+                /* the nodes below, every path "OLD/...": found first, then moved */
+                struct ovl_node **below = NULL;
+                size_t nbelow = 0;
 
-                                        table_del(fs, c);
-                                        free(c->path);
-                                        c->path = p;
-                                        /* a directory is moved whole in the upper layer */
-                                        c->layer = 0;
-                                        c->last_layer = 0;
-                                        table_add(fs, c);
-                                        i = (size_t) -1; /* the table changed: again */
-                                        break;
+                for (size_t i = 0; i < fs->table_size; i++)
+                        for (struct ovl_node *c = fs->table[i]; c; c = c->hnext)
+                                if (strncmp(c->path, old, olen) == 0 && c->path[olen] == '/') {
+                                        below = eng_xreallocarray(below, nbelow + 1,
+                                                                  sizeof(*below));
+                                        below[nbelow++] = c;
                                 }
-                        }
+                for (size_t i = 0; i < nbelow; i++) {
+                        struct ovl_node *c = below[i];
+                        char *p = eng_xasprintf("%s%s", n->path, c->path + olen);
+
+                        table_del(fs, c);
+                        free(c->path);
+                        c->path = p;
+                        /* a directory is moved whole in the upper layer */
+                        c->layer = 0;
+                        c->last_layer = 0;
+                        table_add(fs, c);
+                }
+                free(below);
         }
         free(old);
 }

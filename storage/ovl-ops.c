@@ -206,13 +206,11 @@ static int open_flags_write(int flags)
         return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
-static int file_writable(struct ovl_fs *fs, struct ovl_file *f)
+/* the same, with fs->lock held */
+static int file_writable_locked(struct ovl_fs *fs, struct ovl_file *f)
 {
         int r = 0, fd = -1;
 
-        if (!__atomic_load_n(&f->lazy, __ATOMIC_ACQUIRE))
-                return 0;
-        lock(fs);
         if (f->lazy) {
                 struct ovl_node *n = f->node;
 
@@ -240,6 +238,17 @@ static int file_writable(struct ovl_fs *fs, struct ovl_file *f)
                 if (r == 0)
                         __atomic_store_n(&f->lazy, false, __ATOMIC_RELEASE);
         }
+        return r;
+}
+
+static int file_writable(struct ovl_fs *fs, struct ovl_file *f)
+{
+        int r;
+
+        if (!__atomic_load_n(&f->lazy, __ATOMIC_ACQUIRE))
+                return 0;
+        lock(fs);
+        r = file_writable_locked(fs, f);
         unlock(fs);
         return r;
 }
@@ -293,10 +302,7 @@ static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, struct stat *attr, 
         if (to_set & FUSE_SET_ATTR_SIZE) {
                 if (fi) {
                         /* (the node is copied up already: the handle follows) */
-                        unlock(fs);
-                        r = file_writable(fs, FH(fi));
-                        lock(fs);
-                        if (r < 0)
+                        if ((r = file_writable_locked(fs, FH(fi))) < 0)
                                 return r;
                         if (ftruncate(FH(fi)->fd, attr->st_size) < 0)
                                 return -errno;

@@ -169,6 +169,22 @@ udp_ask() {
 	done
 	assert_equal "$(curl -s -m 3 "http://127.0.0.1:$p1/hostname")" "$(eng inspect -f '{{.Config.Hostname}}' tcp1)"
 	eng rm -f tcp1 >/dev/null
+	# who the container sees connecting: the forwarder's socket in its own
+	# namespace (10.0.2.100), or libslirp's host side (10.0.2.2)
+	local h want
+	for h in rootlessport slirp4netns; do
+		eng run -d --name peer --network "slirp:port_handler=$h" -p "$p1:8080" "$IMG" nc -l -p 8080 -e netstat -tn >/dev/null
+		# until nc listens in there (a refused try does not use up its one connection)
+		for _ in $(seq 30); do
+			run bash -c "exec 3<>/dev/tcp/127.0.0.1/$p1 && cat <&3"
+			[[ "$output" == *:8080* ]] && break
+			sleep 0.2
+		done
+		want=10.0.2.100
+		[ "$h" = rootlessport ] || want=10.0.2.2
+		[[ "$output" =~ 10\.0\.2\.100:8080[[:space:]]+(::ffff:)?$want: ]] || fail "port_handler=$h: the peer is not $want: $output"
+		eng rm -f peer >/dev/null
+	done
 	run eng run --rm --network slirp:port_handler=fast "$IMG" true
 	assert_status 125
 	assert_contains "$output" "port_handler 'fast'"
