@@ -51,6 +51,7 @@ struct ovl_node {
         uint64_t lookups;        /* the kernel's references */
         bool gone;               /* unlinked: kept until forgotten */
         struct ovl_dir *listing; /* directories: the merged listing being read */
+        struct stat *lower_st;   /* directories of a lower layer: their stat, as presented */
 };
 
 struct ovl_fs {

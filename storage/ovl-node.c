@@ -262,8 +262,18 @@ void ovl_present(struct ovl_fs *fs, int layer, const char *path, _unused_ int fd
         st->st_ino = ino;
 }
 
+/*
+ * The lower layers do not change under the mount, and a directory of one
+ * is copied up before anything in it changes: its stat is kept, which
+ * spares the two lookups of its path when the kernel asks again (it does
+ * for each directory whose listing it read: reading marks the atime stale).
+ */
 int ovl_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 {
+        if (n->lower_st && n->layer > 0) {
+                *st = *n->lower_st;
+                return 0;
+        }
         if (fstatat(fs->layers[n->layer].fd, n->path, st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         ovl_present(fs, n->layer, n->path, -1, n->ino, st);
@@ -326,6 +336,11 @@ struct ovl_node *ovl_lookup(struct ovl_fs *fs, struct ovl_node *parent, const ch
         ovl_present(fs, n->layer, n->path, -1, n->ino, st);
         if (S_ISDIR(st->st_mode) && n->last_layer > n->layer)
                 st->st_nlink = 2;
+        if (S_ISDIR(st->st_mode) && n->layer > 0) {
+                if (!n->lower_st)
+                        n->lower_st = eng_xmalloc(sizeof(*n->lower_st));
+                *n->lower_st = *st;
+        }
         *ret_err = 0;
         return n;
 }
@@ -333,6 +348,7 @@ struct ovl_node *ovl_lookup(struct ovl_fs *fs, struct ovl_node *parent, const ch
 static void node_free(struct ovl_node *n)
 {
         ovl_dir_changed(n);
+        free(n->lower_st);
         free(n->name);
         free(n->path);
         free(n);

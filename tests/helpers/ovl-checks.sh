@@ -17,6 +17,13 @@ echo "whiteout: $(is "$(test -e gone && echo shows || echo hidden)" hidden)"
 echo "opaque: $(is "$(list od)" "shown ")"
 echo "merged: $(is "$(list d)" "sub y ")"
 echo "deep: $(is "$(cat d/sub/x)" deep)"
+# a lower directory's attributes, once known, follow its changes
+m0=$(stat -c %y d/sub)
+: >d/sub/made
+echo "lower dir mtime: $(is "$([ "$(stat -c %y d/sub)" != "$m0" ] && echo changed || echo same)" changed)"
+chmod 751 d/sub
+echo "lower dir chmod: $(is "$(stat -c %a d/sub)" 751)"
+rm d/sub/made
 echo "symlink: $(is "$(readlink sl):$(cat sl)" a:from-l1)"
 echo "owner: $(is "$(stat -c %u:%g copy)" 7:8)"
 echo "lower xattr: $(is "$(getfattr --only-values -n user.lower copy 2>&1)" kept)"
