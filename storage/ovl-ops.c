@@ -196,6 +196,7 @@ struct ovl_file {
         int fd;
         int flags;
         bool lazy;
+        int lock_op; /* LOCK_SH or LOCK_EX held through fd (flock); 0: none */
         struct ovl_node *node;
 };
 
@@ -231,6 +232,11 @@ static int file_writable_locked(struct ovl_fs *fs, struct ovl_file *f)
                                         r = -errno;
                         }
                 }
+                /* A lock held on the lower file goes with the handle to its
+                 * copy; it cannot be had only if another handle already on
+                 * the copy holds one, and then the two did not conflict before. */
+                if (r == 0 && f->lock_op)
+                        (void) flock(fd, f->lock_op | LOCK_NB);
                 if (r == 0 && dup3(fd, f->fd, O_CLOEXEC) < 0)
                         r = -errno;
                 if (fd >= 0)
@@ -905,9 +911,19 @@ static void op_lseek(fuse_req_t req, _unused_ fuse_ino_t ino, off_t off, int whe
 
 static void op_flock(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file_info *fi, int op)
 {
-        int r = flock(FH(fi)->fd, op);
+        struct ovl_fs *fs = FS(req);
+        struct ovl_file *f = FH(fi);
+        int r = flock(f->fd, op);
 
-        fuse_reply_err(req, r < 0 ? errno : 0);
+        if (r < 0) {
+                fuse_reply_err(req, errno);
+                return;
+        }
+        /* remembered for a copy-up, which gives the handle another file */
+        lock(fs);
+        f->lock_op = op & (LOCK_SH | LOCK_EX);
+        unlock(fs);
+        fuse_reply_err(req, 0);
 }
 
 /* --- directories */

@@ -24,6 +24,13 @@ echo "lower dir mtime: $(is "$([ "$(stat -c %y d/sub)" != "$m0" ] && echo change
 chmod 751 d/sub
 echo "lower dir chmod: $(is "$(stat -c %a d/sub)" 751)"
 rm d/sub/made
+# a lock taken through a lower file opened for writing outlives its copy-up
+exec 5>>d/y
+flock -x 5
+echo more >&5
+echo "lock across copy-up: $(is "$(flock -n d/y true && echo free || echo held)" held)"
+exec 5>&-
+echo "lock released: $(is "$(flock -n d/y true && echo free || echo held)" free)"
 echo "symlink: $(is "$(readlink sl):$(cat sl)" a:from-l1)"
 echo "owner: $(is "$(stat -c %u:%g copy)" 7:8)"
 echo "lower xattr: $(is "$(getfattr --only-values -n user.lower copy 2>&1)" kept)"
