@@ -776,6 +776,8 @@ static int remove_container(struct cmd_store *cs, json_t *r, struct eng_error **
 
         if (eng_rm_rf(rt, &e) < 0)
                 eng_err_warn_and_free(&e);
+        if (runtime_container_cgroup_remove(&cs->store, id, &e) < 0)
+                eng_err_warn_and_free(&e);
         return storage_container_delete(&cs->store, id, err);
 }
 
@@ -953,6 +955,13 @@ static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **ar
         if (is_running(rec)) {
                 r = 0;
                 goto out;
+        }
+        {
+                struct eng_error *e = NULL;
+
+                if (runtime_container_cgroup_remove(
+                            &cs.store, json_string_value(json_object_get(rec, "id")), &e) < 0)
+                        eng_err_warn_and_free(&e);
         }
         if (should_restart(rec)) {
                 _cleanup_free_ char *rt =

@@ -267,10 +267,14 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                           "pid", (int) pid, "bundle", bundle, "rootfs", spec->root_path, "created",
                           created, "start_time", (json_int_t) oci_proc_start_time(pid),
                           "annotations", json_object_get(spec->json, "annotations"));
+        if (spec->cgroups_path)
+                json_object_set_new(state, "cgroupsPath", json_string(spec->cgroups_path));
         if (oci_state_write(arg_root, id, state, err) < 0 ||
             write_pid_file(o.pid_file, pid, err) < 0) {
                 json_decref(state);
                 (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                (void) oci_cgroup_remove(spec->cgroups_path, NULL);
                 goto fail_dir;
         }
         json_decref(state);
@@ -287,13 +291,15 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
         }
         if (master >= 0)
                 close(master);
-        oci_spec_free(spec);
         {
                 struct eng_error *e = NULL;
 
+                if (oci_cgroup_remove(spec->cgroups_path, &e) < 0)
+                        eng_err_warn_and_free(&e);
                 if (eng_rm_rf(dir, &e) < 0)
                         eng_err_warn_and_free(&e);
         }
+        oci_spec_free(spec);
         return status;
 fail_dir:
         if (master >= 0)
@@ -440,6 +446,10 @@ static int do_delete(int argc, char **argv, struct eng_error **err)
                         (void) waitpid(pid, NULL, WNOHANG);
                         nanosleep(&ts, NULL);
                 }
+        }
+        if (oci_cgroup_remove(json_string_value(json_object_get(state, "cgroupsPath")), err) < 0) {
+                json_decref(state);
+                return -1;
         }
         json_decref(state);
         dir = oci_state_dir(arg_root, id);

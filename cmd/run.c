@@ -76,6 +76,7 @@ struct run_args {
         char **labels;
         bool publish_all;
         const char *restart;
+        char *cgroup_parent; /* a->o.cgroup_parent's memory */
         long restart_max;
         char **slirp_values; /* what the slirp options point into */
 };
@@ -380,6 +381,7 @@ static void run_args_release(struct run_args *a)
         eng_strv_free(a->o.cap_add);
         eng_strv_free(a->o.cap_drop);
         eng_strv_free(a->slirp_values);
+        free(a->cgroup_parent);
 }
 
 /* Beside the eng binary in a build tree, else where it is installed. */
@@ -411,14 +413,24 @@ static char *find_data_file(const char *name)
         return NULL;
 }
 
-static int check_resources(const struct run_args *a, struct eng_error **err)
+/* Limits need a cgroup of the container's own, in a delegated cgroup v2 tree. */
+static int check_resources(struct run_args *a, struct eng_error **err)
 {
         struct runtime_cgroup_info info = { 0 };
         const char *what = a->o.memory ? "--memory" : a->o.cpu_quota ? "--cpus" : "--pids-limit";
-        int r = 0;
+        const char *need[4];
+        size_t n = 0;
+        int r;
 
         if (!a->o.memory && !a->o.cpu_quota && !a->o.pids_limit)
                 return 0;
+        if (a->o.memory)
+                need[n++] = "memory";
+        if (a->o.cpu_quota)
+                need[n++] = "cpu";
+        if (a->o.pids_limit)
+                need[n++] = "pids";
+        need[n] = NULL;
         if (runtime_cgroup_probe(&info, err) < 0)
                 return eng_err_wrap(err, "%s", what);
         if (!info.delegated)
@@ -426,10 +438,10 @@ static int check_resources(const struct run_args *a, struct eng_error **err)
                         err, ENG_E_USAGE, 0,
                         "%s needs a cgroup, and this user has no delegated cgroup v2 tree (%s): run without resource limits, or have systemd delegate one (user@.service with Delegate=yes)",
                         what, info.detail ? info.detail : "cgroups v1 or not delegated");
+        else if ((r = runtime_cgroup_place(&info, need, &a->cgroup_parent, err)) < 0)
+                eng_err_wrap(err, "%s needs a cgroup", what);
         else
-                r = eng_err(err, ENG_E_USAGE, ENOSYS,
-                            "%s: resource limits in a delegated cgroup are not implemented yet",
-                            what);
+                a->o.cgroup_parent = a->cgroup_parent;
         runtime_cgroup_info_release(&info);
         return r;
 }
@@ -709,6 +721,12 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
         } else
                 r = status;
         mark("process exited");
+        {
+                struct eng_error *e = NULL;
+
+                if (oci_cgroup_remove(spec->cgroups_path, &e) < 0)
+                        eng_err_warn_and_free(&e);
+        }
 out:
         if (master >= 0)
                 close(master);

@@ -154,6 +154,47 @@ int runtime_cgroup_probe(struct runtime_cgroup_info *ret, struct eng_error **err
         return 0;
 }
 
+int runtime_cgroup_place(const struct runtime_cgroup_info *info, const char *const *need,
+                         char **ret_path, struct eng_error **err)
+{
+        _cleanup_free_ char *parent = NULL, *procs = NULL, *ctl = NULL, *have = NULL, *list = NULL;
+        _cleanup_strv_ char **offered = NULL;
+        size_t mlen = info->v2_mount ? strlen(info->v2_mount) : 0;
+        struct stat st;
+
+        if (!info->delegated)
+                return eng_err(err, ENG_E_USAGE, 0, "no delegated cgroup v2 tree (%s)",
+                               info->detail ? info->detail : "cgroups v1 or not delegated");
+        if (strlen(info->own_path) <= mlen)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "we run in the root cgroup '%s': containers' cgroups go beside ours, and the root has no parent",
+                        info->own_path);
+        parent = eng_xstrndup(info->own_path,
+                              (size_t) (strrchr(info->own_path, '/') - info->own_path));
+        procs = eng_xasprintf("%s/cgroup.procs", parent);
+        ctl = eng_xasprintf("%s/cgroup.subtree_control", parent);
+        if (stat(parent, &st) < 0 || st.st_uid != geteuid() || access(parent, W_OK) < 0 ||
+            access(procs, W_OK) < 0 || access(ctl, W_OK) < 0)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "containers' cgroups go beside ours, in '%s', and that cgroup is not delegated to us (not ours, or not writable); our own '%s' has processes and cannot share controllers out",
+                        parent, info->own_path);
+        have = eng_xasprintf("%s/cgroup.controllers", parent);
+        if (eng_read_file(have, 4096, &list, NULL, err) < 0)
+                return -1;
+        list[strcspn(list, "\n")] = '\0';
+        offered = eng_strv_split(list, " ");
+        for (const char *const *c = need; *c; c++)
+                if (!eng_strv_contains(offered, *c))
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "the %s controller is not available in the delegated cgroup '%s' (it offers: %s): on a hybrid cgroup layout a v1 hierarchy may hold it",
+                                *c, parent, *list ? list : "none");
+        *ret_path = eng_xstrdup(parent + mlen);
+        return 0;
+}
+
 void runtime_cgroup_info_release(struct runtime_cgroup_info *info)
 {
         free(info->v2_mount);

@@ -42,4 +42,16 @@ int runtime_cgroup_probe(struct runtime_cgroup_info *ret, struct eng_error **err
 
 void runtime_cgroup_info_release(struct runtime_cgroup_info *info);
 
+/**
+ * runtime_cgroup_place() - where containers with limits get their cgroups:
+ * beside our own (a cgroup with processes of its own cannot share
+ * controllers out to children), so in our cgroup's parent, which must be
+ * delegated to us too (owned, writable) and offer each controller in
+ * @need (NULL-terminated: "memory", "cpu", "pids").  Returns the parent's
+ * path beneath the cgroup v2 mount in @ret_path, or -1 with an error that
+ * says what is missing.
+ */
+int runtime_cgroup_place(const struct runtime_cgroup_info *info, const char *const *need,
+                         char **ret_path, struct eng_error **err);
+
 #endif

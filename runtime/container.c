@@ -934,6 +934,9 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                                 res, "pids",
                                 json_pack("{s:I}", "limit", (json_int_t) o->pids_limit));
                 json_object_set_new(lx, "resources", res);
+                if (o->cgroup_parent)
+                        json_object_set_new(lx, "cgroupsPath",
+                                            json_sprintf("%s/eng-%s", o->cgroup_parent, id));
         }
         if (!o->seccomp || strcmp(o->seccomp, "unconfined") != 0) {
                 const char *file = o->seccomp ? o->seccomp : o->seccomp_default;
@@ -1162,6 +1165,21 @@ static int copy_userdata(const char *from_dir, const char *to_dir, const char *n
         if (eng_read_file(from, ETC_MAX, &data, &len, err) < 0)
                 return -1;
         return eng_write_file_replace(to, data, len, 0644, err);
+}
+
+int runtime_container_cgroup_remove(struct storage_store *s, const char *id, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        _cleanup_free_ char *config = eng_xasprintf("%s/config.json", dir);
+        _cleanup_json_ json_t *spec = NULL;
+        json_error_t jerr;
+        const char *path;
+
+        spec = json_load_file(config, 0, &jerr);
+        if (!spec)
+                return 0; /* never made, or gone: no cgroup was made from it */
+        path = json_string_value(json_object_get(json_object_get(spec, "linux"), "cgroupsPath"));
+        return path && *path == '/' ? oci_cgroup_remove(path, err) : 0;
 }
 
 int runtime_network_join(struct storage_store *s, json_t *record, struct eng_error **err)

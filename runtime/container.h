@@ -63,6 +63,9 @@ struct runtime_run_opts {
         int64_t memory;                 /* bytes, 0 for none */
         int64_t cpu_quota;              /* per 100000 us period, 0 for none */
         int64_t pids_limit;             /* 0 for none */
+        /* with limits: where the container's cgroup goes (runtime_cgroup_place()),
+         * beneath the cgroup v2 mount */
+        const char *cgroup_parent;
 };
 
 /**
@@ -89,6 +92,14 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
  * container's.  Nothing for other modes.
  */
 int runtime_network_join(struct storage_store *s, json_t *record, struct eng_error **err);
+
+/**
+ * runtime_container_cgroup_remove() - the cgroup of container @id (its
+ * config.json's linux.cgroupsPath), once its processes are gone: removed.
+ * Nothing for a container without one.
+ */
+int runtime_container_cgroup_remove(struct storage_store *s, const char *id,
+                                    struct eng_error **err);
 
 /**
  * runtime_container_refresh() - make @record's state true now: a "running"

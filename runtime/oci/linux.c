@@ -324,7 +324,8 @@ struct child_args {
         int fifo_fd;
         int null_fd;
         int ns_fds[OCI_NS_COUNT];
-        int unshare_flags; /* new namespaces made inside a joined user namespace */
+        int unshare_flags;  /* new namespaces made inside a joined user namespace */
+        bool late_cgroupns; /* a new cgroup namespace, made once in the container's cgroup */
 };
 
 /*
@@ -391,6 +392,11 @@ static _Noreturn void container_child(struct child_args *a)
                 /* a uid change made us undumpable: the hooks (and exec) must be able
                  * to open our /proc/PID/ns files, as runc and crun allow */
                 (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        }
+        /* rooted at the container's cgroup, which the parent moved us into */
+        if (a->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "creating the cgroup namespace");
+                child_fail(a->sync_fd, e);
         }
         /* createRuntime hooks (the network helper) run now, in the parent */
         if (spec->ncreate_hooks && (read(a->sync_fd, &c, 1) != 1 || c != 'h'))
@@ -597,15 +603,12 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
 
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 a.ns_fds[k] = -1;
-        if (spec->has_resources)
-                return eng_err(
-                        err, ENG_E_USAGE, 0,
-                        "resource limits (%s) need a cgroup, and this runtime makes none: no delegated cgroup v2 tree is available to this user",
-                        spec->resources_summary);
+        a.late_cgroupns =
+                spec->cgroups_path && spec->ns_new[OCI_NS_CGROUP] && !spec->ns_path[OCI_NS_USER];
         for (int k = 0; k < OCI_NS_COUNT; k++) {
                 if (spec->ns_new[k] && spec->ns_path[OCI_NS_USER])
                         a.unshare_flags |= ns_clone_flags[k];
-                else if (spec->ns_new[k])
+                else if (spec->ns_new[k] && !(k == OCI_NS_CGROUP && a.late_cgroupns))
                         flags |= ns_clone_flags[k];
                 if (spec->ns_path[k]) {
                         a.ns_fds[k] = open(spec->ns_path[k], O_RDONLY | O_CLOEXEC);
@@ -645,11 +648,18 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                 return eng_err(err, ENG_E_SYS, errno, "creating a sync socket");
         parent_fd = sv[0];
         a.sync_fd = sv[1];
+        if (oci_cgroup_create(spec, err) < 0) {
+                close(sv[1]);
+                for (int k = 0; k < OCI_NS_COUNT; k++)
+                        eng_close_safe(a.ns_fds[k]);
+                return -1;
+        }
         /* A raw clone: like fork(), but the new namespaces come with it. */
         pid = (pid_t) syscall(SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid < 0) {
                 int e = errno;
 
+                (void) oci_cgroup_remove(spec->cgroups_path, NULL);
                 close(sv[1]);
                 for (int k = 0; k < OCI_NS_COUNT; k++)
                         eng_close_safe(a.ns_fds[k]);
@@ -664,6 +674,8 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                 eng_close_safe(a.ns_fds[k]);
         if (spec->ns_new[OCI_NS_USER] && eng_idmap_apply(pid, &spec->idmap, err) < 0)
                 goto fail;
+        if (oci_cgroup_enter(spec, pid, err) < 0)
+                goto fail;
         if (write(parent_fd, "g", 1) != 1) {
                 eng_err(err, ENG_E_SYS, errno, "starting the container process");
                 goto fail;
@@ -675,6 +687,7 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                 pid = 0;
                 if (read_child_pid(parent_fd, &pid, err) < 0) {
                         (void) waitpid(mid, NULL, 0);
+                        (void) oci_cgroup_remove(spec->cgroups_path, NULL);
                         return -1;
                 }
                 (void) waitpid(mid, NULL, 0);
@@ -706,6 +719,7 @@ fail:
                 close(master);
         (void) kill(pid, SIGKILL);
         (void) waitpid(pid, NULL, 0);
+        (void) oci_cgroup_remove(spec->cgroups_path, NULL);
         return -1;
 }
 

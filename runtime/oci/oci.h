@@ -103,6 +103,12 @@ struct oci_spec {
         unsigned long rootfs_propagation;
         bool has_resources;      /* limits that need a cgroup */
         char *resources_summary; /* which ones, for the error */
+        /* linux.resources: 0 where not set */
+        int64_t memory_limit, memory_swap; /* bytes; swap is memory plus swap, -1 unlimited */
+        int64_t cpu_quota, cpu_period;     /* microseconds */
+        int64_t pids_limit;
+        /* linux.cgroupsPath, beneath the cgroup v2 mount; NULL: no cgroup of its own */
+        char *cgroups_path;
 };
 
 /**
@@ -190,6 +196,18 @@ struct oci_exec_opts {
  * process @pid (user first, then the rest), with its root directory.
  * @ret_pid: the new process, for the caller to wait on
  */
+/*
+ * Cgroups (cgroup v2 only).  oci_cgroup_create() makes @spec's cgroup
+ * (linux.cgroupsPath), enables the controllers its limits need in the
+ * parent, and writes the limits; oci_cgroup_enter() moves @pid in;
+ * oci_cgroup_remove() removes the (empty) cgroup of @cgroups_path, waiting
+ * a little for its last processes to be reaped; a missing one is fine
+ * (@err may be NULL: no error made).
+ */
+int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err);
+int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **err);
+int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err);
+
 int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exec_opts *opts,
              pid_t *ret_pid, struct eng_error **err);
 

@@ -353,9 +353,16 @@ static const char *const ns_names[OCI_NS_COUNT] = {
         [OCI_NS_CGROUP] = "cgroup",
 };
 
+/* a resource value: positive, or 0 for not set */
+static int64_t positive(json_t *v)
+{
+        return json_is_integer(v) && json_integer_value(v) > 0 ? (int64_t) json_integer_value(v)
+                                                               : 0;
+}
+
 static int parse_linux(struct oci_spec *s, json_t *lx, struct eng_error **err)
 {
-        json_t *v, *res;
+        json_t *v, *res, *cg;
         size_t i;
         const char *prop;
 
@@ -419,19 +426,34 @@ static int parse_linux(struct oci_spec *s, json_t *lx, struct eng_error **err)
                 json_t *m = json_object_get(res, "memory"), *c = json_object_get(res, "cpu"),
                        *p = json_object_get(res, "pids");
 
-                if (json_is_integer(json_object_get(m, "limit")) &&
-                    json_integer_value(json_object_get(m, "limit")) > 0)
+                s->memory_limit = positive(json_object_get(m, "limit"));
+                s->memory_swap = json_integer_value(json_object_get(m, "swap"));
+                s->cpu_quota = positive(json_object_get(c, "quota"));
+                s->cpu_period = positive(json_object_get(c, "period"));
+                s->pids_limit = positive(json_object_get(p, "limit"));
+                if (s->memory_limit)
                         what = append_word(what, "memory");
-                if (json_is_integer(json_object_get(c, "quota")) &&
-                    json_integer_value(json_object_get(c, "quota")) > 0)
+                if (s->cpu_quota)
                         what = append_word(what, "cpu");
-                if (json_is_integer(json_object_get(p, "limit")) &&
-                    json_integer_value(json_object_get(p, "limit")) > 0)
+                if (s->pids_limit)
                         what = append_word(what, "pids");
                 if (*what) {
                         s->has_resources = true;
                         s->resources_summary = eng_xstrdup(what + 1);
                 }
+        }
+        cg = json_object_get(lx, "cgroupsPath");
+        if (cg && !json_is_string(cg))
+                return bad(err, "linux.cgroupsPath", "is not a string");
+        if (cg) {
+                const char *cp = json_string_value(cg);
+
+                /* beneath the cgroup mount, and only there */
+                if (!*cp || strstr(cp, "..") || strchr(cp, ':'))
+                        return bad(
+                                err, "linux.cgroupsPath",
+                                "is not a path beneath the cgroup v2 mount (no '..'; systemd slices are not supported)");
+                s->cgroups_path = eng_xasprintf("%s%s", *cp == '/' ? "" : "/", cp);
         }
         return 0;
 }
@@ -601,6 +623,7 @@ struct oci_spec *oci_spec_free(struct oci_spec *s)
         eng_strv_free(s->masked_paths);
         eng_strv_free(s->readonly_paths);
         free(s->resources_summary);
+        free(s->cgroups_path);
         free(s);
         return NULL;
 }

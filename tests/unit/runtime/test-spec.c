@@ -102,7 +102,39 @@ START_TEST(test_spec_resources)
         ck_assert_ptr_nonnull(s);
         ck_assert(s->has_resources);
         ck_assert_str_eq(s->resources_summary, "memory pids");
+        ck_assert_int_eq(s->memory_limit, 1048576);
+        ck_assert_int_eq(s->pids_limit, 10);
+        ck_assert_int_eq(s->cpu_quota, 0);
+        ck_assert_ptr_null(s->cgroups_path);
         oci_spec_free(s);
+}
+END_TEST
+
+START_TEST(test_spec_cgroups_path)
+{
+        struct eng_error *err = NULL;
+        struct oci_spec *s = parse(
+                "{\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"sh\"]},"
+                "\"linux\":{\"cgroupsPath\":\"user/eng-1\",\"resources\":{\"cpu\":{\"quota\":50000,\"period\":100000}}}}",
+                &err);
+
+        ck_assert_ptr_nonnull(s);
+        ck_assert_str_eq(s->cgroups_path, "/user/eng-1");
+        ck_assert_int_eq(s->cpu_quota, 50000);
+        ck_assert_int_eq(s->cpu_period, 100000);
+        oci_spec_free(s);
+        /* out of the mount, or a systemd slice: refused */
+        s = parse("{\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"sh\"]},"
+                  "\"linux\":{\"cgroupsPath\":\"/a/../../b\"}}",
+                  &err);
+        ck_assert_ptr_null(s);
+        ck_assert(strstr(err->msg, "cgroupsPath"));
+        err = eng_err_free(err);
+        s = parse("{\"root\":{\"path\":\"/r\"},\"process\":{\"args\":[\"sh\"]},"
+                  "\"linux\":{\"cgroupsPath\":\"user.slice:eng:1\"}}",
+                  &err);
+        ck_assert_ptr_null(s);
+        err = eng_err_free(err);
 }
 END_TEST
 
@@ -239,6 +271,7 @@ int main(void)
         tcase_add_test(tc, test_spec_minimal);
         tcase_add_test(tc, test_spec_errors);
         tcase_add_test(tc, test_spec_resources);
+        tcase_add_test(tc, test_spec_cgroups_path);
         tcase_add_test(tc, test_caps);
         tcase_add_test(tc, test_mount_options);
         tcase_add_test(tc, test_seccomp_profile);

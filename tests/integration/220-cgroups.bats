@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# Resource limits: --memory, --cpus and --pids-limit need a cgroup of the
+# container's own, in a cgroup v2 tree delegated to the user.  Without one
+# they are refused before anything starts.  This machine delegates none, so
+# hack/test runs this file once more inside a cgroup v2 subtree it delegates
+# to the test user (as systemd's Delegate=yes does), with
+# ENG_TEST_CGROUP=PARENT naming the cgroup beside which eng runs.
+
+load helpers
+
+setup() {
+	require_busybox
+}
+
+delegated() {
+	[ -n "${ENG_TEST_CGROUP:-}" ]
+}
+
+@test "cgroups: without a delegated tree, limits are refused and nothing is left" {
+	delegated && skip "this run has a delegated cgroup v2 tree"
+	for opt in "--memory 64m" "--cpus 0.5" "--pids-limit 10"; do
+		# shellcheck disable=SC2086
+		run eng run --rm --name lim $opt "$IMG" true
+		assert_status 125
+		assert_contains "$output" "needs a cgroup"
+		assert_contains "$output" "delegated cgroup v2"
+	done
+	run eng ps -a -q
+	assert_equal "$output" ""
+}
+
+@test "cgroups: --pids-limit and --cpus in the container's own cgroup, which goes when it ends" {
+	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	run eng run --name lim --pids-limit 12 --cpus 0.5 "$IMG" sh -c \
+		'cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max; grep "^0::" /proc/self/cgroup'
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output")" 12 "pids.max"
+	assert_equal "$(sed -n 2p <<<"$output")" "50000 100000" "cpu.max"
+	# its cgroup namespace is rooted at its own cgroup
+	assert_equal "$(sed -n 3p <<<"$output")" "0::/" "the container's view of its cgroup"
+	id=$(eng inspect --format '{{.Id}}' lim)
+	# beside ours, as the spec says, and removed once the container ended
+	assert_equal "$(jq -r .linux.cgroupsPath "$(dirname "$(container_record lim)")/config.json" | sed 's|.*/||')" "eng-$id"
+	[ ! -e "$ENG_TEST_CGROUP/eng-$id" ] || fail "the cgroup of an ended container is left"
+	run eng rm lim
+	assert_status 0
+}
+
+@test "cgroups: the pids limit holds, and a detached container's cgroup lives as long as it" {
+	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	# 6 processes at most: the shell and its sleeps; the seventh fork fails
+	run eng run --rm --pids-limit 6 "$IMG" sh -c \
+		'i=0; while [ $i -lt 10 ]; do sleep 30 & i=$((i + 1)); done; echo started $i'
+	assert_not_contains "$output" "started 10"
+	assert_contains "$output" "fork"
+	run eng run -d --name det --pids-limit 20 "$IMG" sleep 300
+	assert_status 0
+	id=$(eng inspect --format '{{.Id}}' det)
+	[ -d "$ENG_TEST_CGROUP/eng-$id" ] || fail "no cgroup for the running container"
+	assert_equal "$(cat "$ENG_TEST_CGROUP/eng-$id/pids.max")" 20
+	pid=$(eng inspect --format '{{.State.Pid}}' det)
+	assert_equal "$(grep '^0::' "/proc/$pid/cgroup" | sed 's|.*/||')" "eng-$id" "the container's process is in it"
+	run eng stop -t 1 det
+	assert_status 0
+	# the monitor's cleanup removes it
+	for _ in $(seq 50); do
+		[ -e "$ENG_TEST_CGROUP/eng-$id" ] || break
+		sleep 0.1
+	done
+	[ ! -e "$ENG_TEST_CGROUP/eng-$id" ] || fail "the cgroup of a stopped container is left"
+	# started again: a cgroup again; removed with the container
+	run eng start det
+	assert_status 0
+	[ -d "$ENG_TEST_CGROUP/eng-$id" ] || fail "no cgroup after eng start"
+	run eng rm -f det
+	assert_status 0
+	[ ! -e "$ENG_TEST_CGROUP/eng-$id" ] || fail "the cgroup of a removed container is left"
+}
+
+@test "cgroups: a controller the delegated tree does not offer is refused before anything starts" {
+	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	grep -qw memory "$ENG_TEST_CGROUP/cgroup.controllers" && skip "the delegated tree offers memory here"
+	run eng run --rm --name lim --memory 64m "$IMG" true
+	assert_status 125
+	assert_contains "$output" "--memory needs a cgroup: the memory controller is not available"
+	run eng ps -a -q
+	assert_equal "$output" ""
+}
+
+@test "cgroups: eng-runtime makes, fills and removes the cgroup of linux.cgroupsPath" {
+	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	local b=$BATS_TEST_TMPDIR/bundle rt mnt=/sys/fs/cgroup/unified a
+	rt=$(dirname "$ENG")/eng-runtime
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || mnt=/sys/fs/cgroup
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys" "$b/rootfs/tmp"
+	cp /bin/busybox "$b/rootfs/bin/busybox"
+	for a in sh cat grep; do
+		ln -s busybox "$b/rootfs/bin/$a"
+	done
+	(cd "$b" && "$rt" spec --rootless)
+	jq --arg p "${ENG_TEST_CGROUP#"$mnt"}/rt-test" '.linux.cgroupsPath = $p |
+		.linux.resources = {pids: {limit: 9}} | .process.terminal = false |
+		.process.args = ["sh", "-c", "grep ^0:: /proc/self/cgroup"]' \
+		"$b/config.json" >"$b/c.json" && mv "$b/c.json" "$b/config.json"
+	# created: the process waits in its cgroup, limited
+	run "$rt" --root "$BATS_TEST_TMPDIR/state" create --bundle "$b" rt1
+	assert_status 0
+	assert_equal "$(cat "$ENG_TEST_CGROUP/rt-test/pids.max")" 9
+	pid=$("$rt" --root "$BATS_TEST_TMPDIR/state" state rt1 | jq -r .pid)
+	grep -qx "$pid" "$ENG_TEST_CGROUP/rt-test/cgroup.procs" || fail "the process is not in the cgroup"
+	run "$rt" --root "$BATS_TEST_TMPDIR/state" delete --force rt1
+	assert_status 0
+	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
+	# run: the process sees its own cgroup as the root of its namespace
+	run "$rt" --root "$BATS_TEST_TMPDIR/state" run --bundle "$b" rt2
+	assert_status 0
+	assert_equal "$output" "0::/"
+	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime run left its cgroup"
+}
