@@ -4,7 +4,10 @@
 # they are refused before anything starts.  This machine delegates none, so
 # hack/test runs this file once more inside a cgroup v2 subtree it delegates
 # to the test user (as systemd's Delegate=yes does), with
-# ENG_TEST_CGROUP=PARENT naming the cgroup beside which eng runs.
+# ENG_TEST_CGROUP=PARENT naming the cgroup beside which eng runs.  Where
+# the machine holds a controller in a v1 hierarchy (this kind holds all of
+# them) the delegated tree does not offer it, and the tests of limits that
+# need it skip; the rest runs everywhere.
 
 load helpers
 
@@ -14,6 +17,15 @@ setup() {
 
 delegated() {
 	[ -n "${ENG_TEST_CGROUP:-}" ]
+}
+
+# offers CONTROLLER...: whether the delegated tree offers each of them
+offers() {
+	local c
+	delegated || return 1
+	for c in "$@"; do
+		grep -qw "$c" "$ENG_TEST_CGROUP/cgroup.controllers" || return 1
+	done
 }
 
 @test "cgroups: without a delegated tree, limits are refused and nothing is left" {
@@ -30,7 +42,7 @@ delegated() {
 }
 
 @test "cgroups: --pids-limit and --cpus in the container's own cgroup, which goes when it ends" {
-	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	offers pids cpu || skip "no delegated cgroup v2 tree with the cpu and pids controllers"
 	run eng run --name lim --pids-limit 12 --cpus 0.5 "$IMG" sh -c \
 		'cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max; grep "^0::" /proc/self/cgroup'
 	assert_status 0
@@ -47,7 +59,7 @@ delegated() {
 }
 
 @test "cgroups: the pids limit holds, and a detached container's cgroup lives as long as it" {
-	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	offers pids || skip "no delegated cgroup v2 tree with the pids controller"
 	# 6 processes at most: the shell and its sleeps; the seventh fork fails
 	run eng run --rm --pids-limit 6 "$IMG" sh -c \
 		'i=0; while [ $i -lt 10 ]; do sleep 30 & i=$((i + 1)); done; echo started $i'
@@ -79,41 +91,89 @@ delegated() {
 
 @test "cgroups: a controller the delegated tree does not offer is refused before anything starts" {
 	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
-	grep -qw memory "$ENG_TEST_CGROUP/cgroup.controllers" && skip "the delegated tree offers memory here"
-	run eng run --rm --name lim --memory 64m "$IMG" true
-	assert_status 125
-	assert_contains "$output" "--memory needs a cgroup: the memory controller is not available"
+	local c opt
+	for c in memory cpu pids; do
+		offers "$c" && continue
+		case $c in
+		memory) opt="--memory 64m" ;;
+		cpu) opt="--cpus 1.5" ;;
+		pids) opt="--pids-limit 50" ;;
+		esac
+		# shellcheck disable=SC2086
+		run eng run --rm --name lim $opt "$IMG" true
+		assert_status 125
+		assert_contains "$output" "${opt%% *} needs a cgroup: the $c controller is not available in the delegated cgroup"
+	done
 	run eng ps -a -q
 	assert_equal "$output" ""
+	[ -z "$(find "$ENG_TEST_CGROUP" -mindepth 1 -maxdepth 1 -type d -name 'eng-*')" ] || fail "a cgroup was left"
 }
 
-@test "cgroups: eng-runtime makes, fills and removes the cgroup of linux.cgroupsPath" {
-	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
-	local b=$BATS_TEST_TMPDIR/bundle rt mnt=/sys/fs/cgroup/unified a
-	rt=$(dirname "$ENG")/eng-runtime
-	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || mnt=/sys/fs/cgroup
+# bundle DIR: a busybox bundle from eng-runtime spec --rootless, whose
+# process prints the cgroup it sees
+bundle() {
+	local b=$1 a
 	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys" "$b/rootfs/tmp"
 	cp /bin/busybox "$b/rootfs/bin/busybox"
 	for a in sh cat grep; do
 		ln -s busybox "$b/rootfs/bin/$a"
 	done
-	(cd "$b" && "$rt" spec --rootless)
-	jq --arg p "${ENG_TEST_CGROUP#"$mnt"}/rt-test" '.linux.cgroupsPath = $p |
-		.linux.resources = {pids: {limit: 9}} | .process.terminal = false |
-		.process.args = ["sh", "-c", "grep ^0:: /proc/self/cgroup"]' \
-		"$b/config.json" >"$b/c.json" && mv "$b/c.json" "$b/config.json"
-	# created: the process waits in its cgroup, limited
-	run "$rt" --root "$BATS_TEST_TMPDIR/state" create --bundle "$b" rt1
-	assert_status 0
-	assert_equal "$(cat "$ENG_TEST_CGROUP/rt-test/pids.max")" 9
-	pid=$("$rt" --root "$BATS_TEST_TMPDIR/state" state rt1 | jq -r .pid)
-	grep -qx "$pid" "$ENG_TEST_CGROUP/rt-test/cgroup.procs" || fail "the process is not in the cgroup"
-	run "$rt" --root "$BATS_TEST_TMPDIR/state" delete --force rt1
+	(cd "$b" && "$RT" spec --rootless)
+	set_config "$b" '.process.terminal = false | .process.args = ["sh", "-c", "grep ^0:: /proc/self/cgroup"]'
+}
+
+set_config() { # BUNDLE JQ-FILTER
+	jq "$2" "$1/config.json" >"$1/c.json" && mv "$1/c.json" "$1/config.json"
+}
+
+# the cgroup path beneath the v2 mount of CHILD of the delegated cgroup
+cgroup_rel() {
+	local mnt=/sys/fs/cgroup/unified
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || mnt=/sys/fs/cgroup
+	echo "${ENG_TEST_CGROUP#"$mnt"}/$1"
+}
+
+@test "cgroups: eng-runtime makes linux.cgroupsPath, moves the process in, roots its cgroup namespace there, and removes it" {
+	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	local b=$BATS_TEST_TMPDIR/bundle st=$BATS_TEST_TMPDIR/state pid
+	RT=$(dirname "$ENG")/eng-runtime
+	bundle "$b"
+	set_config "$b" ".linux.cgroupsPath = \"$(cgroup_rel rt-test)\""
+	# created: the process waits in its cgroup
+	"$RT" --root "$st" create --bundle "$b" rt1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+		fail "create: $(cat "$BATS_TEST_TMPDIR/err")"
+	pid=$("$RT" --root "$st" state rt1 | jq -r .pid)
+	grep -qx "$pid" "$ENG_TEST_CGROUP/rt-test/cgroup.procs" || fail "the process is not in its cgroup"
+	run "$RT" --root "$st" delete --force rt1
 	assert_status 0
 	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
 	# run: the process sees its own cgroup as the root of its namespace
-	run "$rt" --root "$BATS_TEST_TMPDIR/state" run --bundle "$b" rt2
+	run "$RT" --root "$st" run --bundle "$b" rt2
 	assert_status 0
 	assert_equal "$output" "0::/"
 	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime run left its cgroup"
+}
+
+@test "cgroups: eng-runtime writes linux.resources, or refuses a controller it cannot have and leaves nothing" {
+	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	local b=$BATS_TEST_TMPDIR/bundle st=$BATS_TEST_TMPDIR/state pid
+	RT=$(dirname "$ENG")/eng-runtime
+	bundle "$b"
+	set_config "$b" ".linux.cgroupsPath = \"$(cgroup_rel rt-test)\" | .linux.resources = {pids: {limit: 9}}"
+	status=0
+	"$RT" --root "$st" create --bundle "$b" rt1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/err")
+	if ! offers pids; then
+		assert_status 1
+		assert_contains "$output" "the pids controller is not available in the cgroup '$ENG_TEST_CGROUP'"
+		[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "a refused container left a cgroup"
+		run "$RT" --root "$st" list
+		assert_not_contains "$output" rt1
+		return 0
+	fi
+	assert_status 0
+	assert_equal "$(cat "$ENG_TEST_CGROUP/rt-test/pids.max")" 9
+	run "$RT" --root "$st" delete --force rt1
+	assert_status 0
+	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
 }
