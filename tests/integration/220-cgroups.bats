@@ -109,46 +109,40 @@ offers() {
 	[ -z "$(find "$ENG_TEST_CGROUP" -mindepth 1 -maxdepth 1 -type d -name 'eng-*')" ] || fail "a cgroup was left"
 }
 
-# bundle DIR: a busybox bundle from eng-runtime spec --rootless, whose
-# process prints the cgroup it sees
-bundle() {
-	local b=$1 a
-	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys" "$b/rootfs/tmp"
-	cp /bin/busybox "$b/rootfs/bin/busybox"
-	for a in sh cat grep; do
-		ln -s busybox "$b/rootfs/bin/$a"
-	done
-	(cd "$b" && "$RT" spec --rootless)
-	set_config "$b" '.process.terminal = false | .process.args = ["sh", "-c", "grep ^0:: /proc/self/cgroup"]'
-}
-
-set_config() { # BUNDLE JQ-FILTER
-	jq "$2" "$1/config.json" >"$1/c.json" && mv "$1/c.json" "$1/config.json"
-}
-
-# the cgroup path beneath the v2 mount of CHILD of the delegated cgroup
-cgroup_rel() {
-	local mnt=/sys/fs/cgroup/unified
+# rt_bundle [JQ]: $B, a busybox bundle from eng-runtime spec --rootless whose
+# process prints the cgroup it sees, in the cgroup rt-test of the delegated
+# tree, with JQ applied to its config.json; $RT runs it with its state in $ST
+rt_bundle() {
+	local a mnt=/sys/fs/cgroup/unified
+	RT=$(dirname "$ENG")/eng-runtime
+	B=$BATS_TEST_TMPDIR/bundle
+	ST=$BATS_TEST_TMPDIR/state
 	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || mnt=/sys/fs/cgroup
-	echo "${ENG_TEST_CGROUP#"$mnt"}/$1"
+	mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp"
+	cp /bin/busybox "$B/rootfs/bin/busybox"
+	for a in sh cat grep; do
+		ln -s busybox "$B/rootfs/bin/$a"
+	done
+	(cd "$B" && "$RT" spec --rootless)
+	jq --arg p "${ENG_TEST_CGROUP#"$mnt"}/rt-test" '.process.terminal = false |
+		.process.args = ["sh", "-c", "grep ^0:: /proc/self/cgroup"] | .linux.cgroupsPath = $p | '"${1:-.}" \
+		"$B/config.json" >"$B/c.json" && mv "$B/c.json" "$B/config.json"
 }
 
 @test "cgroups: eng-runtime makes linux.cgroupsPath, moves the process in, roots its cgroup namespace there, and removes it" {
 	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
-	local b=$BATS_TEST_TMPDIR/bundle st=$BATS_TEST_TMPDIR/state pid
-	RT=$(dirname "$ENG")/eng-runtime
-	bundle "$b"
-	set_config "$b" ".linux.cgroupsPath = \"$(cgroup_rel rt-test)\""
+	local pid
+	rt_bundle
 	# created: the process waits in its cgroup
-	"$RT" --root "$st" create --bundle "$b" rt1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+	"$RT" --root "$ST" create --bundle "$B" rt1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
 		fail "create: $(cat "$BATS_TEST_TMPDIR/err")"
-	pid=$("$RT" --root "$st" state rt1 | jq -r .pid)
+	pid=$("$RT" --root "$ST" state rt1 | jq -r .pid)
 	grep -qx "$pid" "$ENG_TEST_CGROUP/rt-test/cgroup.procs" || fail "the process is not in its cgroup"
-	run "$RT" --root "$st" delete --force rt1
+	run "$RT" --root "$ST" delete --force rt1
 	assert_status 0
 	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
 	# run: the process sees its own cgroup as the root of its namespace
-	run "$RT" --root "$st" run --bundle "$b" rt2
+	run "$RT" --root "$ST" run --bundle "$B" rt2
 	assert_status 0
 	assert_equal "$output" "0::/"
 	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime run left its cgroup"
@@ -156,24 +150,21 @@ cgroup_rel() {
 
 @test "cgroups: eng-runtime writes linux.resources, or refuses a controller it cannot have and leaves nothing" {
 	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
-	local b=$BATS_TEST_TMPDIR/bundle st=$BATS_TEST_TMPDIR/state pid
-	RT=$(dirname "$ENG")/eng-runtime
-	bundle "$b"
-	set_config "$b" ".linux.cgroupsPath = \"$(cgroup_rel rt-test)\" | .linux.resources = {pids: {limit: 9}}"
+	rt_bundle '.linux.resources = {pids: {limit: 9}}'
 	status=0
-	"$RT" --root "$st" create --bundle "$b" rt1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	"$RT" --root "$ST" create --bundle "$B" rt1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" || status=$?
 	output=$(cat "$BATS_TEST_TMPDIR/err")
 	if ! offers pids; then
 		assert_status 1
 		assert_contains "$output" "the pids controller is not available in the cgroup '$ENG_TEST_CGROUP'"
 		[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "a refused container left a cgroup"
-		run "$RT" --root "$st" list
+		run "$RT" --root "$ST" list
 		assert_not_contains "$output" rt1
 		return 0
 	fi
 	assert_status 0
 	assert_equal "$(cat "$ENG_TEST_CGROUP/rt-test/pids.max")" 9
-	run "$RT" --root "$st" delete --force rt1
+	run "$RT" --root "$ST" delete --force rt1
 	assert_status 0
 	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
 }
