@@ -708,6 +708,7 @@ static int do_exec(int argc, char **argv, struct eng_error **err)
         eo.process = &proc;
         eo.ret_pty_master = &master;
         eo.seccomp = cspec->seccomp;
+        eo.cgroups_path = cspec->cgroups_path;
         eo.seccomp_cache = cache;
         eo.preserve_fds = preserve;
         if (oci_exec(cpid, NULL, &eo, &pid, err) < 0)

@@ -117,6 +117,7 @@ int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         cache = eng_xasprintf("%s/seccomp", cs.paths.run_root);
         eo.process = &proc;
         eo.seccomp = spec->seccomp;
+        eo.cgroups_path = spec->cgroups_path;
         eo.seccomp_cache = cache;
         eo.null_stdin = !a.interactive || a.detach;
         eo.ret_pty_master = &master;

@@ -24,7 +24,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/xalloc.h"
-#include "runtime/oci/oci.h"
+#include "runtime/oci/oci-internal.h"
 
 #include "common/banned.h"
 
@@ -44,7 +44,7 @@ static const char *v2_mount(struct eng_error **err)
         return NULL;
 }
 
-static char *cgroup_dir(const char *cgroups_path, struct eng_error **err)
+char *oci_cgroup_dir(const char *cgroups_path, struct eng_error **err)
 {
         const char *mnt = v2_mount(err);
 
@@ -117,7 +117,7 @@ int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err)
                         "resource limits (%s) need a cgroup, and the spec names none (linux.cgroupsPath)",
                         spec->resources_summary);
         }
-        dir = cgroup_dir(spec->cgroups_path, err);
+        dir = oci_cgroup_dir(spec->cgroups_path, err);
         if (!dir)
                 return -1;
         parent = eng_xstrndup(dir, (size_t) (strrchr(dir, '/') - dir));
@@ -173,7 +173,7 @@ int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **
 
         if (!spec->cgroups_path)
                 return 0;
-        dir = cgroup_dir(spec->cgroups_path, err);
+        dir = oci_cgroup_dir(spec->cgroups_path, err);
         if (!dir)
                 return -1;
         snprintf(v, sizeof(v), "%d", (int) pid);
@@ -189,7 +189,7 @@ int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err)
 
         if (!cgroups_path)
                 return 0;
-        dir = cgroup_dir(cgroups_path, &e);
+        dir = oci_cgroup_dir(cgroups_path, &e);
         if (!dir) {
                 eng_err_free(e); /* no cgroup2 at all: nothing was made */
                 return 0;

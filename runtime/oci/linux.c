@@ -748,6 +748,7 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
         int fds[OCI_NS_COUNT], sv[2], master = -1;
         _cleanup_close_ int parent_fd = -1;
         _cleanup_(oci_seccomp_prog_freep) struct oci_seccomp_prog *prog = NULL;
+        _cleanup_free_ char *cgroup = NULL;
         pid_t mid, child = 0;
         int status;
 
@@ -777,6 +778,14 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                         return -1;
                 }
         }
+        if (opts->cgroups_path) {
+                cgroup = oci_cgroup_dir(opts->cgroups_path, err);
+                if (!cgroup) {
+                        for (int k = 0; k < OCI_NS_COUNT; k++)
+                                eng_close_safe(fds[k]);
+                        return -1;
+                }
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "creating a sync socket");
         parent_fd = sv[0];
@@ -792,6 +801,18 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                 pid_t c;
 
                 close(parent_fd);
+                /* into the container's cgroup (its limits), before its cgroup namespace */
+                if (cgroup) {
+                        _cleanup_free_ char *procs = eng_xasprintf("%s/cgroup.procs", cgroup);
+                        int fd = open(procs, O_WRONLY | O_CLOEXEC);
+
+                        if (fd < 0 || write(fd, "0", 1) != 1) {
+                                eng_err(&e, ENG_E_SYS, errno, "joining the container's cgroup '%s'",
+                                        cgroup);
+                                child_fail(sv[1], e);
+                        }
+                        close(fd);
+                }
                 for (int k = 0; k < OCI_NS_COUNT; k++)
                         if (fds[k] >= 0 && setns(fds[k], ns_clone_flags[k]) < 0) {
                                 eng_err(&e, ENG_E_SYS, errno,

@@ -29,6 +29,9 @@ int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_err
  */
 int oci_setup_rootfs(const struct oci_spec *spec, struct eng_error **err);
 
+/* the directory of linux.cgroupsPath @cgroups_path: beneath the cgroup2 mount */
+char *oci_cgroup_dir(const char *cgroups_path, struct eng_error **err);
+
 /**
  * oci_process_finish() - the last steps of a container process, shared by
  * start and exec: rlimits, umask, working directory, no_new_privs,

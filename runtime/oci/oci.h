@@ -189,13 +189,9 @@ struct oci_exec_opts {
         json_t *seccomp; /* the container's profile, or NULL */
         const char *seccomp_cache;
         unsigned int preserve_fds;
+        const char *cgroups_path; /* the container's cgroup (its spec's), joined too; or NULL */
 };
 
-/**
- * oci_exec() - start @opts->process inside the namespaces of the running
- * process @pid (user first, then the rest), with its root directory.
- * @ret_pid: the new process, for the caller to wait on
- */
 /*
  * Cgroups (cgroup v2 only).  oci_cgroup_create() makes @spec's cgroup
  * (linux.cgroupsPath), enables the controllers its limits need in the
@@ -208,6 +204,11 @@ int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err);
 int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **err);
 int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err);
 
+/**
+ * oci_exec() - start @opts->process inside the namespaces of the running
+ * process @pid (user first, then the rest), with its root directory.
+ * @ret_pid: the new process, for the caller to wait on
+ */
 int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exec_opts *opts,
              pid_t *ret_pid, struct eng_error **err);
 

@@ -120,7 +120,7 @@ rt_bundle() {
 	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || mnt=/sys/fs/cgroup
 	mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp"
 	cp /bin/busybox "$B/rootfs/bin/busybox"
-	for a in sh cat grep; do
+	for a in sh cat grep sleep; do
 		ln -s busybox "$B/rootfs/bin/$a"
 	done
 	(cd "$B" && "$RT" spec --rootless)
@@ -146,6 +146,15 @@ rt_bundle() {
 	assert_status 0
 	assert_equal "$output" "0::/"
 	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime run left its cgroup"
+	# exec: the new process joins the container's cgroup too
+	jq '.process.args = ["sleep", "100"]' "$B/config.json" >"$B/c.json" && mv "$B/c.json" "$B/config.json"
+	"$RT" --root "$ST" run -d --bundle "$B" rt3 </dev/null >/dev/null 2>&1 || fail "run -d failed"
+	run "$RT" --root "$ST" exec rt3 grep ^0:: /proc/self/cgroup
+	assert_status 0
+	assert_equal "$output" "0::/"
+	run "$RT" --root "$ST" delete --force rt3
+	assert_status 0
+	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
 }
 
 @test "cgroups: eng-runtime writes linux.resources, or refuses a controller it cannot have and leaves nothing" {
