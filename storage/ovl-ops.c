@@ -1084,24 +1084,39 @@ static void op_statfs(fuse_req_t req, _unused_ fuse_ino_t ino)
 
 /* --- extended attributes */
 
+/*
+ * getxattr or (@name NULL) listxattr of node @ino, under the lock: the path
+ * is only good while nothing renames (a rename through the mount could
+ * swap a directory on it for a symlink that leads out of the layer).
+ */
+static ssize_t node_xattr(struct ovl_fs *fs, fuse_ino_t ino, const char *name, char *buf,
+                          size_t size)
+{
+        _cleanup_free_ char *p = NULL;
+        struct ovl_node *n;
+        ssize_t len;
+
+        lock(fs);
+        n = ovl_node_get(fs, ino);
+        p = eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[n->layer].fd, n->path);
+        len = name ? lgetxattr(p, name, buf, size) : llistxattr(p, buf, size);
+        len = len < 0 ? -errno : len;
+        unlock(fs);
+        return len;
+}
+
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-        struct ovl_fs *fs = FS(req);
-        _cleanup_free_ char *p = NULL, *buf = size ? eng_xmalloc(size) : NULL;
-        struct ovl_node *n;
+        _cleanup_free_ char *buf = size ? eng_xmalloc(size) : NULL;
         ssize_t len;
 
         if (xattr_hidden(name)) {
                 fuse_reply_err(req, ENODATA);
                 return;
         }
-        lock(fs);
-        n = ovl_node_get(fs, ino);
-        p = eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[n->layer].fd, n->path);
-        unlock(fs);
-        len = lgetxattr(p, name, buf, size);
+        len = node_xattr(FS(req), ino, name, buf, size);
         if (len < 0)
-                fuse_reply_err(req, errno);
+                fuse_reply_err(req, (int) -len);
         else if (size == 0)
                 fuse_reply_xattr(req, (size_t) len);
         else
@@ -1111,24 +1126,19 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
         struct ovl_fs *fs = FS(req);
-        _cleanup_free_ char *p = NULL, *names = NULL, *out = NULL;
-        struct ovl_node *n;
+        _cleanup_free_ char *names = NULL, *out = NULL;
         ssize_t len;
         size_t used = 0;
 
-        lock(fs);
-        n = ovl_node_get(fs, ino);
-        p = eng_xasprintf("/proc/self/fd/%d/%s", fs->layers[n->layer].fd, n->path);
-        unlock(fs);
-        len = llistxattr(p, NULL, 0);
+        len = node_xattr(fs, ino, NULL, NULL, 0);
         if (len < 0) {
-                fuse_reply_err(req, errno);
+                fuse_reply_err(req, (int) -len);
                 return;
         }
         names = eng_xmalloc((size_t) len + 1);
-        len = llistxattr(p, names, (size_t) len);
+        len = node_xattr(fs, ino, NULL, names, (size_t) len);
         if (len < 0) {
-                fuse_reply_err(req, errno);
+                fuse_reply_err(req, (int) -len);
                 return;
         }
         out = eng_xmalloc((size_t) len + 1);
