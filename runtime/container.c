@@ -921,9 +921,11 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         if (o->memory || o->cpu_quota || o->pids_limit) {
                 json_t *res = json_object();
 
+                /* as podman: memory plus swap twice the memory (as much swap again) */
                 if (o->memory)
                         json_object_set_new(res, "memory",
-                                            json_pack("{s:I}", "limit", (json_int_t) o->memory));
+                                            json_pack("{s:I,s:I}", "limit", (json_int_t) o->memory,
+                                                      "swap", (json_int_t) (2 * o->memory)));
                 if (o->cpu_quota)
                         json_object_set_new(res, "cpu",
                                             json_pack("{s:I,s:I}", "quota",
