@@ -182,6 +182,18 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
                                               "MaximumRetryCount",
                                               json_integer_value(json_object_get(pol, "max"))));
         }
+        {
+                /* resource limits as podman shows them: 0 where none */
+                int64_t period = spec->cpu_period ? spec->cpu_period : 100000;
+
+                json_object_set_new(host, "Memory", json_integer(spec->memory_limit));
+                json_object_set_new(host, "MemorySwap", json_integer(spec->memory_swap));
+                json_object_set_new(host, "NanoCpus",
+                                    json_integer(spec->cpu_quota * 1000000000 / period));
+                json_object_set_new(host, "CpuQuota", json_integer(spec->cpu_quota));
+                json_object_set_new(host, "CpuPeriod", json_integer(spec->cpu_quota ? period : 0));
+                json_object_set_new(host, "PidsLimit", json_integer(spec->pids_limit));
+        }
         json_object_set_new(out, "HostConfig", host);
         json_object_set_new(out, "NetworkSettings",
                             json_pack("{s:s,s:o}", "IPAddress", "", "Ports", json_object()));

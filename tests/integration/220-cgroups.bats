@@ -39,6 +39,10 @@ offers() {
 	done
 	run eng ps -a -q
 	assert_equal "$output" ""
+	# without limits: none shown
+	eng create --name plain "$IMG" true >/dev/null
+	assert_equal "$(eng inspect plain | jq -r '.[0].HostConfig | "\(.Memory) \(.NanoCpus) \(.PidsLimit)"')" "0 0 0"
+	eng rm plain >/dev/null
 }
 
 @test "cgroups: --pids-limit and --cpus in the container's own cgroup, which goes when it ends" {
@@ -51,6 +55,8 @@ offers() {
 	# its cgroup namespace is rooted at its own cgroup
 	assert_equal "$(sed -n 3p <<<"$output")" "0::/" "the container's view of its cgroup"
 	id=$(eng inspect --format '{{.Id}}' lim)
+	assert_equal "$(eng inspect --format '{{.HostConfig.PidsLimit}}' lim)" 12
+	assert_equal "$(eng inspect --format '{{.HostConfig.NanoCpus}}' lim)" 500000000
 	# beside ours, as the spec says, and removed once the container ended
 	assert_equal "$(jq -r .linux.cgroupsPath "$(dirname "$(container_record lim)")/config.json" | sed 's|.*/||')" "eng-$id"
 	[ ! -e "$ENG_TEST_CGROUP/eng-$id" ] || fail "the cgroup of an ended container is left"
