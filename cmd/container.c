@@ -784,6 +784,8 @@ static int remove_container(struct cmd_store *cs, json_t *r, struct eng_error **
 struct rm_args {
         bool force;
         bool all;
+        bool depend;
+        char **removed; /* ids removed so far */
 };
 
 static int rm_opt(int val, _unused_ const char *arg, void *data, _unused_ struct eng_error **err)
@@ -794,16 +796,103 @@ static int rm_opt(int val, _unused_ const char *arg, void *data, _unused_ struct
                 a->force = true;
         else if (val == 'a')
                 a->all = true;
+        else if (val == 256)
+                a->depend = true;
+        return 0;
+}
+
+/* the ids of the containers that share @id's network (--network container:ID) */
+static char **dependents(struct cmd_store *cs, const char *id, struct eng_error **err)
+{
+        _cleanup_json_ json_t *l = storage_container_list(&cs->store, err);
+        char **deps = eng_xcalloc(1, sizeof(char *));
+        json_t *r;
+        size_t i;
+
+        if (!l) {
+                free(deps);
+                return NULL;
+        }
+        json_array_foreach(l, i, r) {
+                const char *net = json_string_value(json_object_get(r, "network"));
+
+                if (net && strncmp(net, "container:", 10) == 0 && strcmp(net + 10, id) == 0)
+                        eng_strv_push(&deps, json_string_value(json_object_get(r, "id")));
+        }
+        return deps;
+}
+
+/*
+ * Remove the container @name: the exit status of its part (0, 1 for an
+ * unknown one, 2 for a running one without -f, 125), its error reported.
+ * Containers that share its network go first with --depend (or --all, which
+ * names them too); else they keep it, as podman does.
+ */
+static int rm_one(struct cmd_store *cs, struct rm_args *a, const char *name, bool print_id,
+                  struct eng_error **err)
+{
+        _cleanup_json_ json_t *rec = lookup(cs, name, err);
+        _cleanup_close_ int lock = -1;
+        _cleanup_strv_ char **deps = NULL;
+        _cleanup_free_ char *cid = NULL;
+        int code = 125, ret = 0;
+
+        if (!rec)
+                return report(err, (*err)->kind == ENG_E_NOTFOUND ? 1 : 125);
+        cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
+        deps = dependents(cs, cid, err);
+        if (!deps)
+                return report(err, 125);
+        if (deps[0] && !a->depend && !a->all) {
+                _cleanup_free_ char *list = eng_xstrdup(deps[0]);
+
+                for (char **d = deps + 1; *d; d++) {
+                        char *l = eng_xasprintf("%s, %s", list, *d);
+
+                        free(list);
+                        list = l;
+                }
+                eng_err(err, ENG_E_USAGE, 0,
+                        "container %s has dependent containers which must be removed before it: %s: container already exists",
+                        cid, list);
+                return report(err, 125);
+        }
+        ENG_STRV_FOREACH(d, deps) {
+                int c = rm_one(cs, a, *d, true, err);
+
+                if (c != 0 && (ret == 0 || c == 125))
+                        ret = c;
+        }
+        if (ret != 0)
+                return ret;
+        /* under the container's lock, and as it is now */
+        lock = storage_container_lock(&cs->store, cid, err);
+        json_decref(rec);
+        rec = lock < 0 ? NULL : lookup(cs, cid, err);
+        if (!rec)
+                code = (*err)->kind == ENG_E_NOTFOUND ? 1 : 125;
+        else if (is_running(rec) && !a->force) {
+                eng_err(err, ENG_E_USAGE, 0,
+                        "cannot remove container %s as it is running - running or paused containers cannot be removed without force: container state improper",
+                        short_id(cid));
+                code = 2;
+        } else if (is_running(rec) && cmd_container_stop(cs, rec, 0, err) < 0)
+                code = 125;
+        else if (remove_container(cs, rec, err) < 0)
+                code = 125;
+        if (*err)
+                return report(err, code);
+        eng_strv_push(&a->removed, cid);
+        printf("%s\n", print_id ? cid : name);
         return 0;
 }
 
 int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "force", no_argument, 'f' },
-                { "all", no_argument, 'a' },
-                { "volumes", no_argument, 'v' },
-                { 0 },
+                { "force", no_argument, 'f' },   { "all", no_argument, 'a' },
+                { "depend", no_argument, 256 }, /* no short form, as podman */
+                { "volumes", no_argument, 'v' }, { 0 },
         };
         struct rm_args a = { 0 };
         struct cmd_store cs = CMD_STORE_INIT;
@@ -819,42 +908,20 @@ int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
         if (!names)
                 goto fail;
         ENG_STRV_FOREACH(n, names) {
-                _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
-                _cleanup_close_ int lock = -1;
-                int code = 125;
+                int code;
 
-                if (rec) {
-                        /* under the container's lock, and as it is now */
-                        char *cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
-
-                        lock = storage_container_lock(&cs.store, cid, err);
-                        json_decref(rec);
-                        rec = lock < 0 ? NULL : lookup(&cs, cid, err);
-                        free(cid);
-                }
-
-                if (!rec)
-                        code = (*err)->kind == ENG_E_NOTFOUND ? 1 : 125;
-                else if (is_running(rec) && !a.force) {
-                        eng_err(err, ENG_E_USAGE, 0,
-                                "cannot remove container %s as it is running - running or paused containers cannot be removed without force: container state improper",
-                                short_id(json_string_value(json_object_get(rec, "id"))));
-                        code = 2;
-                } else if (is_running(rec) && cmd_container_stop(&cs, rec, 0, err) < 0)
-                        code = 125;
-                else if (remove_container(&cs, rec, err) < 0)
-                        code = 125;
-                if (*err) {
-                        code = report(err, code);
-                        if (ret == 0 || code == 125)
-                                ret = code;
+                /* --all: a container that went first, as another's dependent */
+                if (a.all && eng_strv_contains(a.removed, *n))
                         continue;
-                }
-                printf("%s\n", a.all ? json_string_value(json_object_get(rec, "id")) : *n);
+                code = rm_one(&cs, &a, *n, a.all, err);
+                if (code != 0 && (ret == 0 || code == 125))
+                        ret = code;
         }
+        eng_strv_free(a.removed);
         cmd_store_close(&cs);
         return ret;
 fail:
+        eng_strv_free(a.removed);
         cmd_store_close(&cs);
         return -1;
 }

@@ -247,9 +247,11 @@ static const struct cmd_desc commands[] = {
                 .usage = "eng rm [options] CONTAINER...",
                 .description =
                         "Remove each CONTAINER and its files.  Exit status 1 when a container does not exist,\n"
-                        "2 when it runs and -f is not given (as podman).\n",
+                        "2 when it runs and -f is not given (as podman).  A container whose network others\n"
+                        "share (--network container:NAME) goes only after them: with --depend, or --all.\n",
                 .options = "  -f, --force   stop running containers first (SIGKILL)\n"
-                           "  -a, --all     every container\n",
+                           "  -a, --all     every container\n"
+                           "      --depend  first remove the containers that depend on it\n",
         },
         {
                 .name = "rmi",

@@ -295,3 +295,31 @@ udp_ask() {
 	eng rm -f joiner netowner >/dev/null
 	no_helper_left
 }
+
+@test "network: a container whose network others share goes only after them (--depend, --all)" {
+	local oid
+	eng run -d --name owner --network none "$IMG" sleep 300 >/dev/null
+	eng run -d --name dep1 --network container:owner "$IMG" sleep 300 >/dev/null
+	eng create --name dep2 --network container:owner "$IMG" true >/dev/null
+	oid=$(eng inspect -f '{{.Id}}' owner)
+	# as podman: refused, -f or not, and nothing removed
+	run eng rm -f owner
+	assert_status 125
+	assert_contains "$output" "container $oid has dependent containers which must be removed before it: "
+	assert_contains "$output" "$(eng inspect -f '{{.Id}}' dep1)"
+	assert_contains "$output" "$(eng inspect -f '{{.Id}}' dep2)"
+	assert_equal "$(eng ps -a -q | wc -l)" 3
+	# --depend: the dependents first (their ids), then the container itself
+	run eng rm -f --depend owner
+	assert_status 0
+	assert_equal "${#lines[@]}" 3
+	assert_equal "${lines[2]}" owner
+	assert_equal "$(eng ps -a -q)" ""
+	# --all puts them in that order itself
+	eng run -d --name owner --network none "$IMG" sleep 300 >/dev/null
+	eng run -d --name dep1 --network container:owner "$IMG" sleep 300 >/dev/null
+	run eng rm -a -f
+	assert_status 0
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(eng ps -a -q)" ""
+}
