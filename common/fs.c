@@ -56,6 +56,18 @@ int eng_write_all(int fd, const void *data, size_t len)
         return 0;
 }
 
+int eng_write_string(const char *path, const char *s)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        r = eng_write_all(fd, s, strlen(s));
+        close(fd);
+        return r;
+}
+
 static int fsync_parent(const char *path)
 {
         _cleanup_free_ char *dir = eng_xstrdup(path);

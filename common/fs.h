@@ -59,6 +59,12 @@ int eng_read_file_fd(int fd, const char *name, size_t max, char **ret_data, size
 int eng_write_all(int fd, const void *data, size_t len);
 
 /**
+ * eng_write_string() - write @s to the existing file @path in one go: the
+ * way /proc, /sys and cgroup files take a value.  Return: 0, or -errno.
+ */
+int eng_write_string(const char *path, const char *s);
+
+/**
  * eng_mkdir_p() - make @path and its missing parents with @mode; existing
  * directories are fine, an existing non-directory is ENOTDIR.
  */

@@ -244,15 +244,9 @@ void eng_idmap_helper_release(struct eng_idmap_helper *h)
 static int write_proc_file(pid_t pid, const char *file, const char *data)
 {
         char path[64];
-        _cleanup_close_ int fd = -1;
 
         snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, data, strlen(data)) < 0)
-                return -errno;
-        return 0;
+        return eng_write_string(path, data);
 }
 
 static int write_map_direct(pid_t pid, const char *file, const struct eng_idrange *r, size_t n,

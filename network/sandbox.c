@@ -32,15 +32,6 @@
 
 #define NEWROOT "/tmp"
 
-static int write_proc(const char *path, const char *text)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-        if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text))
-                return -errno;
-        return 0;
-}
-
 /* a user namespace of our own with only our ids (for the right to mount) */
 static int own_userns(struct eng_error **err)
 {
@@ -52,13 +43,13 @@ static int own_userns(struct eng_error **err)
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
                 return eng_err(err, ENG_E_SYS, errno,
                                "sandbox: making the helper's own user and mount namespaces");
-        if ((r = write_proc("/proc/self/setgroups", "deny")) < 0)
+        if ((r = eng_write_string("/proc/self/setgroups", "deny")) < 0)
                 return eng_err(err, ENG_E_SYS, -r, "sandbox: /proc/self/setgroups");
         snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
-        if ((r = write_proc("/proc/self/uid_map", map)) < 0)
+        if ((r = eng_write_string("/proc/self/uid_map", map)) < 0)
                 return eng_err(err, ENG_E_SYS, -r, "sandbox: /proc/self/uid_map");
         snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
-        if ((r = write_proc("/proc/self/gid_map", map)) < 0)
+        if ((r = eng_write_string("/proc/self/gid_map", map)) < 0)
                 return eng_err(err, ENG_E_SYS, -r, "sandbox: /proc/self/gid_map");
         return 0;
 }

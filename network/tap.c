@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/fdpass.h"
+#include "common/fs.h"
 #include "network/slirp.h"
 #include "network/tap.h"
 
@@ -63,15 +64,6 @@ static void set_addr(struct sockaddr *sa, const char *ip)
         (void) inet_pton(AF_INET, ip, &in->sin_addr);
 }
 
-static int write_sysctl(const char *path, const char *value)
-{
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-        if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t) strlen(value))
-                return -errno;
-        return 0;
-}
-
 /* fd00::100/64 on tap0 at once (no duplicate detection, no autoconfiguration), default via fd00::2
  */
 static int tap_ipv6(struct eng_error **err)
@@ -85,8 +77,8 @@ static int tap_ipv6(struct eng_error **err)
                 return eng_err(
                         err, ENG_E_SYS, errno,
                         "enable_ipv6: IPv6 is not available in the container's network namespace");
-        if ((r = write_sysctl("/proc/sys/net/ipv6/conf/tap0/accept_dad", "0")) < 0 ||
-            (r = write_sysctl("/proc/sys/net/ipv6/conf/tap0/accept_ra", "0")) < 0)
+        if ((r = eng_write_string("/proc/sys/net/ipv6/conf/tap0/accept_dad", "0")) < 0 ||
+            (r = eng_write_string("/proc/sys/net/ipv6/conf/tap0/accept_ra", "0")) < 0)
                 return eng_err(err, ENG_E_SYS, -r, "enable_ipv6: configuring tap0");
         {
                 struct ifreq ifr = { 0 };

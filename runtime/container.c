@@ -1172,16 +1172,17 @@ static int copy_userdata(const char *from_dir, const char *to_dir, const char *n
 int runtime_container_cgroup_remove(struct storage_store *s, const char *id, struct eng_error **err)
 {
         _cleanup_free_ char *dir = storage_container_dir(s, id);
-        _cleanup_free_ char *config = eng_xasprintf("%s/config.json", dir);
-        _cleanup_json_ json_t *spec = NULL;
-        json_error_t jerr;
-        const char *path;
+        struct eng_error *e = NULL;
+        struct oci_spec *spec = oci_spec_load(dir, &e);
+        int r;
 
-        spec = json_load_file(config, 0, &jerr);
-        if (!spec)
-                return 0; /* never made, or gone: no cgroup was made from it */
-        path = json_string_value(json_object_get(json_object_get(spec, "linux"), "cgroupsPath"));
-        return path && *path == '/' ? oci_cgroup_remove(path, err) : 0;
+        if (!spec) {
+                eng_err_free(e); /* never made, or gone: no cgroup was made from it */
+                return 0;
+        }
+        r = oci_cgroup_remove(spec->cgroups_path, err);
+        oci_spec_free(spec);
+        return r;
 }
 
 int runtime_network_join(struct storage_store *s, json_t *record, struct eng_error **err)

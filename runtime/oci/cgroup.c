@@ -23,6 +23,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/oci/oci-internal.h"
 
@@ -54,12 +55,9 @@ char *oci_cgroup_dir(const char *cgroups_path, struct eng_error **err)
 static int write_value(const char *dir, const char *file, const char *value, struct eng_error **err)
 {
         _cleanup_free_ char *path = eng_xasprintf("%s/%s", dir, file);
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-        size_t len = strlen(value);
+        int r = eng_write_string(path, value);
 
-        if (fd < 0 || write(fd, value, len) != (ssize_t) len)
-                return eng_err(err, ENG_E_SYS, errno, "writing '%s' to '%s'", value, path);
-        return 0;
+        return r < 0 ? eng_err(err, ENG_E_SYS, -r, "writing '%s' to '%s'", value, path) : 0;
 }
 
 /* whether the space-separated list in @dir/@file has @word */
@@ -67,17 +65,16 @@ static bool listed(const char *dir, const char *file, const char *word)
 {
         _cleanup_free_ char *path = eng_xasprintf("%s/%s", dir, file);
         _cleanup_free_ char *data = NULL;
+        _cleanup_strv_ char **words = NULL;
         struct eng_error *e = NULL;
-        size_t n = strlen(word);
 
         if (eng_read_file(path, 4096, &data, NULL, &e) < 0) {
                 eng_err_free(e);
                 return false;
         }
-        for (char *p = data; (p = strstr(p, word)) != NULL; p += n)
-                if ((p == data || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
-                        return true;
-        return false;
+        data[strcspn(data, "\n")] = '\0';
+        words = eng_strv_split(data, " ");
+        return eng_strv_contains(words, word);
 }
 
 static bool have(const char *dir, const char *file)

@@ -289,17 +289,16 @@ static int write_sysctls(json_t *sysctl, struct eng_error **err)
 
         json_object_foreach(sysctl, key, v) {
                 _cleanup_free_ char *path = eng_xasprintf("/proc/sys/%s", key);
-                _cleanup_close_ int fd = -1;
                 const char *val = json_string_value(v);
+                int r;
 
                 if (!val || strstr(key, ".."))
                         return eng_err(err, ENG_E_INVALID, 0, "config.json: bad sysctl '%s'", key);
                 for (char *c = path + 10; *c; c++)
                         if (*c == '.')
                                 *c = '/';
-                fd = open(path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || eng_write_all(fd, val, strlen(val)) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "setting sysctl '%s'", key);
+                if ((r = eng_write_string(path, val)) < 0)
+                        return eng_err(err, ENG_E_SYS, -r, "setting sysctl '%s'", key);
         }
         return 0;
 }
@@ -804,14 +803,13 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                 /* into the container's cgroup (its limits), before its cgroup namespace */
                 if (cgroup) {
                         _cleanup_free_ char *procs = eng_xasprintf("%s/cgroup.procs", cgroup);
-                        int fd = open(procs, O_WRONLY | O_CLOEXEC);
+                        int r = eng_write_string(procs, "0");
 
-                        if (fd < 0 || write(fd, "0", 1) != 1) {
-                                eng_err(&e, ENG_E_SYS, errno, "joining the container's cgroup '%s'",
+                        if (r < 0) {
+                                eng_err(&e, ENG_E_SYS, -r, "joining the container's cgroup '%s'",
                                         cgroup);
                                 child_fail(sv[1], e);
                         }
-                        close(fd);
                 }
                 for (int k = 0; k < OCI_NS_COUNT; k++)
                         if (fds[k] >= 0 && setns(fds[k], ns_clone_flags[k]) < 0) {
