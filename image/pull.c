@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -156,6 +157,8 @@ static int memsink_write(void *arg, const void *data, size_t len, _unused_ struc
 
 struct pipesink {
         int fd;
+        /* the unpacker reads the bytes from the journal: the pipe only signals */
+        bool signal;
         /* bytes received, in memory the parent reads too when a worker pulls */
         volatile uint64_t *done;
         /* in the parent (no worker): report progress from here */
@@ -179,8 +182,14 @@ static bool tick_due(struct timespec *last)
 static int pipesink_write(void *arg, const void *data, size_t len, struct eng_error **err)
 {
         struct pipesink *ps = arg;
-        int r = eng_write_all(ps->fd, data, len);
+        int r;
 
+        if (ps->signal) {
+                /* A full pipe (EAGAIN) holds signals the unpacker has yet to read. */
+                r = write(ps->fd, "", 1) < 0 && errno != EAGAIN ? -errno : 0;
+        } else {
+                r = eng_write_all(ps->fd, data, len);
+        }
         if (r < 0)
                 return eng_err(err, ENG_E_SYS, -r, "feeding the unpacker");
         *ps->done += len;
@@ -220,8 +229,9 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
         struct eng_userns_child child;
         struct eng_error *dl_err = NULL, *cleanup_err = NULL;
         _cleanup_free_ char *journal_path = NULL;
-        _cleanup_close_ int journal = -1;
+        _cleanup_close_ int journal = -1, data = -1;
         struct pipesink ps;
+        struct stat st;
         int fds[2];
         int r;
 
@@ -232,20 +242,38 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
                 r = eng_err(err, ENG_E_SYS, errno, "creating a pipe");
                 goto fail;
         }
-        (void) fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
-        if (storage_layer_unpack_start(tmp, p->map, fds[0], diff_id, &child, err) < 0) {
+        /*
+         * With a journal, the unpacker reads the bytes from it as they land
+         * and the pipe only signals: one copy of the stream fewer.
+         */
+        journal = open_journal(p, layer->digest, &journal_path);
+        if (journal >= 0 && fstat(journal, &st) == 0 && (uint64_t) st.st_size > layer->size &&
+            ftruncate(journal, 0) < 0)
+                journal = eng_close_safe(journal); /* longer than the blob: not a prefix of it */
+        if (journal >= 0)
+                data = open(journal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (data >= 0)
+                (void) fcntl(fds[1], F_SETFL, O_NONBLOCK);
+        else
+                (void) fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
+        if (storage_layer_unpack_start(tmp, p->map, fds[0], data, diff_id, &child, err) < 0) {
+                /* a journal made just now holds nothing worth keeping */
+                if (journal >= 0 && fstat(journal, &st) == 0 && st.st_size == 0)
+                        (void) unlink(journal_path);
                 eng_close_safe(fds[0]);
                 eng_close_safe(fds[1]);
                 r = -1;
                 goto fail;
         }
         eng_close_safe(fds[0]);
-        ps = (struct pipesink){
-                .fd = fds[1], .done = done, .report = report ? p : NULL, .digest = layer->digest
-        };
+        ps = (struct pipesink){ .fd = fds[1],
+                                .signal = data >= 0,
+                                .done = done,
+                                .report = report ? p : NULL,
+                                .digest = layer->digest };
+        data = eng_close_safe(data);
         if (report)
                 progress(p, IMAGE_PULL_LAYER_START, layer->digest, layer->size);
-        journal = open_journal(p, layer->digest, &journal_path);
         r = image_registry_get_blob(p->reg, p->ref.path, layer->digest, layer->size, journal,
                                     pipesink_write, &ps, &dl_err);
         eng_close_safe(fds[1]);

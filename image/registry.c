@@ -187,11 +187,17 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
                 return 0;
         }
         EVP_DigestUpdate(x->md, data, len);
+        /* The journal first: the sink may read the bytes from it. */
+        if (x->journal_fd >= 0) {
+                int w = eng_write_all(x->journal_fd, data, len);
+
+                if (w < 0) {
+                        eng_err(&x->sink_err, ENG_E_SYS, -w, "keeping the downloaded bytes");
+                        return 0;
+                }
+        }
         if (x->sink(x->sink_arg, data, len, &x->sink_err) < 0)
                 return 0;
-        /* A journal that cannot be written only costs the resumption. */
-        if (x->journal_fd >= 0 && eng_write_all(x->journal_fd, data, len) < 0)
-                x->journal_fd = -1;
         x->delivered += len;
         return size * n;
 }
@@ -742,10 +748,6 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
         for (int resumes = 0;; resumes++) {
                 struct eng_error *e = NULL;
 
-                if (x.delivered == size && size > 0) {
-                        ret = 0; /* the journal held all of it */
-                        break;
-                }
                 if (x.delivered == size && size > 0) {
                         ret = 0; /* the journal held all of it */
                         break;

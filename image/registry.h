@@ -78,7 +78,10 @@ typedef int (*image_blob_sink)(void *arg, const void *data, size_t len, struct e
  * @journal_fd: -1, or a file that keeps what was received so far: its
  *        bytes are passed to @sink (and hashed) first, the download goes on
  *        from where they end (a Range request), and what arrives is
- *        appended, so a pull killed half way resumes at that byte
+ *        appended, so a pull killed half way resumes at that byte; bytes
+ *        reach the journal before @sink sees them (so the sink may read
+ *        them from there), and a journal that cannot be written fails the
+ *        download
  *
  * The data is hashed while it streams; a digest that does not match fails
  * with ENG_E_INVALID naming both digests (the sink has seen the data: it

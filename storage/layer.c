@@ -31,6 +31,7 @@ struct helper_args {
         const char *helper;
         const char *dir;
         int fd;
+        int data_fd;
         const char *expected;
 };
 
@@ -41,30 +42,34 @@ struct helper_args {
 static int exec_helper(void *arg, struct eng_error **err)
 {
         const struct helper_args *a = arg;
-        char fdstr[16], errstr[16];
+        char fdstr[16], errstr[16], datastr[16];
         int errfd = fcntl(eng_userns_child_sync_fd(), F_DUPFD, 3);
 
         if (errfd < 0)
                 return eng_err(err, ENG_E_SYS, errno, "passing the sync socket to '%s'", a->helper);
         snprintf(fdstr, sizeof(fdstr), "%d", a->fd);
         snprintf(errstr, sizeof(errstr), "%d", errfd);
+        snprintf(datastr, sizeof(datastr), "%d", a->data_fd);
         /* the stream must survive the exec too */
-        if (fcntl(a->fd, F_SETFD, 0) < 0)
+        if (fcntl(a->fd, F_SETFD, 0) < 0 || (a->data_fd >= 0 && fcntl(a->data_fd, F_SETFD, 0) < 0))
                 return eng_err(err, ENG_E_SYS, errno, "passing the layer stream to '%s'",
                                a->helper);
         execl(a->helper, "eng-unpack", a->dir, fdstr, errstr, a->expected ? a->expected : "",
-              (char *) NULL);
+              a->data_fd >= 0 ? datastr : (char *) NULL, (char *) NULL);
         return eng_err(err, ENG_E_SYS, errno, "running the unpack helper '%s'", a->helper);
 }
 
-int storage_layer_unpack_start(const char *dir, const struct eng_idmap *map, int fd,
+int storage_layer_unpack_start(const char *dir, const struct eng_idmap *map, int fd, int data_fd,
                                const char *expected_diff_id, struct eng_userns_child *ret,
                                struct eng_error **err)
 {
         _cleanup_free_ char *helper = eng_find_helper("eng-unpack");
-        struct helper_args a = {
-                .helper = helper, .dir = dir, .fd = fd, .expected = expected_diff_id
-        };
+        struct helper_args a = { .helper = helper,
+                                 .dir = dir,
+                                 .fd = fd,
+                                 .data_fd = data_fd,
+                                 .expected = expected_diff_id };
+        int keep[2] = { fd, data_fd };
 
         if (!helper)
                 return eng_err(
@@ -73,7 +78,7 @@ int storage_layer_unpack_start(const char *dir, const struct eng_idmap *map, int
                         ENG_LIBEXECDIR);
 
         /* The child keeps only its stream and stderr: no sibling's pipe end. */
-        return eng_userns_spawn(map, 0, exec_helper, &a, &fd, 1, ret, err);
+        return eng_userns_spawn(map, 0, exec_helper, &a, keep, data_fd >= 0 ? 2 : 1, ret, err);
 }
 
 int storage_layer_unpack_finish(const char *dir, struct eng_userns_child *child,

@@ -42,11 +42,14 @@ void storage_unpack_result_release(struct storage_unpack_result *r);
  * running program or in the package's libexec directory
  * @expected_diff_id: what the image config says the uncompressed tar's
  *                    digest is; a mismatch fails the unpack
+ * @data_fd: -1, or a file the caller appends the stream to (read from its
+ *           current offset); then @fd only signals, as storage_unpack_run()
+ *           says
  *
  * The caller feeds @fd (a pipe), closes its end, then calls
  * storage_layer_unpack_finish().
  */
-int storage_layer_unpack_start(const char *dir, const struct eng_idmap *map, int fd,
+int storage_layer_unpack_start(const char *dir, const struct eng_idmap *map, int fd, int data_fd,
                                const char *expected_diff_id, struct eng_userns_child *ret,
                                struct eng_error **err);
 

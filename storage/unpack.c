@@ -36,7 +36,20 @@
 struct unpack_args {
         const char *dir;
         int fd;
+        int data_fd;
         const char *expected;
+};
+
+/*
+ * A stream kept in a file as it arrives (the pull's journal): read from
+ * the file; at its end, wait on the signal pipe, which gets a byte after
+ * each append and is closed once the file is complete.
+ */
+struct follow {
+        int data;
+        int signal;
+        bool complete;
+        char buf[READ_BLOCK];
 };
 
 /* A directory whose owner, mode and times are set after its contents. */
@@ -49,11 +62,11 @@ struct dir_meta {
 };
 
 struct unpacker {
-        int root;            /* the diff directory */
-        struct archive *raw; /* decompresses the stream */
-        struct archive *tar; /* reads the tar from raw's output */
-        EVP_MD_CTX *md;      /* sha256 of the uncompressed tar */
-        char buf[READ_BLOCK];
+        int root;              /* the diff directory */
+        struct archive *raw;   /* decompresses the stream */
+        struct archive *tar;   /* reads the tar from raw's output */
+        EVP_MD_CTX *md;        /* sha256 of the uncompressed tar */
+        struct follow *follow; /* when the stream comes through a file */
         struct dir_meta *dirs;
         size_t ndirs;
         /* the directory of the last entry: most entries follow their siblings */
@@ -75,15 +88,52 @@ static int archive_fail(struct eng_error **err, struct archive *a, const char *w
 static la_ssize_t read_uncompressed(struct archive *a, void *arg, const void **buf)
 {
         struct unpacker *u = arg;
-        la_ssize_t n = archive_read_data(u->raw, u->buf, sizeof(u->buf));
+        const void *block;
+        size_t n;
+        la_int64_t offset;
+        int r = archive_read_data_block(u->raw, &block, &n, &offset);
 
-        if (n < 0) {
+        if (r == ARCHIVE_EOF)
+                return 0;
+        if (r != ARCHIVE_OK) {
                 archive_set_error(a, archive_errno(u->raw), "%s", archive_error_string(u->raw));
                 return -1;
         }
-        EVP_DigestUpdate(u->md, u->buf, (size_t) n);
-        *buf = u->buf;
-        return n;
+        /* the raw format hands out its decompressed blocks in order, without copying them */
+        EVP_DigestUpdate(u->md, block, n);
+        *buf = block;
+        return (la_ssize_t) n;
+}
+
+static la_ssize_t read_followed(struct archive *a, void *arg, const void **buf)
+{
+        struct follow *f = arg;
+
+        for (;;) {
+                char signals[4096];
+                ssize_t n = read(f->data, f->buf, sizeof(f->buf));
+
+                if (n > 0) {
+                        *buf = f->buf;
+                        return n;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        archive_set_error(a, errno, "reading the layer");
+                        return -1;
+                }
+                if (f->complete)
+                        return 0;
+                /* at the end of what is there so far: wait for more, or for the end */
+                n = read(f->signal, signals, sizeof(signals));
+                if (n == 0) {
+                        f->complete = true;
+                } else if (n < 0 && errno != EINTR) {
+                        archive_set_error(a, errno, "waiting for the layer");
+                        return -1;
+                }
+        }
 }
 
 /*
@@ -551,6 +601,7 @@ static void unpacker_release(struct unpacker *u)
         if (u->raw)
                 archive_read_free(u->raw);
         EVP_MD_CTX_free(u->md);
+        free(u->follow);
         for (size_t i = 0; i < u->ndirs; i++)
                 free(u->dirs[i].path);
         free(u->dirs);
@@ -569,7 +620,14 @@ static int unpack(struct unpacker *u, const struct unpack_args *a, struct eng_er
         archive_read_support_filter_zstd(u->raw);
         archive_read_support_format_raw(u->raw);
         archive_read_support_format_empty(u->raw);
-        if (archive_read_open_fd(u->raw, a->fd, READ_BLOCK) != ARCHIVE_OK)
+        if (a->data_fd >= 0) {
+                u->follow = eng_xmalloc(sizeof(*u->follow));
+                *u->follow = (struct follow){ .data = a->data_fd, .signal = a->fd };
+                r = archive_read_open(u->raw, u->follow, NULL, read_followed, NULL);
+        } else {
+                r = archive_read_open_fd(u->raw, a->fd, READ_BLOCK);
+        }
+        if (r != ARCHIVE_OK)
                 return archive_fail(err, u->raw, "reading the layer");
         r = archive_read_next_header(u->raw, &e);
         if (r == ARCHIVE_EOF)
@@ -611,10 +669,12 @@ done:
         return 0;
 }
 
-int storage_unpack_run(const char *dir, int fd, const char *expected_diff_id,
+int storage_unpack_run(const char *dir, int fd, int data_fd, const char *expected_diff_id,
                        struct eng_error **err)
 {
-        const struct unpack_args args = { .dir = dir, .fd = fd, .expected = expected_diff_id };
+        const struct unpack_args args = {
+                .dir = dir, .fd = fd, .data_fd = data_fd, .expected = expected_diff_id
+        };
         const struct unpack_args *a = &args;
         _cleanup_free_ char *diff = eng_xasprintf("%s/diff", a->dir);
         _cleanup_free_ char *result = eng_xasprintf("%s/unpack.json", a->dir);

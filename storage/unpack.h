@@ -15,8 +15,11 @@
  * storage_unpack_run() - unpack the layer stream on @fd into @dir/diff
  * (which must not exist), then write @dir/unpack.json with the diff ID,
  * sizes and counts.  @expected_diff_id (or NULL) must match.
+ * @data_fd: -1, or a file the stream is being appended to, read from its
+ *           current offset; then @fd only signals: a byte after each
+ *           append, and its end once the file is complete
  */
-int storage_unpack_run(const char *dir, int fd, const char *expected_diff_id,
+int storage_unpack_run(const char *dir, int fd, int data_fd, const char *expected_diff_id,
                        struct eng_error **err);
 
 #endif

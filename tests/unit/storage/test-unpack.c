@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/xalloc.h"
 #include "storage/unpack.h"
 #include "tests/unit/harness.h"
@@ -70,7 +71,7 @@ static int tar_unpack(struct tar *t, struct eng_error **err)
                 _exit(eng_write_all(fds[1], t->buf, t->used) < 0);
         }
         close(fds[1]);
-        r = storage_unpack_run(eng_test_dir, fds[0], NULL, err);
+        r = storage_unpack_run(eng_test_dir, fds[0], -1, NULL, err);
         close(fds[0]);
         waitpid(pid, NULL, 0);
         free(t->buf);
@@ -189,12 +190,101 @@ START_TEST(test_result_and_diff_id_check)
         ck_assert_int_eq(mkdir(eng_test_path("other"), 0700), 0);
         ck_assert_int_lt(
                 storage_unpack_run(
-                        eng_test_path("other"), fds[0],
+                        eng_test_path("other"), fds[0], -1,
                         "sha256:0000000000000000000000000000000000000000000000000000000000000000",
                         &err),
                 0);
         close(fds[0]);
         ck_assert_ptr_nonnull(strstr(err->msg, "uncompressed digest"));
+}
+END_TEST
+
+/*
+ * The stream read from a file as it is appended to, the pipe only
+ * signalling (the pull's journal): the unpacker reaches the end of what is
+ * there, waits, and goes on; the pipe's end means the file is complete.
+ */
+static int unpack_followed(struct tar *t, size_t leave_out, struct eng_error **err)
+{
+        _cleanup_free_ char *file = eng_xstrdup(eng_test_path("stream"));
+        int fds[2], wfd, rfd;
+        pid_t pid;
+        int r;
+
+        ck_assert_int_eq(archive_write_close(t->a), ARCHIVE_OK);
+        archive_write_free(t->a);
+        ck_assert_int_eq(pipe(fds), 0);
+        wfd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        rfd = open(file, O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(wfd, 0);
+        ck_assert_int_ge(rfd, 0);
+        pid = fork();
+        if (pid == 0) {
+                size_t stop_at = t->used - leave_out, half = stop_at / 2;
+                struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+                close(fds[0]);
+                /* half, a signal, a pause (the unpacker waits at the end), the rest */
+                if (eng_write_all(wfd, t->buf, half) < 0 || write(fds[1], "", 1) != 1)
+                        _exit(1);
+                nanosleep(&pause, NULL);
+                if (eng_write_all(wfd, t->buf + half, stop_at - half) < 0 ||
+                    write(fds[1], "", 1) != 1)
+                        _exit(1);
+                _exit(0);
+        }
+        close(fds[1]);
+        close(wfd);
+        r = storage_unpack_run(eng_test_dir, fds[0], rfd, NULL, err);
+        close(fds[0]);
+        close(rfd);
+        waitpid(pid, NULL, 0);
+        return r;
+}
+
+START_TEST(test_followed_file)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_free_ char *data = NULL, *big = eng_xmalloc(300001), *want = NULL;
+        _cleanup_json_ json_t *j = NULL;
+        struct tar t;
+        struct stat st;
+
+        memset(big, 'b', 300000);
+        big[300000] = '\0';
+        tar_begin(&t);
+        tar_add(&t, "small", AE_IFREG, 0644, "small", NULL, NULL);
+        tar_add(&t, "big", AE_IFREG, 0600, big, NULL, NULL);
+        tar_add(&t, "last", AE_IFREG, 0644, "last", NULL, NULL);
+        eng_assert_ok(unpack_followed(&t, 0, &err), err);
+        want = eng_digest_of(t.buf, t.used);
+        free(t.buf);
+
+        ck_assert_int_eq(stat(diff("big"), &st), 0);
+        ck_assert_int_eq(st.st_size, 300000);
+        ck_assert_int_eq(stat(diff("last"), &st), 0);
+        ck_assert_int_eq(st.st_size, 4);
+        eng_assert_ok(eng_read_file(eng_test_path("unpack.json"), 4096, &data, NULL, &err), err);
+        j = json_loads(data, 0, NULL);
+        ck_assert_str_eq(json_string_value(json_object_get(j, "diff_id")), want);
+}
+END_TEST
+
+START_TEST(test_followed_file_cut_short)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_free_ char *big = eng_xmalloc(300001);
+        struct tar t;
+
+        memset(big, 'b', 300000);
+        big[300000] = '\0';
+        tar_begin(&t);
+        tar_add(&t, "big", AE_IFREG, 0600, big, NULL, NULL);
+        /* the writer stops in the middle of the file's data and goes away */
+        ck_assert_int_lt(unpack_followed(&t, 200000, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "Truncated"));
+        free(t.buf);
+        ck_assert_ptr_nonnull(err);
 }
 END_TEST
 
@@ -240,6 +330,8 @@ int main(void)
         tcase_add_test(tc, test_modes_links_and_whiteouts);
         tcase_add_test(tc, test_escapes_refused);
         tcase_add_test(tc, test_result_and_diff_id_check);
+        tcase_add_test(tc, test_followed_file);
+        tcase_add_test(tc, test_followed_file_cut_short);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
