@@ -173,6 +173,28 @@ const char *cmd_human_size(uint64_t bytes);
 /** cmd_time_ago() - "3 minutes ago", as podman and docker say it (static buffer) */
 const char *cmd_time_ago(time_t t, time_t now);
 
+/*
+ * A table as podman prints one (Go's tabwriter with minimum width 12 and
+ * padding 2): every column but the last as wide as its widest cell plus
+ * two spaces, and at least 12.  Cells are added in order, row by row,
+ * starting with the heads.
+ */
+struct cmd_table {
+        size_t ncol;
+        size_t ncells;
+        char **cells;
+};
+
+/** cmd_table_init() - an empty table of @ncol columns */
+void cmd_table_init(struct cmd_table *t, size_t ncol);
+
+/** cmd_table_cell() - the next cell, formatted */
+void cmd_table_cell(struct cmd_table *t, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/** cmd_table_print() - the table on stdout; then it is emptied */
+void cmd_table_print(struct cmd_table *t);
+
 /** cmd_parse_rfc3339() - seconds since the epoch of "2026-11-29T13:05:00.5Z"; -1 if malformed */
 time_t cmd_parse_rfc3339(const char *s);
 

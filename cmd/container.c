@@ -354,49 +354,36 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                 goto out;
         }
         {
-                /* columns as wide as their widest cell, two spaces apart (podman's tabwriter) */
                 static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
                                                      "STATUS",       "PORTS", "NAMES" };
-                enum { NCOL = ELEMENTSOF(heads) };
-                char **cells = eng_xcalloc((n + 1) * NCOL, sizeof(char *));
-                size_t width[NCOL] = { 0 };
+                struct cmd_table t;
 
-                for (size_t c = 0; c < NCOL; c++)
-                        cells[c] = eng_xstrdup(heads[c]);
+                cmd_table_init(&t, ELEMENTSOF(heads));
+                for (size_t c = 0; c < ELEMENTSOF(heads); c++)
+                        cmd_table_cell(&t, "%s", heads[c]);
                 for (i = 0; i < n; i++) {
                         const char *id = json_string_value(json_object_get(v[i], "id"));
                         const char *img = json_string_value(json_object_get(v[i], "image_name"));
-                        char **row = cells + (i + 1) * NCOL;
-                        char *command = command_line(v[i]);
+                        _cleanup_free_ char *command = command_line(v[i]);
+                        _cleanup_free_ char *status = status_text(v[i], now);
+                        _cleanup_free_ char *ports = ports_text(v[i]);
 
                         if (!a.no_trunc && strlen(command) > 20)
                                 memcpy(command + 17, "...", 4);
-                        row[0] = eng_xstrdup(a.no_trunc ? id : short_id(id));
-                        row[1] = eng_xstrdup(
-                                img ? img : json_string_value(json_object_get(v[i], "image")));
-                        row[2] = command;
-                        row[3] =
-                                eng_xstrdup(cmd_time_ago(cmd_parse_rfc3339(json_string_value(
-                                                                 json_object_get(v[i], "created"))),
-                                                         now));
-                        row[4] = status_text(v[i], now);
-                        row[5] = ports_text(v[i]);
-                        row[6] = eng_xstrdup(json_string_value(json_object_get(v[i], "name")));
+                        cmd_table_cell(&t, "%s", a.no_trunc ? id : short_id(id));
+                        cmd_table_cell(&t, "%s",
+                                       img ? img
+                                           : json_string_value(json_object_get(v[i], "image")));
+                        cmd_table_cell(&t, "%s", command);
+                        cmd_table_cell(&t, "%s",
+                                       cmd_time_ago(cmd_parse_rfc3339(json_string_value(
+                                                            json_object_get(v[i], "created"))),
+                                                    now));
+                        cmd_table_cell(&t, "%s", status);
+                        cmd_table_cell(&t, "%s", ports);
+                        cmd_table_cell(&t, "%s", json_string_value(json_object_get(v[i], "name")));
                 }
-                for (i = 0; i <= n; i++)
-                        for (size_t c = 0; c < NCOL; c++)
-                                if (strlen(cells[i * NCOL + c]) > width[c])
-                                        width[c] = strlen(cells[i * NCOL + c]);
-                for (i = 0; i <= n; i++) {
-                        for (size_t c = 0; c < NCOL; c++) {
-                                if (c + 1 < NCOL)
-                                        printf("%-*s  ", (int) width[c], cells[i * NCOL + c]);
-                                else
-                                        printf("%s\n", cells[i * NCOL + c]);
-                                free(cells[i * NCOL + c]);
-                        }
-                }
-                free(cells);
+                cmd_table_print(&t);
         }
         r = 0;
 out:

@@ -93,6 +93,7 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
         };
         struct images_args a = { .format = CMD_FORMAT_HUMAN };
         struct cmd_store cs = CMD_STORE_INIT;
+        struct cmd_table table;
         _cleanup_json_ json_t *list = NULL;
         _cleanup_free_ json_t **sorted = NULL;
         time_t now = time(NULL);
@@ -123,45 +124,47 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                 r = cmd_print_json(out, err);
                 goto out;
         }
-        if (!a.quiet)
-                printf(a.digests ? "%-40s %-10s %-71s %-14s %-18s %s\n"
-                                 : "%-40s %-10s %-14s %-18s %s\n",
-                       "REPOSITORY", "TAG", a.digests ? "DIGEST" : "IMAGE ID",
-                       a.digests ? "IMAGE ID" : "CREATED", a.digests ? "CREATED" : "SIZE",
-                       a.digests ? "SIZE" : "");
+        cmd_table_init(&table, a.digests ? 6 : 5);
+        if (!a.quiet) {
+                cmd_table_cell(&table, "REPOSITORY");
+                cmd_table_cell(&table, "TAG");
+                if (a.digests)
+                        cmd_table_cell(&table, "DIGEST");
+                cmd_table_cell(&table, "IMAGE ID");
+                cmd_table_cell(&table, "CREATED");
+                cmd_table_cell(&table, "SIZE");
+        }
         for (size_t i = 0; i < n; i++) {
                 json_t *img = sorted[i], *names = json_object_get(img, "names");
                 const char *id = strchr(json_string_value(json_object_get(img, "id")), ':') + 1;
                 const char *digest = json_string_value(json_object_get(img, "manifest"));
                 time_t t = cmd_parse_rfc3339(json_string_value(json_object_get(img, "created")));
-                const char *ago = t < 0 ? "unknown" : cmd_time_ago(t, now);
-                char idbuf[80];
+                int idlen = a.no_trunc ? 64 : 12;
                 size_t k, count = json_array_size(names);
 
-                snprintf(idbuf, sizeof(idbuf), "%.*s", a.no_trunc ? 64 : 12, id);
                 if (a.quiet) {
-                        printf("%s%s\n", a.no_trunc ? "sha256:" : "", idbuf);
+                        printf("%s%.*s\n", a.no_trunc ? "sha256:" : "", idlen, id);
                         continue;
                 }
                 for (k = 0; k < (count ? count : 1); k++) {
                         _cleanup_free_ char *repo = NULL, *tag = NULL;
-                        const char *size = cmd_human_size(
-                                (uint64_t) json_integer_value(json_object_get(img, "size")));
 
                         if (count)
                                 split_name(json_string_value(json_array_get(names, k)), &repo,
                                            &tag);
-                        else {
-                                repo = eng_xstrdup("<none>");
-                                tag = eng_xstrdup("<none>");
-                        }
+                        cmd_table_cell(&table, "%s", repo ? repo : "<none>");
+                        cmd_table_cell(&table, "%s", tag ? tag : "<none>");
                         if (a.digests)
-                                printf("%-40s %-10s %-71s %-14s %-18s %s\n", repo, tag,
-                                       digest ? digest : "<none>", idbuf, ago, size);
-                        else
-                                printf("%-40s %-10s %-14s %-18s %s\n", repo, tag, idbuf, ago, size);
+                                cmd_table_cell(&table, "%s", digest ? digest : "<none>");
+                        cmd_table_cell(&table, "%.*s", idlen, id);
+                        cmd_table_cell(&table, "%s", t < 0 ? "unknown" : cmd_time_ago(t, now));
+                        cmd_table_cell(&table, "%s",
+                                       cmd_human_size((uint64_t) json_integer_value(
+                                               json_object_get(img, "size"))));
                 }
         }
+        if (!a.quiet)
+                cmd_table_print(&table);
         r = 0;
 out:
         cmd_store_close(&cs);

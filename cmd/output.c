@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
+#include "common/xalloc.h"
 
 #include "common/banned.h"
 
@@ -198,4 +200,50 @@ time_t cmd_parse_rfc3339(const char *s)
         }
         t = timegm(&tm);
         return t - off;
+}
+
+/* --- tables */
+
+#define TABLE_MIN_WIDTH 12
+#define TABLE_PADDING   2
+
+void cmd_table_init(struct cmd_table *t, size_t ncol)
+{
+        *t = (struct cmd_table){ .ncol = ncol };
+}
+
+void cmd_table_cell(struct cmd_table *t, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        t->cells = eng_xreallocarray(t->cells, t->ncells + 1, sizeof(*t->cells));
+        t->cells[t->ncells++] = eng_xvasprintf(fmt, ap);
+        va_end(ap);
+}
+
+void cmd_table_print(struct cmd_table *t)
+{
+        _cleanup_free_ size_t *width = eng_xcalloc(t->ncol, sizeof(*width));
+
+        for (size_t i = 0; i < t->ncells; i++) {
+                size_t c = i % t->ncol, w = strlen(t->cells[i]) + TABLE_PADDING;
+
+                if (w > width[c])
+                        width[c] = w < TABLE_MIN_WIDTH ? TABLE_MIN_WIDTH : w;
+        }
+        for (size_t i = 0; i < t->ncells; i++) {
+                size_t c = i % t->ncol;
+
+                if (c + 1 < t->ncol)
+                        printf("%-*s", (int) width[c], t->cells[i]);
+                else
+                        printf("%s\n", t->cells[i]);
+                free(t->cells[i]);
+        }
+        /* a row cut short still ends its line */
+        if (t->ncells % t->ncol)
+                putchar('\n');
+        free(t->cells);
+        *t = (struct cmd_table){ .ncol = t->ncol };
 }

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "common/userns.h"
+#include "common/xalloc.h"
+#include "runtime/container.h"
+#include "storage/container.h"
 #include "storage/store.h"
 
 #include "common/banned.h"
@@ -75,38 +83,210 @@ out:
         return r;
 }
 
+/*
+ * The bytes of the files under each of @dirs, counted in the user namespace
+ * (where every file a container made is ours to look at), as
+ * containers/storage counts a container's size: apparent sizes, directories
+ * not counted, a hard-linked file once.
+ */
+struct tree_sizes {
+        char **dirs;
+        uint64_t *bytes; /* shared with the child */
+};
+
+static struct {
+        uint64_t total;
+        ino_t *seen;
+        size_t nseen;
+} walk;
+
+static int add_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        (void) path;
+        (void) ftw;
+        if (type != FTW_F && type != FTW_SL)
+                return 0;
+        if (st->st_nlink > 1) {
+                for (size_t i = 0; i < walk.nseen; i++)
+                        if (walk.seen[i] == st->st_ino)
+                                return 0;
+                walk.seen = eng_xreallocarray(walk.seen, walk.nseen + 1, sizeof(*walk.seen));
+                walk.seen[walk.nseen++] = st->st_ino;
+        }
+        walk.total += (uint64_t) st->st_size;
+        return 0;
+}
+
+static int measure_trees(void *arg, _unused_ struct eng_error **err)
+{
+        struct tree_sizes *t = arg;
+
+        for (size_t i = 0; t->dirs[i]; i++) {
+                walk.total = 0;
+                walk.nseen = 0;
+                /* a tree that is gone (a container removed meanwhile) counts nothing */
+                (void) nftw(t->dirs[i], add_entry, 16, FTW_PHYS | FTW_MOUNT);
+                t->bytes[i] = walk.total;
+        }
+        return 0;
+}
+
+static char *reclaimable(uint64_t bytes, uint64_t of)
+{
+        return eng_xasprintf("%s (%.0f%%)", cmd_human_size(bytes),
+                             of ? 100.0 * (double) bytes / (double) of : 0.0);
+}
+
+static uint64_t blob_size(struct storage_store *s, const char *digest)
+{
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+
+        if (!digest || strncmp(digest, "sha256:", 7) != 0)
+                return 0;
+        p = eng_xasprintf("%s/blobs/sha256/%s", s->root, digest + 7);
+        return stat(p, &st) == 0 ? (uint64_t) st.st_size : 0;
+}
+
 static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         enum cmd_format format = CMD_FORMAT_HUMAN;
         struct cmd_store cs = CMD_STORE_INIT;
-        _cleanup_json_ json_t *u = NULL;
-        char size[32];
-        json_int_t total;
+        _cleanup_json_ json_t *u = NULL, *images = NULL, *containers = NULL;
+        _cleanup_json_ json_t *used_images = json_object(), *used_layers = json_object();
+        struct tree_sizes trees = { 0 };
+        uint64_t images_size, images_used = 0, ctr_size = 0, ctr_idle = 0;
+        size_t nctr = 0, running = 0, active_images = 0, i;
+        json_t *v;
         int r = cmd_parse_format_only(cmd, argc, argv, &format, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
         r = -1;
-        if (cmd_store_open(&cs, false, err) < 0)
+        if (cmd_store_open(&cs, true, err) < 0)
                 goto out;
         u = storage_usage(&cs.store, err);
-        if (!u)
+        images = u ? storage_image_list(&cs.store, err) : NULL;
+        containers = images ? storage_container_list(&cs.store, err) : NULL;
+        if (!containers)
                 goto out;
+
+        /* containers: their own files (the upper directory, or the whole copy) */
+        nctr = json_array_size(containers);
+        trees.dirs = eng_xcalloc(nctr + 1, sizeof(char *));
+        trees.bytes = mmap(NULL, (nctr + 1) * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (trees.bytes == MAP_FAILED) {
+                trees.bytes = NULL;
+                eng_err(err, ENG_E_SYS, errno, "measuring the containers");
+                goto out;
+        }
+        json_array_foreach(containers, i, v) {
+                _cleanup_free_ char *dir = storage_container_dir(
+                        &cs.store, json_string_value(json_object_get(v, "id")));
+                struct stat st;
+                const char *image = json_string_value(json_object_get(v, "image_id"));
+
+                runtime_container_refresh(&cs.store, v);
+                trees.dirs[i] = eng_xasprintf("%s/diff", dir);
+                if (stat(trees.dirs[i], &st) < 0) {
+                        free(trees.dirs[i]);
+                        trees.dirs[i] = eng_xasprintf("%s/rootfs", dir);
+                }
+                if (image && !json_object_get(used_images, image))
+                        json_object_set_new(used_images, image, json_true());
+        }
+        if (nctr > 0 && eng_userns_run(&cs.map, 0, measure_trees, &trees, err) < 0)
+                goto out;
+        json_array_foreach(containers, i, v) {
+                const char *state = json_string_value(json_object_get(v, "state"));
+
+                ctr_size += trees.bytes[i];
+                if (state && strcmp(state, "running") == 0)
+                        running++;
+                else
+                        ctr_idle += trees.bytes[i];
+        }
+
+        /* images: what the store holds; what no container's image needs can go */
+        images_size = (uint64_t) (json_integer_value(json_object_get(u, "layers_size")) +
+                                  json_integer_value(json_object_get(u, "blobs_size")));
+        json_array_foreach(images, i, v) {
+                size_t k;
+                json_t *layer;
+
+                if (!json_object_get(used_images, json_string_value(json_object_get(v, "id"))))
+                        continue;
+                active_images++;
+                images_used +=
+                        blob_size(&cs.store, json_string_value(json_object_get(v, "config")));
+                images_used +=
+                        blob_size(&cs.store, json_string_value(json_object_get(v, "manifest")));
+                json_array_foreach(json_object_get(v, "layers"), k, layer) {
+                        const char *chain = json_string_value(layer);
+                        _cleanup_json_ json_t *info = NULL;
+                        struct eng_error *e = NULL;
+
+                        if (!chain || json_object_get(used_layers, chain))
+                                continue;
+                        json_object_set_new(used_layers, chain, json_true());
+                        info = storage_layer_info(&cs.store, chain, &e);
+                        eng_err_free(e);
+                        if (info)
+                                images_used += (uint64_t) json_integer_value(
+                                        json_object_get(info, "size"));
+                }
+        }
+        if (images_used > images_size)
+                images_used = images_size;
+
         if (format == CMD_FORMAT_JSON) {
+                json_object_set_new(u, "images_active", json_integer((json_int_t) active_images));
+                json_object_set_new(u, "images_reclaimable",
+                                    json_integer((json_int_t) (images_size - images_used)));
+                json_object_set_new(u, "containers", json_integer((json_int_t) nctr));
+                json_object_set_new(u, "containers_active", json_integer((json_int_t) running));
+                json_object_set_new(u, "containers_size", json_integer((json_int_t) ctr_size));
+                json_object_set_new(u, "containers_reclaimable",
+                                    json_integer((json_int_t) ctr_idle));
                 r = cmd_print_json(u, err);
                 goto out;
         }
-        total = json_integer_value(json_object_get(u, "layers_size")) +
-                json_integer_value(json_object_get(u, "blobs_size"));
-        snprintf(size, sizeof(size), "%s", cmd_human_size((uint64_t) total));
-        /* No container uses an image yet: all of it is reclaimable. */
-        printf("%-15s %-11s %-11s %-11s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-        printf("%-15s %-11lld %-11d %-11s %s (100%%)\n", "Images",
-               (long long) json_integer_value(json_object_get(u, "images")), 0, size, size);
-        printf("%-15s %-11d %-11d %-11s %s (0%%)\n", "Containers", 0, 0, "0 B", "0 B");
-        printf("%-15s %-11d %-11d %-11s %s (0%%)\n", "Local Volumes", 0, 0, "0 B", "0 B");
+        {
+                struct cmd_table t;
+                _cleanup_free_ char *img_rec = reclaimable(images_size - images_used, images_size);
+                _cleanup_free_ char *ctr_rec = reclaimable(ctr_idle, ctr_size);
+
+                cmd_table_init(&t, 5);
+                cmd_table_cell(&t, "TYPE");
+                cmd_table_cell(&t, "TOTAL");
+                cmd_table_cell(&t, "ACTIVE");
+                cmd_table_cell(&t, "SIZE");
+                cmd_table_cell(&t, "RECLAIMABLE");
+                cmd_table_cell(&t, "Images");
+                cmd_table_cell(&t, "%zu", json_array_size(images));
+                cmd_table_cell(&t, "%zu", active_images);
+                cmd_table_cell(&t, "%s", cmd_human_size(images_size));
+                cmd_table_cell(&t, "%s", img_rec);
+                cmd_table_cell(&t, "Containers");
+                cmd_table_cell(&t, "%zu", nctr);
+                cmd_table_cell(&t, "%zu", running);
+                cmd_table_cell(&t, "%s", cmd_human_size(ctr_size));
+                cmd_table_cell(&t, "%s", ctr_rec);
+                /* eng keeps no named volumes: there are none to count */
+                cmd_table_cell(&t, "Local Volumes");
+                cmd_table_cell(&t, "0");
+                cmd_table_cell(&t, "0");
+                cmd_table_cell(&t, "%s", cmd_human_size(0));
+                cmd_table_cell(&t, "%s (0%%)", cmd_human_size(0));
+                cmd_table_print(&t);
+        }
         r = 0;
 out:
+        if (trees.dirs)
+                eng_strv_free(trees.dirs);
+        if (trees.bytes)
+                munmap(trees.bytes, (nctr + 1) * sizeof(uint64_t));
         cmd_store_close(&cs);
         return r;
 }

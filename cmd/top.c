@@ -133,6 +133,9 @@ int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         _cleanup_free_ char *map = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
+        static const char *const heads[] = { "USER",    "PID", "PPID", "%CPU",
+                                             "ELAPSED", "TTY", "TIME", "COMMAND" };
+        struct cmd_table t;
         ino_t ns;
         long pid;
         int first, r;
@@ -164,8 +167,9 @@ int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                         map = eng_xstrdup("");
                 }
         }
-        printf("%-10s  %-6s  %-6s  %-6s  %-14s  %-6s  %-8s  %s\n", "USER", "PID", "PPID", "%CPU",
-               "ELAPSED", "TTY", "TIME", "COMMAND");
+        cmd_table_init(&t, ELEMENTSOF(heads));
+        for (size_t c = 0; c < ELEMENTSOF(heads); c++)
+                cmd_table_cell(&t, "%s", heads[c]);
         d = opendir("/proc");
         while (d && (de = readdir(d))) {
                 struct proc_info p, parent;
@@ -180,18 +184,17 @@ int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                         free(parent.cmd);
                 }
                 elapsed = up - p.start_s;
-                {
-                        char el[32], cpu[32];
-
-                        snprintf(el, sizeof(el), "%.6fs", elapsed);
-                        snprintf(cpu, sizeof(cpu), "%.0fs", p.cpu_s);
-                        printf("%-10ld  %-6ld  %-6ld  %-6.3f  %-14s  %-6s  %-8s  %s\n",
-                               container_uid(map, p.uid), p.nspid, ppid_ns,
-                               elapsed > 0 ? 100.0 * p.cpu_s / elapsed : 0.0, el, p.tty, cpu,
-                               p.cmd);
-                }
+                cmd_table_cell(&t, "%ld", container_uid(map, p.uid));
+                cmd_table_cell(&t, "%ld", p.nspid);
+                cmd_table_cell(&t, "%ld", ppid_ns);
+                cmd_table_cell(&t, "%.3f", elapsed > 0 ? 100.0 * p.cpu_s / elapsed : 0.0);
+                cmd_table_cell(&t, "%.6fs", elapsed);
+                cmd_table_cell(&t, "%s", p.tty);
+                cmd_table_cell(&t, "%.0fs", p.cpu_s);
+                cmd_table_cell(&t, "%s", p.cmd);
                 free(p.cmd);
         }
+        cmd_table_print(&t);
         r = 0;
 out:
         cmd_store_close(&cs);

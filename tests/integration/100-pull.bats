@@ -202,6 +202,17 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]] || fail "--no-trunc: $output"
 	run eng images --digests
 	assert_contains "${lines[1]}" "$(skopeo inspect --tls-verify=false "docker://$R/eng-test/busybox:latest" | jq -r .Digest)"
+	# columns as wide as their widest cell (podman's tabwriter): a long tag moves the next ones
+	local repo=$R/eng-test/busybox tag=a-rather-long-tag-name col line
+	eng tag busybox "$repo:$tag"
+	run eng images
+	assert_status 0
+	col=${lines[0]%%IMAGE ID*}
+	# REPOSITORY and TAG, each widened to its widest cell plus two spaces
+	assert_equal "${#col}" "$((${#repo} + 2 + ${#tag} + 2))" "where IMAGE ID starts"
+	for line in "${lines[@]:1}"; do
+		[[ "${line:${#col}:12}" =~ ^[0-9a-f]{12}$ ]] || fail "not aligned under IMAGE ID: $line"
+	done
 }
 
 @test "tag, rmi: names move, untag before delete, layers go with the last image using them" {

@@ -151,6 +151,36 @@ wait_for_log() {
 	assert_contains "$output" "Permission denied"
 }
 
+@test "system df: containers by their own files, running or not; the images they use are not reclaimable" {
+	# a file in a directory only its owner (container uid 1000) can enter counts too
+	run eng run -d --name dfa "$IMG" sh -c 'head -c 3000000 /dev/zero >/big; mkdir /d; head -c 1000000 /dev/zero >/d/f; chown 1000 /d; chmod 700 /d; touch /done; sleep 300'
+	assert_status 0
+	run eng run --name dfb "$IMG" sh -c 'head -c 500000 /dev/zero >/x'
+	assert_status 0
+	for _ in $(seq 50); do
+		[ -e "$S/containers/$(jq -r .id "$(record dfa)")/diff/done" ] && break
+		sleep 0.1
+	done
+	run eng system df --format json
+	assert_status 0
+	assert_equal "$(json .containers)" 2
+	assert_equal "$(json .containers_active)" 1
+	local size reclaim
+	size=$(json .containers_size)
+	reclaim=$(json .containers_reclaimable)
+	[ "$size" -ge 4500000 ] && [ "$size" -lt 4600000 ] || fail "containers_size $size"
+	[ "$reclaim" -ge 500000 ] && [ "$reclaim" -lt 510000 ] || fail "containers_reclaimable $reclaim"
+	assert_equal "$(json .images_active)" 1
+	run eng system df
+	assert_status 0
+	[[ "${lines[2]}" =~ ^Containers\ +2\ +1\ +4\.[0-9]+\ MB\ +50[0-9.]*\ kB\ \(11%\)$ ]] || fail "containers: ${lines[2]}"
+	eng rm -f dfa dfb >/dev/null
+	run eng system df --format json
+	assert_equal "$(json .containers)" 0
+	assert_equal "$(json .containers_size)" 0
+	assert_equal "$(json .images_active)" 0
+}
+
 @test "ps: -a, -l, -n, --filter status, name, id and ancestor" {
 	eng run -d --name up1 "$IMG" sleep 300 >/dev/null
 	eng run --name done1 "$IMG" true
