@@ -70,6 +70,8 @@ struct ovl_fs {
         struct ovl_node **table;
         size_t table_size, nnodes;
         uint64_t tmp_counter;
+        /* linkat(AT_EMPTY_PATH) refused (Linux before 6.10): link copies through /proc */
+        bool no_flink;
 };
 
 /* --- ovl-node.c */
@@ -102,8 +104,8 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n);
 int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
 /* the same without the data: for an open that truncates */
 int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n);
-/* all of @in into @out, from offset 0 of both */
-int ovl_copy_data(int in, int out);
+/* all of @in into @out, from offset 0 of both; @size: what @in holds, or -1 (read to its end) */
+int ovl_copy_data(int in, int out, off_t size);
 
 /* ids: a caller's id, as stored in the layers */
 uid_t ovl_uid_to_layer(struct ovl_fs *fs, uid_t uid);

@@ -454,14 +454,15 @@ static char *tmp_name(struct ovl_fs *fs)
         return eng_xasprintf("tmp.%" PRIu64, ++fs->tmp_counter);
 }
 
-int ovl_copy_data(int in, int out)
+int ovl_copy_data(int in, int out, off_t size)
 {
         loff_t ioff = 0, ooff = 0;
 
         for (;;) {
                 ssize_t n = copy_file_range(in, &ioff, out, &ooff, 1 << 30, 0);
 
-                if (n == 0)
+                /* all that the lower file had when it was looked at: no call to see its end */
+                if (n == 0 || (n > 0 && size >= 0 && ioff >= size))
                         return 0;
                 if (n > 0)
                         continue;
@@ -593,7 +594,7 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                                      st.st_mode & 07777);
                 if (out < 0)
                         return -errno;
-                if (data && st.st_size > 0 && (r = ovl_copy_data(in, out)) < 0) {
+                if (data && st.st_size > 0 && (r = ovl_copy_data(in, out, st.st_size)) < 0) {
                         if (!unnamed)
                                 (void) unlinkat(fs->workfd, tmp, 0);
                         return r;
@@ -634,6 +635,12 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
         if (unnamed) {
                 char self[64];
 
+                /* Linux 6.10 lets the opener link a file by its descriptor; before, /proc does */
+                if (!fs->no_flink && linkat(out, "", ufd, path, AT_EMPTY_PATH) == 0)
+                        goto linked;
+                if (!fs->no_flink && errno != ENOENT && errno != EPERM)
+                        return -errno;
+                fs->no_flink = true;
                 snprintf(self, sizeof(self), "/proc/self/fd/%d", out);
                 if (linkat(AT_FDCWD, self, ufd, path, AT_SYMLINK_FOLLOW) < 0)
                         return -errno;
@@ -642,6 +649,7 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                 (void) unlinkat(fs->workfd, tmp, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
                 return r;
         }
+linked:
         if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
                 _cleanup_free_ char *idx = index_name(st.st_ino);
 

@@ -221,7 +221,7 @@ static int file_writable_locked(struct ovl_fs *fs, struct ovl_file *f)
                         if (fd < 0)
                                 r = -errno;
                         else
-                                r = ovl_copy_data(f->fd, fd);
+                                r = ovl_copy_data(f->fd, fd, -1);
                 } else {
                         r = ovl_copy_up(fs, n);
                         if (r == 0) {
