@@ -128,6 +128,8 @@ static int measure_trees(void *arg, _unused_ struct eng_error **err)
                 (void) nftw(t->dirs[i], add_entry, 16, FTW_PHYS | FTW_MOUNT);
                 t->bytes[i] = walk.total;
         }
+        free(walk.seen);
+        walk.seen = NULL;
         return 0;
 }
 
