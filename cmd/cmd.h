@@ -147,12 +147,53 @@ const struct cmd_desc *cmd_find(const char *name);
  */
 const char *cmd_suggest(const char *word, const char *const *candidates, size_t n);
 
-/* Output formats: "--format json" or the human form. */
+struct cmd_template;
+
+/* Output formats: "--format json", a Go template (cmd/template.c), or the human form. */
 enum cmd_format {
         CMD_FORMAT_HUMAN,
         CMD_FORMAT_JSON,
+        CMD_FORMAT_TEMPLATE,
 };
 int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **err);
+
+/**
+ * cmd_format_parse_template() - cmd_format_parse() for a command that also
+ * takes Go templates: "json", "table" (the human form), or a template
+ * (*@ret_template, a new one)
+ */
+int cmd_format_parse_template(const char *arg, enum cmd_format *ret,
+                              struct cmd_template **ret_template, struct eng_error **err);
+
+/*
+ * --format Go templates (cmd/template.c): text, '{{.Field.Sub}}', json,
+ * upper, lower, title, join, range ... end; "table " first for a header
+ * and aligned columns.
+ */
+int cmd_template_parse(const char *format, struct cmd_template **ret, struct eng_error **err);
+void cmd_template_free(struct cmd_template *t);
+bool cmd_template_is_table(const struct cmd_template *t);
+/** cmd_template_render() - @t with @dot in hand (a new string in *@ret) */
+int cmd_template_render(const struct cmd_template *t, json_t *dot, char **ret,
+                        struct eng_error **err);
+/**
+ * cmd_template_print() - each of @rows through @t, a line each; for a table
+ * template, first a header (each field's name in capitals, its words apart,
+ * unless the object @headers names it: {"ID": "CONTAINER ID"}) and the
+ * columns aligned as podman aligns them
+ */
+int cmd_template_print(const struct cmd_template *t, json_t *rows, json_t *headers,
+                       struct eng_error **err);
+
+/* -f/--format of a command that takes Go templates */
+struct cmd_format_arg {
+        enum cmd_format format;
+        struct cmd_template *template; /* CMD_FORMAT_TEMPLATE; the caller frees it */
+};
+
+/** cmd_on_format_template() - a cmd_parse() handler for -f/--format alone (@data: struct
+ * cmd_format_arg *) */
+int cmd_on_format_template(int val, const char *arg, void *data, struct eng_error **err);
 
 /** cmd_on_format() - a cmd_parse() handler for -f/--format alone (@data: enum cmd_format *) */
 int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err);
@@ -160,9 +201,12 @@ int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err);
 /**
  * cmd_parse_format_only() - cmd_parse() for a command whose only option is
  * -f/--format and that takes no operands.  Return: as cmd_parse().
+ * @ret_template: NULL, or where a Go template goes (a new one; then
+ *                *@ret_format is CMD_FORMAT_TEMPLATE)
  */
 int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
-                          enum cmd_format *ret_format, struct eng_error **err);
+                          enum cmd_format *ret_format, struct cmd_template **ret_template,
+                          struct eng_error **err);
 
 /** cmd_parse_bool() - an optional boolean flag value: none, true/1, false/0 */
 int cmd_parse_bool(const char *flag, const char *arg, bool *ret, struct eng_error **err);
@@ -194,6 +238,12 @@ void cmd_table_cell(struct cmd_table *t, const char *fmt, ...)
 
 /** cmd_table_print() - the table on stdout; then it is emptied */
 void cmd_table_print(struct cmd_table *t);
+
+/**
+ * cmd_go_time() - a time as Go prints a time.Time ("2026-11-29 13:51:15.7
+ * +0000 UTC", what podman's templates show), from RFC 3339 in UTC (heap)
+ */
+char *cmd_go_time(const char *rfc3339);
 
 /** cmd_parse_rfc3339() - seconds since the epoch of "2026-11-29T13:05:00.5Z"; -1 if malformed */
 time_t cmd_parse_rfc3339(const char *s);

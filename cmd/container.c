@@ -109,6 +109,7 @@ struct ps_args {
         bool no_trunc;
         long last;
         enum cmd_format format;
+        struct cmd_template *template;
         char **filters;
 };
 
@@ -145,7 +146,7 @@ static int ps_opt(int val, const char *arg, void *data, struct eng_error **err)
                 eng_strv_push(&a->filters, arg);
                 return 0;
         case 'f':
-                return cmd_format_parse(arg, &a->format, err);
+                return cmd_format_parse_template(arg, &a->format, &a->template, err);
         }
         return 0;
 }
@@ -292,6 +293,37 @@ static json_t *ps_json(json_t *r)
                          json_array());
 }
 
+/* a container as podman's ps templates see it ({{.Names}}, {{.Status}}, ...) */
+static json_t *ps_template_row(json_t *r, bool no_trunc, time_t now)
+{
+        const char *id = json_string_value(json_object_get(r, "id"));
+        const char *img = json_string_value(json_object_get(r, "image_name"));
+        const char *created = json_string_value(json_object_get(r, "created"));
+        _cleanup_free_ char *command = command_line(r);
+        _cleanup_free_ char *status = status_text(r, now);
+        _cleanup_free_ char *ports = ports_text(r);
+        const char *ago = cmd_time_ago(cmd_parse_rfc3339(created), now);
+        json_t *labels = json_object_get(r, "labels");
+        const char *image_id = json_string_value(json_object_get(r, "image_id"));
+        _cleanup_free_ char *at = cmd_go_time(created);
+
+        if (image_id && strncmp(image_id, "sha256:", 7) == 0)
+                image_id += 7; /* podman's ImageID: the hex alone */
+        if (!no_trunc && strlen(command) > 20)
+                memcpy(command + 17, "...", 4);
+        return json_pack(
+                "{s:s, s:s, s:o?, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b}",
+                "ID", no_trunc ? id : short_id(id), "Image",
+                img ? img : json_string_value(json_object_get(r, "image")), "ImageID",
+                image_id ? json_string(image_id) : NULL, "Command", command, "CreatedHuman", ago,
+                "RunningFor", ago, "CreatedAt", at, "Created", at, "Status", status, "State",
+                ps_state(r), "Ports", ports, "Names", json_string_value(json_object_get(r, "name")),
+                "Labels", json_is_object(labels) ? json_incref(labels) : json_object(), "Pid",
+                (json_int_t) json_integer_value(json_object_get(r, "pid")), "ExitCode",
+                (json_int_t) json_integer_value(json_object_get(r, "exit_code")), "Exited",
+                strcmp(ps_state(r), "exited") == 0);
+}
+
 int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
@@ -315,6 +347,7 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
         r = cmd_parse(cmd, argc, argv, opts, ps_opt, &a, &first, err);
         if (r != 0 || cmd_no_operands(cmd, argc, argv, first, err) < 0) {
                 eng_strv_free(a.filters);
+                cmd_template_free(a.template);
                 return r > 0 ? 0 : -1;
         }
         r = -1;
@@ -342,6 +375,16 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                 for (i = 0; i < n; i++)
                         json_array_append_new(out, ps_json(v[i]));
                 r = cmd_print_json(out, err) < 0 ? -1 : 0;
+                goto out;
+        }
+        if (a.format == CMD_FORMAT_TEMPLATE && !a.quiet) {
+                _cleanup_json_ json_t *headers =
+                        json_pack("{s:s, s:s, s:s}", "ID", "CONTAINER ID", "CreatedHuman",
+                                  "CREATED", "RunningFor", "CREATED");
+
+                for (i = 0; i < n; i++)
+                        json_array_append_new(out, ps_template_row(v[i], a.no_trunc, now));
+                r = cmd_template_print(a.template, out, headers, err);
                 goto out;
         }
         if (a.quiet) {
@@ -389,6 +432,7 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
 out:
         free(v);
         eng_strv_free(a.filters);
+        cmd_template_free(a.template);
         cmd_store_close(&cs);
         return r;
 }

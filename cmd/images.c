@@ -25,6 +25,7 @@ struct images_args {
         bool digests;
         bool no_trunc;
         enum cmd_format format;
+        struct cmd_template *template;
 };
 
 static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
@@ -44,7 +45,7 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
                 a->no_trunc = true;
                 return 0;
         case 'f':
-                return cmd_format_parse(arg, &a->format, err);
+                return cmd_format_parse_template(arg, &a->format, &a->template, err);
         default:
                 return 0;
         }
@@ -84,6 +85,25 @@ static json_t *image_json(json_t *img)
                          json_integer_value(json_object_get(img, "size")), "CreatedAt", created);
 }
 
+/* an image under one of its names as podman's images templates see it ({{.Repository}}, ...) */
+static json_t *template_row(json_t *img, const char *repo, const char *tag, int idlen, time_t now)
+{
+        const char *id = strchr(json_string_value(json_object_get(img, "id")), ':') + 1;
+        const char *digest = json_string_value(json_object_get(img, "manifest"));
+        const char *created = json_string_value(json_object_get(img, "created"));
+        time_t t = cmd_parse_rfc3339(created);
+        _cleanup_free_ char *at = cmd_go_time(created);
+        _cleanup_free_ char *ago = eng_xstrdup(t < 0 ? "unknown" : cmd_time_ago(t, now));
+
+        return json_pack(
+                "{s:s#, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "ID", id,
+                (size_t) idlen, "Repository", repo ? repo : "<none>", "Tag", tag ? tag : "<none>",
+                "Digest", digest ? digest : "<none>", "Created", ago, "CreatedSince", ago,
+                "CreatedAt", at, "CreatedTime", at, "Size",
+                cmd_human_size((uint64_t) json_integer_value(json_object_get(img, "size"))),
+                "Dangling", !repo, "ReadOnly", false);
+}
+
 int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
@@ -94,17 +114,19 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
         struct images_args a = { .format = CMD_FORMAT_HUMAN };
         struct cmd_store cs = CMD_STORE_INIT;
         struct cmd_table table;
-        _cleanup_json_ json_t *list = NULL;
+        _cleanup_json_ json_t *list = NULL, *rows = NULL;
         _cleanup_free_ json_t **sorted = NULL;
         time_t now = time(NULL);
         size_t n;
         int first, r;
 
         r = cmd_parse(cmd, argc, argv, opts, on_opt, &a, &first, err);
-        if (r != 0)
+        if (r == 0 && cmd_no_operands(cmd, argc, argv, first, err) < 0)
+                r = -1;
+        if (r != 0) {
+                cmd_template_free(a.template);
                 return r < 0 ? r : 0;
-        if (cmd_no_operands(cmd, argc, argv, first, err) < 0)
-                return -1;
+        }
         r = -1;
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
@@ -124,8 +146,9 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                 r = cmd_print_json(out, err);
                 goto out;
         }
+        rows = json_array();
         cmd_table_init(&table, a.digests ? 6 : 5);
-        if (!a.quiet) {
+        if (!a.quiet && a.format == CMD_FORMAT_HUMAN) {
                 cmd_table_cell(&table, "REPOSITORY");
                 cmd_table_cell(&table, "TAG");
                 if (a.digests)
@@ -152,6 +175,11 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                         if (count)
                                 split_name(json_string_value(json_array_get(names, k)), &repo,
                                            &tag);
+                        if (a.format == CMD_FORMAT_TEMPLATE) {
+                                json_array_append_new(rows,
+                                                      template_row(img, repo, tag, idlen, now));
+                                continue;
+                        }
                         cmd_table_cell(&table, "%s", repo ? repo : "<none>");
                         cmd_table_cell(&table, "%s", tag ? tag : "<none>");
                         if (a.digests)
@@ -163,10 +191,19 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                                                json_object_get(img, "size"))));
                 }
         }
-        if (!a.quiet)
+        if (a.quiet) {
+                r = 0;
+        } else if (a.format == CMD_FORMAT_TEMPLATE) {
+                _cleanup_json_ json_t *headers =
+                        json_pack("{s:s, s:s}", "ID", "IMAGE ID", "ReadOnly", "R/O");
+
+                r = cmd_template_print(a.template, rows, headers, err);
+        } else {
                 cmd_table_print(&table);
-        r = 0;
+                r = 0;
+        }
 out:
+        cmd_template_free(a.template);
         cmd_store_close(&cs);
         return r;
 }

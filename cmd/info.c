@@ -399,9 +399,10 @@ static int collect(struct info *in, struct eng_error **err)
 int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         enum cmd_format format = CMD_FORMAT_HUMAN;
+        struct cmd_template *template = NULL;
         _cleanup_json_ json_t *all = NULL;
         struct info in;
-        int r = cmd_parse_format_only(cmd, argc, argv, &format, err);
+        int r = cmd_parse_format_only(cmd, argc, argv, &format, &template, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
@@ -409,9 +410,17 @@ int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         in = (struct info){ .host = json_object(), .store = json_object(), .hints = json_array() };
         all = json_pack("{s:o, s:o, s:o, s:o}", "host", in.host, "store", in.store, "version",
                         cmd_version_json(), "hints", in.hints);
-        if (collect(&in, err) < 0)
+        if (collect(&in, err) < 0) {
+                cmd_template_free(template);
                 return eng_err_wrap(err, "gathering information");
+        }
+        if (format == CMD_FORMAT_TEMPLATE) {
+                _cleanup_json_ json_t *rows = json_pack("[O]", all);
 
+                r = cmd_template_print(template, rows, NULL, err);
+                cmd_template_free(template);
+                return r;
+        }
         if (format == CMD_FORMAT_JSON)
                 return cmd_print_json(all, err);
         cmd_print_yaml(all);

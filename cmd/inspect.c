@@ -201,56 +201,6 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
         return out;
 }
 
-/*
- * --format '{{.State.Pid}}': the one Go template form scripts use most, a
- * path of fields; anything else is refused rather than half understood.
- */
-static int print_field(json_t *j, const char *format, struct eng_error **err)
-{
-        _cleanup_free_ char *path = NULL;
-        const char *a = strstr(format, "{{"), *b = a ? strstr(a, "}}") : NULL;
-        char *save = NULL, *tok;
-        json_t *v = j;
-
-        if (!a || !b || a != format || b[2] != '\0')
-                return eng_err(err, ENG_E_USAGE, ENOSYS,
-                               "--format '%s': only json and '{{.Field.Sub}}' are implemented",
-                               format);
-        path = eng_xstrndup(a + 2, (size_t) (b - a - 2));
-        for (char *t = path; *t; t++)
-                if (*t == ' ')
-                        memmove(t, t + 1, strlen(t)), t--;
-        if (path[0] != '.')
-                return eng_err(err, ENG_E_USAGE, 0, "--format '%s': a field path starts with '.'",
-                               format);
-        for (tok = strtok_r(path + 1, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save))
-                v = json_object_get(v, tok);
-        if (!v)
-                return eng_err(err, ENG_E_USAGE, 0, "--format '%s': no such field", format);
-        if (json_is_string(v))
-                printf("%s\n", json_string_value(v));
-        else if (json_is_array(v)) {
-                /* as Go's template prints a slice: [a b c] */
-                json_t *e;
-                size_t i;
-
-                printf("[");
-                json_array_foreach(v, i, e) {
-                        char *t = json_is_string(e) ? NULL : json_dumps(e, JSON_ENCODE_ANY);
-
-                        printf("%s%s", i ? " " : "", t ? t : json_string_value(e));
-                        free(t);
-                }
-                printf("]\n");
-        } else {
-                char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-
-                printf("%s\n", t);
-                free(t);
-        }
-        return 0;
-}
-
 int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
@@ -298,15 +248,20 @@ int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
                 }
                 json_array_append_new(out, j);
         }
-        if (format && strcmp(format, "json") != 0) {
-                json_t *j;
-                size_t i;
+        if (format && strcmp(format, "json") != 0 && strcmp(format, "{{json .}}") != 0) {
+                /* '{{.State.Pid}}' and the rest of the templates podman takes (cmd/template.c) */
+                struct cmd_template *t = NULL;
 
-                json_array_foreach(out, i, j)
-                        if (print_field(j, format, err) < 0)
-                                goto out;
-        } else if (cmd_print_json(out, err) < 0)
+                r = cmd_template_parse(format, &t, err);
+                if (r == 0)
+                        r = cmd_template_print(t, out, NULL, err);
+                cmd_template_free(t);
+                if (r < 0)
+                        goto out;
+        } else if (cmd_print_json(out, err) < 0) {
+                r = -1;
                 goto out;
+        }
         r = status;
 out:
         cmd_store_close(&cs);

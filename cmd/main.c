@@ -92,7 +92,8 @@ static const struct cmd_desc commands[] = {
                         "ids and subordinate id ranges, newuidmap/newgidmap, user namespaces, native\n"
                         "overlayfs in a user namespace, /dev/fuse, /dev/net/tun, cgroups, and where eng\n"
                         "keeps its files.  For each missing piece it says what to do about it.\n",
-                .options = "  -f, --format FORMAT   'json' for JSON\n",
+                .options =
+                        "  -f, --format FORMAT   'json' for JSON, or a Go template like '{{.Host.Arch}}'\n",
         },
         {
                 .name = "image",
@@ -119,7 +120,8 @@ static const struct cmd_desc commands[] = {
                 .options =
                         "  -a, --all             show every image (eng has no intermediate images)\n"
                         "      --digests         show the manifest digests\n"
-                        "  -f, --format FORMAT   'json' for JSON\n"
+                        "  -f, --format FORMAT   'json' for JSON, or a Go template like\n"
+                        "                        '{{.Repository}}:{{.Tag}}' ('table ...' for columns)\n"
                         "      --no-trunc        do not shorten image IDs\n"
                         "  -q, --quiet           show image IDs only\n",
         },
@@ -178,7 +180,8 @@ static const struct cmd_desc commands[] = {
                 .description =
                         "Print what eng knows of each container (or, when no container has that name, image)\n"
                         "as podman's JSON.\n",
-                .options = "  -f, --format FORMAT   json, or a field path like '{{.State.Pid}}'\n",
+                .options =
+                        "  -f, --format FORMAT   'json' (the default), or a Go template like '{{.State.Pid}}'\n",
         },
         {
                 .name = "kill",
@@ -216,13 +219,15 @@ static const struct cmd_desc commands[] = {
                 .summary = "List containers",
                 .usage = "eng ps [options]",
                 .description = "List the running containers (all with -a), newest first.\n",
-                .options = "  -a, --all            also containers that are not running\n"
-                           "  -q, --quiet          only ids\n"
-                           "  -l, --latest         the newest container\n"
-                           "  -n, --last N         the N newest containers\n"
-                           "      --no-trunc       whole ids and commands\n"
-                           "      --filter K=V     status=, name=, id=, ancestor=\n"
-                           "  -f, --format FORMAT  'json' for JSON\n",
+                .options =
+                        "  -a, --all            also containers that are not running\n"
+                        "  -q, --quiet          only ids\n"
+                        "  -l, --latest         the newest container\n"
+                        "  -n, --last N         the N newest containers\n"
+                        "      --no-trunc       whole ids and commands\n"
+                        "      --filter K=V     status=, name=, id=, ancestor=\n"
+                        "  -f, --format FORMAT  'json' for JSON, or a Go template like '{{.Names}}'\n"
+                        "                       ('table ...' for columns)\n",
         },
         {
                 .name = "rename",
@@ -370,7 +375,8 @@ static const struct cmd_desc commands[] = {
                 .usage = "eng version [options]",
                 .description =
                         "Show the version of eng, the platform, and the versions of its libraries.\n",
-                .options = "  -f, --format FORMAT   'json' for JSON\n",
+                .options =
+                        "  -f, --format FORMAT   'json' for JSON, or a Go template like '{{.Version}}'\n",
         },
         {
                 .name = "wait",
@@ -605,7 +611,8 @@ static const struct cmd_desc image_subcommands[] = {
                 .summary = "Show images as JSON",
                 .usage = "eng image inspect [options] IMAGE...",
                 .description = "Show each IMAGE as JSON shaped like podman image inspect's.\n",
-                .options = "  -f, --format FORMAT   'json' (the default)\n",
+                .options =
+                        "  -f, --format FORMAT   'json' (the default), or a Go template like '{{.Id}}'\n",
         },
         {
                 .name = "prune",

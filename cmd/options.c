@@ -273,6 +273,34 @@ int cmd_format_parse(const char *arg, enum cmd_format *ret, struct eng_error **e
                        "--format '%s': only 'json' is supported (Go templates are not)", arg);
 }
 
+int cmd_format_parse_template(const char *arg, enum cmd_format *ret,
+                              struct cmd_template **ret_template, struct eng_error **err)
+{
+        if (strcmp(arg, "json") == 0 || strcmp(arg, "{{json .}}") == 0) {
+                *ret = CMD_FORMAT_JSON;
+                return 0;
+        }
+        if (strcmp(arg, "table") == 0 || strcmp(arg, "{{table .}}") == 0) {
+                *ret = CMD_FORMAT_HUMAN;
+                return 0;
+        }
+        cmd_template_free(*ret_template);
+        *ret_template = NULL;
+        if (cmd_template_parse(arg, ret_template, err) < 0)
+                return -1;
+        *ret = CMD_FORMAT_TEMPLATE;
+        return 0;
+}
+
+int cmd_on_format_template(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct cmd_format_arg *f = data;
+
+        if (val == 'f')
+                return cmd_format_parse_template(arg, &f->format, &f->template, err);
+        return 0;
+}
+
 int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err)
 {
         if (val == 'f')
@@ -280,19 +308,40 @@ int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err)
         return 0;
 }
 
+struct format_only {
+        enum cmd_format *format;
+        struct cmd_template **template;
+};
+
+static int on_format_only(int val, const char *arg, void *data, struct eng_error **err)
+{
+        struct format_only *f = data;
+
+        if (val != 'f')
+                return 0;
+        return f->template ? cmd_format_parse_template(arg, f->format, f->template, err)
+                           : cmd_format_parse(arg, f->format, err);
+}
+
 int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
-                          enum cmd_format *ret_format, struct eng_error **err)
+                          enum cmd_format *ret_format, struct cmd_template **ret_template,
+                          struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
                 { "format", required_argument, 'f' },
                 { 0 },
         };
+        struct format_only f = { .format = ret_format, .template = ret_template };
         int first;
-        int r = cmd_parse(cmd, argc, argv, opts, cmd_on_format, ret_format, &first, err);
+        int r = cmd_parse(cmd, argc, argv, opts, on_format_only, &f, &first, err);
 
-        if (r != 0)
-                return r;
-        return cmd_no_operands(cmd, argc, argv, first, err);
+        if (r == 0)
+                r = cmd_no_operands(cmd, argc, argv, first, err);
+        if (r != 0 && ret_template) {
+                cmd_template_free(*ret_template);
+                *ret_template = NULL;
+        }
+        return r;
 }
 
 int cmd_parse_bool(const char *flag, const char *arg, bool *ret, struct eng_error **err)

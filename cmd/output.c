@@ -247,3 +247,20 @@ void cmd_table_print(struct cmd_table *t)
         free(t->cells);
         *t = (struct cmd_table){ .ncol = t->ncol };
 }
+
+char *cmd_go_time(const char *rfc3339)
+{
+        char *s = eng_xstrdup(rfc3339 ? rfc3339 : "");
+        char *t = strchr(s, 'T'), *z = strrchr(s, 'Z');
+
+        if (!t || !z || z[1] != '\0')
+                return s;
+        *t = ' ';
+        *z = '\0';
+        {
+                char *out = eng_xasprintf("%s +0000 UTC", s);
+
+                free(s);
+                return out;
+        }
+}

@@ -131,18 +131,20 @@ int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct 
 {
         struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *out = json_array();
-        enum cmd_format format = CMD_FORMAT_JSON;
+        struct cmd_format_arg f = { .format = CMD_FORMAT_JSON };
         int first, r, status = 0;
         static const struct cmd_option opts[] = {
                 { "format", required_argument, 'f' },
                 { 0 },
         };
 
-        r = cmd_parse(cmd, argc, argv, opts, cmd_on_format, &format, &first, err);
-        if (r != 0)
+        r = cmd_parse(cmd, argc, argv, opts, cmd_on_format_template, &f, &first, err);
+        if (r == 0 && first >= argc)
+                r = eng_err(err, ENG_E_USAGE, 0, "'eng image inspect' needs an image");
+        if (r != 0) {
+                cmd_template_free(f.template);
                 return r < 0 ? r : 0;
-        if (first >= argc)
-                return eng_err(err, ENG_E_USAGE, 0, "'eng image inspect' needs an image");
+        }
         r = -1;
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
@@ -159,10 +161,12 @@ int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct 
                 }
                 json_array_append_new(out, j);
         }
-        if (cmd_print_json(out, err) < 0)
+        if (f.format == CMD_FORMAT_TEMPLATE ? cmd_template_print(f.template, out, NULL, err) < 0
+                                            : cmd_print_json(out, err) < 0)
                 goto out;
         r = status;
 out:
+        cmd_template_free(f.template);
         cmd_store_close(&cs);
         return r;
 }

@@ -160,7 +160,8 @@ static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct e
         uint64_t images_size, images_used = 0, ctr_size = 0, ctr_idle = 0;
         size_t nctr = 0, running = 0, active_images = 0, i;
         json_t *v;
-        int r = cmd_parse_format_only(cmd, argc, argv, &format, err);
+        struct cmd_template *template = NULL;
+        int r = cmd_parse_format_only(cmd, argc, argv, &format, &template, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
@@ -255,33 +256,30 @@ static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct e
                 goto out;
         }
         {
-                struct cmd_table t;
+                /* podman's rows ({{.Type}} {{.Total}} {{.Active}} {{.Size}} {{.Reclaimable}}) */
                 _cleanup_free_ char *img_rec = reclaimable(images_size - images_used, images_size);
                 _cleanup_free_ char *ctr_rec = reclaimable(ctr_idle, ctr_size);
+                _cleanup_free_ char *img_size = eng_xstrdup(cmd_human_size(images_size));
+                _cleanup_free_ char *ctr_size_s = eng_xstrdup(cmd_human_size(ctr_size));
+                _cleanup_free_ char *none = eng_xasprintf("%s (0%%)", cmd_human_size(0));
+                _cleanup_json_ json_t *rows = json_pack(
+                        "[{s:s, s:I, s:I, s:s, s:s}, {s:s, s:I, s:I, s:s, s:s},"
+                        " {s:s, s:I, s:I, s:s, s:s}]",
+                        "Type", "Images", "Total", (json_int_t) json_array_size(images), "Active",
+                        (json_int_t) active_images, "Size", img_size, "Reclaimable", img_rec,
+                        "Type", "Containers", "Total", (json_int_t) nctr, "Active",
+                        (json_int_t) running, "Size", ctr_size_s, "Reclaimable", ctr_rec,
+                        /* eng keeps no named volumes: there are none to count */
+                        "Type", "Local Volumes", "Total", (json_int_t) 0, "Active", (json_int_t) 0,
+                        "Size", cmd_human_size(0), "Reclaimable", none);
 
-                cmd_table_init(&t, 5);
-                cmd_table_cell(&t, "TYPE");
-                cmd_table_cell(&t, "TOTAL");
-                cmd_table_cell(&t, "ACTIVE");
-                cmd_table_cell(&t, "SIZE");
-                cmd_table_cell(&t, "RECLAIMABLE");
-                cmd_table_cell(&t, "Images");
-                cmd_table_cell(&t, "%zu", json_array_size(images));
-                cmd_table_cell(&t, "%zu", active_images);
-                cmd_table_cell(&t, "%s", cmd_human_size(images_size));
-                cmd_table_cell(&t, "%s", img_rec);
-                cmd_table_cell(&t, "Containers");
-                cmd_table_cell(&t, "%zu", nctr);
-                cmd_table_cell(&t, "%zu", running);
-                cmd_table_cell(&t, "%s", cmd_human_size(ctr_size));
-                cmd_table_cell(&t, "%s", ctr_rec);
-                /* eng keeps no named volumes: there are none to count */
-                cmd_table_cell(&t, "Local Volumes");
-                cmd_table_cell(&t, "0");
-                cmd_table_cell(&t, "0");
-                cmd_table_cell(&t, "%s", cmd_human_size(0));
-                cmd_table_cell(&t, "%s (0%%)", cmd_human_size(0));
-                cmd_table_print(&t);
+                if (!template &&
+                    cmd_template_parse(
+                            "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+                            &template, err) < 0)
+                        goto out;
+                if (cmd_template_print(template, rows, NULL, err) < 0)
+                        goto out;
         }
         r = 0;
 out:
@@ -289,6 +287,7 @@ out:
                 eng_strv_free(trees.dirs);
         if (trees.bytes)
                 munmap(trees.bytes, (nctr + 1) * sizeof(uint64_t));
+        cmd_template_free(template);
         cmd_store_close(&cs);
         return r;
 }
@@ -313,7 +312,8 @@ static const struct cmd_desc system_subcommands[] = {
                 .summary = "Show the space eng uses",
                 .usage = "eng system df [options]",
                 .description = "Show the space used by images, containers and volumes.\n",
-                .options = "  -f, --format FORMAT   'json' for JSON\n",
+                .options =
+                        "  -f, --format FORMAT   'json' for JSON, or a Go template like '{{.Type}} {{.Size}}'\n",
         },
 };
 

@@ -36,14 +36,24 @@ json_t *cmd_version_json(void)
 int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         enum cmd_format format = CMD_FORMAT_HUMAN;
+        struct cmd_template *template = NULL;
         _cleanup_json_ json_t *j = NULL;
         const char *key;
         json_t *v;
-        int r = cmd_parse_format_only(cmd, argc, argv, &format, err);
+        int r = cmd_parse_format_only(cmd, argc, argv, &format, &template, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
         j = cmd_version_json();
+        if (format == CMD_FORMAT_TEMPLATE) {
+                /* '{{.Version}}', and podman's '{{.Client.Version}}' */
+                _cleanup_json_ json_t *rows = json_pack("[O]", j);
+
+                json_object_set_new(json_array_get(rows, 0), "Client", json_deep_copy(j));
+                r = cmd_template_print(template, rows, NULL, err);
+                cmd_template_free(template);
+                return r;
+        }
         if (format == CMD_FORMAT_JSON)
                 return cmd_print_json(j, err);
 

@@ -90,9 +90,18 @@ load helpers
 	run "$ENG" --root relative/path info
 	assert_status 125
 	assert_contains "$output" "give an absolute path"
-	run "$ENG" info --format '{{.Host.Arch}}'
+	run "$ENG" info --format '{{if .Host}}x{{end}}'
 	assert_status 125
-	assert_contains "$output" "only 'json' is supported"
+	assert_contains "$output" "'{{if}}' is not understood"
+}
+
+@test "--format Go templates: info, version" {
+	run "$ENG" info --format '{{.Host.Arch}}/{{.Host.Os}}'
+	assert_status 0
+	assert_equal "$output" "$(dpkg --print-architecture)/linux"
+	run "$ENG" version --format '{{.Client.Version}}'
+	assert_status 0
+	assert_equal "$output" "$("$ENG" version --format json | jq -r .Version)"
 }
 
 @test "operands a command does not take are refused" {

@@ -213,6 +213,13 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	for line in "${lines[@]:1}"; do
 		[[ "${line:${#col}:12}" =~ ^[0-9a-f]{12}$ ]] || fail "not aligned under IMAGE ID: $line"
 	done
+	# podman's templates
+	run eng images --format '{{.Repository}}:{{.Tag}}'
+	assert_status 0
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "$repo:$tag" "$repo:latest" | sort)"
+	run eng images --format 'table {{.ID}}\t{{.Tag}}'
+	[[ "${lines[0]}" =~ ^IMAGE\ ID\ +TAG$ ]] || fail "header: ${lines[0]}"
+	[[ "${lines[1]}" =~ ^[0-9a-f]{12}\ \ [a-z-]+$ ]] || fail "row: ${lines[1]}"
 }
 
 @test "tag, rmi: names move, untag before delete, layers go with the last image using them" {

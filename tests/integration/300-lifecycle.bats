@@ -174,6 +174,21 @@ wait_for_log() {
 	run eng system df
 	assert_status 0
 	[[ "${lines[2]}" =~ ^Containers\ +2\ +1\ +4\.[0-9]+\ MB\ +50[0-9.]*\ kB\ \(11%\)$ ]] || fail "containers: ${lines[2]}"
+	run eng system df --format '{{.Type}}:{{.Total}}:{{.Active}}'
+	assert_equal "$output" "$(printf 'Images:1:1\nContainers:2:1\nLocal Volumes:0:0')"
+	# ps with podman's templates: plain, and as a table with podman's headers
+	run eng ps -a --format '{{.Names}} {{.State}} {{.ExitCode}}'
+	assert_status 0
+	assert_equal "$output" "$(printf 'dfb exited 0\ndfa running 0')"
+	run eng ps --format 'table {{.ID}}\t{{.Names}}\t{{.RunningFor}}'
+	assert_status 0
+	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ \ NAMES\ +CREATED$ ]] || fail "header: ${lines[0]}"
+	[[ "${lines[1]}" =~ ^[0-9a-f]{12}\ \ dfa\ +.*ago$ ]] || fail "row: ${lines[1]}"
+	run eng ps -a --format '{{.Names}}' --filter name=dfb
+	assert_equal "$output" dfb
+	run --separate-stderr eng ps --format '{{.Nope}}'
+	assert_status 125
+	assert_contains "$stderr" "no such field"
 	eng rm -f dfa dfb >/dev/null
 	run eng system df --format json
 	assert_equal "$(json .containers)" 0

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <jansson.h>
+
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -169,6 +171,94 @@ START_TEST(test_format_parse)
 }
 END_TEST
 
+/* @format rendered with the JSON @dot: the text, or NULL with *err set */
+static char *render(const char *format, const char *dot, struct eng_error **err)
+{
+        struct cmd_template *t = NULL;
+        _cleanup_json_ json_t *j = json_loads(dot, 0, NULL);
+        char *out = NULL;
+
+        ck_assert_ptr_nonnull(j);
+        if (cmd_template_parse(format, &t, err) == 0)
+                (void) cmd_template_render(t, j, &out, err);
+        cmd_template_free(t);
+        return out;
+}
+
+START_TEST(test_templates)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        const char *dot =
+                "{\"Names\": \"web\", \"State\": {\"Pid\": 42, \"Running\": true},"
+                " \"Cmd\": [\"sleep\", \"300\"], \"Labels\": {\"b\": \"2\", \"a\": \"1\"},"
+                " \"Mounts\": [{\"Destination\": \"/a\"}, {\"Destination\": \"/b\"}],"
+                " \"host\": {\"arch\": \"amd64\"}, \"Size\": 1.5, \"None\": null}";
+        struct {
+                const char *format, *want;
+        } cases[] = {
+                { "{{.Names}}", "web" },
+                { "{{ .State.Pid }}", "42" },
+                { "{{.State.Running}}", "true" },
+                { "id={{.Names}}\\t{{.State.Pid}}\\n", "id=web\t42\n" },
+                { "{{.Cmd}}", "[sleep 300]" },
+                { "{{.Labels}}", "map[a:1 b:2]" },
+                { "{{json .Labels}}", "{\"b\":\"2\",\"a\":\"1\"}" },
+                { "{{json .Cmd}}", "[\"sleep\",\"300\"]" },
+                { "{{join .Cmd \",\"}}", "sleep,300" },
+                { "{{upper .Names}} {{title .Names}} {{lower .Names}}", "WEB Web web" },
+                { "{{range .Mounts}}{{.Destination}};{{end}}", "/a;/b;" },
+                { "{{range .Cmd}}<{{.}}>{{end}}", "<sleep><300>" },
+                { "{{.Host.Arch}}", "amd64" }, /* podman's Go field names over JSON keys */
+                { "{{.Size}} {{.None}}", "1.5 <nil>" },
+                { "plain text", "plain text" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *out = render(cases[i].format, dot, &err);
+
+                ck_assert_msg(out, "%s: %s", cases[i].format, err ? err->msg : "");
+                ck_assert_str_eq(out, cases[i].want);
+        }
+        /* refused, with what was not understood */
+        ck_assert_ptr_null(render("{{if .Names}}x{{end}}", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "'{{if}}' is not understood"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{.Names", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "not closed"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{range .Cmd}}x", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "without its {{end}}"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{end}}", dot, &err));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{.Nope}}", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "no such field"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{join .Names \",\"}}", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "needs a list"));
+}
+END_TEST
+
+START_TEST(test_format_parse_template)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        struct cmd_template *t = NULL;
+        enum cmd_format f;
+
+        eng_assert_ok(cmd_format_parse_template("json", &f, &t, &err), err);
+        ck_assert_int_eq(f, CMD_FORMAT_JSON);
+        eng_assert_ok(cmd_format_parse_template("table", &f, &t, &err), err);
+        ck_assert_int_eq(f, CMD_FORMAT_HUMAN);
+        ck_assert_ptr_null(t);
+        eng_assert_ok(cmd_format_parse_template("table {{.ID}}\\t{{.Names}}", &f, &t, &err), err);
+        ck_assert_int_eq(f, CMD_FORMAT_TEMPLATE);
+        ck_assert(cmd_template_is_table(t));
+        eng_assert_ok(cmd_format_parse_template("{{.ID}}", &f, &t, &err), err);
+        ck_assert(!cmd_template_is_table(t));
+        cmd_template_free(t);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("options");
@@ -185,6 +275,8 @@ int main(void)
         tcase_add_test(tc, test_global_options_after_command);
         tcase_add_test(tc, test_bad_global_values);
         tcase_add_test(tc, test_format_parse);
+        tcase_add_test(tc, test_templates);
+        tcase_add_test(tc, test_format_parse_template);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
