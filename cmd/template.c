@@ -214,25 +214,34 @@ static int parse_nodes(const char **p, bool in_range, struct node **nodes, size_
                         *p += strlen(*p);
                         return 0;
                 }
-                if (a > *p)
-                        add(nodes, n, NODE_TEXT)->text = eng_xstrndup(*p, (size_t) (a - *p));
                 b = strstr(a + 2, "}}");
                 if (!b)
                         return eng_err(err, ENG_E_USAGE, 0, "--format '%s': a '{{' is not closed",
                                        format);
-                /* {{- and -}} trim spaces in Go; the trimming is what they ask */
+                /* "{{- " and " -}}" trim the white space before and after, as in Go */
                 {
-                        const char *s = a + 2, *e = b;
+                        const char *s = a + 2, *e = b, *text_end = a;
+                        bool trim_after = false;
 
-                        if (*s == '-' && isspace((unsigned char) s[1]))
+                        if (*s == '-' && isspace((unsigned char) s[1])) {
                                 s++;
-                        if (e > s && e[-1] == '-' && e - 1 > s && isspace((unsigned char) e[-2]))
+                                while (text_end > *p && isspace((unsigned char) text_end[-1]))
+                                        text_end--;
+                        }
+                        if (e - 1 > s && e[-1] == '-' && isspace((unsigned char) e[-2])) {
                                 e--;
+                                trim_after = true;
+                        }
+                        if (text_end > *p)
+                                add(nodes, n, NODE_TEXT)->text =
+                                        eng_xstrndup(*p, (size_t) (text_end - *p));
                         w = split_words(s, (size_t) (e - s), format, err);
+                        *p = b + 2;
+                        while (trim_after && isspace((unsigned char) **p))
+                                (*p)++;
                 }
                 if (!w)
                         return -1;
-                *p = b + 2;
                 if (strcmp(w[0], "end") == 0 && !w[1]) {
                         if (!in_range)
                                 return eng_err(err, ENG_E_USAGE, 0,

@@ -211,6 +211,8 @@ START_TEST(test_templates)
                 { "{{.Host.Arch}}", "amd64" }, /* podman's Go field names over JSON keys */
                 { "{{.Size}} {{.None}}", "1.5 <nil>" },
                 { "plain text", "plain text" },
+                { "a  {{- .Names -}}  b", "awebb" },
+                { "{{range .Cmd -}}\n {{.}} {{- end}}", "sleep300" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
