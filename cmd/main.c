@@ -277,11 +277,11 @@ static const struct cmd_desc commands[] = {
                 .usage = "eng run [options] IMAGE [COMMAND [ARG...]]",
                 .description =
                         "Make a container of IMAGE (pulled when missing) and run COMMAND in it, or the image's\n"
-                        "entrypoint and command, in the foreground.  The exit status is the command's; 125 when\n"
-                        "eng failed, 126 when the command cannot be invoked, 127 when it does not exist.\n"
-                        "The container has its own user, mount, pid, uts, ipc, cgroup and network namespaces;\n"
-                        "user-mode networking is not implemented yet, so the network is loopback only unless\n"
-                        "--network host.\n",
+                        "entrypoint and command, in the foreground (in the background with -d).  The exit\n"
+                        "status is the command's; 125 when eng failed, 126 when the command cannot be\n"
+                        "invoked, 127 when it does not exist.  The container has its own user, mount, pid,\n"
+                        "uts, ipc, cgroup and network namespaces; its network is user-mode (slirp: outbound\n"
+                        "traffic, DNS, published ports with -p) unless --network says otherwise.\n",
                 .options =
                         "      --rm                     remove the container when it exits\n"
                         "      --name NAME              name the container\n"
@@ -353,9 +353,15 @@ static const struct cmd_desc commands[] = {
                 .name = "top",
                 .fn = cmd_top,
                 .summary = "Show the processes of a running container",
-                .usage = "eng top CONTAINER",
+                .usage = "eng top CONTAINER [DESCRIPTOR...]",
                 .description =
-                        "List the processes of CONTAINER with their ids as the container sees them.\n",
+                        "List the processes of CONTAINER with their ids as the container sees them.\n"
+                        "The DESCRIPTORs (words, or joined with commas) choose the columns, as\n"
+                        "podman's: args, capamb, capbnd, capeff, capinh, capprm, comm, etime, group,\n"
+                        "hgroup, hpid, huser, nice, pcpu, pgid, pid, ppid, rgroup, rss, ruser,\n"
+                        "seccomp, state, stime, time, tty, user, vsz (and the AIX forms %a, %c, %t,\n"
+                        "%G, %n, %C, %r, %p, %P, %g, %u, %x, %y, %U, %z).  The default is\n"
+                        "user pid ppid pcpu etime tty time args.\n",
         },
         {
                 .name = "unshare",

@@ -4,6 +4,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +21,30 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
+#include "runtime/oci/oci.h"
 #include "storage/container.h"
 
 #include "common/banned.h"
 
+#define CAP_KINDS 5 /* CapInh, CapPrm, CapEff, CapBnd, CapAmb */
+
 struct proc_info {
+        long pid; /* as the host sees it */
         long nspid;
         long host_ppid;
-        long uid; /* as the host sees it */
+        long host_pgid;
+        char state;
+        long nice;
+        unsigned long long vsize; /* bytes */
+        long rss;                 /* pages */
+        long uid[2], gid[2];      /* real and effective, as the host sees them */
         double start_s;
         double cpu_s;
-        char *cmd;
+        char *args;
+        char comm[64];
         char tty[16];
+        unsigned long long caps[CAP_KINDS];
+        int seccomp;
 };
 
 static ino_t ns_inode(long pid)
@@ -42,6 +56,17 @@ static ino_t ns_inode(long pid)
         return stat(path, &st) == 0 ? st.st_ino : 0;
 }
 
+/* the value after "\n@key:" in /proc's status text */
+static const char *status_field(const char *status, const char *key)
+{
+        char k[32];
+        const char *v;
+
+        snprintf(k, sizeof(k), "\n%s:", key);
+        v = strstr(status, k);
+        return v ? v + strlen(k) : NULL;
+}
+
 static bool read_proc(long pid, struct proc_info *p)
 {
         char path[64], *stat = NULL, *status = NULL, *cmd = NULL, *rp;
@@ -49,10 +74,14 @@ static bool read_proc(long pid, struct proc_info *p)
         size_t clen = 0;
         long tck = sysconf(_SC_CLK_TCK);
         unsigned long long ut = 0, st = 0, start = 0;
+        static const char *const capkeys[CAP_KINDS] = { "CapInh", "CapPrm", "CapEff", "CapBnd",
+                                                        "CapAmb" };
+        const char *v;
         int tty_nr = 0;
         bool ok = false;
 
         memset(p, 0, sizeof(*p));
+        p->pid = pid;
         snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
         if (eng_read_file(path, 4096, &stat, NULL, &e) < 0)
                 goto out;
@@ -64,10 +93,17 @@ static bool read_proc(long pid, struct proc_info *p)
                 goto out;
         rp = strrchr(stat, ')');
         if (!rp || sscanf(rp + 2,
-                          "%*c %ld %*d %*d %d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
-                          "%*d %*d %*d %*d %llu",
-                          &p->host_ppid, &tty_nr, &ut, &st, &start) != 5)
+                          "%c %ld %ld %*d %d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %ld "
+                          "%*d %*d %llu %llu %ld",
+                          &p->state, &p->host_ppid, &p->host_pgid, &tty_nr, &ut, &st, &p->nice,
+                          &start, &p->vsize, &p->rss) != 10)
                 goto out;
+        {
+                char *lp = strchr(stat, '(');
+                size_t n = lp ? (size_t) (rp - lp - 1) : 0;
+
+                snprintf(p->comm, sizeof(p->comm), "%.*s", (int) n, lp ? lp + 1 : "");
+        }
         p->cpu_s = (double) (ut + st) / (double) tck;
         p->start_s = (double) start / (double) tck;
         if (tty_nr)
@@ -75,26 +111,30 @@ static bool read_proc(long pid, struct proc_info *p)
                          (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00));
         else
                 snprintf(p->tty, sizeof(p->tty), "?");
-        {
-                char *l = strstr(status, "\nNSpid:"), *u = strstr(status, "\nUid:");
+        if ((v = status_field(status, "NSpid"))) {
+                const char *end = strchr(v, '\n'), *last = v;
 
-                if (l) {
-                        char *end = strchr(l + 1, '\n'), *last;
-
-                        if (end)
-                                *end = '\0';
-                        last = strrchr(l, '\t');
-                        p->nspid = last ? strtol(last + 1, NULL, 10) : pid;
-                        if (end)
-                                *end = '\n';
-                }
-                if (u)
-                        p->uid = strtol(u + 6, NULL, 10);
+                for (const char *c = v; c < (end ? end : v + strlen(v)); c++)
+                        if (*c == '\t')
+                                last = c + 1;
+                p->nspid = strtol(last, NULL, 10);
+        } else {
+                p->nspid = pid;
         }
+        if ((v = status_field(status, "Uid")))
+                (void) !sscanf(v, "%ld %ld", &p->uid[0], &p->uid[1]);
+        if ((v = status_field(status, "Gid")))
+                (void) !sscanf(v, "%ld %ld", &p->gid[0], &p->gid[1]);
+        for (size_t i = 0; i < CAP_KINDS; i++)
+                if ((v = status_field(status, capkeys[i])))
+                        p->caps[i] = strtoull(v, NULL, 16);
+        if ((v = status_field(status, "Seccomp")))
+                p->seccomp = (int) strtol(v, NULL, 10);
         for (size_t i = 0; i + 1 < clen; i++)
                 if (cmd[i] == '\0')
                         cmd[i] = ' ';
-        p->cmd = clen ? TAKE_PTR(cmd) : eng_xstrdup("");
+        /* a kernel thread or a zombie has no command line: its name in brackets, as ps */
+        p->args = clen ? TAKE_PTR(cmd) : eng_xasprintf("[%s]", p->comm);
         ok = true;
 out:
         eng_err_free(e);
@@ -104,8 +144,21 @@ out:
         return ok;
 }
 
-/* Host uid back to the container's, through the container's uid_map. */
-static long container_uid(const char *map, long host)
+/* a host pid as the container's pid namespace numbers it; 0 when outside it */
+static long ns_pid(long host_pid, ino_t ns)
+{
+        struct proc_info p;
+        long r;
+
+        if (host_pid <= 0 || ns_inode(host_pid) != ns || !read_proc(host_pid, &p))
+                return 0;
+        r = p.nspid;
+        free(p.args);
+        return r;
+}
+
+/* Host id back to the container's, through the container's uid_map or gid_map. */
+static long container_id(const char *map, long host)
 {
         _cleanup_strv_ char **lines = eng_strv_split(map, "\n");
 
@@ -118,6 +171,23 @@ static long container_uid(const char *map, long host)
         return 65534;
 }
 
+/* the name of @id in the container's passwd or group text, or the number */
+static void id_name(struct cmd_table *t, const char *db, long id)
+{
+        _cleanup_strv_ char **lines = eng_strv_split(db ? db : "", "\n");
+
+        ENG_STRV_FOREACH(l, lines) {
+                _cleanup_strv_ char **f = eng_strv_split(*l, ":");
+
+                if (eng_strv_length(f) >= 3 && strtol(f[2], NULL, 10) == id && *f[2] &&
+                    strspn(f[2], "0123456789") == strlen(f[2])) {
+                        cmd_table_cell(t, "%s", f[0]);
+                        return;
+                }
+        }
+        cmd_table_cell(t, "%ld", id);
+}
+
 static double uptime_s(void)
 {
         struct timespec ts;
@@ -126,28 +196,345 @@ static double uptime_s(void)
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+/* a duration as Go prints one: 1.5s, 2m3.25s, 1h0m5s */
+static void go_duration(struct cmd_table *t, double secs)
+{
+        long h = (long) (secs / 3600), m = (long) (secs - (double) h * 3600) / 60;
+        double s = secs - (double) h * 3600 - (double) m * 60;
+        char sec[32];
+        size_t n;
+
+        snprintf(sec, sizeof(sec), "%.6f", s < 0 ? 0 : s);
+        n = strlen(sec);
+        while (n > 0 && sec[n - 1] == '0')
+                sec[--n] = '\0';
+        if (n > 0 && sec[n - 1] == '.')
+                sec[--n] = '\0';
+        if (h > 0)
+                cmd_table_cell(t, "%ldh%ldm%ss", h, m, sec);
+        else if (m > 0)
+                cmd_table_cell(t, "%ldm%ss", m, sec);
+        else
+                cmd_table_cell(t, "%ss", sec);
+}
+
+/* capabilities as psgo shows them: full, none, or their names */
+static void cap_list(struct cmd_table *t, unsigned long long set)
+{
+        unsigned long long all = 0;
+        _cleanup_free_ char *names = eng_xstrdup("");
+        int last = 0;
+
+        while (oci_cap_name(last + 1))
+                last++;
+        all = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+        if ((set & all) == all) {
+                cmd_table_cell(t, "full");
+                return;
+        }
+        for (int c = 0; c <= last; c++) {
+                if (!(set & (1ULL << c)))
+                        continue;
+                {
+                        char *more = eng_xasprintf("%s%s%s", names, *names ? "," : "",
+                                                   oci_cap_name(c) + 4);
+
+                        free(names);
+                        names = more;
+                }
+        }
+        cmd_table_cell(t, "%s", *names ? names : "none");
+}
+
+enum field {
+        F_ARGS,
+        F_CAPAMB,
+        F_CAPBND,
+        F_CAPEFF,
+        F_CAPINH,
+        F_CAPPRM,
+        F_COMM,
+        F_ETIME,
+        F_GROUP,
+        F_HGROUP,
+        F_HPID,
+        F_HUSER,
+        F_NICE,
+        F_PCPU,
+        F_PGID,
+        F_PID,
+        F_PPID,
+        F_RGROUP,
+        F_RSS,
+        F_RUSER,
+        F_SECCOMP,
+        F_STATE,
+        F_STIME,
+        F_TIME,
+        F_TTY,
+        F_USER,
+        F_VSZ,
+};
+
+/* podman's (psgo's) format descriptors, with their AIX forms and headers */
+static const struct descriptor {
+        const char *name;
+        const char *aix;
+        const char *header;
+        enum field field;
+} descriptors[] = {
+        { "args", "%a", "COMMAND", F_ARGS },
+        { "capamb", NULL, "AMBIENT CAPS", F_CAPAMB },
+        { "capbnd", NULL, "BOUNDING CAPS", F_CAPBND },
+        { "capeff", NULL, "EFFECTIVE CAPS", F_CAPEFF },
+        { "capinh", NULL, "INHERITED CAPS", F_CAPINH },
+        { "capprm", NULL, "PERMITTED CAPS", F_CAPPRM },
+        { "comm", "%c", "COMMAND", F_COMM },
+        { "etime", "%t", "ELAPSED", F_ETIME },
+        { "group", "%G", "GROUP", F_GROUP },
+        { "hgroup", NULL, "HGROUP", F_HGROUP },
+        { "hpid", NULL, "HPID", F_HPID },
+        { "huser", NULL, "HUSER", F_HUSER },
+        { "nice", "%n", "NI", F_NICE },
+        { "pcpu", "%C", "%CPU", F_PCPU },
+        { "pgid", "%r", "PGID", F_PGID },
+        { "pid", "%p", "PID", F_PID },
+        { "ppid", "%P", "PPID", F_PPID },
+        { "rgroup", "%g", "RGROUP", F_RGROUP },
+        { "rss", NULL, "RSS", F_RSS },
+        { "ruser", "%u", "RUSER", F_RUSER },
+        { "seccomp", NULL, "SECCOMP", F_SECCOMP },
+        { "state", NULL, "STATE", F_STATE },
+        { "stime", NULL, "STIME", F_STIME },
+        { "time", "%x", "TIME", F_TIME },
+        { "tty", "%y", "TTY", F_TTY },
+        { "user", "%U", "USER", F_USER },
+        { "vsz", "%z", "VSZ", F_VSZ },
+};
+
+static const char *const default_descriptors[] = { "user",  "pid", "ppid", "pcpu",
+                                                   "etime", "tty", "time", "args" };
+
+static const struct descriptor *find_descriptor(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(descriptors); i++)
+                if (strcmp(descriptors[i].name, name) == 0 ||
+                    (descriptors[i].aix && strcmp(descriptors[i].aix, name) == 0))
+                        return &descriptors[i];
+        return NULL;
+}
+
+/* The descriptors of the operands after the container: words, or words joined with commas. */
+static int parse_descriptors(char **words, size_t nwords, const struct descriptor ***ret, size_t *n,
+                             struct eng_error **err)
+{
+        *ret = NULL;
+        *n = 0;
+        for (size_t i = 0; i < (nwords ? nwords : ELEMENTSOF(default_descriptors)); i++) {
+                _cleanup_strv_ char **parts =
+                        eng_strv_split(nwords ? words[i] : default_descriptors[i], ",");
+
+                ENG_STRV_FOREACH(w, parts) {
+                        const struct descriptor *d;
+
+                        if (!**w)
+                                continue;
+                        d = find_descriptor(*w);
+                        if (!d) {
+                                _cleanup_free_ char *known = eng_xstrdup("");
+
+                                for (size_t k = 0; k < ELEMENTSOF(descriptors); k++) {
+                                        char *more = eng_xasprintf("%s%s%s", known, k ? ", " : "",
+                                                                   descriptors[k].name);
+
+                                        free(known);
+                                        known = more;
+                                }
+                                free(*ret);
+                                *ret = NULL;
+                                return eng_err(err, ENG_E_USAGE, 0,
+                                               "unknown descriptor '%s' (eng top takes: %s)", *w,
+                                               known);
+                        }
+                        *ret = eng_xreallocarray(*ret, *n + 1, sizeof(**ret));
+                        (*ret)[(*n)++] = d;
+                }
+        }
+        return 0;
+}
+
+struct top_ctx {
+        ino_t ns;
+        const char *uid_map, *gid_map;
+        const char *passwd, *group;
+        double up, btime;
+};
+
+static void host_name(struct cmd_table *t, long id, bool group)
+{
+        if (!group) {
+                struct passwd *pw = getpwuid((uid_t) id);
+
+                if (pw) {
+                        cmd_table_cell(t, "%s", pw->pw_name);
+                        return;
+                }
+        } else {
+                struct group *gr = getgrgid((gid_t) id);
+
+                if (gr) {
+                        cmd_table_cell(t, "%s", gr->gr_name);
+                        return;
+                }
+        }
+        cmd_table_cell(t, "%ld", id);
+}
+
+static void add_cell(struct cmd_table *t, const struct top_ctx *c, const struct proc_info *p,
+                     enum field f)
+{
+        double elapsed = c->up - p->start_s;
+
+        switch (f) {
+        case F_ARGS:
+                cmd_table_cell(t, "%s", p->args);
+                break;
+        case F_CAPAMB:
+        case F_CAPBND:
+        case F_CAPEFF:
+        case F_CAPINH:
+        case F_CAPPRM: {
+                static const int kind[] = { [F_CAPINH] = 0,
+                                            [F_CAPPRM] = 1,
+                                            [F_CAPEFF] = 2,
+                                            [F_CAPBND] = 3,
+                                            [F_CAPAMB] = 4 };
+
+                cap_list(t, p->caps[kind[f]]);
+                break;
+        }
+        case F_COMM:
+                cmd_table_cell(t, "%s", p->comm);
+                break;
+        case F_ETIME:
+                go_duration(t, elapsed > 0 ? elapsed : 0);
+                break;
+        case F_GROUP:
+        case F_RGROUP:
+                id_name(t, c->group, container_id(c->gid_map, p->gid[f == F_GROUP ? 1 : 0]));
+                break;
+        case F_USER:
+        case F_RUSER:
+                id_name(t, c->passwd, container_id(c->uid_map, p->uid[f == F_USER ? 1 : 0]));
+                break;
+        case F_HGROUP:
+                host_name(t, p->gid[1], true);
+                break;
+        case F_HUSER:
+                host_name(t, p->uid[1], false);
+                break;
+        case F_HPID:
+                cmd_table_cell(t, "%ld", p->pid);
+                break;
+        case F_NICE:
+                cmd_table_cell(t, "%ld", p->nice);
+                break;
+        case F_PCPU:
+                cmd_table_cell(t, "%.3f", elapsed > 0 ? 100.0 * p->cpu_s / elapsed : 0.0);
+                break;
+        case F_PGID:
+                cmd_table_cell(t, "%ld", ns_pid(p->host_pgid, c->ns));
+                break;
+        case F_PID:
+                cmd_table_cell(t, "%ld", p->nspid);
+                break;
+        case F_PPID:
+                cmd_table_cell(t, "%ld", ns_pid(p->host_ppid, c->ns));
+                break;
+        case F_RSS:
+                cmd_table_cell(t, "%ld", p->rss * (sysconf(_SC_PAGESIZE) / 1024));
+                break;
+        case F_SECCOMP:
+                cmd_table_cell(t, "%s",
+                               p->seccomp == 2   ? "filter"
+                               : p->seccomp == 1 ? "strict"
+                                                 : "disabled");
+                break;
+        case F_STATE:
+                cmd_table_cell(t, "%c", p->state);
+                break;
+        case F_STIME: {
+                time_t start = (time_t) (c->btime + p->start_s);
+                struct tm tm;
+                char buf[64];
+
+                gmtime_r(&start, &tm);
+                strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+                cmd_table_cell(t, "%s", buf);
+                break;
+        }
+        case F_TIME:
+                go_duration(t, (double) (long) p->cpu_s);
+                break;
+        case F_TTY:
+                cmd_table_cell(t, "%s", p->tty);
+                break;
+        case F_VSZ:
+                cmd_table_cell(t, "%llu", p->vsize / 1024);
+                break;
+        }
+}
+
+/* the boot time, seconds since the epoch (/proc/stat's btime) */
+static double boot_time(void)
+{
+        _cleanup_free_ char *stat = NULL;
+        struct eng_error *e = NULL;
+        const char *b;
+
+        if (eng_read_file("/proc/stat", 1 << 20, &stat, NULL, &e) < 0) {
+                eng_err_free(e);
+                return 0;
+        }
+        b = strstr(stat, "\nbtime ");
+        return b ? strtod(b + 7, NULL) : 0;
+}
+
+static char *read_map(long pid, const char *which)
+{
+        char path[64], *map = NULL;
+        struct eng_error *e = NULL;
+
+        snprintf(path, sizeof(path), "/proc/%ld/%s", pid, which);
+        if (eng_read_file(path, 65536, &map, NULL, &e) < 0) {
+                eng_err_free(e);
+                map = eng_xstrdup("");
+        }
+        return map;
+}
+
 int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *rec = NULL;
-        _cleanup_free_ char *map = NULL;
+        _cleanup_free_ char *uid_map = NULL, *gid_map = NULL, *passwd = NULL, *group = NULL;
+        _cleanup_free_ const struct descriptor **descs = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        static const char *const heads[] = { "USER",    "PID", "PPID", "%CPU",
-                                             "ELAPSED", "TTY", "TIME", "COMMAND" };
         struct cmd_table t;
-        ino_t ns;
+        struct top_ctx c = { .up = uptime_s() };
+        size_t ndescs = 0;
         long pid;
         int first, r;
-        double up = uptime_s();
 
         r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
         if (r != 0)
                 return r < 0 ? r : 0;
-        if (first + 1 != argc)
-                return eng_err(
-                        err, ENG_E_USAGE, 0,
-                        "'eng top' takes one container (ps descriptors are not implemented yet)");
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng top' needs a container");
+        if (parse_descriptors(argv + first + 1, (size_t) (argc - first - 1), &descs, &ndescs, err) <
+            0)
+                return -1;
         r = -1;
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
@@ -156,43 +543,36 @@ int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         if (!rec)
                 goto out;
         pid = (long) json_integer_value(json_object_get(rec, "pid"));
-        ns = ns_inode(pid);
+        c.ns = ns_inode(pid);
+        c.uid_map = uid_map = read_map(pid, "uid_map");
+        c.gid_map = gid_map = read_map(pid, "gid_map");
+        c.btime = boot_time();
+        /* names as the container knows them; numbers when it has no such files */
         {
-                char path[64];
                 struct eng_error *e = NULL;
 
-                snprintf(path, sizeof(path), "/proc/%ld/uid_map", pid);
-                if (eng_read_file(path, 65536, &map, NULL, &e) < 0) {
-                        eng_err_free(e);
-                        map = eng_xstrdup("");
-                }
+                if (storage_container_read_file(&cs.store, rec, "/etc/passwd", 1 << 20, &passwd,
+                                                &e) < 0)
+                        e = eng_err_free(e);
+                if (storage_container_read_file(&cs.store, rec, "/etc/group", 1 << 20, &group, &e) <
+                    0)
+                        e = eng_err_free(e);
+                c.passwd = passwd;
+                c.group = group;
         }
-        cmd_table_init(&t, ELEMENTSOF(heads));
-        for (size_t c = 0; c < ELEMENTSOF(heads); c++)
-                cmd_table_cell(&t, "%s", heads[c]);
+        cmd_table_init(&t, ndescs);
+        for (size_t i = 0; i < ndescs; i++)
+                cmd_table_cell(&t, "%s", descs[i]->header);
         d = opendir("/proc");
         while (d && (de = readdir(d))) {
-                struct proc_info p, parent;
+                struct proc_info p;
                 long q = strtol(de->d_name, NULL, 10);
-                long ppid_ns = 0;
-                double elapsed;
 
-                if (q <= 0 || ns_inode(q) != ns || !read_proc(q, &p))
+                if (q <= 0 || ns_inode(q) != c.ns || !read_proc(q, &p))
                         continue;
-                if (ns_inode(p.host_ppid) == ns && read_proc(p.host_ppid, &parent)) {
-                        ppid_ns = parent.nspid;
-                        free(parent.cmd);
-                }
-                elapsed = up - p.start_s;
-                cmd_table_cell(&t, "%ld", container_uid(map, p.uid));
-                cmd_table_cell(&t, "%ld", p.nspid);
-                cmd_table_cell(&t, "%ld", ppid_ns);
-                cmd_table_cell(&t, "%.3f", elapsed > 0 ? 100.0 * p.cpu_s / elapsed : 0.0);
-                cmd_table_cell(&t, "%.6fs", elapsed);
-                cmd_table_cell(&t, "%s", p.tty);
-                cmd_table_cell(&t, "%.0fs", p.cpu_s);
-                cmd_table_cell(&t, "%s", p.cmd);
-                free(p.cmd);
+                for (size_t i = 0; i < ndescs; i++)
+                        add_cell(&t, &c, &p, descs[i]->field);
+                free(p.args);
         }
         cmd_table_print(&t);
         r = 0;

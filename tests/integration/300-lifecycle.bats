@@ -369,6 +369,18 @@ wait_for_log() {
 	assert_contains "$output" "sleep 301"
 	assert_contains "$output" "sleep 300"
 	assert_equal "$(awk '$NF == "301" { print $2 }' <<<"$output")" 1 "the pid inside"
+	assert_equal "$(awk '$NF == "301" { print $1 }' <<<"$output")" root "the user, by its name in the container"
+	# podman's descriptors, as words or joined with commas, and their AIX forms
+	run eng top tp pid,comm seccomp %U
+	assert_status 0
+	[[ "${lines[0]}" =~ ^PID\ +COMMAND\ +SECCOMP\ +USER$ ]] || fail "header: ${lines[0]}"
+	[[ "${lines[1]}" =~ ^1\ +sleep\ +filter\ +root$ ]] || fail "pid 1: ${lines[1]}"
+	run eng top tp hpid capeff
+	assert_equal "$(awk 'NR == 2 { print $1 }' <<<"$output")" "$(jq -r .pid "$(record tp)")" "the host's pid"
+	assert_contains "${lines[1]}" "CHOWN,DAC_OVERRIDE"
+	run --separate-stderr eng top tp bogus
+	assert_status 125
+	assert_contains "$stderr" "unknown descriptor 'bogus'"
 	run eng ps --filter label=tier=web --format json
 	assert_equal "$(json '.[0].Names[0]')" tp
 	run eng ps --filter label=bare -q
