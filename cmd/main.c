@@ -353,7 +353,8 @@ static const struct cmd_desc commands[] = {
                 .name = "top",
                 .fn = cmd_top,
                 .summary = "Show the processes of a running container",
-                .usage = "eng top CONTAINER [DESCRIPTOR...]",
+                .usage = "eng top CONTAINER [DESCRIPTOR...|PS-OPTION...]",
+                .stop_at_operand = true,
                 .description =
                         "List the processes of CONTAINER with their ids as the container sees them.\n"
                         "The DESCRIPTORs (words, or joined with commas) choose the columns, as\n"
@@ -361,7 +362,8 @@ static const struct cmd_desc commands[] = {
                         "hgroup, hpid, huser, nice, pcpu, pgid, pid, ppid, rgroup, rss, ruser,\n"
                         "seccomp, state, stime, time, tty, user, vsz (and the AIX forms %a, %c, %t,\n"
                         "%G, %n, %C, %r, %p, %P, %g, %u, %x, %y, %U, %z).  The default is\n"
-                        "user pid ppid pcpu etime tty time args.\n",
+                        "user pid ppid pcpu etime tty time args.  Options for ps(1) instead\n"
+                        "(-eo pid,comm) are handed to the ps of the container, as podman does.\n",
         },
         {
                 .name = "unshare",

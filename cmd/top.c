@@ -532,6 +532,21 @@ int cmd_top(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
                 return r < 0 ? r : 0;
         if (first >= argc)
                 return eng_err(err, ENG_E_USAGE, 0, "'eng top' needs a container");
+        /* ps options, not descriptors: the container's own ps(1) runs them, as podman does */
+        for (int i = first + 1; i < argc; i++) {
+                if (argv[i][0] == '-') {
+                        _cleanup_free_ char **ps =
+                                eng_xcalloc((size_t) (argc - first) + 3, sizeof(char *));
+                        int n = 0;
+
+                        ps[n++] = (char *) "exec";
+                        ps[n++] = argv[first];
+                        ps[n++] = (char *) "ps";
+                        for (int k = first + 1; k < argc; k++)
+                                ps[n++] = argv[k];
+                        return cmd_exec(cmd_find("exec"), n, ps, err);
+                }
+        }
         if (parse_descriptors(argv + first + 1, (size_t) (argc - first - 1), &descs, &ndescs, err) <
             0)
                 return -1;

@@ -381,6 +381,11 @@ wait_for_log() {
 	run --separate-stderr eng top tp bogus
 	assert_status 125
 	assert_contains "$stderr" "unknown descriptor 'bogus'"
+	# ps options go to the container's own ps (busybox's here)
+	run eng top tp -o pid,comm
+	assert_status 0
+	[[ "${lines[0]}" =~ ^\ *PID\ +COMMAND$ ]] || fail "header: ${lines[0]}"
+	assert_contains "$output" "sleep"
 	run eng ps --filter label=tier=web --format json
 	assert_equal "$(json '.[0].Names[0]')" tp
 	run eng ps --filter label=bare -q
