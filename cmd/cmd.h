@@ -300,6 +300,14 @@ json_t *cmd_container_running(struct cmd_store *cs, const char *name, const char
 int cmd_container_start_detached(struct cmd_store *cs, json_t *record, struct eng_error **err);
 int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
+/**
+ * cmd_container_ports() - the published ports of the container @r as podman
+ * shows them: ps's list ([{"host_ip", "container_port", "host_port",
+ * "range", "protocol"}]) or, with @inspect, inspect's map
+ * ({"80/tcp": [{"HostIp", "HostPort"}]})
+ */
+json_t *cmd_container_ports(json_t *r, bool inspect);
+
 /** cmd_container_inspect_json() - podman's inspect object of the container @rec */
 json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct eng_error **err);
 

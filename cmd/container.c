@@ -244,6 +244,53 @@ static char *ports_text(json_t *r)
         return out;
 }
 
+json_t *cmd_container_ports(json_t *r, bool inspect)
+{
+        json_t *out = inspect ? json_object() : json_array(), *p;
+        size_t i;
+
+        json_array_foreach(json_object_get(r, "ports"), i, p) {
+                struct net_port *ports = NULL;
+                size_t n = 0;
+                struct eng_error *e = NULL;
+
+                if (net_port_parse(json_string_value(p), &ports, &n, &e) < 0) {
+                        eng_err_free(e);
+                        continue;
+                }
+                for (size_t k = 0; k < n; k++) {
+                        char a[INET_ADDRSTRLEN] = "";
+                        char hport[8], key[32];
+                        const char *proto = ports[k].udp ? "udp" : "tcp";
+                        json_t *list;
+
+                        /* podman leaves the address empty when the port is on all of them */
+                        if (ports[k].host_addr.s_addr != htonl(INADDR_ANY))
+                                inet_ntop(AF_INET, &ports[k].host_addr, a, sizeof(a));
+                        if (!inspect) {
+                                json_array_append_new(
+                                        out,
+                                        json_pack("{s:s, s:i, s:i, s:i, s:s}", "host_ip", a,
+                                                  "container_port", (int) ports[k].container_port,
+                                                  "host_port", (int) ports[k].host_port, "range", 1,
+                                                  "protocol", proto));
+                                continue;
+                        }
+                        snprintf(key, sizeof(key), "%u/%s", ports[k].container_port, proto);
+                        snprintf(hport, sizeof(hport), "%u", ports[k].host_port);
+                        list = json_object_get(out, key);
+                        if (!list) {
+                                list = json_array();
+                                json_object_set_new(out, key, list);
+                        }
+                        json_array_append_new(
+                                list, json_pack("{s:s, s:s}", "HostIp", a, "HostPort", hport));
+                }
+                free(ports);
+        }
+        return out;
+}
+
 static char *status_text(json_t *r, time_t now)
 {
         const char *st = ps_state(r);
@@ -290,7 +337,7 @@ static json_t *ps_json(json_t *r)
                          (json_int_t) json_integer_value(json_object_get(r, "exit_code")), "Exited",
                          strcmp(ps_state(r), "exited") == 0, "Pid",
                          (json_int_t) json_integer_value(json_object_get(r, "pid")), "Ports",
-                         json_array());
+                         cmd_container_ports(r, false));
 }
 
 /* a container as podman's ps templates see it ({{.Names}}, {{.Status}}, ...) */

@@ -195,8 +195,11 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
                 json_object_set_new(host, "PidsLimit", json_integer(spec->pids_limit));
         }
         json_object_set_new(out, "HostConfig", host);
-        json_object_set_new(out, "NetworkSettings",
-                            json_pack("{s:s,s:o}", "IPAddress", "", "Ports", json_object()));
+        /* rootless user-mode networking: no address of its own on a bridge, as podman shows it */
+        json_object_set_new(
+                out, "NetworkSettings",
+                json_pack("{s:s,s:o}", "IPAddress", "", "Ports", cmd_container_ports(rec, true)));
+        json_object_set_new(host, "PortBindings", cmd_container_ports(rec, true));
         oci_spec_free(spec);
         return out;
 }

@@ -7,8 +7,12 @@
  *	json X          X as JSON
  *	upper X, lower X, title X
  *	join X "sep"    a list's items joined
- *	range X ... end the part between, once per item of the list X, with
- *	                the item in hand
+ *	len X           how many items (or characters)
+ *	index X K...    the item K of X (a key of a map, a number for a list),
+ *	                and so on for each K
+ *	(F ...).Field   a field of what a function gives
+ *	range X ... end the part between, once per item of the list (or map)
+ *	                X, with the item in hand
  *
  * and "table " before the template prints a header and aligns the columns
  * (podman's report package).  "\t" and "\n" in the format stand for a tab
@@ -39,25 +43,54 @@
 
 enum node_kind {
         NODE_TEXT,
-        NODE_VALUE, /* print a value (with a function applied) */
+        NODE_VALUE, /* print a value */
         NODE_RANGE, /* body, once per item */
 };
 
 enum func {
-        FUNC_NONE,
+        FUNC_NONE, /* (X).Field: a term in parentheses */
         FUNC_JSON,
         FUNC_UPPER,
         FUNC_LOWER,
         FUNC_TITLE,
         FUNC_JOIN,
+        FUNC_LEN,
+        FUNC_INDEX,
+};
+
+static const struct {
+        const char *name;
+        enum func f;
+        size_t min, max; /* arguments */
+} funcs[] = {
+        { "json", FUNC_JSON, 1, 1 },    { "upper", FUNC_UPPER, 1, 1 },
+        { "lower", FUNC_LOWER, 1, 1 },  { "title", FUNC_TITLE, 1, 1 },
+        { "join", FUNC_JOIN, 2, 2 },    { "len", FUNC_LEN, 1, 1 },
+        { "index", FUNC_INDEX, 2, 16 },
+};
+
+enum expr_kind {
+        EXPR_PATH,
+        EXPR_STRING,
+        EXPR_NUMBER,
+        EXPR_CALL,
+};
+
+struct expr {
+        enum expr_kind kind;
+        char *path; /* EXPR_PATH: ".A.B" or "."; EXPR_CALL: a path into its result, or NULL */
+        char *str;  /* EXPR_STRING */
+        long num;   /* EXPR_NUMBER */
+        enum func func;
+        struct expr *args;
+        size_t nargs;
 };
 
 struct node {
         enum node_kind kind;
-        char *text; /* NODE_TEXT; for NODE_VALUE/RANGE: the field path ("." or ".A.B") */
-        enum func func;
-        char *arg;         /* join's separator */
-        struct node *body; /* NODE_RANGE */
+        char *text;    /* NODE_TEXT */
+        struct expr e; /* NODE_VALUE, NODE_RANGE */
+        struct node *body;
         size_t nbody;
 };
 
@@ -67,11 +100,20 @@ struct cmd_template {
         size_t n;
 };
 
+static void expr_release(struct expr *e)
+{
+        free(e->path);
+        free(e->str);
+        for (size_t i = 0; i < e->nargs; i++)
+                expr_release(&e->args[i]);
+        free(e->args);
+}
+
 static void nodes_free(struct node *nodes, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
                 free(nodes[i].text);
-                free(nodes[i].arg);
+                expr_release(&nodes[i].e);
                 nodes_free(nodes[i].body, nodes[i].nbody);
         }
         free(nodes);
@@ -92,104 +134,189 @@ static struct node *add(struct node **nodes, size_t *n, enum node_kind kind)
         return &(*nodes)[(*n)++];
 }
 
-/* the words of an action: a field path, a function name, a quoted string */
-static char **split_words(const char *s, size_t len, const char *format, struct eng_error **err)
-{
-        char **w = NULL;
-        size_t n = 0;
-        const char *end = s + len;
+/* --- the words of an action */
 
-        while (s < end) {
-                const char *b;
+enum tok_kind {
+        TOK_END,
+        TOK_LPAREN,
+        TOK_RPAREN,
+        TOK_STRING, /* its value, unquoted */
+        TOK_WORD,   /* a path, a name, a number */
+};
 
-                while (s < end && isspace((unsigned char) *s))
-                        s++;
-                if (s == end)
-                        break;
-                b = s;
-                if (*s == '"') {
-                        for (s++; s < end && *s != '"'; s++)
-                                if (*s == '\\' && s + 1 < end)
-                                        s++;
-                        if (s == end) {
-                                eng_strv_free(w);
-                                eng_err(err, ENG_E_USAGE, 0,
-                                        "--format '%s': a string is not closed", format);
-                                return NULL;
-                        }
-                        s++;
-                } else {
-                        while (s < end && !isspace((unsigned char) *s))
-                                s++;
-                }
-                w = eng_xreallocarray(w, n + 2, sizeof(*w));
-                w[n++] = eng_xstrndup(b, (size_t) (s - b));
-                w[n] = NULL;
-        }
-        if (!w) {
-                eng_err(err, ENG_E_USAGE, 0, "--format '%s': an empty {{}}", format);
-                return NULL;
-        }
-        return w;
-}
-
-static bool is_path(const char *w)
-{
-        return w[0] == '.';
-}
+struct lexer {
+        const char *p, *end;
+        const char *format;
+        enum tok_kind kind;
+        char *text;
+        bool attached; /* no space before it (".Field" right after ")") */
+};
 
 /* "sep" -> sep, with Go's \t \n \" \\ escapes */
-static char *unquote(const char *w)
+static char *unquote(const char *s, size_t len)
 {
-        size_t len = strlen(w);
-        char *out = eng_xmalloc(len), *o = out;
+        char *out = eng_xmalloc(len + 1), *o = out;
 
-        for (size_t i = 1; i + 1 < len; i++) {
-                if (w[i] == '\\' && i + 2 < len) {
-                        char c = w[++i];
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '\\' && i + 1 < len) {
+                        char c = s[++i];
 
                         *o++ = c == 't' ? '\t' : c == 'n' ? '\n' : c;
                 } else {
-                        *o++ = w[i];
+                        *o++ = s[i];
                 }
         }
         *o = '\0';
         return out;
 }
 
-static int parse_action(char **w, struct node *nd, const char *format, struct eng_error **err)
+static int next(struct lexer *l, struct eng_error **err)
 {
-        static const struct {
-                const char *name;
-                enum func f;
-        } funcs[] = { { "json", FUNC_JSON },
-                      { "upper", FUNC_UPPER },
-                      { "lower", FUNC_LOWER },
-                      { "title", FUNC_TITLE },
-                      { "join", FUNC_JOIN } };
-        size_t n = eng_strv_length(w);
+        const char *b = l->p;
 
-        if (n == 1 && is_path(w[0])) {
-                nd->text = eng_xstrdup(w[0]);
-                return 0;
+        free(l->text);
+        l->text = NULL;
+        while (l->p < l->end && isspace((unsigned char) *l->p))
+                l->p++;
+        l->attached = l->p == b;
+        b = l->p;
+        if (l->p == l->end) {
+                l->kind = TOK_END;
+        } else if (*l->p == '(' || *l->p == ')') {
+                l->kind = *l->p == '(' ? TOK_LPAREN : TOK_RPAREN;
+                l->p++;
+        } else if (*l->p == '"') {
+                for (l->p++; l->p < l->end && *l->p != '"'; l->p++)
+                        if (*l->p == '\\' && l->p + 1 < l->end)
+                                l->p++;
+                if (l->p == l->end)
+                        return eng_err(err, ENG_E_USAGE, 0, "--format '%s': a string is not closed",
+                                       l->format);
+                l->kind = TOK_STRING;
+                l->text = unquote(b + 1, (size_t) (l->p - b - 1));
+                l->p++;
+        } else {
+                while (l->p < l->end && !isspace((unsigned char) *l->p) && *l->p != '(' &&
+                       *l->p != ')')
+                        l->p++;
+                l->kind = TOK_WORD;
+                l->text = eng_xstrndup(b, (size_t) (l->p - b));
         }
-        for (size_t i = 0; i < ELEMENTSOF(funcs); i++) {
-                if (strcmp(w[0], funcs[i].name) != 0)
-                        continue;
-                if (funcs[i].f == FUNC_JOIN ? n != 3 || w[2][0] != '"' : n != 2)
-                        break;
-                if (!is_path(w[1]))
-                        break;
-                nd->func = funcs[i].f;
-                nd->text = eng_xstrdup(w[1]);
-                if (funcs[i].f == FUNC_JOIN)
-                        nd->arg = unquote(w[2]);
-                return 0;
-        }
+        return 0;
+}
+
+static int not_understood(struct lexer *l, const char *what, struct eng_error **err)
+{
         return eng_err(
                 err, ENG_E_USAGE, 0,
-                "--format '%s': '{{%s}}' is not understood (eng takes field paths like '{{.Names}}', json, upper, lower, title, join and range)",
-                format, w[0]);
+                "--format '%s': '%s' is not understood (eng takes field paths like '{{.Names}}', json, upper, lower, title, join, len, index, parentheses and range)",
+                l->format, what);
+}
+
+static int parse_call(struct lexer *l, struct expr *e, struct eng_error **err);
+
+/* one argument: a path, a string, a number, or a call in parentheses with a path after it */
+static int parse_term(struct lexer *l, struct expr *e, struct eng_error **err)
+{
+        char *end;
+
+        *e = (struct expr){ 0 };
+        switch (l->kind) {
+        case TOK_STRING:
+                e->kind = EXPR_STRING;
+                e->str = TAKE_PTR(l->text);
+                return next(l, err);
+        case TOK_WORD:
+                if (l->text[0] == '.') {
+                        e->kind = EXPR_PATH;
+                        e->path = TAKE_PTR(l->text);
+                        return next(l, err);
+                }
+                e->num = strtol(l->text, &end, 10);
+                if (*end)
+                        return not_understood(l, l->text, err);
+                e->kind = EXPR_NUMBER;
+                return next(l, err);
+        case TOK_LPAREN:
+                if (next(l, err) < 0 || parse_call(l, e, err) < 0)
+                        return -1;
+                if (l->kind != TOK_RPAREN)
+                        return eng_err(err, ENG_E_USAGE, 0, "--format '%s': a '(' is not closed",
+                                       l->format);
+                if (next(l, err) < 0)
+                        return -1;
+                if (l->kind == TOK_WORD && l->attached && l->text[0] == '.') {
+                        e->path = TAKE_PTR(l->text);
+                        return next(l, err);
+                }
+                return 0;
+        case TOK_RPAREN:
+                return not_understood(l, ")", err);
+        case TOK_END:
+                break;
+        }
+        return eng_err(err, ENG_E_USAGE, 0, "--format '%s': an argument is missing", l->format);
+}
+
+/* a function and its arguments, or a lone term (as a call of nothing) */
+static int parse_call(struct lexer *l, struct expr *e, struct eng_error **err)
+{
+        *e = (struct expr){ .kind = EXPR_CALL };
+        if (l->kind == TOK_WORD && l->text[0] != '.' && !isdigit((unsigned char) l->text[0]) &&
+            l->text[0] != '-') {
+                size_t i;
+
+                for (i = 0; i < ELEMENTSOF(funcs); i++)
+                        if (strcmp(l->text, funcs[i].name) == 0)
+                                break;
+                if (i == ELEMENTSOF(funcs))
+                        return not_understood(l, l->text, err);
+                e->func = funcs[i].f;
+                if (next(l, err) < 0)
+                        return -1;
+                while (l->kind != TOK_END && l->kind != TOK_RPAREN) {
+                        e->args = eng_xreallocarray(e->args, e->nargs + 1, sizeof(*e->args));
+                        if (parse_term(l, &e->args[e->nargs++], err) < 0)
+                                return -1;
+                }
+                if (e->nargs < funcs[i].min || e->nargs > funcs[i].max)
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--format '%s': %s takes %zu argument%s, not %zu", l->format,
+                                       funcs[i].name, funcs[i].min,
+                                       funcs[i].min == 1 ? "" : "s or more", e->nargs);
+                return 0;
+        }
+        e->func = FUNC_NONE;
+        e->args = eng_xcalloc(1, sizeof(*e->args));
+        e->nargs = 1;
+        return parse_term(l, &e->args[0], err);
+}
+
+/* the action between {{ and }}: an expression for the value to print, or range's */
+static int parse_action(const char *s, size_t len, const char *format, struct expr *e,
+                        struct eng_error **err)
+{
+        struct lexer l = { .p = s, .end = s + len, .format = format };
+        int r = next(&l, err);
+
+        if (r == 0 && l.kind == TOK_END)
+                r = eng_err(err, ENG_E_USAGE, 0, "--format '%s': an empty {{}}", format);
+        if (r == 0)
+                r = parse_call(&l, e, err);
+        if (r == 0 && l.kind != TOK_END)
+                r = not_understood(&l, l.kind == TOK_RPAREN ? ")" : l.text ? l.text : "?", err);
+        free(l.text);
+        return r;
+}
+
+/* the first word of an action, to tell range and end from the rest */
+static bool first_word_is(const char *s, size_t len, const char *word)
+{
+        size_t n = strlen(word);
+
+        while (len > 0 && isspace((unsigned char) *s))
+                s++, len--;
+        return len >= n && strncmp(s, word, n) == 0 && (len == n || isspace((unsigned char) s[n]));
 }
 
 /*
@@ -200,8 +327,8 @@ static int parse_nodes(const char **p, bool in_range, struct node **nodes, size_
                        const char *format, struct eng_error **err)
 {
         for (;;) {
-                const char *a = strstr(*p, "{{"), *b;
-                _cleanup_strv_ char **w = NULL;
+                const char *a = strstr(*p, "{{"), *b, *s, *e, *text_end;
+                bool trim_after = false;
                 struct node *nd;
 
                 if (!a) {
@@ -219,56 +346,43 @@ static int parse_nodes(const char **p, bool in_range, struct node **nodes, size_
                         return eng_err(err, ENG_E_USAGE, 0, "--format '%s': a '{{' is not closed",
                                        format);
                 /* "{{- " and " -}}" trim the white space before and after, as in Go */
-                {
-                        const char *s = a + 2, *e = b, *text_end = a;
-                        bool trim_after = false;
-
-                        if (*s == '-' && isspace((unsigned char) s[1])) {
-                                s++;
-                                while (text_end > *p && isspace((unsigned char) text_end[-1]))
-                                        text_end--;
-                        }
-                        if (e - 1 > s && e[-1] == '-' && isspace((unsigned char) e[-2])) {
-                                e--;
-                                trim_after = true;
-                        }
-                        if (text_end > *p)
-                                add(nodes, n, NODE_TEXT)->text =
-                                        eng_xstrndup(*p, (size_t) (text_end - *p));
-                        w = split_words(s, (size_t) (e - s), format, err);
-                        *p = b + 2;
-                        while (trim_after && isspace((unsigned char) **p))
-                                (*p)++;
+                s = a + 2;
+                e = b;
+                text_end = a;
+                if (*s == '-' && isspace((unsigned char) s[1])) {
+                        s++;
+                        while (text_end > *p && isspace((unsigned char) text_end[-1]))
+                                text_end--;
                 }
-                if (!w)
-                        return -1;
-                if (strcmp(w[0], "end") == 0 && !w[1]) {
+                if (e - 1 > s && e[-1] == '-' && isspace((unsigned char) e[-2])) {
+                        e--;
+                        trim_after = true;
+                }
+                if (text_end > *p)
+                        add(nodes, n, NODE_TEXT)->text = eng_xstrndup(*p, (size_t) (text_end - *p));
+                *p = b + 2;
+                while (trim_after && isspace((unsigned char) **p))
+                        (*p)++;
+
+                if (first_word_is(s, (size_t) (e - s), "end")) {
                         if (!in_range)
                                 return eng_err(err, ENG_E_USAGE, 0,
                                                "--format '%s': an {{end}} without its {{range}}",
                                                format);
                         return 0;
                 }
-                if (strcmp(w[0], "range") == 0) {
-                        struct node *body = NULL;
-                        size_t nbody = 0;
+                if (first_word_is(s, (size_t) (e - s), "range")) {
+                        const char *x = strstr(s, "range") + 5;
 
-                        if (!w[1] || w[2] || !is_path(w[1]))
-                                return eng_err(err, ENG_E_USAGE, 0,
-                                               "--format '%s': {{range}} takes a field path",
-                                               format);
-                        if (parse_nodes(p, true, &body, &nbody, format, err) < 0) {
-                                nodes_free(body, nbody);
-                                return -1;
-                        }
                         nd = add(nodes, n, NODE_RANGE);
-                        nd->text = eng_xstrdup(w[1]);
-                        nd->body = body;
-                        nd->nbody = nbody;
+                        if (parse_action(x, (size_t) (e - x), format, &nd->e, err) < 0)
+                                return -1;
+                        if (parse_nodes(p, true, &nd->body, &nd->nbody, format, err) < 0)
+                                return -1;
                         continue;
                 }
                 nd = add(nodes, n, NODE_VALUE);
-                if (parse_action(w, nd, format, err) < 0)
+                if (parse_action(s, (size_t) (e - s), format, &nd->e, err) < 0)
                         return -1;
         }
 }
@@ -432,6 +546,167 @@ static void put_header(char **buf, size_t *len, const char *path, json_t *overri
         put(buf, len, h);
 }
 
+/* the value of @e with @dot in hand (a new reference), or NULL with *err set */
+static json_t *eval(const struct expr *e, json_t *dot, struct eng_error **err);
+
+static json_t *eval_path(json_t *base, const char *path, struct eng_error **err)
+{
+        json_t *v = lookup(base, path);
+
+        if (!v) {
+                eng_err(err, ENG_E_USAGE, 0, "--format: can't evaluate field %s: no such field",
+                        path);
+                return NULL;
+        }
+        return json_incref(v);
+}
+
+/* a value as the text Go would print, in a new JSON string */
+static json_t *as_text(json_t *v)
+{
+        char *buf = eng_xstrdup("");
+        size_t len = 0;
+        json_t *s;
+
+        put_value(&buf, &len, v);
+        s = json_string(buf);
+        free(buf);
+        return s;
+}
+
+static json_t *apply(const struct expr *e, json_t **args, struct eng_error **err)
+{
+        switch (e->func) {
+        case FUNC_NONE:
+                return json_incref(args[0]);
+        case FUNC_JSON: {
+                char *s = json_dumps(args[0], JSON_ENCODE_ANY | JSON_COMPACT);
+                json_t *r = json_string(s ? s : "null");
+
+                free(s);
+                return r;
+        }
+        case FUNC_UPPER:
+        case FUNC_LOWER:
+        case FUNC_TITLE: {
+                json_t *t = as_text(args[0]);
+                _cleanup_free_ char *s = eng_xstrdup(json_string_value(t));
+                bool word = true;
+
+                json_decref(t);
+                for (char *c = s; *c; c++) {
+                        if (e->func == FUNC_UPPER || (e->func == FUNC_TITLE && word))
+                                *c = (char) toupper((unsigned char) *c);
+                        else if (e->func == FUNC_LOWER)
+                                *c = (char) tolower((unsigned char) *c);
+                        word = isspace((unsigned char) *c);
+                }
+                return json_string(s);
+        }
+        case FUNC_JOIN: {
+                char *buf = eng_xstrdup("");
+                size_t len = 0, i;
+                json_t *item, *r;
+
+                if (!json_is_array(args[0]) || !json_is_string(args[1])) {
+                        free(buf);
+                        eng_err(err, ENG_E_USAGE, 0,
+                                "--format: join needs a list and a string, as in join .Cmd \" \"");
+                        return NULL;
+                }
+                json_array_foreach(args[0], i, item) {
+                        if (i)
+                                put(&buf, &len, json_string_value(args[1]));
+                        put_value(&buf, &len, item);
+                }
+                r = json_string(buf);
+                free(buf);
+                return r;
+        }
+        case FUNC_LEN:
+                if (json_is_array(args[0]))
+                        return json_integer((json_int_t) json_array_size(args[0]));
+                if (json_is_object(args[0]))
+                        return json_integer((json_int_t) json_object_size(args[0]));
+                if (json_is_string(args[0]))
+                        return json_integer((json_int_t) json_string_length(args[0]));
+                eng_err(err, ENG_E_USAGE, 0, "--format: len of a value that has no length");
+                return NULL;
+        case FUNC_INDEX: {
+                json_t *v = args[0];
+
+                for (size_t i = 1; i < e->nargs; i++) {
+                        json_t *k = args[i];
+
+                        if (json_is_object(v) && json_is_string(k))
+                                v = json_object_get(v, json_string_value(k));
+                        else if (json_is_array(v) && json_is_integer(k) &&
+                                 json_integer_value(k) >= 0)
+                                v = json_array_get(v, (size_t) json_integer_value(k));
+                        else
+                                v = NULL;
+                        if (!v) {
+                                /* Go gives a map's zero value for a missing key; a list errs */
+                                if (json_is_string(k)) {
+                                        return json_string("<no value>");
+                                }
+                                eng_err(err, ENG_E_USAGE, 0,
+                                        "--format: index out of range or of the wrong kind");
+                                return NULL;
+                        }
+                }
+                return json_incref(v);
+        }
+        }
+        return NULL;
+}
+
+static json_t *eval(const struct expr *e, json_t *dot, struct eng_error **err)
+{
+        json_t *args[16] = { NULL }, *r = NULL;
+
+        switch (e->kind) {
+        case EXPR_PATH:
+                return eval_path(dot, e->path, err);
+        case EXPR_STRING:
+                return json_string(e->str);
+        case EXPR_NUMBER:
+                return json_integer(e->num);
+        case EXPR_CALL:
+                break;
+        }
+        for (size_t i = 0; i < e->nargs && i < ELEMENTSOF(args); i++)
+                if (!(args[i] = eval(&e->args[i], dot, err)))
+                        goto out;
+        r = apply(e, args, err);
+        if (r && e->path) {
+                json_t *v = eval_path(r, e->path, err);
+
+                json_decref(r);
+                r = v;
+        }
+out:
+        for (size_t i = 0; i < ELEMENTSOF(args); i++)
+                json_decref(args[i]);
+        return r;
+}
+
+/* the path a header is named after: the expression's own, or its first argument's */
+static const char *header_path(const struct expr *e)
+{
+        if (e->kind == EXPR_PATH)
+                return e->path;
+        if (e->kind == EXPR_CALL && e->path)
+                return e->path;
+        for (size_t i = 0; i < e->nargs; i++) {
+                const char *p = header_path(&e->args[i]);
+
+                if (p)
+                        return p;
+        }
+        return NULL;
+}
+
 /* @header: print each field's header (@dot: the overrides) instead of its value */
 static int render_nodes(const struct node *nodes, size_t n, json_t *dot, bool header, char **buf,
                         size_t *len, struct eng_error **err)
@@ -445,71 +720,53 @@ static int render_nodes(const struct node *nodes, size_t n, json_t *dot, bool he
                         continue;
                 }
                 if (header) {
-                        if (nd->kind == NODE_VALUE)
-                                put_header(buf, len, nd->text, dot);
+                        const char *path = header_path(&nd->e);
+
+                        if (nd->kind == NODE_VALUE && path && strcmp(path, ".") != 0)
+                                put_header(buf, len, path, dot);
                         continue;
                 }
-                v = lookup(dot, nd->text);
+                v = eval(&nd->e, dot, err);
                 if (!v)
-                        return eng_err(err, ENG_E_USAGE, 0,
-                                       "--format: can't evaluate field %s: no such field",
-                                       nd->text);
+                        return -1;
                 if (nd->kind == NODE_RANGE) {
-                        json_t *e;
-                        size_t k;
+                        int r = 0;
 
-                        if (!json_is_array(v) && !json_is_null(v))
-                                return eng_err(err, ENG_E_USAGE, 0,
-                                               "--format: range can't iterate over %s", nd->text);
-                        json_array_foreach(v, k, e) {
-                                if (render_nodes(nd->body, nd->nbody, e, false, buf, len, err) < 0)
-                                        return -1;
+                        if (json_is_array(v)) {
+                                json_t *item;
+                                size_t k;
+
+                                json_array_foreach(v, k, item) {
+                                        if ((r = render_nodes(nd->body, nd->nbody, item, false, buf,
+                                                              len, err)) < 0)
+                                                break;
+                                }
+                        } else if (json_is_object(v)) {
+                                /* a map: its values, in the order of their keys, as Go */
+                                size_t nkeys = json_object_size(v), k = 0;
+                                const char **keys = eng_xcalloc(nkeys + 1, sizeof(*keys));
+                                const char *key;
+                                json_t *item;
+
+                                json_object_foreach(v, key, item)
+                                        keys[k++] = key;
+                                qsort(keys, nkeys, sizeof(*keys), cmp_keys);
+                                for (k = 0; k < nkeys && r == 0; k++)
+                                        r = render_nodes(nd->body, nd->nbody,
+                                                         json_object_get(v, keys[k]), false, buf,
+                                                         len, err);
+                                free(keys);
+                        } else if (!json_is_null(v)) {
+                                r = eng_err(err, ENG_E_USAGE, 0,
+                                            "--format: range can't iterate over that value");
                         }
+                        json_decref(v);
+                        if (r < 0)
+                                return -1;
                         continue;
                 }
-                switch (nd->func) {
-                case FUNC_JSON: {
-                        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-
-                        put(buf, len, s ? s : "null");
-                        free(s);
-                        break;
-                }
-                case FUNC_JOIN: {
-                        json_t *e;
-                        size_t k;
-
-                        if (!json_is_array(v))
-                                return eng_err(err, ENG_E_USAGE, 0,
-                                               "--format: join needs a list, and %s is not one",
-                                               nd->text);
-                        json_array_foreach(v, k, e) {
-                                if (k)
-                                        put(buf, len, nd->arg);
-                                put_value(buf, len, e);
-                        }
-                        break;
-                }
-                case FUNC_UPPER:
-                case FUNC_LOWER:
-                case FUNC_TITLE: {
-                        size_t from = *len;
-                        bool word = true;
-
-                        put_value(buf, len, v);
-                        for (char *c = *buf + from; *c; c++) {
-                                if (nd->func == FUNC_UPPER || (nd->func == FUNC_TITLE && word))
-                                        *c = (char) toupper((unsigned char) *c);
-                                else if (nd->func == FUNC_LOWER)
-                                        *c = (char) tolower((unsigned char) *c);
-                                word = isspace((unsigned char) *c);
-                        }
-                        break;
-                }
-                case FUNC_NONE:
-                        put_value(buf, len, v);
-                        break;
-                }
+                put_value(buf, len, v);
+                json_decref(v);
         }
         return 0;
 }

@@ -92,7 +92,7 @@ load helpers
 	assert_contains "$output" "give an absolute path"
 	run "$ENG" info --format '{{if .Host}}x{{end}}'
 	assert_status 125
-	assert_contains "$output" "'{{if}}' is not understood"
+	assert_contains "$output" "'if' is not understood"
 }
 
 @test "--format Go templates: info, version" {

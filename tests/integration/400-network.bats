@@ -114,6 +114,12 @@ no_helper_left() {
 	run eng port pp
 	assert_status 0
 	assert_equal "$output" "$(printf '80/tcp -> 0.0.0.0:%s\n81/udp -> 127.0.0.1:%s\n82/udp -> 127.0.0.1:%s' "$p1" "$((p1 + 1))" "$((p1 + 2))")"
+	# inspect and ps show them as podman does
+	run eng inspect -f '{{json .NetworkSettings.Ports}}' pp
+	assert_equal "$output" "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"$p1\"}],\"81/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$((p1 + 1))\"}],\"82/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$((p1 + 2))\"}]}"
+	run eng ps --format json
+	assert_equal "$(json '.[0].Ports | map("\(.host_ip)|\(.host_port)|\(.container_port)|\(.protocol)") | join(" ")')" \
+		"|$p1|80|tcp 127.0.0.1|$((p1 + 1))|81|udp 127.0.0.1|$((p1 + 2))|82|udp"
 	# the busybox image exposes nothing: -P publishes nothing, and runs
 	run eng run --rm -P "$IMG" true
 	assert_status 0

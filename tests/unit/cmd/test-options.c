@@ -192,7 +192,8 @@ START_TEST(test_templates)
                 "{\"Names\": \"web\", \"State\": {\"Pid\": 42, \"Running\": true},"
                 " \"Cmd\": [\"sleep\", \"300\"], \"Labels\": {\"b\": \"2\", \"a\": \"1\"},"
                 " \"Mounts\": [{\"Destination\": \"/a\"}, {\"Destination\": \"/b\"}],"
-                " \"host\": {\"arch\": \"amd64\"}, \"Size\": 1.5, \"None\": null}";
+                " \"host\": {\"arch\": \"amd64\"}, \"Size\": 1.5, \"None\": null,"
+                " \"Ports\": {\"80/tcp\": [{\"HostIp\": \"\", \"HostPort\": \"8080\"}]}}";
         struct {
                 const char *format, *want;
         } cases[] = {
@@ -212,6 +213,14 @@ START_TEST(test_templates)
                 { "{{.Size}} {{.None}}", "1.5 <nil>" },
                 { "plain text", "plain text" },
                 { "a  {{- .Names -}}  b", "awebb" },
+                { "{{len .Cmd}} {{len .Labels}} {{len .Names}}", "2 2 3" },
+                { "{{index .Labels \"b\"}} {{index .Cmd 1}}", "2 300" },
+                { "{{(index .Mounts 1).Destination}}", "/b" },
+                { "{{(index (index .Ports \"80/tcp\") 0).HostPort}}", "8080" },
+                { "{{index .Labels \"nope\"}}", "<no value>" },
+                { "{{json (index .Mounts 0)}}", "{\"Destination\":\"/a\"}" },
+                { "{{range .Labels}}{{.}};{{end}}", "1;2;" },
+                { "{{upper (index .Cmd 0)}}", "SLEEP" },
                 { "{{range .Cmd -}}\n {{.}} {{- end}}", "sleep300" },
         };
 
@@ -223,7 +232,7 @@ START_TEST(test_templates)
         }
         /* refused, with what was not understood */
         ck_assert_ptr_null(render("{{if .Names}}x{{end}}", dot, &err));
-        ck_assert_ptr_nonnull(strstr(err->msg, "'{{if}}' is not understood"));
+        ck_assert_ptr_nonnull(strstr(err->msg, "'if' is not understood"));
         err = eng_err_free(err);
         ck_assert_ptr_null(render("{{.Names", dot, &err));
         ck_assert_ptr_nonnull(strstr(err->msg, "not closed"));
@@ -238,6 +247,18 @@ START_TEST(test_templates)
         err = eng_err_free(err);
         ck_assert_ptr_null(render("{{join .Names \",\"}}", dot, &err));
         ck_assert_ptr_nonnull(strstr(err->msg, "needs a list"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{index .Cmd 5}}", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "out of range"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{(index .Cmd 0}}", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "not closed"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{index .Cmd}}", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "index takes 2 arguments or more"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(render("{{.Names | upper}}", dot, &err));
+        ck_assert_ptr_nonnull(strstr(err->msg, "'|' is not understood"));
 }
 END_TEST
 
