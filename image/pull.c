@@ -56,9 +56,33 @@ static void progress(const struct pull *p, enum image_pull_event ev, const char 
                 p->opts->progress(p->opts->progress_arg, ev, what, size);
 }
 
+/* Whether an image in the store has the name being pulled (so a HEAD may save the GET). */
+static bool have_name(struct pull *p)
+{
+        _cleanup_free_ char *full = image_ref_string(&p->ref);
+        _cleanup_json_ json_t *list = NULL;
+        struct eng_error *e = NULL;
+        json_t *img;
+        size_t i;
+
+        list = storage_image_list(p->store, &e);
+        eng_err_free(e);
+        json_array_foreach(list, i, img) {
+                json_t *name;
+                size_t k;
+
+                json_array_foreach(json_object_get(img, "names"), k, name)
+                        if (strcmp(json_string_value(name), full) == 0)
+                                return true;
+        }
+        return false;
+}
+
 /*
  * The manifest or index @reference names: from the store when we have it
- * (a digest, or what a HEAD says a tag points to), else from the registry.
+ * (a digest, or what a HEAD says a tag we have points to), else from the
+ * registry.  A tag we do not have goes straight to the GET: a HEAD first
+ * would only cost a round trip.
  */
 static int get_manifest(struct pull *p, const char *reference, char **ret_data, size_t *ret_len,
                         char **ret_ct, char **ret_digest, struct eng_error **err)
@@ -69,7 +93,8 @@ static int get_manifest(struct pull *p, const char *reference, char **ret_data, 
 
         if (image_digest_valid(reference))
                 known = eng_xstrdup(reference);
-        else if (image_registry_head_manifest(p->reg, p->ref.path, reference, &known, &e) < 0)
+        else if (have_name(p) &&
+                 image_registry_head_manifest(p->reg, p->ref.path, reference, &known, &e) < 0)
                 e = eng_err_free(e); /* the GET below reports what is wrong */
         if (known && storage_blob_get(p->store, known, IMAGE_MANIFEST_MAX, &data, &len, &e) == 0) {
                 digest = eng_digest_of(data, len);

@@ -411,9 +411,14 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 @test "pull: pulling an image we have asks the registry one HEAD and downloads nothing" {
 	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
 	local ref=$ENG_TEST_REGISTRY_SLOW/eng-test/multiarch:latest before
+	before=$(wc -l <"$ENG_TEST_PROXY_LOG")
 	run --separate-stderr eng pull --tls-verify=false "$ref"
 	assert_status 0
 	local id=$output
+	# a tag we do not have: no HEAD first, the GET at once
+	run tail -n +"$((before + 1))" "$ENG_TEST_PROXY_LOG"
+	assert_not_contains "$output" "HEAD /v2/eng-test/multiarch/manifests/latest"
+	assert_contains "$output" "GET /v2/eng-test/multiarch/manifests/latest 200"
 	before=$(wc -l <"$ENG_TEST_PROXY_LOG")
 	run --separate-stderr eng pull --tls-verify=false "$ref"
 	assert_status 0
