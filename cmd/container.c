@@ -213,37 +213,6 @@ static char *command_line(json_t *r)
         return s;
 }
 
-/* "0.0.0.0:8080->80/tcp, ..." as podman shows published ports */
-static char *ports_text(json_t *r)
-{
-        char *out = eng_xstrdup("");
-        json_t *p;
-        size_t i;
-
-        json_array_foreach(json_object_get(r, "ports"), i, p) {
-                struct net_port *ports = NULL;
-                size_t n = 0;
-                struct eng_error *e = NULL;
-
-                if (net_port_parse(json_string_value(p), &ports, &n, &e) < 0) {
-                        eng_err_free(e);
-                        continue;
-                }
-                for (size_t k = 0; k < n; k++) {
-                        char a[INET_ADDRSTRLEN], *t;
-
-                        inet_ntop(AF_INET, &ports[k].host_addr, a, sizeof(a));
-                        t = eng_xasprintf("%s%s%s:%u->%u/%s", out, *out ? ", " : "", a,
-                                          ports[k].host_port, ports[k].container_port,
-                                          ports[k].udp ? "udp" : "tcp");
-                        free(out);
-                        out = t;
-                }
-                free(ports);
-        }
-        return out;
-}
-
 json_t *cmd_container_ports(json_t *r, bool inspect)
 {
         json_t *out = inspect ? json_object() : json_array(), *p;
@@ -287,6 +256,29 @@ json_t *cmd_container_ports(json_t *r, bool inspect)
                                 list, json_pack("{s:s, s:s}", "HostIp", a, "HostPort", hport));
                 }
                 free(ports);
+        }
+        return out;
+}
+
+/* "0.0.0.0:8080->80/tcp, ..." as podman shows published ports */
+static char *ports_text(json_t *r)
+{
+        _cleanup_json_ json_t *list = cmd_container_ports(r, false);
+        char *out = eng_xstrdup("");
+        json_t *p;
+        size_t i;
+
+        json_array_foreach(list, i, p) {
+                const char *ip = json_string_value(json_object_get(p, "host_ip"));
+                char *t = eng_xasprintf("%s%s%s:%" JSON_INTEGER_FORMAT "->%" JSON_INTEGER_FORMAT
+                                        "/%s",
+                                        out, *out ? ", " : "", ip && *ip ? ip : "0.0.0.0",
+                                        json_integer_value(json_object_get(p, "host_port")),
+                                        json_integer_value(json_object_get(p, "container_port")),
+                                        json_string_value(json_object_get(p, "protocol")));
+
+                free(out);
+                out = t;
         }
         return out;
 }

@@ -464,6 +464,21 @@ static int cmp_keys(const void *a, const void *b)
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
+/* the keys of the map @v in order, as Go ranges over and prints a map (free the array) */
+static const char **sorted_keys(json_t *v, size_t *ret_n)
+{
+        size_t n = json_object_size(v), k = 0;
+        const char **keys = eng_xcalloc(n + 1, sizeof(*keys));
+        const char *key;
+        json_t *e;
+
+        json_object_foreach(v, key, e)
+                keys[k++] = key;
+        qsort(keys, n, sizeof(*keys), cmp_keys);
+        *ret_n = n;
+        return keys;
+}
+
 /* @v as Go's fmt prints it */
 static void put_value(char **buf, size_t *len, json_t *v)
 {
@@ -494,16 +509,11 @@ static void put_value(char **buf, size_t *len, json_t *v)
                 put(buf, len, "]");
         } else {
                 /* a map: map[key:value ...], keys in order, as Go prints it */
-                size_t nkeys = json_object_size(v), k = 0;
-                const char **keys = eng_xcalloc(nkeys + 1, sizeof(*keys));
-                const char *key;
-                json_t *e;
+                size_t nkeys;
+                const char **keys = sorted_keys(v, &nkeys);
 
-                json_object_foreach(v, key, e)
-                        keys[k++] = key;
-                qsort(keys, nkeys, sizeof(*keys), cmp_keys);
                 put(buf, len, "map[");
-                for (k = 0; k < nkeys; k++) {
+                for (size_t k = 0; k < nkeys; k++) {
                         if (k)
                                 put(buf, len, " ");
                         put(buf, len, keys[k]);
@@ -743,15 +753,10 @@ static int render_nodes(const struct node *nodes, size_t n, json_t *dot, bool he
                                 }
                         } else if (json_is_object(v)) {
                                 /* a map: its values, in the order of their keys, as Go */
-                                size_t nkeys = json_object_size(v), k = 0;
-                                const char **keys = eng_xcalloc(nkeys + 1, sizeof(*keys));
-                                const char *key;
-                                json_t *item;
+                                size_t nkeys;
+                                const char **keys = sorted_keys(v, &nkeys);
 
-                                json_object_foreach(v, key, item)
-                                        keys[k++] = key;
-                                qsort(keys, nkeys, sizeof(*keys), cmp_keys);
-                                for (k = 0; k < nkeys && r == 0; k++)
+                                for (size_t k = 0; k < nkeys && r == 0; k++)
                                         r = render_nodes(nd->body, nd->nbody,
                                                          json_object_get(v, keys[k]), false, buf,
                                                          len, err);
