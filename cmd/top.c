@@ -2,6 +2,7 @@
 /* eng top: the processes of a running container, as podman top shows them. */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
@@ -177,11 +178,16 @@ static void id_name(struct cmd_table *t, const char *db, long id)
         _cleanup_strv_ char **lines = eng_strv_split(db ? db : "", "\n");
 
         ENG_STRV_FOREACH(l, lines) {
-                _cleanup_strv_ char **f = eng_strv_split(*l, ":");
+                /* name:password:id:... (the password may be empty) */
+                const char *c1 = strchr(*l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                char *end;
+                long v;
 
-                if (eng_strv_length(f) >= 3 && strtol(f[2], NULL, 10) == id && *f[2] &&
-                    strspn(f[2], "0123456789") == strlen(f[2])) {
-                        cmd_table_cell(t, "%s", f[0]);
+                if (!c2 || !isdigit((unsigned char) c2[1]))
+                        continue;
+                v = strtol(c2 + 1, &end, 10);
+                if (v == id && (*end == ':' || *end == '\0')) {
+                        cmd_table_cell(t, "%.*s", (int) (c1 - *l), *l);
                         return;
                 }
         }
