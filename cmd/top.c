@@ -68,6 +68,21 @@ static const char *status_field(const char *status, const char *key)
         return v ? v + strlen(k) : NULL;
 }
 
+/* the last of the status text's NSpid (the pid in the innermost namespace), else @pid */
+static long status_nspid(const char *status, long pid)
+{
+        const char *v = status_field(status, "NSpid"), *end, *last;
+
+        if (!v)
+                return pid;
+        end = strchr(v, '\n');
+        last = v;
+        for (const char *c = v; c < (end ? end : v + strlen(v)); c++)
+                if (*c == '\t')
+                        last = c + 1;
+        return strtol(last, NULL, 10);
+}
+
 static bool read_proc(long pid, struct proc_info *p)
 {
         char path[64], *stat = NULL, *status = NULL, *cmd = NULL, *rp;
@@ -112,16 +127,7 @@ static bool read_proc(long pid, struct proc_info *p)
                          (tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00));
         else
                 snprintf(p->tty, sizeof(p->tty), "?");
-        if ((v = status_field(status, "NSpid"))) {
-                const char *end = strchr(v, '\n'), *last = v;
-
-                for (const char *c = v; c < (end ? end : v + strlen(v)); c++)
-                        if (*c == '\t')
-                                last = c + 1;
-                p->nspid = strtol(last, NULL, 10);
-        } else {
-                p->nspid = pid;
-        }
+        p->nspid = status_nspid(status, pid);
         if ((v = status_field(status, "Uid")))
                 (void) !sscanf(v, "%ld %ld", &p->uid[0], &p->uid[1]);
         if ((v = status_field(status, "Gid")))
@@ -148,14 +154,18 @@ out:
 /* a host pid as the container's pid namespace numbers it; 0 when outside it */
 static long ns_pid(long host_pid, ino_t ns)
 {
-        struct proc_info p;
-        long r;
+        _cleanup_free_ char *status = NULL;
+        struct eng_error *e = NULL;
+        char path[64];
 
-        if (host_pid <= 0 || ns_inode(host_pid) != ns || !read_proc(host_pid, &p))
+        if (host_pid <= 0 || ns_inode(host_pid) != ns)
                 return 0;
-        r = p.nspid;
-        free(p.args);
-        return r;
+        snprintf(path, sizeof(path), "/proc/%ld/status", host_pid);
+        if (eng_read_file(path, 16384, &status, NULL, &e) < 0) {
+                eng_err_free(e);
+                return 0;
+        }
+        return status_nspid(status, host_pid);
 }
 
 /* Host id back to the container's, through the container's uid_map or gid_map. */

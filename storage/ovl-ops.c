@@ -913,6 +913,7 @@ static void op_flock(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file_i
 {
         struct ovl_fs *fs = FS(req);
         struct ovl_file *f = FH(fi);
+        bool was_lazy = __atomic_load_n(&f->lazy, __ATOMIC_ACQUIRE);
         int r = flock(f->fd, op);
 
         if (r < 0) {
@@ -922,6 +923,9 @@ static void op_flock(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file_i
         /* remembered for a copy-up, which gives the handle another file */
         lock(fs);
         f->lock_op = op & (LOCK_SH | LOCK_EX);
+        /* a copy-up in between may have taken the old state to the copy: this one, now */
+        if (was_lazy && !f->lazy)
+                (void) flock(f->fd, op | LOCK_NB);
         unlock(fs);
         fuse_reply_err(req, 0);
 }

@@ -37,7 +37,7 @@ static const char *v2_mount(struct eng_error **err)
         static const char *const places[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
         struct statfs sf;
 
-        for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++)
+        for (size_t i = 0; i < ELEMENTSOF(places); i++)
                 if (statfs(places[i], &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
                         return places[i];
         eng_err(err, ENG_E_USAGE, 0,
