@@ -54,6 +54,27 @@ struct ovl_node {
         struct stat *lower_st;   /* directories of a lower layer: their stat, as presented */
 };
 
+/* inodes made ahead for copy-up (ovl-spare.c) */
+#define OVL_SPARE_FILES     16
+#define OVL_SPARE_DIRS      8
+#define OVL_SPARE_FILE_MODE 0644
+#define OVL_SPARE_DIR_MODE  0755
+
+struct ovl_spares {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        pthread_t thread;
+        bool started, stop;
+        bool no_thread; /* it could not be started */
+        bool no_files;  /* no O_TMPFILE on the upper file system */
+        bool paused;    /* making one failed: until the next copy-up */
+        int files[OVL_SPARE_FILES];
+        int nfiles;
+        char *dirs[OVL_SPARE_DIRS]; /* "tmp.s.N" of the work directory */
+        int ndirs;
+        uint64_t counter;
+};
+
 struct ovl_fs {
         bool no_opendir;          /* the kernel opens directories without asking us */
         struct ovl_layer *layers; /* [0] upper */
@@ -72,6 +93,7 @@ struct ovl_fs {
         uint64_t tmp_counter;
         /* linkat(AT_EMPTY_PATH) refused (Linux before 6.10): link copies through /proc */
         bool no_flink;
+        struct ovl_spares spares;
 };
 
 /* --- ovl-node.c */
@@ -106,6 +128,15 @@ int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
 int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n);
 /* all of @in into @out, from offset 0 of both; @size: what @in holds, or -1 (read to its end) */
 int ovl_copy_data(int in, int out, off_t size);
+
+/* --- ovl-spare.c: inodes made ahead for copy-up */
+void ovl_spare_init(struct ovl_fs *fs);
+/* the thread stopped, what it made and nobody took removed */
+void ovl_spare_release(struct ovl_fs *fs);
+/* an unnamed file of the work directory, open for writing, of OVL_SPARE_FILE_MODE; -1 and errno */
+int ovl_spare_file(struct ovl_fs *fs);
+/* the name of a directory of the work directory, of OVL_SPARE_DIR_MODE; NULL and errno */
+char *ovl_spare_dir(struct ovl_fs *fs);
 
 /* ids: a caller's id, as stored in the layers */
 uid_t ovl_uid_to_layer(struct ovl_fs *fs, uid_t uid);

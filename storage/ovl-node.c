@@ -563,15 +563,22 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
         _cleanup_close_ int in = -1, out = -1;
         struct timespec times[2];
         bool unnamed = false;
+        mode_t made; /* the mode the copy was made with */
         struct stat st;
         int r = 0;
 
         if (fstatat(lfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
+        made = st.st_mode & 07777;
         switch (st.st_mode & S_IFMT) {
-        case S_IFDIR:
-                if (mkdirat(fs->workfd, tmp, st.st_mode & 07777) < 0)
+        case S_IFDIR: {
+                char *spare = ovl_spare_dir(fs);
+
+                if (!spare)
                         return -errno;
+                free(tmp);
+                tmp = spare;
+                made = OVL_SPARE_DIR_MODE;
                 in = openat(lfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 out = openat(fs->workfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (in < 0 || out < 0) {
@@ -580,16 +587,18 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                         return r;
                 }
                 break;
+        }
         case S_IFREG:
                 in = openat(lfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
                 if (in < 0)
                         return -errno;
                 /* an unnamed file, linked in when whole: nothing to clean up
                  * if we die half way, one directory entry fewer to write */
-                out = openat(fs->workfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, st.st_mode & 07777);
-                if (out >= 0)
+                out = ovl_spare_file(fs);
+                if (out >= 0) {
                         unnamed = true;
-                else
+                        made = OVL_SPARE_FILE_MODE;
+                } else
                         out = openat(fs->workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                                      st.st_mode & 07777);
                 if (out < 0)
@@ -621,8 +630,8 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
         if (out >= 0) {
                 /* an id the namespace cannot map stays the override attribute's business */
                 (void) !fchown(out, st.st_uid, st.st_gid);
-                /* made with its mode (no umask here); a chown clears set-id bits */
-                if (st.st_mode & (S_ISUID | S_ISGID | S_ISVTX))
+                /* (no umask here) a chown clears set-id bits */
+                if ((st.st_mode & 07777) != made || (st.st_mode & (S_ISUID | S_ISGID | S_ISVTX)))
                         (void) !fchmod(out, st.st_mode & 07777);
                 copy_xattrs_fd(in, out, origin);
                 (void) futimens(out, times);

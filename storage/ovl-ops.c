@@ -1339,6 +1339,7 @@ static int open_layer(struct ovl_layer *l, const char *path, struct eng_error **
 
 static void fs_release(struct ovl_fs *fs)
 {
+        ovl_spare_release(fs);
         for (int i = 0; i < fs->nlayers; i++) {
                 eng_close_safe(fs->layers[i].fd);
                 free(fs->layers[i].path);
@@ -1372,6 +1373,7 @@ static int fs_init(struct ovl_fs *fs, const struct storage_ovl_opts *o, struct e
         memset(fs, 0, sizeof(*fs));
         fs->workfd = -1;
         pthread_mutex_init(&fs->lock, NULL);
+        ovl_spare_init(fs);
         if (!o->upperdir || !o->workdir || nlower == 0)
                 return eng_err(err, ENG_E_USAGE, 0,
                                "-o lowerdir=DIR[:DIR...],upperdir=DIR,workdir=DIR are needed");

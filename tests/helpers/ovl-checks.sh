@@ -49,6 +49,14 @@ touch -d @1234567890 copy
 echo "utimes: $(is "$(stat -c %Y copy)" 1234567890)"
 truncate -s 3 copy
 echo "truncate: $(is "$(cat copy)" dat)"
+# copy-up keeps every mode (of directories too: made ahead, then given theirs)
+# (an attribute set copies up and leaves set-id bits, which a write clears)
+for f in d/sub/m/f*; do setfattr -n user.t -v 1 "$f"; done
+for f in d/sub/m/?[0-9]*/x; do echo more >>"$f"; done
+echo "copy-up modes: $(is "$(stat -c %a d/sub/m d/sub/m/* | tr '\n' ' ')" "700 2755 444 4755 600 755 2775 1777 700 ")"
+echo "copy-up data: $(is "$(cat d/sub/m/f4755 d/sub/m/k1777/x | tr '\n' ' ')" "4755 x more ")"
+echo more >>d/sub/m/f4755
+echo "write clears set-id: $(is "$(stat -c %a d/sub/m/f4755)" 755)"
 setfattr -n user.new -v v1 f2only
 echo "setxattr: $(is "$(getfattr --only-values -n user.new f2only)" v1)"
 setfattr -x user.new f2only

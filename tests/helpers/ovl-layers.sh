@@ -16,6 +16,16 @@ echo deep >"$d/l2/d/sub/x"
 echo below-opaque >"$d/l2/od/hidden"
 echo pair >"$d/l2/pair1"
 ln "$d/l2/pair1" "$d/l2/pair2"
+# every kind of mode, for copy-up to keep
+mkdir -m 700 "$d/l2/d/sub/m"
+for m in 600 755 4755 2755 444; do
+	echo "$m" >"$d/l2/d/sub/m/f$m"
+	chmod "$m" "$d/l2/d/sub/m/f$m"
+done
+for m in k1777 g2775 p700; do
+	mkdir -m "${m#?}" "$d/l2/d/sub/m/$m"
+	echo x >"$d/l2/d/sub/m/$m/x"
+done
 mkdir "$d/l2/mv"
 echo moved >"$d/l2/mv/inner"
 # the top layer

@@ -76,6 +76,25 @@ mount_ovl() {
 	assert_equal "${lines[1]}" "again: changed"
 }
 
+@test "eng-overlayfs: what it makes ahead for copy-ups is gone after it, and after a kill -9 at the next mount" {
+	# (the daemon's command line only: this script's has the same words)
+	local daemon="'^$OVLFS .*upperdir=$W/s/upper'"
+	local gone="while pgrep -f $daemon >/dev/null; do sleep 0.05; done"
+	local spares="ls $W/s/work | grep -c '^tmp\.'"
+	run in_userns "sh $H/ovl-layers.sh $W/s && $(mount_ovl "$W/s") &&
+		echo x >>$W/s/mnt/d/sub/x && sleep 0.5 && $spares
+		umount $W/s/mnt; $gone; $spares
+		$(mount_ovl "$W/s") && echo y >>$W/s/mnt/d/y && sleep 0.5 &&
+		pkill -9 -f $daemon; $gone; umount $W/s/mnt; $spares
+		$(mount_ovl "$W/s") && $spares; cat $W/s/mnt/d/sub/x $W/s/mnt/d/y | tr '\n' ' '; umount $W/s/mnt"
+	assert_status 0
+	[ "${lines[0]}" -ge 1 ] || fail "no directories made ahead: $output"
+	assert_equal "${lines[1]}" 0
+	[ "${lines[2]}" -ge 1 ] || fail "none left by the killed daemon: $output"
+	assert_equal "${lines[3]}" 0
+	assert_equal "${lines[4]}" "deep x top y "
+}
+
 @test "eng-overlayfs: owners from user.containers.override_stat; uidmapping, gidmapping, squash_to_root" {
 	run in_userns "sh $H/ovl-layers.sh $W/o &&
 		chown 65534:65534 $W/o/l2/f2only && setfattr -n user.containers.override_stat -v 0:42:0750 $W/o/l2/f2only &&
