@@ -69,9 +69,9 @@ struct ovl_spares {
         bool no_files;  /* no O_TMPFILE on the upper file system */
         bool paused;    /* making one failed: until the next copy-up */
         int files[OVL_SPARE_FILES];
-        int nfiles;
+        int nfiles, want_files;     /* made; to keep: as many as were taken, up to the array */
         char *dirs[OVL_SPARE_DIRS]; /* "tmp.s.N" of the work directory */
-        int ndirs;
+        int ndirs, want_dirs;
         uint64_t counter;
 };
 

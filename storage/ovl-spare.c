@@ -8,9 +8,11 @@
  * ready-made and only gives it its mode, owner, data and name.
  *
  * The thread starts at the first copy-up (a mount that copies nothing up
- * makes nothing) and keeps a few of each.  Unnamed files go with their
- * descriptors when the daemon ends; the directories are "tmp.s.N" of the
- * work directory, removed at the end, or by the next mount if we died.
+ * makes nothing) and keeps as many of each as copy-ups took so far, up to
+ * a few: a container that copies up three directories makes three more.
+ * Unnamed files go with their descriptors when the daemon ends; the
+ * directories are "tmp.s.N" of the work directory, removed at the end, or
+ * by the next mount if we died.
  */
 #include "config.h"
 
@@ -52,7 +54,7 @@ static void *spare_thread(void *data)
 
         pthread_mutex_lock(&s->lock);
         while (!s->stop) {
-                if (s->nfiles < OVL_SPARE_FILES && !s->no_files && !s->paused) {
+                if (s->nfiles < s->want_files && !s->no_files && !s->paused) {
                         int fd, e;
 
                         pthread_mutex_unlock(&s->lock);
@@ -68,7 +70,7 @@ static void *spare_thread(void *data)
                                 s->files[s->nfiles++] = fd;
                         else
                                 close(fd);
-                } else if (s->ndirs < OVL_SPARE_DIRS && !s->paused) {
+                } else if (s->ndirs < s->want_dirs && !s->paused) {
                         uint64_t n = ++s->counter;
                         char *name;
 
@@ -126,6 +128,8 @@ int ovl_spare_file(struct ovl_fs *fs)
         pthread_mutex_lock(&s->lock);
         if (s->nfiles > 0)
                 fd = s->files[--s->nfiles];
+        if (s->want_files < OVL_SPARE_FILES)
+                s->want_files++;
         spare_wake(fs);
         pthread_mutex_unlock(&s->lock);
         if (fd >= 0)
@@ -142,6 +146,8 @@ char *ovl_spare_dir(struct ovl_fs *fs)
         pthread_mutex_lock(&s->lock);
         if (s->ndirs > 0)
                 name = s->dirs[--s->ndirs];
+        if (s->want_dirs < OVL_SPARE_DIRS)
+                s->want_dirs++;
         else
                 n = ++s->counter;
         spare_wake(fs);

@@ -84,15 +84,15 @@ mount_ovl() {
 	run in_userns "sh $H/ovl-layers.sh $W/s && $(mount_ovl "$W/s") &&
 		echo x >>$W/s/mnt/d/sub/x && sleep 0.5 && $spares
 		umount $W/s/mnt; $gone; $spares
-		$(mount_ovl "$W/s") && echo y >>$W/s/mnt/d/y && sleep 0.5 &&
+		$(mount_ovl "$W/s") && echo y >>$W/s/mnt/mv/inner && sleep 0.5 &&
 		pkill -9 -f $daemon; $gone; umount $W/s/mnt; $spares
-		$(mount_ovl "$W/s") && $spares; cat $W/s/mnt/d/sub/x $W/s/mnt/d/y | tr '\n' ' '; umount $W/s/mnt"
+		$(mount_ovl "$W/s") && $spares; cat $W/s/mnt/d/sub/x $W/s/mnt/mv/inner | tr '\n' ' '; umount $W/s/mnt"
 	assert_status 0
 	[ "${lines[0]}" -ge 1 ] || fail "no directories made ahead: $output"
 	assert_equal "${lines[1]}" 0
 	[ "${lines[2]}" -ge 1 ] || fail "none left by the killed daemon: $output"
 	assert_equal "${lines[3]}" 0
-	assert_equal "${lines[4]}" "deep x top y "
+	assert_equal "${lines[4]}" "deep x moved y "
 }
 
 @test "eng-overlayfs: owners from user.containers.override_stat; uidmapping, gidmapping, squash_to_root" {
