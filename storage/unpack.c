@@ -62,11 +62,11 @@ struct dir_meta {
 };
 
 struct unpacker {
-        int root;              /* the diff directory */
-        struct archive *raw;   /* decompresses the stream */
-        struct archive *tar;   /* reads the tar from raw's output */
-        EVP_MD_CTX *md;        /* sha256 of the uncompressed tar */
-        struct follow *follow; /* when the stream comes through a file */
+        int root;                    /* the diff directory */
+        struct archive *raw;         /* decompresses the stream */
+        struct archive *tar;         /* reads the tar from raw's output */
+        struct eng_digest_async *md; /* sha256 of the uncompressed tar, on another core */
+        struct follow *follow;       /* when the stream comes through a file */
         struct dir_meta *dirs;
         size_t ndirs;
         /* the directory of the last entry: most entries follow their siblings */
@@ -99,8 +99,9 @@ static la_ssize_t read_uncompressed(struct archive *a, void *arg, const void **b
                 archive_set_error(a, archive_errno(u->raw), "%s", archive_error_string(u->raw));
                 return -1;
         }
-        /* the raw format hands out its decompressed blocks in order, without copying them */
-        EVP_DigestUpdate(u->md, block, n);
+        /* the raw format hands out its decompressed blocks in order, without copying
+         * them; the digest's thread hashes a copy while the tar is unpacked from them */
+        eng_digest_async_update(u->md, block, n);
         *buf = block;
         return (la_ssize_t) n;
 }
@@ -600,7 +601,7 @@ static void unpacker_release(struct unpacker *u)
                 archive_read_free(u->tar);
         if (u->raw)
                 archive_read_free(u->raw);
-        EVP_MD_CTX_free(u->md);
+        u->md = eng_digest_async_free(u->md);
         free(u->follow);
         for (size_t i = 0; i < u->ndirs; i++)
                 free(u->dirs[i].path);
@@ -658,8 +659,7 @@ static int unpack(struct unpacker *u, const struct unpack_args *a, struct eng_er
 done:
         if (finish_dirs(u, err) < 0)
                 return -1;
-        u->res.diff_id = eng_digest_finish(u->md);
-        EVP_MD_CTX_free(u->md);
+        u->res.diff_id = eng_digest_async_finish(u->md);
         u->md = NULL;
         if (a->expected && strcmp(a->expected, u->res.diff_id) != 0)
                 return eng_err(
@@ -690,7 +690,7 @@ int storage_unpack_run(const char *dir, int fd, int data_fd, const char *expecte
         u.root = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (u.root < 0)
                 return eng_err(err, ENG_E_SYS, errno, "opening '%s'", diff);
-        u.md = eng_digest_new();
+        u.md = eng_digest_async_new();
         r = unpack(&u, a, err);
         if (r == 0) {
                 j = json_pack("{s:s, s:I, s:I, s:I, s:s?, s:I}", "diff_id", u.res.diff_id, "size",
