@@ -4,6 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +45,48 @@ struct unpack_args {
 };
 
 /*
- * A stream kept in a file as it arrives (the pull's journal): read from
- * the file; at its end, wait on the signal pipe, which gets a byte after
- * each append and is closed once the file is complete.
+ * The compressed stream: from the pipe, or kept in a file as it arrives
+ * (the pull's journal): read from the file; at its end, wait on the signal
+ * pipe, which gets a byte after each append and is closed once the file is
+ * complete.  A wait also ends when @stop is readable (the unpack gave up).
  */
 struct follow {
-        int data;
+        int data; /* -1: the stream is the pipe itself */
         int signal;
+        int stop;
         bool complete;
         char buf[READ_BLOCK];
+};
+
+/*
+ * The uncompressed tar on its way: a thread decompresses the layer
+ * (libarchive's gzip and zstd filters, through its raw format) into a ring;
+ * the main thread unpacks the tar from the ring where it lies; another
+ * thread hashes it.  Each gets a core when there is one.  A thread that
+ * waits is woken once RING_WAKE bytes (or that much room) are there for
+ * it: waking a thread on another core costs tens of microseconds.
+ */
+#define RING_SIZE (512 * 1024)
+#define RING_WAKE (64 * 1024)
+
+struct feed {
+        struct archive *raw;
+        EVP_MD_CTX *md;
+        unsigned char *ring;
+        pthread_t decompressor, hasher;
+        bool decompressing, hashing; /* the threads were started */
+        pthread_mutex_t lock;
+        pthread_cond_t for_tar, for_md, for_room;
+        bool tar_waits, md_waits, room_waits;
+        uint64_t head;     /* bytes decompressed into the ring */
+        uint64_t tar_tail; /* bytes the tar reader is done with */
+        uint64_t tar_held; /* the end of the block the tar reader holds */
+        uint64_t md_tail;  /* bytes hashed */
+        bool end;          /* the decompressor is done: at the end, or failed */
+        bool stop;         /* the unpack gave up: everybody stops */
+        int errnum;        /* the decompressor's error */
+        char *errmsg;
+        int stop_pipe[2];
 };
 
 /* A directory whose owner, mode and times are set after its contents. */
@@ -62,11 +99,10 @@ struct dir_meta {
 };
 
 struct unpacker {
-        int root;                    /* the diff directory */
-        struct archive *raw;         /* decompresses the stream */
-        struct archive *tar;         /* reads the tar from raw's output */
-        struct eng_digest_async *md; /* sha256 of the uncompressed tar, on another core */
-        struct follow *follow;       /* when the stream comes through a file */
+        int root;              /* the diff directory */
+        struct feed feed;      /* decompresses and hashes the stream */
+        struct archive *tar;   /* reads the tar from the feed's ring */
+        struct follow *follow; /* where the compressed stream comes from */
         struct dir_meta *dirs;
         size_t ndirs;
         /* the directory of the last entry: most entries follow their siblings */
@@ -84,26 +120,22 @@ static int archive_fail(struct eng_error **err, struct archive *a, const char *w
                        msg ? msg : "unknown libarchive error");
 }
 
-/* libarchive pulls the uncompressed tar from here, and we hash it on the way. */
-static la_ssize_t read_uncompressed(struct archive *a, void *arg, const void **buf)
+/* until @fd is readable: 0, or -ECANCELED when the unpack gave up first */
+static int wait_readable(struct follow *f, int fd)
 {
-        struct unpacker *u = arg;
-        const void *block;
-        size_t n;
-        la_int64_t offset;
-        int r = archive_read_data_block(u->raw, &block, &n, &offset);
+        struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+                               { .fd = f->stop, .events = POLLIN } };
 
-        if (r == ARCHIVE_EOF)
+        for (;;) {
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (p[1].revents)
+                        return -ECANCELED;
                 return 0;
-        if (r != ARCHIVE_OK) {
-                archive_set_error(a, archive_errno(u->raw), "%s", archive_error_string(u->raw));
-                return -1;
         }
-        /* the raw format hands out its decompressed blocks in order, without copying
-         * them; the digest's thread hashes a copy while the tar is unpacked from them */
-        eng_digest_async_update(u->md, block, n);
-        *buf = block;
-        return (la_ssize_t) n;
 }
 
 static la_ssize_t read_followed(struct archive *a, void *arg, const void **buf)
@@ -112,29 +144,250 @@ static la_ssize_t read_followed(struct archive *a, void *arg, const void **buf)
 
         for (;;) {
                 char signals[4096];
-                ssize_t n = read(f->data, f->buf, sizeof(f->buf));
+                ssize_t n;
+                int r;
 
-                if (n > 0) {
-                        *buf = f->buf;
-                        return n;
+                if (f->data >= 0) {
+                        n = read(f->data, f->buf, sizeof(f->buf));
+                        if (n > 0) {
+                                *buf = f->buf;
+                                return n;
+                        }
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0) {
+                                archive_set_error(a, errno, "reading the layer");
+                                return -1;
+                        }
+                        if (f->complete)
+                                return 0;
                 }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        archive_set_error(a, errno, "reading the layer");
+                /* at the end of what is there so far: wait for more, or for the end */
+                r = wait_readable(f, f->signal);
+                if (r < 0) {
+                        archive_set_error(a, -r, "waiting for the layer");
                         return -1;
                 }
-                if (f->complete)
-                        return 0;
-                /* at the end of what is there so far: wait for more, or for the end */
-                n = read(f->signal, signals, sizeof(signals));
-                if (n == 0) {
-                        f->complete = true;
-                } else if (n < 0 && errno != EINTR) {
+                if (f->data < 0) {
+                        n = read(f->signal, f->buf, sizeof(f->buf));
+                        if (n >= 0) {
+                                *buf = f->buf;
+                                return n;
+                        }
+                } else {
+                        n = read(f->signal, signals, sizeof(signals));
+                        if (n == 0)
+                                f->complete = true;
+                }
+                if (n < 0 && errno != EINTR && errno != EAGAIN) {
                         archive_set_error(a, errno, "waiting for the layer");
                         return -1;
                 }
         }
+}
+
+/* --- the feed: decompression and digest on threads of their own */
+
+static void *decompressor_thread(void *data)
+{
+        struct feed *fe = data;
+
+        for (;;) {
+                const void *block;
+                size_t n;
+                la_int64_t offset;
+                int r = archive_read_data_block(fe->raw, &block, &n, &offset);
+                const unsigned char *p = block;
+
+                if (r != ARCHIVE_OK) {
+                        pthread_mutex_lock(&fe->lock);
+                        if (r != ARCHIVE_EOF && !fe->stop) {
+                                const char *msg = archive_error_string(fe->raw);
+
+                                fe->errnum = archive_errno(fe->raw);
+                                fe->errmsg = eng_xstrdup(msg ? msg : "unknown libarchive error");
+                        }
+                        fe->end = true;
+                        pthread_cond_signal(&fe->for_tar);
+                        pthread_cond_signal(&fe->for_md);
+                        pthread_mutex_unlock(&fe->lock);
+                        return NULL;
+                }
+                while (n > 0) {
+                        size_t at, room;
+
+                        pthread_mutex_lock(&fe->lock);
+                        for (;;) {
+                                uint64_t tail =
+                                        fe->tar_tail < fe->md_tail ? fe->tar_tail : fe->md_tail;
+
+                                room = RING_SIZE - (size_t) (fe->head - tail);
+                                if (room > 0 || fe->stop)
+                                        break;
+                                fe->room_waits = true;
+                                pthread_cond_wait(&fe->for_room, &fe->lock);
+                                fe->room_waits = false;
+                        }
+                        if (fe->stop) {
+                                fe->end = true;
+                                pthread_mutex_unlock(&fe->lock);
+                                return NULL;
+                        }
+                        at = (size_t) (fe->head % RING_SIZE);
+                        if (room > RING_SIZE - at)
+                                room = RING_SIZE - at;
+                        if (room > n)
+                                room = n;
+                        pthread_mutex_unlock(&fe->lock);
+                        /* below head only the readers read: this part is ours */
+                        memcpy(fe->ring + at, p, room);
+                        p += room;
+                        n -= room;
+                        pthread_mutex_lock(&fe->lock);
+                        fe->head += room;
+                        if (fe->tar_waits && fe->head - fe->tar_tail >= RING_WAKE)
+                                pthread_cond_signal(&fe->for_tar);
+                        if (fe->md_waits && fe->head - fe->md_tail >= RING_WAKE)
+                                pthread_cond_signal(&fe->for_md);
+                        pthread_mutex_unlock(&fe->lock);
+                }
+        }
+}
+
+/* after a reader moved its tail: the decompressor, if it waits for that much room */
+static void feed_room(struct feed *fe)
+{
+        uint64_t tail = fe->tar_tail < fe->md_tail ? fe->tar_tail : fe->md_tail;
+
+        if (fe->room_waits && RING_SIZE - (fe->head - tail) >= RING_WAKE)
+                pthread_cond_signal(&fe->for_room);
+}
+
+static void *hasher_thread(void *data)
+{
+        struct feed *fe = data;
+
+        pthread_mutex_lock(&fe->lock);
+        for (;;) {
+                uint64_t avail = fe->head - fe->md_tail;
+                size_t at, n;
+
+                if (fe->stop || (fe->end && avail == 0))
+                        break;
+                if (avail < RING_WAKE && !fe->end) {
+                        fe->md_waits = true;
+                        pthread_cond_wait(&fe->for_md, &fe->lock);
+                        fe->md_waits = false;
+                        continue;
+                }
+                at = (size_t) (fe->md_tail % RING_SIZE);
+                n = avail < RING_SIZE - at ? (size_t) avail : RING_SIZE - at;
+                pthread_mutex_unlock(&fe->lock);
+                EVP_DigestUpdate(fe->md, fe->ring + at, n);
+                pthread_mutex_lock(&fe->lock);
+                fe->md_tail += n;
+                feed_room(fe);
+        }
+        pthread_mutex_unlock(&fe->lock);
+        return NULL;
+}
+
+/* libarchive's tar reader pulls the uncompressed tar from here: blocks of the ring */
+static la_ssize_t read_uncompressed(struct archive *a, void *arg, const void **buf)
+{
+        struct feed *fe = &((struct unpacker *) arg)->feed;
+        uint64_t avail;
+        size_t at;
+
+        pthread_mutex_lock(&fe->lock);
+        /* the block handed out last time is done with */
+        fe->tar_tail = fe->tar_held;
+        feed_room(fe);
+        for (;;) {
+                avail = fe->head - fe->tar_tail;
+                if (avail > 0 || fe->end)
+                        break;
+                fe->tar_waits = true;
+                pthread_cond_wait(&fe->for_tar, &fe->lock);
+                fe->tar_waits = false;
+        }
+        if (avail == 0) {
+                int e = fe->errnum;
+                char *msg = fe->errmsg;
+
+                pthread_mutex_unlock(&fe->lock);
+                if (!msg)
+                        return 0;
+                archive_set_error(a, e, "%s", msg);
+                return -1;
+        }
+        at = (size_t) (fe->tar_tail % RING_SIZE);
+        if (avail > RING_SIZE - at)
+                avail = RING_SIZE - at;
+        fe->tar_held = fe->tar_tail + avail;
+        pthread_mutex_unlock(&fe->lock);
+        *buf = fe->ring + at;
+        return (la_ssize_t) avail;
+}
+
+static int feed_start(struct feed *fe)
+{
+        sigset_t all, old;
+
+        fe->ring = eng_xmalloc(RING_SIZE);
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        fe->decompressing = pthread_create(&fe->decompressor, NULL, decompressor_thread, fe) == 0;
+        fe->hashing =
+                fe->decompressing && pthread_create(&fe->hasher, NULL, hasher_thread, fe) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return fe->hashing ? 0 : -EAGAIN;
+}
+
+static void feed_init(struct feed *fe)
+{
+        *fe = (struct feed){ .stop_pipe = { -1, -1 } };
+        pthread_mutex_init(&fe->lock, NULL);
+        pthread_cond_init(&fe->for_tar, NULL);
+        pthread_cond_init(&fe->for_md, NULL);
+        pthread_cond_init(&fe->for_room, NULL);
+        fe->md = eng_digest_new();
+}
+
+/* the threads stopped (told to, when @give_up) and gone */
+static void feed_stop(struct feed *fe, bool give_up)
+{
+        if (give_up) {
+                pthread_mutex_lock(&fe->lock);
+                fe->stop = true;
+                pthread_cond_signal(&fe->for_room);
+                pthread_cond_signal(&fe->for_md);
+                pthread_mutex_unlock(&fe->lock);
+                /* a read waiting for the stream wakes up too */
+                if (fe->stop_pipe[1] >= 0)
+                        (void) !write(fe->stop_pipe[1], "", 1);
+        }
+        if (fe->decompressing)
+                pthread_join(fe->decompressor, NULL);
+        if (fe->hashing)
+                pthread_join(fe->hasher, NULL);
+        fe->decompressing = fe->hashing = false;
+}
+
+static void feed_release(struct feed *fe)
+{
+        feed_stop(fe, true);
+        if (fe->raw)
+                archive_read_free(fe->raw);
+        EVP_MD_CTX_free(fe->md);
+        free(fe->ring);
+        free(fe->errmsg);
+        eng_close_safe(fe->stop_pipe[0]);
+        eng_close_safe(fe->stop_pipe[1]);
+        pthread_cond_destroy(&fe->for_room);
+        pthread_cond_destroy(&fe->for_md);
+        pthread_cond_destroy(&fe->for_tar);
+        pthread_mutex_destroy(&fe->lock);
 }
 
 /*
@@ -597,11 +850,11 @@ static int finish_dirs(struct unpacker *u, struct eng_error **err)
 static void unpacker_release(struct unpacker *u)
 {
         forget_parent(u);
+        /* the threads go first: the tar reader's blocks are in their ring */
+        feed_stop(&u->feed, true);
         if (u->tar)
                 archive_read_free(u->tar);
-        if (u->raw)
-                archive_read_free(u->raw);
-        u->md = eng_digest_async_free(u->md);
+        feed_release(&u->feed);
         free(u->follow);
         for (size_t i = 0; i < u->ndirs; i++)
                 free(u->dirs[i].path);
@@ -612,29 +865,32 @@ static void unpacker_release(struct unpacker *u)
 
 static int unpack(struct unpacker *u, const struct unpack_args *a, struct eng_error **err)
 {
+        struct feed *fe = &u->feed;
         struct archive_entry *e;
         int r;
 
-        u->raw = archive_read_new();
+        if (pipe2(fe->stop_pipe, O_CLOEXEC) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "creating a pipe");
+        fe->raw = archive_read_new();
         /* the compressions of OCI layers; no other filter is linked in */
-        archive_read_support_filter_gzip(u->raw);
-        archive_read_support_filter_zstd(u->raw);
-        archive_read_support_format_raw(u->raw);
-        archive_read_support_format_empty(u->raw);
-        if (a->data_fd >= 0) {
-                u->follow = eng_xmalloc(sizeof(*u->follow));
-                *u->follow = (struct follow){ .data = a->data_fd, .signal = a->fd };
-                r = archive_read_open(u->raw, u->follow, NULL, read_followed, NULL);
-        } else {
-                r = archive_read_open_fd(u->raw, a->fd, READ_BLOCK);
-        }
+        archive_read_support_filter_gzip(fe->raw);
+        archive_read_support_filter_zstd(fe->raw);
+        archive_read_support_format_raw(fe->raw);
+        archive_read_support_format_empty(fe->raw);
+        u->follow = eng_xmalloc(sizeof(*u->follow));
+        *u->follow =
+                (struct follow){ .data = a->data_fd, .signal = a->fd, .stop = fe->stop_pipe[0] };
+        r = archive_read_open(fe->raw, u->follow, NULL, read_followed, NULL);
         if (r != ARCHIVE_OK)
-                return archive_fail(err, u->raw, "reading the layer");
-        r = archive_read_next_header(u->raw, &e);
+                return archive_fail(err, fe->raw, "reading the layer");
+        r = archive_read_next_header(fe->raw, &e);
         if (r == ARCHIVE_EOF)
                 goto done; /* an empty blob: no entries at all */
         if (r != ARCHIVE_OK)
-                return archive_fail(err, u->raw, "reading the layer");
+                return archive_fail(err, fe->raw, "reading the layer");
+        /* from here on the raw reader is the decompressor's */
+        if (feed_start(fe) < 0)
+                return eng_err(err, ENG_E_SYS, EAGAIN, "starting the unpacker's threads");
 
         u->tar = archive_read_new();
         archive_read_support_format_tar(u->tar);
@@ -656,11 +912,12 @@ static int unpack(struct unpacker *u, const struct unpack_args *a, struct eng_er
                 if (n == 0)
                         break;
         }
+        /* the whole stream decompressed and hashed */
+        feed_stop(fe, false);
 done:
         if (finish_dirs(u, err) < 0)
                 return -1;
-        u->res.diff_id = eng_digest_async_finish(u->md);
-        u->md = NULL;
+        u->res.diff_id = eng_digest_finish(fe->md);
         if (a->expected && strcmp(a->expected, u->res.diff_id) != 0)
                 return eng_err(
                         err, ENG_E_INVALID, 0,
@@ -690,7 +947,7 @@ int storage_unpack_run(const char *dir, int fd, int data_fd, const char *expecte
         u.root = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (u.root < 0)
                 return eng_err(err, ENG_E_SYS, errno, "opening '%s'", diff);
-        u.md = eng_digest_async_new();
+        feed_init(&u.feed);
         r = unpack(&u, a, err);
         if (r == 0) {
                 j = json_pack("{s:s, s:I, s:I, s:I, s:s?, s:I}", "diff_id", u.res.diff_id, "size",

@@ -25,13 +25,18 @@ struct tar {
         size_t cap, used;
 };
 
-static void tar_begin(struct tar *t)
+static void tar_begin_size(struct tar *t, size_t cap)
 {
-        t->cap = 1 << 20;
+        t->cap = cap;
         t->buf = eng_xmalloc(t->cap);
         t->a = archive_write_new();
         archive_write_set_format_pax_restricted(t->a);
         ck_assert_int_eq(archive_write_open_memory(t->a, t->buf, t->cap, &t->used), ARCHIVE_OK);
+}
+
+static void tar_begin(struct tar *t)
+{
+        tar_begin_size(t, 1 << 20);
 }
 
 static void tar_add(struct tar *t, const char *path, mode_t type, mode_t perm, const char *data,
@@ -162,6 +167,78 @@ START_TEST(test_escapes_refused)
         tar_begin(&t);
         tar_add(&t, "link", AE_IFLNK, 0777, NULL, "/", NULL);
         tar_add(&t, "link/tmp/eng-unit-escape", AE_IFREG, 0644, "x", NULL, NULL);
+        ck_assert_int_lt(tar_unpack(&t, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "leads outside its root"));
+        ck_assert_int_eq(access("/tmp/eng-unit-escape", F_OK), -1);
+}
+END_TEST
+
+/* a pattern no two MiB of which are alike */
+static char *pattern(size_t size, unsigned int seed)
+{
+        char *p = eng_xmalloc(size + 1);
+
+        for (size_t i = 0; i < size; i++)
+                p[i] = (char) ('a' + (i / 7 + seed) % 26);
+        p[size] = '\0';
+        return p;
+}
+
+/*
+ * Streams many times the unpacker's ring (it decompresses on one thread,
+ * unpacks on another and hashes on a third): every byte where it belongs,
+ * and the digest of the whole stream.
+ */
+START_TEST(test_stream_longer_than_the_ring)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_free_ char *a = pattern(3000001, 1), *b = pattern(777777, 2), *data = NULL,
+                            *got = NULL, *want = NULL;
+        _cleanup_json_ json_t *j = NULL;
+        struct tar t;
+
+        tar_begin_size(&t, 8 << 20);
+        tar_add(&t, "a", AE_IFREG, 0644, a, NULL, NULL);
+        for (int i = 0; i < 200; i++) {
+                char name[32];
+
+                snprintf(name, sizeof(name), "small/%d", i);
+                tar_add(&t, name, AE_IFREG, 0644, name, NULL, NULL);
+        }
+        tar_add(&t, "b", AE_IFREG, 0600, b, NULL, NULL);
+        ck_assert_int_eq(archive_write_close(t.a), ARCHIVE_OK);
+        want = eng_digest_of(t.buf, t.used);
+        /* (tar_unpack closes it again: a second close of a closed archive is harmless) */
+        eng_assert_ok(tar_unpack(&t, &err), err);
+
+        eng_assert_ok(eng_read_file(diff("a"), 4000000, &got, NULL, &err), err);
+        ck_assert_str_eq(got, a);
+        free(got);
+        got = NULL;
+        eng_assert_ok(eng_read_file(diff("b"), 4000000, &got, NULL, &err), err);
+        ck_assert_str_eq(got, b);
+        free(got);
+        got = NULL;
+        eng_assert_ok(eng_read_file(diff("small/199"), 100, &got, NULL, &err), err);
+        ck_assert_str_eq(got, "small/199");
+        eng_assert_ok(eng_read_file(eng_test_path("unpack.json"), 4096, &data, NULL, &err), err);
+        j = json_loads(data, 0, NULL);
+        ck_assert_str_eq(json_string_value(json_object_get(j, "diff_id")), want);
+}
+END_TEST
+
+/* a refused entry with megabytes still behind it: the threads stop, the error is the entry's */
+START_TEST(test_refused_with_more_behind)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_free_ char *a = pattern(2000000, 3), *b = pattern(3000000, 4);
+        struct tar t;
+
+        tar_begin_size(&t, 8 << 20);
+        tar_add(&t, "a", AE_IFREG, 0644, a, NULL, NULL);
+        tar_add(&t, "link", AE_IFLNK, 0777, NULL, "/", NULL);
+        tar_add(&t, "link/tmp/eng-unit-escape", AE_IFREG, 0644, "x", NULL, NULL);
+        tar_add(&t, "b", AE_IFREG, 0644, b, NULL, NULL);
         ck_assert_int_lt(tar_unpack(&t, &err), 0);
         ck_assert_ptr_nonnull(strstr(err->msg, "leads outside its root"));
         ck_assert_int_eq(access("/tmp/eng-unit-escape", F_OK), -1);
@@ -332,6 +409,8 @@ int main(void)
         tcase_add_test(tc, test_result_and_diff_id_check);
         tcase_add_test(tc, test_followed_file);
         tcase_add_test(tc, test_followed_file_cut_short);
+        tcase_add_test(tc, test_stream_longer_than_the_ring);
+        tcase_add_test(tc, test_refused_with_more_behind);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
