@@ -146,10 +146,10 @@ char *ovl_spare_dir(struct ovl_fs *fs)
         pthread_mutex_lock(&s->lock);
         if (s->ndirs > 0)
                 name = s->dirs[--s->ndirs];
+        else
+                n = ++s->counter; /* none ready: made here, under a name of its own */
         if (s->want_dirs < OVL_SPARE_DIRS)
                 s->want_dirs++;
-        else
-                n = ++s->counter;
         spare_wake(fs);
         pthread_mutex_unlock(&s->lock);
         return name ? name : make_dir(fs, n);
