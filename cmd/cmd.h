@@ -195,9 +195,6 @@ struct cmd_format_arg {
  * cmd_format_arg *) */
 int cmd_on_format_template(int val, const char *arg, void *data, struct eng_error **err);
 
-/** cmd_on_format() - a cmd_parse() handler for -f/--format alone (@data: enum cmd_format *) */
-int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err);
-
 /**
  * cmd_parse_format_only() - cmd_parse() for a command whose only option is
  * -f/--format and that takes no operands.  Return: as cmd_parse().
@@ -238,6 +235,9 @@ void cmd_table_cell(struct cmd_table *t, const char *fmt, ...)
 
 /** cmd_table_print() - the table on stdout; then it is emptied */
 void cmd_table_print(struct cmd_table *t);
+
+/** cmd_table_release() - the table emptied without printing it (an error half way) */
+void cmd_table_release(struct cmd_table *t);
 
 /**
  * cmd_go_time() - a time as Go prints a time.Time ("2026-11-29 13:51:15.7

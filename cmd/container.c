@@ -198,7 +198,8 @@ static int filter_match(json_t *r, char **filters, bool *ret, struct eng_error *
         return 0;
 }
 
-static char *command_line(json_t *r)
+/* the command, cut to 20 characters as podman's ps shows it unless @whole */
+static char *command_line(json_t *r, bool whole)
 {
         char *s = eng_xstrdup("");
         json_t *v;
@@ -210,6 +211,8 @@ static char *command_line(json_t *r)
                 free(s);
                 s = t;
         }
+        if (!whole && strlen(s) > 20)
+                memcpy(s + 17, "...", 4);
         return s;
 }
 
@@ -338,7 +341,7 @@ static json_t *ps_template_row(json_t *r, bool no_trunc, time_t now)
         const char *id = json_string_value(json_object_get(r, "id"));
         const char *img = json_string_value(json_object_get(r, "image_name"));
         const char *created = json_string_value(json_object_get(r, "created"));
-        _cleanup_free_ char *command = command_line(r);
+        _cleanup_free_ char *command = command_line(r, no_trunc);
         _cleanup_free_ char *status = status_text(r, now);
         _cleanup_free_ char *ports = ports_text(r);
         const char *ago = cmd_time_ago(cmd_parse_rfc3339(created), now);
@@ -348,8 +351,6 @@ static json_t *ps_template_row(json_t *r, bool no_trunc, time_t now)
 
         if (image_id && strncmp(image_id, "sha256:", 7) == 0)
                 image_id += 7; /* podman's ImageID: the hex alone */
-        if (!no_trunc && strlen(command) > 20)
-                memcpy(command + 17, "...", 4);
         return json_pack(
                 "{s:s, s:s, s:o?, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b}",
                 "ID", no_trunc ? id : short_id(id), "Image",
@@ -446,12 +447,10 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                 for (i = 0; i < n; i++) {
                         const char *id = json_string_value(json_object_get(v[i], "id"));
                         const char *img = json_string_value(json_object_get(v[i], "image_name"));
-                        _cleanup_free_ char *command = command_line(v[i]);
+                        _cleanup_free_ char *command = command_line(v[i], a.no_trunc);
                         _cleanup_free_ char *status = status_text(v[i], now);
                         _cleanup_free_ char *ports = ports_text(v[i]);
 
-                        if (!a.no_trunc && strlen(command) > 20)
-                                memcpy(command + 17, "...", 4);
                         cmd_table_cell(&t, "%s", a.no_trunc ? id : short_id(id));
                         cmd_table_cell(&t, "%s",
                                        img ? img

@@ -301,13 +301,6 @@ int cmd_on_format_template(int val, const char *arg, void *data, struct eng_erro
         return 0;
 }
 
-int cmd_on_format(int val, const char *arg, void *data, struct eng_error **err)
-{
-        if (val == 'f')
-                return cmd_format_parse(arg, data, err);
-        return 0;
-}
-
 struct format_only {
         enum cmd_format *format;
         struct cmd_template **template;

@@ -222,9 +222,23 @@ void cmd_table_cell(struct cmd_table *t, const char *fmt, ...)
         va_end(ap);
 }
 
+void cmd_table_release(struct cmd_table *t)
+{
+        for (size_t i = 0; i < t->ncells; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        *t = (struct cmd_table){ .ncol = t->ncol };
+}
+
 void cmd_table_print(struct cmd_table *t)
 {
-        _cleanup_free_ size_t *width = eng_xcalloc(t->ncol, sizeof(*width));
+        _cleanup_free_ size_t *width = NULL;
+
+        if (t->ncol == 0) {
+                cmd_table_release(t);
+                return;
+        }
+        width = eng_xcalloc(t->ncol, sizeof(*width));
 
         for (size_t i = 0; i < t->ncells; i++) {
                 size_t c = i % t->ncol, w = strlen(t->cells[i]) + TABLE_PADDING;
@@ -239,13 +253,11 @@ void cmd_table_print(struct cmd_table *t)
                         printf("%-*s", (int) width[c], t->cells[i]);
                 else
                         printf("%s\n", t->cells[i]);
-                free(t->cells[i]);
         }
         /* a row cut short still ends its line */
         if (t->ncells % t->ncol)
                 putchar('\n');
-        free(t->cells);
-        *t = (struct cmd_table){ .ncol = t->ncol };
+        cmd_table_release(t);
 }
 
 char *cmd_go_time(const char *rfc3339)

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <search.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -96,9 +98,15 @@ struct tree_sizes {
 
 static struct {
         uint64_t total;
-        ino_t *seen;
-        size_t nseen;
+        void *seen; /* tsearch() tree of the inode numbers of hard-linked files met */
 } walk;
+
+static int cmp_ino(const void *a, const void *b)
+{
+        ino_t x = *(const ino_t *) a, y = *(const ino_t *) b;
+
+        return x < y ? -1 : x > y;
+}
 
 static int add_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -107,11 +115,17 @@ static int add_entry(const char *path, const struct stat *st, int type, struct F
         if (type != FTW_F && type != FTW_SL)
                 return 0;
         if (st->st_nlink > 1) {
-                for (size_t i = 0; i < walk.nseen; i++)
-                        if (walk.seen[i] == st->st_ino)
-                                return 0;
-                walk.seen = eng_xreallocarray(walk.seen, walk.nseen + 1, sizeof(*walk.seen));
-                walk.seen[walk.nseen++] = st->st_ino;
+                ino_t *ino = eng_xmalloc(sizeof(*ino));
+                ino_t **found;
+
+                *ino = st->st_ino;
+                found = tsearch(ino, &walk.seen, cmp_ino);
+                if (!found)
+                        abort(); /* only out of memory gets here */
+                if (*found != ino) {
+                        free(ino); /* another link of a file counted already */
+                        return 0;
+                }
         }
         walk.total += (uint64_t) st->st_size;
         return 0;
@@ -123,13 +137,12 @@ static int measure_trees(void *arg, _unused_ struct eng_error **err)
 
         for (size_t i = 0; t->dirs[i]; i++) {
                 walk.total = 0;
-                walk.nseen = 0;
                 /* a tree that is gone (a container removed meanwhile) counts nothing */
                 (void) nftw(t->dirs[i], add_entry, 16, FTW_PHYS | FTW_MOUNT);
                 t->bytes[i] = walk.total;
+                tdestroy(walk.seen, free);
+                walk.seen = NULL;
         }
-        free(walk.seen);
-        walk.seen = NULL;
         return 0;
 }
 
@@ -146,7 +159,7 @@ static uint64_t blob_size(struct storage_store *s, const char *digest)
 
         if (!digest || strncmp(digest, "sha256:", 7) != 0)
                 return 0;
-        p = eng_xasprintf("%s/blobs/sha256/%s", s->root, digest + 7);
+        p = storage_blob_path(s, digest);
         return stat(p, &st) == 0 ? (uint64_t) st.st_size : 0;
 }
 

@@ -822,8 +822,9 @@ int cmd_template_print(const struct cmd_template *t, json_t *rows, json_t *heade
 
                 if (render(t, i == 0 ? headers : json_array_get(rows, i - 1), i == 0, &s, err) <
                     0) {
+                        /* nothing of a table that cannot be made whole */
                         if (ncol)
-                                cmd_table_print(&table);
+                                cmd_table_release(&table);
                         return -1;
                 }
                 line = strtok_r(s, "\n", &save);

@@ -351,11 +351,8 @@ static int parse_descriptors(char **words, size_t nwords, const struct descripto
                         eng_strv_split(nwords ? words[i] : default_descriptors[i], ",");
 
                 ENG_STRV_FOREACH(w, parts) {
-                        const struct descriptor *d;
+                        const struct descriptor *d = find_descriptor(*w);
 
-                        if (!**w)
-                                continue;
-                        d = find_descriptor(*w);
                         if (!d) {
                                 _cleanup_free_ char *known = eng_xstrdup("");
 
@@ -376,6 +373,9 @@ static int parse_descriptors(char **words, size_t nwords, const struct descripto
                         (*ret)[(*n)++] = d;
                 }
         }
+        /* (only commas) */
+        if (*n == 0)
+                return eng_err(err, ENG_E_USAGE, 0, "no descriptors in '%s'", words[0]);
         return 0;
 }
 

@@ -152,8 +152,9 @@ wait_for_log() {
 }
 
 @test "system df: containers by their own files, running or not; the images they use are not reclaimable" {
-	# a file in a directory only its owner (container uid 1000) can enter counts too
-	run eng run -d --name dfa "$IMG" sh -c 'head -c 3000000 /dev/zero >/big; mkdir /d; head -c 1000000 /dev/zero >/d/f; chown 1000 /d; chmod 700 /d; touch /done; sleep 300'
+	# a file in a directory only its owner (container uid 1000) can enter counts too;
+	# a file with two links, once
+	run eng run -d --name dfa "$IMG" sh -c 'head -c 3000000 /dev/zero >/big; ln /big /big2; mkdir /d; head -c 1000000 /dev/zero >/d/f; chown 1000 /d; chmod 700 /d; touch /done; sleep 300'
 	assert_status 0
 	run eng run --name dfb "$IMG" sh -c 'head -c 500000 /dev/zero >/x'
 	assert_status 0
@@ -186,6 +187,10 @@ wait_for_log() {
 	[[ "${lines[1]}" =~ ^[0-9a-f]{12}\ \ dfa\ +.*ago$ ]] || fail "row: ${lines[1]}"
 	run eng ps -a --format '{{.Names}}' --filter name=dfb
 	assert_equal "$output" dfb
+	# a table that cannot be made whole prints none of it
+	run --separate-stderr eng ps -a --format 'table {{.Names}}\t{{.Nope}}'
+	assert_status 125
+	assert_equal "$output" ""
 	run --separate-stderr eng ps --format '{{.Nope}}'
 	assert_status 125
 	assert_contains "$stderr" "no such field"
@@ -378,6 +383,9 @@ wait_for_log() {
 	run eng top tp hpid capeff
 	assert_equal "$(awk 'NR == 2 { print $1 }' <<<"$output")" "$(jq -r .pid "$(record tp)")" "the host's pid"
 	assert_contains "${lines[1]}" "CHOWN,DAC_OVERRIDE"
+	run --separate-stderr eng top tp ,
+	assert_status 125
+	assert_contains "$stderr" "no descriptors in ','"
 	run --separate-stderr eng top tp bogus
 	assert_status 125
 	assert_contains "$stderr" "unknown descriptor 'bogus'"
