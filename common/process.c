@@ -92,14 +92,13 @@ static const char *last_line(char *out)
         return nl ? nl + 1 : out;
 }
 
-int eng_run_program(char *const argv[], char **ret_output, struct eng_error **err)
+int eng_program_start(char *const argv[], struct eng_program *ret, struct eng_error **err)
 {
         _cleanup_free_ char *path = eng_find_program(argv[0]);
-        _cleanup_free_ char *out = NULL;
         int pipefd[2];
         pid_t pid;
-        int status;
 
+        *ret = (struct eng_program){ .out = -1 };
         if (!path)
                 return eng_err(err, ENG_E_NOTFOUND, ENOENT, "running '%s': not found on $PATH",
                                argv[0]);
@@ -121,20 +120,30 @@ int eng_run_program(char *const argv[], char **ret_output, struct eng_error **er
                 _exit(127);
         }
         eng_close_safe(pipefd[1]);
+        *ret = (struct eng_program){ .pid = pid, .out = pipefd[0], .path = TAKE_PTR(path) };
+        return 0;
+}
 
+int eng_program_finish(struct eng_program *p, char **ret_output, struct eng_error **err)
+{
+        _cleanup_free_ char *out = NULL;
+        _cleanup_free_ char *path = TAKE_PTR(p->path);
         struct eng_error *rerr = NULL;
-        if (eng_read_file_fd(pipefd[0], argv[0], OUTPUT_MAX, &out, NULL, &rerr) < 0) {
+        int status;
+
+        if (eng_read_file_fd(p->out, path, OUTPUT_MAX, &out, NULL, &rerr) < 0) {
                 /* Too much output: keep reading to let it finish, report the status. */
                 char sink[4096];
-                while (read(pipefd[0], sink, sizeof(sink)) > 0)
+                while (read(p->out, sink, sizeof(sink)) > 0)
                         ;
                 rerr = eng_err_free(rerr);
         }
-        eng_close_safe(pipefd[0]);
+        p->out = eng_close_safe(p->out);
 
-        status = eng_wait_child(pid);
+        status = eng_wait_child(p->pid);
+        p->pid = 0;
         if (status < 0)
-                return eng_err(err, ENG_E_SYS, -status, "waiting for '%s'", argv[0]);
+                return eng_err(err, ENG_E_SYS, -status, "waiting for '%s'", path);
         if (status != 0) {
                 const char *line = out ? last_line(out) : "";
 
@@ -147,4 +156,13 @@ int eng_run_program(char *const argv[], char **ret_output, struct eng_error **er
         if (ret_output)
                 *ret_output = out ? TAKE_PTR(out) : eng_xstrdup("");
         return 0;
+}
+
+int eng_run_program(char *const argv[], char **ret_output, struct eng_error **err)
+{
+        struct eng_program p;
+
+        if (eng_program_start(argv, &p, err) < 0)
+                return -1;
+        return eng_program_finish(&p, ret_output, err);
 }

@@ -36,6 +36,22 @@ char *eng_find_helper(const char *name);
  */
 int eng_run_program(char *const argv[], char **ret_output, struct eng_error **err);
 
+/* A program started by eng_program_start() and not yet waited for. */
+struct eng_program {
+        pid_t pid;
+        int out; /* its stdout and stderr */
+        char *path;
+};
+
+/**
+ * eng_program_start() - eng_run_program() in two halves, so that programs
+ * can run side by side: start @argv; eng_program_finish() then reads its
+ * output, waits for it and reports as eng_run_program() does.  A started
+ * program must be finished.
+ */
+int eng_program_start(char *const argv[], struct eng_program *ret, struct eng_error **err);
+int eng_program_finish(struct eng_program *p, char **ret_output, struct eng_error **err);
+
 /**
  * eng_wait_child() - waitpid() for @pid, retrying on EINTR
  * Return: the exit status (0-255), 128 + the signal for a signal, or -errno.

@@ -52,6 +52,27 @@ START_TEST(test_run_signal)
 }
 END_TEST
 
+/* two at once, the later finished first: each reports its own outcome */
+START_TEST(test_programs_side_by_side)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        _cleanup_free_ char *out = NULL;
+        _cleanup_strv_ char **slow =
+                TEST_ARGV("sh", "-c", "sleep 0.2; echo slow failed >&2; exit 4");
+        _cleanup_strv_ char **fast = TEST_ARGV("sh", "-c", "echo fast");
+        struct eng_program a, b;
+
+        eng_assert_ok(eng_program_start(slow, &a, &err), err);
+        eng_assert_ok(eng_program_start(fast, &b, &err), err);
+        eng_assert_ok(eng_program_finish(&b, &out, &err), err);
+        ck_assert_str_eq(out, "fast\n");
+        ck_assert_int_lt(eng_program_finish(&a, NULL, &err), 0);
+        ck_assert_ptr_nonnull(strstr(err->msg, "exited with status 4: slow failed"));
+        ck_assert_int_eq(a.out, -1);
+        ck_assert_int_eq(b.out, -1);
+}
+END_TEST
+
 START_TEST(test_run_missing)
 {
         _cleanup_err_ struct eng_error *err = NULL;
@@ -83,6 +104,7 @@ int main(void)
         tcase_add_test(tc, test_run_output);
         tcase_add_test(tc, test_run_failure_names_last_line);
         tcase_add_test(tc, test_run_signal);
+        tcase_add_test(tc, test_programs_side_by_side);
         tcase_add_test(tc, test_run_missing);
         tcase_add_test(tc, test_run_huge_output);
         suite_add_tcase(s, tc);
