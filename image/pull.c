@@ -276,7 +276,7 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
             ftruncate(journal, 0) < 0)
                 journal = eng_close_safe(journal); /* longer than the blob: not a prefix of it */
         if (journal >= 0)
-                data = open(journal_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                data = open(journal_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW); /* RDWR: to free it */
         if (data >= 0)
                 (void) fcntl(fds[1], F_SETFL, O_NONBLOCK);
         else

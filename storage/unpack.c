@@ -19,7 +19,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "common/cleanup.h"
 #include "common/digest.h"
@@ -55,8 +54,42 @@ struct follow {
         int signal;
         int stop;
         bool complete;
+        bool unlinked; /* the pull let go of the file: nothing will resume from it */
+        bool no_punch; /* the file system cannot free a part of a file */
+        off_t pos;     /* bytes read from the file */
+        off_t freed;   /* bytes of it given back to the file system */
         char buf[READ_BLOCK];
 };
+
+/*
+ * Once the pull has removed the journal (the blob is whole and nothing will
+ * resume from it), what was read of it goes back to the file system every
+ * FREE_STEP bytes, on this thread, instead of all at once when the last
+ * descriptor closes: that was 10 ms of a 0.3 s pull on tmpfs, at its very
+ * end, with the other core idle.
+ */
+#define FREE_STEP (2 * 1024 * 1024)
+
+static void free_read_part(struct follow *f)
+{
+        struct stat st;
+        off_t end = f->pos & ~(off_t) (FREE_STEP - 1);
+
+        if (end <= f->freed || f->no_punch)
+                return;
+        if (!f->unlinked) {
+                if (fstat(f->data, &st) < 0 || st.st_nlink != 0)
+                        return;
+                f->unlinked = true;
+        }
+        /* best effort: a file system that cannot punch frees it all at the close */
+        if (fallocate(f->data, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, f->freed,
+                      end - f->freed) < 0) {
+                f->no_punch = true;
+                return;
+        }
+        f->freed = end;
+}
 
 /*
  * The uncompressed tar on its way: a thread decompresses the layer
@@ -71,7 +104,7 @@ struct follow {
 
 struct feed {
         struct archive *raw;
-        EVP_MD_CTX *md;
+        struct eng_digest *md;
         unsigned char *ring;
         pthread_t decompressor, hasher;
         bool decompressing, hashing; /* the threads were started */
@@ -150,6 +183,8 @@ static la_ssize_t read_followed(struct archive *a, void *arg, const void **buf)
                 if (f->data >= 0) {
                         n = read(f->data, f->buf, sizeof(f->buf));
                         if (n > 0) {
+                                f->pos += n;
+                                free_read_part(f);
                                 *buf = f->buf;
                                 return n;
                         }
@@ -283,7 +318,7 @@ static void *hasher_thread(void *data)
                 at = (size_t) (fe->md_tail % RING_SIZE);
                 n = avail < RING_SIZE - at ? (size_t) avail : RING_SIZE - at;
                 pthread_mutex_unlock(&fe->lock);
-                EVP_DigestUpdate(fe->md, fe->ring + at, n);
+                eng_digest_update(fe->md, fe->ring + at, n);
                 pthread_mutex_lock(&fe->lock);
                 fe->md_tail += n;
                 feed_room(fe);
@@ -379,7 +414,7 @@ static void feed_release(struct feed *fe)
         feed_stop(fe, true);
         if (fe->raw)
                 archive_read_free(fe->raw);
-        EVP_MD_CTX_free(fe->md);
+        eng_digest_free(fe->md);
         free(fe->ring);
         free(fe->errmsg);
         eng_close_safe(fe->stop_pipe[0]);
