@@ -127,11 +127,5 @@ static inline void eng_curl_cleanupp(CURL **c)
                 curl_easy_cleanup(*c);
 }
 #endif
-#ifdef OPENSSL_EVP_H
-static inline void eng_evp_md_ctx_freep(EVP_MD_CTX **c)
-{
-        EVP_MD_CTX_free(*c);
-}
-#endif
 
 #endif

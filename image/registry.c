@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -65,7 +64,7 @@ struct xfer {
         uint64_t delivered;  /* bytes passed to the sink so far */
         uint64_t range_from; /* the Range asked for in this attempt, or 0 */
         uint64_t skip;       /* bytes to drop: the server ignored our Range */
-        EVP_MD_CTX *md;
+        struct eng_digest *md;
         int journal_fd; /* -1, or where the blob's bytes are kept as they come */
         /* what came back */
         long status;
@@ -186,7 +185,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
                 x->too_big = true;
                 return 0;
         }
-        EVP_DigestUpdate(x->md, data, len);
+        eng_digest_update(x->md, data, len);
         /* The journal first: the sink may read the bytes from it. */
         if (x->journal_fd >= 0) {
                 int w = eng_write_all(x->journal_fd, data, len);
@@ -712,7 +711,7 @@ static int replay_journal(struct xfer *x, int fd, const char *what, struct eng_e
                                        what);
                 if (n == 0)
                         return 0;
-                EVP_DigestUpdate(x->md, buf, (size_t) n);
+                eng_digest_update(x->md, buf, (size_t) n);
                 if (x->sink(x->sink_arg, buf, (size_t) n, err) < 0)
                         return -1;
                 x->delivered += (uint64_t) n;
@@ -736,7 +735,7 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
         x.md = eng_digest_new();
         if (journal_fd >= 0) {
                 if (replay_journal(&x, journal_fd, what, err) < 0) {
-                        EVP_MD_CTX_free(x.md);
+                        eng_digest_free(x.md);
                         return -1;
                 }
                 if (x.delivered > 0)
@@ -774,7 +773,7 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
                                 "%s: the data's digest is %s, not %s (the registry sent corrupt or different data)",
                                 what, got, digest);
         }
-        EVP_MD_CTX_free(x.md);
+        eng_digest_free(x.md);
         xfer_release(&x);
         return ret;
 }

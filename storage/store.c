@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "common/cleanup.h"
 #include "common/digest.h"
@@ -541,7 +540,7 @@ static char *file_digest(const char *path, struct eng_error **err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         char buf[64 * 1024];
-        EVP_MD_CTX *md;
+        struct eng_digest *md;
         char *hex;
 
         if (fd < 0) {
@@ -554,16 +553,16 @@ static char *file_digest(const char *path, struct eng_error **err)
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r < 0) {
-                        EVP_MD_CTX_free(md);
+                        eng_digest_free(md);
                         eng_err(err, ENG_E_SYS, errno, "reading '%s'", path);
                         return NULL;
                 }
                 if (r == 0)
                         break;
-                EVP_DigestUpdate(md, buf, (size_t) r);
+                eng_digest_update(md, buf, (size_t) r);
         }
         hex = eng_digest_finish(md);
-        EVP_MD_CTX_free(md);
+        eng_digest_free(md);
         return hex;
 }
 
