@@ -301,6 +301,13 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
                 progress(p, IMAGE_PULL_LAYER_START, layer->digest, layer->size);
         r = image_registry_get_blob(p->reg, p->ref.path, layer->digest, layer->size, journal,
                                     pipesink_write, &ps, &dl_err);
+        /*
+         * The journal is kept for the next pull only when the network broke
+         * off.  A blob whole and verified loses it before the unpacker hears
+         * the end: a journal with no name is one it may free as it reads.
+         */
+        if (r == 0 && journal >= 0)
+                (void) unlink(journal_path);
         eng_close_safe(fds[1]);
         if (r < 0) {
                 struct eng_error *child_err = NULL;
@@ -320,8 +327,7 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
                         eng_err_free(child_err);
                 }
         }
-        /* Kept for the next pull only when the network broke off. */
-        if (journal >= 0 && (r == 0 || dl_err->kind != ENG_E_REMOTE))
+        if (journal >= 0 && r < 0 && dl_err->kind != ENG_E_REMOTE)
                 (void) unlink(journal_path);
         journal = eng_close_safe(journal);
         if (r < 0) {

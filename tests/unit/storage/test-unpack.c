@@ -281,7 +281,8 @@ END_TEST
  * signalling (the pull's journal): the unpacker reaches the end of what is
  * there, waits, and goes on; the pipe's end means the file is complete.
  */
-static int unpack_followed(struct tar *t, size_t leave_out, struct eng_error **err)
+static int unpack_followed_file(struct tar *t, size_t leave_out, bool unlink_file, int *ret_fd,
+                                struct eng_error **err)
 {
         _cleanup_free_ char *file = eng_xstrdup(eng_test_path("stream"));
         int fds[2], wfd, rfd;
@@ -292,7 +293,7 @@ static int unpack_followed(struct tar *t, size_t leave_out, struct eng_error **e
         archive_write_free(t->a);
         ck_assert_int_eq(pipe(fds), 0);
         wfd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        rfd = open(file, O_RDONLY | O_CLOEXEC);
+        rfd = open(file, O_RDWR | O_CLOEXEC); /* RDWR, as the pull opens it: to free it */
         ck_assert_int_ge(wfd, 0);
         ck_assert_int_ge(rfd, 0);
         pid = fork();
@@ -308,15 +309,26 @@ static int unpack_followed(struct tar *t, size_t leave_out, struct eng_error **e
                 if (eng_write_all(wfd, t->buf + half, stop_at - half) < 0 ||
                     write(fds[1], "", 1) != 1)
                         _exit(1);
+                /* as the pull does with a blob that is whole: nothing will resume from it */
+                if (unlink_file && unlink(file) < 0)
+                        _exit(1);
                 _exit(0);
         }
         close(fds[1]);
         close(wfd);
         r = storage_unpack_run(eng_test_dir, fds[0], rfd, NULL, err);
         close(fds[0]);
-        close(rfd);
         waitpid(pid, NULL, 0);
+        if (ret_fd)
+                *ret_fd = rfd;
+        else
+                close(rfd);
         return r;
+}
+
+static int unpack_followed(struct tar *t, size_t leave_out, struct eng_error **err)
+{
+        return unpack_followed_file(t, leave_out, false, NULL, err);
 }
 
 START_TEST(test_followed_file)
@@ -344,6 +356,50 @@ START_TEST(test_followed_file)
         eng_assert_ok(eng_read_file(eng_test_path("unpack.json"), 4096, &data, NULL, &err), err);
         j = json_loads(data, 0, NULL);
         ck_assert_str_eq(json_string_value(json_object_get(j, "diff_id")), want);
+}
+END_TEST
+
+/*
+ * What the unpacker has read of a file with no name left goes back to the
+ * file system as it goes (2 MiB at a time, the rest at the end); a file
+ * with its name (a journal kept for a resume) stays whole.
+ */
+static void unpack_followed_big(bool keep)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        size_t len = 7 * 1024 * 1024;
+        _cleanup_free_ char *big = eng_xmalloc(len + 1);
+        struct stat st;
+        struct tar t;
+        int fd;
+
+        for (size_t i = 0; i < len; i++)
+                big[i] = (char) ('a' + i % 26);
+        big[len] = '\0';
+        tar_begin_size(&t, len + (1 << 20));
+        tar_add(&t, "big", AE_IFREG, 0644, big, NULL, NULL);
+        eng_assert_ok(unpack_followed_file(&t, 0, !keep, &fd, &err), err);
+        ck_assert_int_eq(fstat(fd, &st), 0);
+        close(fd);
+        ck_assert_int_eq(st.st_size, (off_t) t.used);
+        free(t.buf);
+        if (keep)
+                ck_assert_int_ge((int64_t) st.st_blocks * 512, (int64_t) st.st_size);
+        else /* all but the block of the last bytes, partly punched */
+                ck_assert_int_le((int64_t) st.st_blocks * 512, 4096);
+        ck_assert_int_eq(stat(diff("big"), &st), 0);
+        ck_assert_int_eq(st.st_size, (off_t) len);
+}
+
+START_TEST(test_followed_file_freed_once_unlinked)
+{
+        unpack_followed_big(false);
+}
+END_TEST
+
+START_TEST(test_followed_file_kept_whole_with_its_name)
+{
+        unpack_followed_big(true);
 }
 END_TEST
 
@@ -408,6 +464,8 @@ int main(void)
         tcase_add_test(tc, test_escapes_refused);
         tcase_add_test(tc, test_result_and_diff_id_check);
         tcase_add_test(tc, test_followed_file);
+        tcase_add_test(tc, test_followed_file_freed_once_unlinked);
+        tcase_add_test(tc, test_followed_file_kept_whole_with_its_name);
         tcase_add_test(tc, test_followed_file_cut_short);
         tcase_add_test(tc, test_stream_longer_than_the_ring);
         tcase_add_test(tc, test_refused_with_more_behind);
