@@ -75,6 +75,24 @@ struct ovl_spares {
         uint64_t counter;
 };
 
+/* data copied up after the write that asked for it (ovl-fill.c) */
+#define OVL_FILL_MIN   (32 << 20) /* files smaller are copied at once */
+#define OVL_FILL_CHUNK (8 << 20)  /* copied between two looks at what else goes on */
+
+struct ovl_fill;
+
+struct ovl_fills {
+        pthread_mutex_t lock;
+        pthread_cond_t cond; /* work for the thread */
+        pthread_t thread;
+        bool started, stop, no_thread;
+        bool retry;            /* a fill failed: try it again when woken */
+        struct ovl_fill *list; /* not finished, oldest first */
+        int active;            /* in the list; read without the lock */
+        uint64_t counter;
+        int dirfd; /* WORK/fill: the fills' marks, -1: none */
+};
+
 struct ovl_fs {
         bool no_opendir;          /* the kernel opens directories without asking us */
         struct ovl_layer *layers; /* [0] upper */
@@ -94,6 +112,7 @@ struct ovl_fs {
         /* linkat(AT_EMPTY_PATH) refused (Linux before 6.10): link copies through /proc */
         bool no_flink;
         struct ovl_spares spares;
+        struct ovl_fills fills;
 };
 
 /* --- ovl-node.c */
@@ -123,6 +142,10 @@ bool ovl_in_lower(struct ovl_fs *fs, struct ovl_node *parent, const char *name);
 
 /* copy-up: the node's path in the upper layer, made from what it shows now */
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n);
+/* the same, for a write at @off: past the end of a big file, the data follows later */
+int ovl_copy_up_for_write(struct ovl_fs *fs, struct ovl_node *n, off_t off);
+/* linkat() of the unnamed or named file @fd as @dirfd/@name */
+int ovl_link_fd(struct ovl_fs *fs, int fd, int dirfd, const char *name);
 int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
 /* the same without the data: for an open that truncates */
 int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n);
@@ -137,6 +160,51 @@ void ovl_spare_release(struct ovl_fs *fs);
 int ovl_spare_file(struct ovl_fs *fs);
 /* the name of a directory of the work directory, of OVL_SPARE_DIR_MODE; NULL and errno */
 char *ovl_spare_dir(struct ovl_fs *fs);
+
+/*
+ * --- ovl-fill.c: the data of a big file copied up after the write past its
+ * end that asked for it.  Until its fill is finished the upper file reads
+ * from the lower one where it is not copied yet, and whatever would change
+ * or look at the copied range waits for the fill.
+ */
+/* the fills' state, empty (before anything can fail) */
+void ovl_fill_prepare(struct ovl_fs *fs);
+/* WORK/fill made and opened; fills a daemon before left unfinished taken up */
+int ovl_fill_init(struct ovl_fs *fs);
+/* their copying started (after the daemon's fork: a thread does not cross it) */
+void ovl_fill_resume(struct ovl_fs *fs);
+/* every fill finished (or left marked for the next mount), the thread stopped */
+void ovl_fill_release(struct ovl_fs *fs);
+/* the upper file @out of @size bytes is to get the data of @in (lower layer @layer's
+ * @path) later: marked in the work directory and queued; NULL and -errno in *ret_err */
+struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char *path,
+                                const struct stat *lst, int out, int *ret_err);
+/* a fill begun for a copy that then failed: its marks removed */
+void ovl_fill_cancel(struct ovl_fs *fs, struct ovl_fill *fl);
+/* whether any fill is going on (no lock: a fill begins under fs->lock) */
+static inline bool ovl_fill_any(struct ovl_fs *fs)
+{
+        return __atomic_load_n(&fs->fills.active, __ATOMIC_ACQUIRE) > 0;
+}
+/* the unfinished fill of the upper inode @dev/@ino, referenced; NULL: none */
+struct ovl_fill *ovl_fill_find(struct ovl_fs *fs, dev_t dev, ino_t ino);
+/* the same for the file open as @fd, or at @path of the upper layer (@fd < 0) */
+struct ovl_fill *ovl_fill_find_file(struct ovl_fs *fs, int fd, const char *path);
+void ovl_fill_put(struct ovl_fs *fs, struct ovl_fill *fl);
+/* until @fl is finished: 0, or the -errno it stopped on (after another try) */
+int ovl_fill_wait(struct ovl_fs *fs, struct ovl_fill *fl);
+/* wait for the fill of the file at @fd or @path, if there is one */
+int ovl_fill_wait_file(struct ovl_fs *fs, int fd, const char *path);
+/* the size the fill copies (what lies past it is the upper file's own) */
+off_t ovl_fill_size(const struct ovl_fill *fl);
+/* a write past the fill's size, with the fill held so no copy runs meanwhile */
+void ovl_fill_hold(struct ovl_fill *fl);
+void ovl_fill_unhold(struct ovl_fill *fl, bool wrote);
+/* @size bytes at @off of the file being filled, open as @fd: a heap buffer and its length */
+int ovl_fill_read(struct ovl_fill *fl, int fd, size_t size, off_t off, char **ret_buf,
+                  size_t *ret_len);
+/* stat of an upper file: its mtime as it will be, not the copy's */
+void ovl_fill_present(struct ovl_fs *fs, struct stat *st);
 
 /* ids: a caller's id, as stored in the layers */
 uid_t ovl_uid_to_layer(struct ovl_fs *fs, uid_t uid);

@@ -259,6 +259,8 @@ void ovl_present(struct ovl_fs *fs, int layer, const char *path, _unused_ int fd
                 st->st_uid = (uid_t) fs->squash_uid;
         if (fs->squash_gid >= 0)
                 st->st_gid = (gid_t) fs->squash_gid;
+        if (layer == 0 && ovl_fill_any(fs))
+                ovl_fill_present(fs, st);
         st->st_ino = ino;
 }
 
@@ -477,10 +479,11 @@ int ovl_copy_data(int in, int out, off_t size)
                 while ((r = pread(in, buf, sizeof(buf), ioff)) > 0) {
                         ssize_t w = pwrite(out, buf, (size_t) r, ooff);
 
-                        if (w != r)
-                                return w < 0 ? -errno : -EIO;
-                        ioff += r;
-                        ooff += r;
+                        /* a short write is progress; the next one says what stopped it */
+                        if (w <= 0)
+                                return w < 0 ? -errno : -ENOSPC;
+                        ioff += w;
+                        ooff += w;
                 }
                 return r < 0 ? -errno : 0;
         }
@@ -551,17 +554,43 @@ static void copy_xattrs_fd(int in, int out, ino_t origin)
         (void) fsetxattr(out, OVL_XATTR_ORIGIN, ino, strlen(ino), 0);
 }
 
+int ovl_link_fd(struct ovl_fs *fs, int fd, int dirfd, const char *name)
+{
+        char self[64];
+
+        /* Linux 6.10 lets the opener link a file by its descriptor; before, /proc does */
+        if (!fs->no_flink && linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
+                return 0;
+        if (!fs->no_flink && errno != ENOENT && errno != EPERM)
+                return -errno;
+        fs->no_flink = true;
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+        if (linkat(AT_FDCWD, self, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
+                return -errno;
+        return 0;
+}
+
+/* whether the data of @st may follow the copy-up, for a write at @append_at */
+static bool fill_later(const struct stat *st, off_t append_at)
+{
+        return S_ISREG(st->st_mode) && st->st_size >= OVL_FILL_MIN && append_at >= st->st_size &&
+               st->st_nlink == 1;
+}
+
 /*
  * @path of layer @l made anew in WORK/tmp.N and renamed into the upper
  * layer: data, owner, mode, xattrs, times (through descriptors for files
- * and directories: no path is walked twice).
+ * and directories: no path is walked twice).  For a write at @append_at
+ * (-1: none) past the end of a big file, the data follows (ovl-fill.c).
  */
-static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin, bool data)
+static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin, bool data,
+                       off_t append_at)
 {
         int ufd = fs->layers[0].fd, lfd = fs->layers[l].fd;
         _cleanup_free_ char *tmp = tmp_name(fs);
         _cleanup_close_ int in = -1, out = -1;
         struct timespec times[2];
+        struct ovl_fill *fill = NULL;
         bool unnamed = false;
         mode_t made; /* the mode the copy was made with */
         struct stat st;
@@ -603,11 +632,14 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                                      st.st_mode & 07777);
                 if (out < 0)
                         return -errno;
-                if (data && st.st_size > 0 && (r = ovl_copy_data(in, out, st.st_size)) < 0) {
+                if (data && fill_later(&st, append_at) && ftruncate(out, st.st_size) == 0)
+                        data = false; /* unless the fill cannot begin (below) */
+                else if (data && st.st_size > 0 && (r = ovl_copy_data(in, out, st.st_size)) < 0) {
                         if (!unnamed)
                                 (void) unlinkat(fs->workfd, tmp, 0);
                         return r;
-                }
+                } else
+                        append_at = -1;
                 break;
         case S_IFLNK: {
                 char target[PATH_MAX + 1];
@@ -635,6 +667,15 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                         (void) !fchmod(out, st.st_mode & 07777);
                 copy_xattrs_fd(in, out, origin);
                 (void) futimens(out, times);
+                /* the data to follow: marked before the copy has a name, or copied now */
+                if (S_ISREG(st.st_mode) && append_at >= 0 &&
+                    !(fill = ovl_fill_begin(fs, in, l, path, &st, out, &r)) &&
+                    (r = ovl_copy_data(in, out, st.st_size)) < 0) {
+                        if (!unnamed)
+                                (void) unlinkat(fs->workfd, tmp, 0);
+                        return r;
+                }
+                r = 0;
         } else {
                 (void) !fchownat(fs->workfd, tmp, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
                 if (!S_ISLNK(st.st_mode))
@@ -642,23 +683,16 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                 (void) utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW);
         }
         if (unnamed) {
-                char self[64];
-
-                /* Linux 6.10 lets the opener link a file by its descriptor; before, /proc does */
-                if (!fs->no_flink && linkat(out, "", ufd, path, AT_EMPTY_PATH) == 0)
-                        goto linked;
-                if (!fs->no_flink && errno != ENOENT && errno != EPERM)
-                        return -errno;
-                fs->no_flink = true;
-                snprintf(self, sizeof(self), "/proc/self/fd/%d", out);
-                if (linkat(AT_FDCWD, self, ufd, path, AT_SYMLINK_FOLLOW) < 0)
-                        return -errno;
+                r = ovl_link_fd(fs, out, ufd, path);
         } else if (renameat(fs->workfd, tmp, ufd, path) < 0) {
                 r = -errno;
                 (void) unlinkat(fs->workfd, tmp, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+        }
+        if (r < 0) {
+                if (fill)
+                        ovl_fill_cancel(fs, fill);
                 return r;
         }
-linked:
         if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
                 _cleanup_free_ char *idx = index_name(st.st_ino);
 
@@ -667,15 +701,15 @@ linked:
         return 0;
 }
 
-static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
+static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data, off_t append_at)
 {
         int r;
 
         if (n->layer == 0)
                 return 0;
-        if (n->parent && (r = copy_up(fs, n->parent, true)) < 0)
+        if (n->parent && (r = copy_up(fs, n->parent, true, -1)) < 0)
                 return r;
-        r = copy_up_one(fs, n->path, n->layer, n->ino, data);
+        r = copy_up_one(fs, n->path, n->layer, n->ino, data, append_at);
         if (r < 0)
                 return r;
         n->layer = 0;
@@ -684,12 +718,17 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
 
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
 {
-        return copy_up(fs, n, true);
+        return copy_up(fs, n, true, -1);
+}
+
+int ovl_copy_up_for_write(struct ovl_fs *fs, struct ovl_node *n, off_t off)
+{
+        return copy_up(fs, n, true, off);
 }
 
 int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n)
 {
-        return copy_up(fs, n, n->type != S_IFREG);
+        return copy_up(fs, n, n->type != S_IFREG, -1);
 }
 
 /* a directory's whole merged tree, for a rename of a lower directory */
@@ -708,7 +747,7 @@ static int copy_up_tree_path(struct ovl_fs *fs, struct ovl_node *dir)
                 child.path = ovl_child_path(dir, d.ents[i].name);
                 l = find_layer(fs, child.path, 0, dir->last_layer, &st);
                 if (l > 0)
-                        r = copy_up_one(fs, child.path, l, d.ents[i].ino, true);
+                        r = copy_up_one(fs, child.path, l, d.ents[i].ino, true, -1);
                 if (r == 0 && l >= 0 && S_ISDIR(st.st_mode)) {
                         child.layer = 0;
                         child.last_layer = merge_depth(fs, child.path, l, dir->last_layer);

@@ -207,8 +207,8 @@ static int open_flags_write(int flags)
         return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
-/* the same, with fs->lock held */
-static int file_writable_locked(struct ovl_fs *fs, struct ovl_file *f)
+/* the same, with fs->lock held; @off: where a write goes (-1: not a write) */
+static int file_writable_locked(struct ovl_fs *fs, struct ovl_file *f, off_t off)
 {
         int r = 0, fd = -1;
 
@@ -223,7 +223,7 @@ static int file_writable_locked(struct ovl_fs *fs, struct ovl_file *f)
                         else
                                 r = ovl_copy_data(f->fd, fd, -1);
                 } else {
-                        r = ovl_copy_up(fs, n);
+                        r = off >= 0 ? ovl_copy_up_for_write(fs, n, off) : ovl_copy_up(fs, n);
                         if (r == 0) {
                                 fd = openat(fs->layers[0].fd, n->path,
                                             (f->flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) |
@@ -247,14 +247,14 @@ static int file_writable_locked(struct ovl_fs *fs, struct ovl_file *f)
         return r;
 }
 
-static int file_writable(struct ovl_fs *fs, struct ovl_file *f)
+static int file_writable(struct ovl_fs *fs, struct ovl_file *f, off_t off)
 {
         int r;
 
         if (!__atomic_load_n(&f->lazy, __ATOMIC_ACQUIRE))
                 return 0;
         lock(fs);
-        r = file_writable_locked(fs, f);
+        r = file_writable_locked(fs, f, off);
         unlock(fs);
         return r;
 }
@@ -279,6 +279,9 @@ static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, struct stat *attr, 
 
         r = ovl_copy_up(fs, n);
         if (r < 0)
+                return r;
+        /* the data of a copy-up still to come first (a rare wait, under the lock) */
+        if (n->type == S_IFREG && (r = ovl_fill_wait_file(fs, -1, n->path)) < 0)
                 return r;
         has_ov = n->type != S_IFLNK && get_override(fs, n->path, ov);
         if (to_set & FUSE_SET_ATTR_MODE) {
@@ -308,7 +311,7 @@ static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, struct stat *attr, 
         if (to_set & FUSE_SET_ATTR_SIZE) {
                 if (fi) {
                         /* (the node is copied up already: the handle follows) */
-                        if ((r = file_writable_locked(fs, FH(fi))) < 0)
+                        if ((r = file_writable_locked(fs, FH(fi), -1)) < 0)
                                 return r;
                         if (ftruncate(FH(fi)->fd, attr->st_size) < 0)
                                 return -errno;
@@ -762,7 +765,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
         lock(fs);
         n = ovl_node_get(fs, ino);
-        if (open_flags_write(fi->flags) && n->layer > 0) {
+        /* a truncation waits for the data of a copy-up still to come */
+        if ((fi->flags & O_TRUNC) && n->layer == 0 && n->type == S_IFREG)
+                r = ovl_fill_wait_file(fs, -1, n->path);
+        if (r == 0 && open_flags_write(fi->flags) && n->layer > 0) {
                 if (fi->flags & O_TRUNC)
                         r = ovl_copy_up_empty(fs, n);
                 else if (n->type == S_IFREG)
@@ -837,6 +843,23 @@ static void op_read(fuse_req_t req, _unused_ fuse_ino_t ino, size_t size, off_t 
                     struct fuse_file_info *fi)
 {
         struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+        struct ovl_fs *fs = FS(req);
+        struct ovl_fill *fl;
+
+        /* a file whose data is still being copied up: part of it from below */
+        if (ovl_fill_any(fs) && (fl = ovl_fill_find_file(fs, FH(fi)->fd, NULL))) {
+                char *data = NULL;
+                size_t len = 0;
+                int r = ovl_fill_read(fl, FH(fi)->fd, size, off, &data, &len);
+
+                ovl_fill_put(fs, fl);
+                if (r < 0)
+                        fuse_reply_err(req, -r);
+                else
+                        fuse_reply_buf(req, data, len);
+                free(data);
+                return;
+        }
 
         buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         buf.buf[0].fd = FH(fi)->fd;
@@ -848,9 +871,18 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
                          struct fuse_file_info *fi)
 {
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
-        int r = file_writable(FS(req), FH(fi));
+        struct ovl_fs *fs = FS(req);
+        int r = file_writable(fs, FH(fi), off);
+        struct ovl_fill *fl = NULL;
         ssize_t n;
 
+        /* into a file whose data is still being copied up: past its end at once, else after */
+        if (r == 0 && ovl_fill_any(fs) && (fl = ovl_fill_find_file(fs, FH(fi)->fd, NULL)) &&
+            off < ovl_fill_size(fl)) {
+                r = ovl_fill_wait(fs, fl);
+                ovl_fill_put(fs, fl);
+                fl = NULL;
+        }
         if (r < 0) {
                 fuse_reply_err(req, -r);
                 return;
@@ -858,7 +890,13 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = FH(fi)->fd;
         out.buf[0].pos = off;
+        if (fl)
+                ovl_fill_hold(fl);
         n = fuse_buf_copy(&out, in, 0);
+        if (fl) {
+                ovl_fill_unhold(fl, n > 0);
+                ovl_fill_put(fs, fl);
+        }
         if (n < 0)
                 fuse_reply_err(req, (int) -n);
         else
@@ -883,7 +921,14 @@ static void op_release(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_file
 static void op_fsync(fuse_req_t req, _unused_ fuse_ino_t ino, int datasync,
                      struct fuse_file_info *fi)
 {
-        int r = datasync ? fdatasync(FH(fi)->fd) : fsync(FH(fi)->fd);
+        /* the data of a copy-up still to come is part of what must reach the disk */
+        int r = ovl_fill_wait_file(FS(req), FH(fi)->fd, NULL);
+
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        r = datasync ? fdatasync(FH(fi)->fd) : fsync(FH(fi)->fd);
 
         fuse_reply_err(req, r < 0 ? errno : 0);
 }
@@ -891,8 +936,10 @@ static void op_fsync(fuse_req_t req, _unused_ fuse_ino_t ino, int datasync,
 static void op_fallocate(fuse_req_t req, _unused_ fuse_ino_t ino, int mode, off_t off, off_t len,
                          struct fuse_file_info *fi)
 {
-        int r = file_writable(FS(req), FH(fi));
+        int r = file_writable(FS(req), FH(fi), -1);
 
+        if (r == 0)
+                r = ovl_fill_wait_file(FS(req), FH(fi)->fd, NULL);
         if (r == 0 && fallocate(FH(fi)->fd, mode, off, len) < 0)
                 r = -errno;
         fuse_reply_err(req, -r);
@@ -901,8 +948,17 @@ static void op_fallocate(fuse_req_t req, _unused_ fuse_ino_t ino, int mode, off_
 static void op_lseek(fuse_req_t req, _unused_ fuse_ino_t ino, off_t off, int whence,
                      struct fuse_file_info *fi)
 {
-        off_t r = lseek(FH(fi)->fd, off, whence);
+        off_t r;
+        int w = 0;
 
+        /* holes and data: what they will be once the copy-up's data is all there */
+        if (whence == SEEK_DATA || whence == SEEK_HOLE)
+                w = ovl_fill_wait_file(FS(req), FH(fi)->fd, NULL);
+        if (w < 0) {
+                fuse_reply_err(req, -w);
+                return;
+        }
+        r = lseek(FH(fi)->fd, off, whence);
         if (r < 0)
                 fuse_reply_err(req, errno);
         else
@@ -1339,6 +1395,7 @@ static int open_layer(struct ovl_layer *l, const char *path, struct eng_error **
 
 static void fs_release(struct ovl_fs *fs)
 {
+        ovl_fill_release(fs);
         ovl_spare_release(fs);
         for (int i = 0; i < fs->nlayers; i++) {
                 eng_close_safe(fs->layers[i].fd);
@@ -1374,6 +1431,7 @@ static int fs_init(struct ovl_fs *fs, const struct storage_ovl_opts *o, struct e
         fs->workfd = -1;
         pthread_mutex_init(&fs->lock, NULL);
         ovl_spare_init(fs);
+        ovl_fill_prepare(fs);
         if (!o->upperdir || !o->workdir || nlower == 0)
                 return eng_err(err, ENG_E_USAGE, 0,
                                "-o lowerdir=DIR[:DIR...],upperdir=DIR,workdir=DIR are needed");
@@ -1418,6 +1476,9 @@ static int fs_init(struct ovl_fs *fs, const struct storage_ovl_opts *o, struct e
                 if (!d && dfd >= 0)
                         close(dfd);
         }
+        /* copy-ups whose data a daemon before did not finish copying */
+        if ((r = ovl_fill_init(fs)) < 0)
+                return eng_err(err, ENG_E_SYS, -r, "'%s/fill'", o->workdir);
         fs->uid_map = o->uid_map;
         fs->gid_map = o->gid_map;
         fs->squash_to_root = o->squash_to_root;
@@ -1515,6 +1576,8 @@ int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
         }
         if (!foreground)
                 (void) fuse_daemonize(0);
+        /* threads start here, after the fork of fuse_daemonize() */
+        ovl_fill_resume(&fs);
         r = o->debug ? fuse_session_loop(se) : fuse_session_loop_mt(se, &cfg);
         if (hook_pid <= 0)
                 fuse_session_unmount(se);

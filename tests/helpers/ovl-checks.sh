@@ -10,7 +10,7 @@ t=$2
 list() { ls -A "$@" 2>&1 | sort | tr '\n' ' '; }
 is() { [ "$1" = "$2" ] && echo "$1" || echo "FAIL (got '$1', want '$2')"; }
 
-echo "root: $(is "$(list .)" "a copy d doomed f2only lazy mv od pair1 pair2 sl ")"
+echo "root: $(is "$(list .)" "a copy d doomed f2only huge lazy mv od pair1 pair2 sl ")"
 echo "read top: $(is "$(cat a)" from-l1)"
 echo "read bottom: $(is "$(cat f2only)" from-l2)"
 echo "whiteout: $(is "$(test -e gone && echo shows || echo hidden)" hidden)"
@@ -113,7 +113,7 @@ mv od od3
 echo "rename opaque dir: $(is "$(list od3)" "shown ")"
 mkdir od
 echo "no resurrection: $(is "$(list od)" "")"
-echo "root after: $(is "$(list .)" "a2 copy d falloc fifo lazy mv2 nd newfile newlink newsl od od3 pair1 pair2 sl t2 ")"
+echo "root after: $(is "$(list .)" "a2 copy d falloc fifo huge lazy mv2 nd newfile newlink newsl od od3 pair1 pair2 sl t2 ")"
 # many entries in one directory
 mkdir many
 i=0
@@ -121,3 +121,28 @@ while [ $i -lt 300 ]; do : >"many/f$i"; i=$((i + 1)); done
 echo "readdir 300: $(is "$(ls many | wc -l)" 300)"
 rm -r many
 echo "rm 300: $(is "$(test -e many && echo shows || echo gone)" gone)"
+# a write past the end of a big lower file (eng-overlayfs copies the data in
+# after the write: meanwhile reads, writes inside, truncation and times)
+pattern() { seq 1 7000000 | head -c 34603008; }
+sum() { sha256sum | cut -c1-16; }
+printf x >>huge/b1
+m1=$(stat -c %y huge/b1)
+echo "big links during: $(is "$(stat -c %h huge/b1)" 1)"
+echo "big append: $(is "$(sum <huge/b1)" "$( (pattern && printf x) | sum)")"
+echo "big append size: $(is "$(stat -c %s huge/b1)" 34603009)"
+echo "big append mtime: $(is "$([ "$(stat -c %Y huge/b1)" -gt 1000000000 ] && echo new || echo old)" new)"
+sleep 1
+m2=$(stat -c %y huge/b1)
+echo "big mtime steady: $(is "$([ "$m2" = "$m1" ] && echo steady || echo "moved from $m1 to $m2")" steady)"
+echo "big links: $(is "$(stat -c %h huge/b1)" 1)"
+printf x >>huge/b2
+printf Z | dd of=huge/b2 bs=1 seek=1000 conv=notrunc status=none
+echo "big write inside: $(is "$(sum <huge/b2)" "$( (pattern | head -c 1000 && printf Z && pattern | tail -c +1002 && printf x) | sum)")"
+printf x >>huge/b3
+truncate -s 100 huge/b3
+echo "big truncate: $(is "$(sum <huge/b3)" "$(pattern | head -c 100 | sum)")"
+printf x >>huge/b4
+touch -d @1234567890 huge/b4
+echo "big utimes: $(is "$(stat -c %Y huge/b4)" 1234567890)"
+rm huge/b4
+echo "big unlink: $(is "$(list huge)" "b1 b2 b3 ")"

@@ -38,6 +38,12 @@ echo data >"$d/l1/copy"
 echo lazy >"$d/l1/lazy"
 echo doomed >"$d/l1/doomed"
 touch -d @1000000000 "$d/l1/copy"
+# big files (33 MiB: eng-overlayfs copies their data after a write past the end)
+mkdir "$d/l1/huge"
+for n in 1 2 3 4; do
+	seq 1 7000000 | head -c 34603008 >"$d/l1/huge/b$n"
+	touch -d @1000000000 "$d/l1/huge/b$n"
+done
 chown 7:8 "$d/l1/copy"
 setfattr -n user.lower -v kept "$d/l1/copy"
 if [ "$form" = oci ]; then

@@ -95,6 +95,39 @@ mount_ovl() {
 	assert_equal "${lines[4]}" "deep x moved y "
 }
 
+@test "eng-overlayfs: a big file's data follows a write past its end; a kill -9 meanwhile is finished by the next mount" {
+	local daemon="'^$OVLFS .*upperdir=$W/f/upper'"
+	local gone="while pgrep -f $daemon >/dev/null; do sleep 0.05; done"
+	local mnt="$OVLFS -o lowerdir=$W/f/l,upperdir=$W/f/upper,workdir=$W/f/work $W/f/mnt"
+	local size=536870912
+	# killed right after the write, in the middle of the copy or after it: the file is whole
+	run in_userns "mkdir -p $W/f/l $W/f/upper $W/f/work $W/f/mnt &&
+		seq 1 80000000 | head -c $size >$W/f/l/big && seq 1 80000000 | head -c $size >$W/f/l/big2 &&
+		(cat $W/f/l/big && printf x) | sha256sum | cut -c1-16 &&
+		$mnt && printf x >>$W/f/mnt/big && pkill -9 -f $daemon; $gone; umount $W/f/mnt
+		$mnt && sha256sum <$W/f/mnt/big | cut -c1-16 && stat -c '%h %s' $W/f/mnt/big && umount $W/f/mnt
+		$gone; ls $W/f/work/fill | wc -l; sha256sum <$W/f/upper/big | cut -c1-16"
+	assert_status 0
+	assert_equal "${lines[1]}" "${lines[0]}"
+	assert_equal "${lines[2]}" "1 $((size + 1))"
+	assert_equal "${lines[3]}" 0
+	assert_equal "${lines[4]}" "${lines[0]}"
+	# what a daemon killed in the middle of a copy leaves, made by hand (a kill cannot be
+	# timed to land there): the copy with a hole where the data goes, the appended byte
+	# past it, and the marks in WORK/fill: a link to the copy, and what it copies from
+	run in_userns "cd $W/f && truncate -s $size upper/big2 && printf y >>upper/big2 &&
+		ln upper/big2 work/fill/1.1 &&
+		printf 'eng-overlayfs fill 1\0001\000$size\000big2\000' >work/fill/1.1.src &&
+		(cat l/big2 && printf y) | sha256sum | cut -c1-16 &&
+		$mnt && sha256sum <mnt/big2 | cut -c1-16 && stat -c '%h %s' mnt/big2 && umount mnt
+		$gone; ls work/fill | wc -l; sha256sum <upper/big2 | cut -c1-16"
+	assert_status 0
+	assert_equal "${lines[1]}" "${lines[0]}"
+	assert_equal "${lines[2]}" "1 $((size + 1))"
+	assert_equal "${lines[3]}" 0
+	assert_equal "${lines[4]}" "${lines[0]}"
+}
+
 @test "eng-overlayfs: owners from user.containers.override_stat; uidmapping, gidmapping, squash_to_root" {
 	run in_userns "sh $H/ovl-layers.sh $W/o &&
 		chown 65534:65534 $W/o/l2/f2only && setfattr -n user.containers.override_stat -v 0:42:0750 $W/o/l2/f2only &&
@@ -126,11 +159,19 @@ mount_ovl() {
 		$OVLFS -o lowerdir=$W/c/l1:$W/c/l2,upperdir=$W/c/full/upper,workdir=$W/c/full/work $W/c/mnt &&
 		su -s /bin/sh nobody -c 'cat $W/c/mnt/f2only' 2>&1 | grep -c 'Permission denied';
 		head -c 1000000 /dev/zero 2>&1 >$W/c/mnt/big | grep -c 'No space left';
+		rm $W/c/mnt/big; printf x >>$W/c/mnt/huge/b1 && echo appended;
+		(cat $W/c/l1/huge/b1 && printf x) | cmp - $W/c/mnt/huge/b1 && echo whole;
+		printf Z | dd of=$W/c/mnt/huge/b1 bs=1 seek=10 conv=notrunc 2>&1 | grep -c 'No space left';
 		echo after: \$(cat $W/c/mnt/a); umount $W/c/mnt"
 	assert_status 0
 	assert_equal "${lines[0]}" 1
 	assert_equal "${lines[1]}" 1
-	assert_equal "${lines[2]}" "after: from-l1"
+	# a big file whose data cannot be copied up: it reads whole (from below), a write into
+	# the data fails for the space, and the append past its end, which needed none, stays
+	assert_equal "${lines[2]}" appended
+	assert_equal "${lines[3]}" whole
+	assert_equal "${lines[4]}" 1
+	assert_equal "${lines[5]}" "after: from-l1"
 }
 
 @test "eng-overlayfs: 100,000 create/write/rename/unlink and 10,000 mmap cycles leave fds and memory flat" {
