@@ -171,35 +171,40 @@ static long ns_pid(long host_pid, ino_t ns)
 /* Host id back to the container's, through the container's uid_map or gid_map. */
 static long container_id(const char *map, long host)
 {
-        _cleanup_strv_ char **lines = eng_strv_split(map, "\n");
-
-        ENG_STRV_FOREACH(l, lines) {
+        for (const char *l = map; l && *l;) {
                 long c, h, n;
 
-                if (sscanf(*l, "%ld %ld %ld", &c, &h, &n) == 3 && host >= h && host < h + n)
+                if (sscanf(l, "%ld %ld %ld", &c, &h, &n) == 3 && host >= h && host < h + n)
                         return c + (host - h);
+                l = strchr(l, '\n');
+                l = l ? l + 1 : NULL;
         }
         return 65534;
 }
 
-/* the name of @id in the container's passwd or group text, or the number */
+/*
+ * The name of @id in the container's passwd or group text, or the number.
+ * The text is walked where it lies: this runs for each cell of the table.
+ */
 static void id_name(struct cmd_table *t, const char *db, long id)
 {
-        _cleanup_strv_ char **lines = eng_strv_split(db ? db : "", "\n");
-
-        ENG_STRV_FOREACH(l, lines) {
+        for (const char *l = db; l && *l;) {
                 /* name:password:id:... (the password may be empty) */
-                const char *c1 = strchr(*l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                char *end;
-                long v;
+                const char *nl = strchr(l, '\n');
+                const char *eol = nl ? nl : l + strlen(l);
+                const char *c1 = memchr(l, ':', (size_t) (eol - l));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (eol - c1 - 1)) : NULL;
 
-                if (!c2 || !isdigit((unsigned char) c2[1]))
-                        continue;
-                v = strtol(c2 + 1, &end, 10);
-                if (v == id && (*end == ':' || *end == '\0')) {
-                        cmd_table_cell(t, "%.*s", (int) (c1 - *l), *l);
-                        return;
+                if (c2 && c2 + 1 < eol && isdigit((unsigned char) c2[1])) {
+                        char *end;
+                        long v = strtol(c2 + 1, &end, 10);
+
+                        if (v == id && (end == eol || *end == ':')) {
+                                cmd_table_cell(t, "%.*s", (int) (c1 - l), l);
+                                return;
+                        }
                 }
+                l = nl ? nl + 1 : NULL;
         }
         cmd_table_cell(t, "%ld", id);
 }
