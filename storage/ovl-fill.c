@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +48,7 @@
 #include "common/banned.h"
 
 #define SRC_VERSION "eng-overlayfs fill 1"
+#define FILL_NICE   10
 #define SRC_MAX     (PATH_MAX + 128)
 
 struct ovl_fill {
@@ -85,6 +87,16 @@ static void set_finished(struct ovl_fill *fl)
         pthread_mutex_lock(&fl->state);
         fl->finished = true;
         pthread_mutex_unlock(&fl->state);
+}
+
+static bool is_finished(struct ovl_fill *fl)
+{
+        bool r;
+
+        pthread_mutex_lock(&fl->state);
+        r = fl->finished;
+        pthread_mutex_unlock(&fl->state);
+        return r;
 }
 
 static struct ovl_fill *fill_new(void)
@@ -260,6 +272,10 @@ static void *fill_thread(void *data)
         struct ovl_fs *fs = data;
         struct ovl_fills *f = &fs->fills;
 
+        /* background work: what the container does now goes first (on Linux a nice
+         * value is a thread's own) */
+        (void) setpriority(PRIO_PROCESS, (id_t) gettid(), FILL_NICE);
+
         pthread_mutex_lock(&f->lock);
         for (;;) {
                 struct ovl_fill *fl = next_fill_locked(fs);
@@ -274,7 +290,7 @@ static void *fill_thread(void *data)
                 pthread_mutex_unlock(&f->lock);
                 run_fill(fs, fl);
                 pthread_mutex_lock(&f->lock);
-                if (fl->finished)
+                if (is_finished(fl))
                         unlist_locked(fs, fl);
                 unref_locked(fl);
         }
@@ -373,6 +389,24 @@ struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char
         pthread_mutex_lock(&f->lock);
         add_locked(fs, fl);
         wake_locked(fs);
+        if (f->no_thread) {
+                /* no thread after all: the copy is made now, as without a fill */
+                pthread_mutex_unlock(&f->lock);
+                run_fill(fs, fl);
+                pthread_mutex_lock(&f->lock);
+                r = is_finished(fl) ? 0 : fl->error;
+                if (r < 0) {
+                        remove_marks(fs, fl);
+                        unlist_locked(fs, fl);
+                        pthread_mutex_unlock(&f->lock);
+                        *ret_err = r;
+                        return NULL;
+                }
+                unlist_locked(fs, fl);
+                pthread_mutex_unlock(&f->lock);
+                *ret_err = 0; /* copied */
+                return NULL;
+        }
         pthread_mutex_unlock(&f->lock);
         return fl;
 }
@@ -672,7 +706,7 @@ void ovl_fill_resume(struct ovl_fs *fs)
                 pthread_mutex_lock(&f->lock);
                 for (struct ovl_fill *fl = f->list, *next; fl; fl = next) {
                         next = fl->next;
-                        if (fl->finished)
+                        if (is_finished(fl))
                                 unlist_locked(fs, fl);
                 }
                 pthread_mutex_unlock(&f->lock);

@@ -176,7 +176,8 @@ void ovl_fill_resume(struct ovl_fs *fs);
 /* every fill finished (or left marked for the next mount), the thread stopped */
 void ovl_fill_release(struct ovl_fs *fs);
 /* the upper file @out of @size bytes is to get the data of @in (lower layer @layer's
- * @path) later: marked in the work directory and queued; NULL and -errno in *ret_err */
+ * @path) later: marked in the work directory and queued; NULL and -errno in *ret_err
+ * when it cannot be, or NULL and 0 when it was copied at once (no thread) */
 struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char *path,
                                 const struct stat *lst, int out, int *ret_err);
 /* a fill begun for a copy that then failed: its marks removed */
