@@ -26,6 +26,7 @@ static void usage(FILE *f)
 {
         fprintf(f,
                 "usage: eng-overlayfs [-f] [-d] -o lowerdir=DIR[:DIR...],upperdir=DIR,workdir=DIR[,OPTION...] [SOURCE] MOUNTPOINT\n"
+                "       eng-overlayfs [-f] [-d] -o lowerdir=DIR[:DIR...][,OPTION...] [SOURCE] MOUNTPOINT  (read-only)\n"
                 "\n"
                 "An overlay file system in user space, with fuse-overlayfs' options:\n"
                 "  uidmapping=C:H:N[:C:H:N...]  gidmapping=...  squash_to_root\n"

@@ -1432,18 +1432,24 @@ static int fs_init(struct ovl_fs *fs, const struct storage_ovl_opts *o, struct e
         pthread_mutex_init(&fs->lock, NULL);
         ovl_spare_init(fs);
         ovl_fill_prepare(fs);
-        if (!o->upperdir || !o->workdir || nlower == 0)
-                return eng_err(err, ENG_E_USAGE, 0,
-                               "-o lowerdir=DIR[:DIR...],upperdir=DIR,workdir=DIR are needed");
-        fs->nlayers = (int) nlower + 1;
+        if (nlower == 0 || (o->upperdir && !o->workdir))
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "-o lowerdir=DIR[:DIR...],upperdir=DIR,workdir=DIR are needed (lowerdir alone: read-only)");
+        /* no upper directory: the layers read-only (the mount is "ro"), the top one as
+         * layer 0, which nothing is copied up to */
+        fs->read_only = !o->upperdir;
+        fs->nlayers = (int) nlower + (fs->read_only ? 0 : 1);
         fs->layers = eng_xcalloc((size_t) fs->nlayers, sizeof(*fs->layers));
         for (int i = 0; i < fs->nlayers; i++)
                 fs->layers[i].fd = -1;
-        if (open_layer(&fs->layers[0], o->upperdir, err) < 0)
+        if (!fs->read_only && open_layer(&fs->layers[0], o->upperdir, err) < 0)
                 return -1;
         for (size_t i = 0; i < nlower; i++)
-                if (open_layer(&fs->layers[i + 1], o->lowerdirs[i], err) < 0)
+                if (open_layer(&fs->layers[i + (fs->read_only ? 0 : 1)], o->lowerdirs[i], err) < 0)
                         return -1;
+        if (fs->read_only)
+                goto layers_done;
         fs->workfd = open(o->workdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fs->workfd < 0)
                 return eng_err(err, ENG_E_USAGE, errno, "the work directory '%s'", o->workdir);
@@ -1479,6 +1485,7 @@ static int fs_init(struct ovl_fs *fs, const struct storage_ovl_opts *o, struct e
         /* copy-ups whose data a daemon before did not finish copying */
         if ((r = ovl_fill_init(fs)) < 0)
                 return eng_err(err, ENG_E_SYS, -r, "'%s/fill'", o->workdir);
+layers_done:
         fs->uid_map = o->uid_map;
         fs->gid_map = o->gid_map;
         fs->squash_to_root = o->squash_to_root;
@@ -1524,9 +1531,9 @@ static int join_container(pid_t pid, struct eng_error **err)
 int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
                      const char *fuse_opts, bool foreground, pid_t hook_pid, struct eng_error **err)
 {
-        _cleanup_free_ char *opts =
-                eng_xasprintf("fsname=eng-overlayfs,subtype=eng-overlayfs,default_permissions%s%s",
-                              fuse_opts ? "," : "", fuse_opts ? fuse_opts : "");
+        _cleanup_free_ char *opts = eng_xasprintf(
+                "fsname=eng-overlayfs,subtype=eng-overlayfs,default_permissions%s%s%s",
+                o->upperdir ? "" : ",ro", fuse_opts ? "," : "", fuse_opts ? fuse_opts : "");
         char *argv[] = { (char *) "eng-overlayfs", (char *) "-o", opts, NULL, NULL };
         struct fuse_args args = FUSE_ARGS_INIT(3, argv);
         struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 10 };

@@ -150,9 +150,10 @@ mount_ovl() {
 	run in_userns "sh $H/ovl-layers.sh $W/b && $OVLFS -o lowerdir=$W/b/nosuch,upperdir=$W/b/upper,workdir=$W/b/work $W/b/mnt"
 	assert_status 1
 	assert_contains "$output" "$W/b/nosuch"
-	run "$OVLFS" -o lowerdir=/x "$W/mnt"
+	# an upper directory without a work directory is a usage error (lowerdir alone is read-only)
+	run "$OVLFS" -o lowerdir=/x,upperdir=/y "$W/mnt"
 	assert_status 1
-	assert_contains "$output" "upperdir"
+	assert_contains "$output" "workdir"
 	# an unreadable lower file and a full upper directory: errors to the caller, the mount lives
 	run in_userns "sh $H/ovl-layers.sh $W/c && chmod 000 $W/c/l2/f2only && mkdir -p $W/c/full &&
 		mount -t tmpfs -o size=256k tmpfs $W/c/full && mkdir $W/c/full/upper $W/c/full/work &&
@@ -237,4 +238,32 @@ mount_ovl() {
 	assert_status 0
 	assert_contains "$output" via-podman
 	assert_contains "$output" eng-overlayfs
+	# commit mounts the layers read-only (lowerdir alone) to tell what changed
+	local p=(env CONTAINERS_STORAGE_CONF="$conf" podman --cgroup-manager cgroupfs)
+	"${p[@]}" rm -f eng-commit >/dev/null 2>&1 || true
+	run "${p[@]}" run --name eng-commit --cgroups=disabled --network none "$IMG" sh -c 'echo committed >/tmp/c'
+	assert_status 0
+	run "${p[@]}" commit -q eng-commit eng-committed
+	assert_status 0
+	run "${p[@]}" run --rm --cgroups=disabled --network none eng-committed cat /tmp/c
+	assert_status 0
+	assert_equal "$output" committed
+	"${p[@]}" rm -f eng-commit >/dev/null 2>&1 || true
+	"${p[@]}" rmi -f eng-committed >/dev/null 2>&1 || true
+}
+
+@test "eng-overlayfs: lowerdir alone mounts the layers read-only, as fuse-overlayfs does" {
+	run in_userns "sh $H/ovl-layers.sh $W/r oci && $OVLFS -o lowerdir=$W/r/l1:$W/r/l2 $W/r/mnt &&
+		cat $W/r/mnt/a $W/r/mnt/d/sub/x && ls $W/r/mnt/od &&
+		(test -e $W/r/mnt/gone && echo shows || echo hidden) &&
+		(touch $W/r/mnt/new 2>&1 | grep -c 'Read-only file system');
+		umount $W/r/mnt; ls -A $W/r/work | wc -l"
+	assert_status 0
+	assert_equal "${lines[0]}" from-l1
+	assert_equal "${lines[1]}" deep
+	assert_equal "${lines[2]}" shown
+	assert_equal "${lines[3]}" hidden
+	assert_equal "${lines[4]}" 1
+	# nothing written anywhere
+	assert_equal "${lines[5]}" 0
 }
