@@ -389,25 +389,13 @@ struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char
         pthread_mutex_lock(&f->lock);
         add_locked(fs, fl);
         wake_locked(fs);
+        pthread_mutex_unlock(&f->lock);
         if (f->no_thread) {
-                /* no thread after all: the copy is made now, as without a fill */
-                pthread_mutex_unlock(&f->lock);
-                run_fill(fs, fl);
-                pthread_mutex_lock(&f->lock);
-                r = is_finished(fl) ? 0 : fl->error;
-                if (r < 0) {
-                        remove_marks(fs, fl);
-                        unlist_locked(fs, fl);
-                        pthread_mutex_unlock(&f->lock);
-                        *ret_err = r;
-                        return NULL;
-                }
-                unlist_locked(fs, fl);
-                pthread_mutex_unlock(&f->lock);
-                *ret_err = 0; /* copied */
+                /* no thread to copy it after all: the caller copies it now */
+                ovl_fill_cancel(fs, fl);
+                *ret_err = -EAGAIN;
                 return NULL;
         }
-        pthread_mutex_unlock(&f->lock);
         return fl;
 }
 
@@ -620,7 +608,6 @@ static void take_up(struct ovl_fs *fs, const char *src_name)
                         src_name);
                 return;
         }
-        errno = 0;
         layer = strtol(layer_s, &end, 10);
         size = strtoll(size_s, &end, 10);
         fl = fill_new();
@@ -635,9 +622,13 @@ static void take_up(struct ovl_fs *fs, const char *src_name)
         if (layer > 0 && layer < fs->nlayers)
                 fl->lower = openat(fs->layers[layer].fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fl->upper < 0 || fl->lower < 0 || fstat(fl->upper, &st) < 0 || size < 0) {
+                /* (a bad size, or the layer index out of range, sets no errno) */
+                bool bad = size < 0 || (fl->lower < 0 && (layer <= 0 || layer >= fs->nlayers));
+                int e = bad ? EINVAL : errno;
+
                 fprintf(stderr,
                         "eng-overlayfs: the copy-up of '%s' left unfinished cannot be finished (%s); its data stays incomplete\n",
-                        path, strerror(errno ? errno : EINVAL));
+                        path, strerror(e));
                 fill_free(fl);
                 return;
         }

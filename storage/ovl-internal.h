@@ -86,7 +86,6 @@ struct ovl_fills {
         pthread_cond_t cond; /* work for the thread */
         pthread_t thread;
         bool started, stop, no_thread;
-        bool retry;            /* a fill failed: try it again when woken */
         struct ovl_fill *list; /* not finished, oldest first */
         int active;            /* in the list; read without the lock */
         uint64_t counter;
@@ -178,7 +177,7 @@ void ovl_fill_resume(struct ovl_fs *fs);
 void ovl_fill_release(struct ovl_fs *fs);
 /* the upper file @out of @size bytes is to get the data of @in (lower layer @layer's
  * @path) later: marked in the work directory and queued; NULL and -errno in *ret_err
- * when it cannot be, or NULL and 0 when it was copied at once (no thread) */
+ * when it cannot be (the caller copies the data itself) */
 struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char *path,
                                 const struct stat *lst, int out, int *ret_err);
 /* a fill begun for a copy that then failed: its marks removed */

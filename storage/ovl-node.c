@@ -669,7 +669,7 @@ static int copy_up_one(struct ovl_fs *fs, const char *path, int l, ino_t origin,
                 (void) futimens(out, times);
                 /* the data to follow: marked before the copy has a name, or copied now */
                 if (S_ISREG(st.st_mode) && append_at >= 0 &&
-                    !(fill = ovl_fill_begin(fs, in, l, path, &st, out, &r)) && r < 0 &&
+                    !(fill = ovl_fill_begin(fs, in, l, path, &st, out, &r)) &&
                     (r = ovl_copy_data(in, out, st.st_size)) < 0) {
                         if (!unnamed)
                                 (void) unlinkat(fs->workfd, tmp, 0);
