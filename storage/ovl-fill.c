@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +65,7 @@ struct ovl_fill {
         struct timespec mtime;
         bool finished; /* set with both locks held */
         bool taken_up; /* from a daemon before */
+        bool gated;    /* until the write that began it is done (ovl_fill_start; fills->lock) */
         int error;     /* -errno it stopped on; cleared for another try */
 };
 
@@ -261,7 +261,7 @@ static struct ovl_fill *next_fill_locked(struct ovl_fs *fs)
                 pthread_mutex_lock(&fl->lock);
                 ready = !fl->finished && fl->error == 0;
                 pthread_mutex_unlock(&fl->lock);
-                if (ready)
+                if (ready && !fl->gated)
                         return fl;
         }
         return NULL;
@@ -298,6 +298,14 @@ static void *fill_thread(void *data)
         return NULL;
 }
 
+/* with fills->lock held: the fills that wait for their write may go (not fl->lock:
+ * that is the copy's, a chunk long) */
+static void ungate_locked(struct ovl_fs *fs)
+{
+        for (struct ovl_fill *fl = fs->fills.list; fl; fl = fl->next)
+                fl->gated = false;
+}
+
 /* with fills->lock held: failed fills get another try, and the thread starts or wakes */
 static void wake_locked(struct ovl_fs *fs)
 {
@@ -309,13 +317,7 @@ static void wake_locked(struct ovl_fs *fs)
                 pthread_mutex_unlock(&fl->lock);
         }
         if (!f->started && !f->no_thread && f->list) {
-                sigset_t all, old;
-
-                /* signals are the loop's business: the thread takes none */
-                sigfillset(&all);
-                pthread_sigmask(SIG_SETMASK, &all, &old);
-                f->started = pthread_create(&f->thread, NULL, fill_thread, fs) == 0;
-                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                f->started = ovl_thread_start(fs, &f->thread, fill_thread, fs, -1) == 0;
                 f->no_thread = !f->started;
         }
         pthread_cond_signal(&f->cond);
@@ -386,6 +388,9 @@ struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char
                 *ret_err = r;
                 return NULL;
         }
+        /* the write that asked for it goes first: on a nearly full disk the copy
+         * must not take the space the write needs (ovl_fill_start) */
+        fl->gated = true;
         pthread_mutex_lock(&f->lock);
         add_locked(fs, fl);
         wake_locked(fs);
@@ -446,16 +451,29 @@ void ovl_fill_put(struct ovl_fs *fs, struct ovl_fill *fl)
         pthread_mutex_unlock(&fs->fills.lock);
 }
 
+void ovl_fill_start(struct ovl_fs *fs)
+{
+        pthread_mutex_lock(&fs->fills.lock);
+        ungate_locked(fs);
+        pthread_cond_signal(&fs->fills.cond);
+        pthread_mutex_unlock(&fs->fills.lock);
+}
+
 int ovl_fill_wait(struct ovl_fs *fs, struct ovl_fill *fl)
 {
-        bool failed;
+        bool stalled;
         int r;
 
-        /* one that failed (a full disk, say) is tried again first: space may be back */
+        /* one that failed (a full disk, say) is tried again first: space may be back;
+         * one still waiting for its write goes now */
+        pthread_mutex_lock(&fs->fills.lock);
+        stalled = fl->gated;
+        fl->gated = false;
+        pthread_mutex_unlock(&fs->fills.lock);
         pthread_mutex_lock(&fl->lock);
-        failed = !fl->finished && fl->error != 0;
+        stalled |= !fl->finished && fl->error != 0;
         pthread_mutex_unlock(&fl->lock);
-        if (failed) {
+        if (stalled) {
                 pthread_mutex_lock(&fs->fills.lock);
                 pthread_mutex_lock(&fl->lock);
                 fl->error = 0;
@@ -711,6 +729,7 @@ void ovl_fill_release(struct ovl_fs *fs)
         pthread_mutex_lock(&f->lock);
         f->stop = true;
         /* one more try for a fill that failed (a disk that was full may not be now) */
+        ungate_locked(fs);
         wake_locked(fs);
         pthread_mutex_unlock(&f->lock);
         if (f->started)

@@ -16,6 +16,7 @@
  */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -113,6 +114,7 @@ struct ovl_fs {
         bool no_flink;
         struct ovl_spares spares;
         struct ovl_fills fills;
+        cpu_set_t cpus; /* where the daemon may run: its threads' CPUs; none: any */
 };
 
 /* --- ovl-node.c */
@@ -152,6 +154,15 @@ int ovl_copy_up_empty(struct ovl_fs *fs, struct ovl_node *n);
 /* all of @in into @out, from offset 0 of both; @size: what @in holds, or -1 (read to its end) */
 int ovl_copy_data(int in, int out, off_t size);
 
+/* --- ovl-loop.c: the kernel's requests read and answered until the mount ends;
+ * 0, or the -errno that ended it */
+struct fuse_session;
+int ovl_loop(struct ovl_fs *fs, struct fuse_session *se);
+/* a thread of the daemon's, on @cpu (-1: on fs->cpus); it takes no signal (they
+ * are the main thread's).  0 or -errno */
+int ovl_thread_start(struct ovl_fs *fs, pthread_t *ret_thread, void *(*fn)(void *), void *arg,
+                     int cpu);
+
 /* --- ovl-spare.c: inodes made ahead for copy-up */
 void ovl_spare_init(struct ovl_fs *fs);
 /* the thread stopped, what it made and nobody took removed */
@@ -180,6 +191,8 @@ void ovl_fill_release(struct ovl_fs *fs);
  * when it cannot be (the caller copies the data itself) */
 struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char *path,
                                 const struct stat *lst, int out, int *ret_err);
+/* the fills begun wait for the write that asked for them: let them go */
+void ovl_fill_start(struct ovl_fs *fs);
 /* a fill begun for a copy that then failed: its marks removed */
 void ovl_fill_cancel(struct ovl_fs *fs, struct ovl_fill *fl);
 /* whether any fill is going on (no lock: a fill begins under fs->lock) */

@@ -872,6 +872,7 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
 {
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
         struct ovl_fs *fs = FS(req);
+        bool copy_up = __atomic_load_n(&FH(fi)->lazy, __ATOMIC_ACQUIRE);
         int r = file_writable(fs, FH(fi), off);
         struct ovl_fill *fl = NULL;
         ssize_t n;
@@ -884,6 +885,8 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
                 fl = NULL;
         }
         if (r < 0) {
+                if (copy_up && ovl_fill_any(fs))
+                        ovl_fill_start(fs);
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -897,6 +900,9 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
                 ovl_fill_unhold(fl, n > 0);
                 ovl_fill_put(fs, fl);
         }
+        /* a big file's data that this write's copy-up put off: copied from now on */
+        if (copy_up && ovl_fill_any(fs))
+                ovl_fill_start(fs);
         if (n < 0)
                 fuse_reply_err(req, (int) -n);
         else
@@ -1430,6 +1436,8 @@ static int fs_init(struct ovl_fs *fs, const struct storage_ovl_opts *o, struct e
         memset(fs, 0, sizeof(*fs));
         fs->workfd = -1;
         pthread_mutex_init(&fs->lock, NULL);
+        if (sched_getaffinity(0, sizeof(fs->cpus), &fs->cpus) < 0)
+                CPU_ZERO(&fs->cpus);
         ovl_spare_init(fs);
         ovl_fill_prepare(fs);
         if (nlower == 0 || (o->upperdir && !o->workdir))
@@ -1536,7 +1544,6 @@ int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
                 o->upperdir ? "" : ",ro", fuse_opts ? "," : "", fuse_opts ? fuse_opts : "");
         char *argv[] = { (char *) "eng-overlayfs", (char *) "-o", opts, NULL, NULL };
         struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-        struct fuse_loop_config cfg = { .clone_fd = 0, .max_idle_threads = 10 };
         struct fuse_session *se;
         struct ovl_fs fs;
         int r;
@@ -1585,7 +1592,7 @@ int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
                 (void) fuse_daemonize(0);
         /* threads start here, after the fork of fuse_daemonize() */
         ovl_fill_resume(&fs);
-        r = o->debug ? fuse_session_loop(se) : fuse_session_loop_mt(se, &cfg);
+        r = o->debug ? fuse_session_loop(se) : ovl_loop(&fs, se);
         if (hook_pid <= 0)
                 fuse_session_unmount(se);
         fuse_remove_signal_handlers(se);

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,13 +107,7 @@ static void spare_wake(struct ovl_fs *fs)
 
         s->paused = false;
         if (!s->started && !s->stop && !s->no_thread) {
-                sigset_t all, old;
-
-                /* signals are the loop's business: the thread takes none */
-                sigfillset(&all);
-                pthread_sigmask(SIG_SETMASK, &all, &old);
-                s->started = pthread_create(&s->thread, NULL, spare_thread, fs) == 0;
-                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                s->started = ovl_thread_start(fs, &s->thread, spare_thread, fs, -1) == 0;
                 s->no_thread = !s->started; /* copy-ups make their own */
         }
         pthread_cond_signal(&s->cond);

@@ -126,6 +126,14 @@ mount_ovl() {
 	assert_equal "${lines[2]}" "1 $((size + 1))"
 	assert_equal "${lines[3]}" 0
 	assert_equal "${lines[4]}" "${lines[0]}"
+	# the copy starts after the write, and ends while the mount lives (its marks go)
+	run in_userns "cd $W/f && head -c 67108864 l/big2 >l/big3 && $mnt && printf z >>mnt/big3 &&
+		for i in \$(seq 300); do [ -z \"\$(ls work/fill)\" ] && break; sleep 0.1; done &&
+		ls work/fill | wc -l && cmp l/big3 upper/big3 2>&1; echo \$?; umount mnt"
+	assert_status 0
+	assert_equal "${lines[0]}" 0
+	assert_contains "${lines[1]}" "EOF on l/big3"
+	assert_equal "${lines[2]}" 1
 }
 
 @test "eng-overlayfs: owners from user.containers.override_stat; uidmapping, gidmapping, squash_to_root" {
@@ -173,6 +181,52 @@ mount_ovl() {
 	assert_equal "${lines[3]}" whole
 	assert_equal "${lines[4]}" 1
 	assert_equal "${lines[5]}" "after: from-l1"
+}
+
+@test "eng-overlayfs: a thread per CPU waits for requests; one that hangs holds no other up; a signal unmounts" {
+	# the lower layer is the mount of a second daemon, stopped: a read of a file of it
+	# hangs in the first daemon until the second is let go on.  The first runs on one
+	# CPU, so its one waiting thread is the one that takes the hanging read.  (Only
+	# commands under timeout touch the first mount while the second is stopped.)
+	run in_userns "set -e
+		mkdir -p $W/q/low $W/q/bup $W/q/bwork $W/q/b $W/q/up $W/q/work $W/q/mnt
+		echo below >$W/q/low/f
+		$OVLFS -o lowerdir=$W/q/low,upperdir=$W/q/bup,workdir=$W/q/bwork $W/q/b
+		taskset -c 0 $OVLFS -o lowerdir=$W/q/b,upperdir=$W/q/up,workdir=$W/q/work $W/q/mnt
+		a=\$(pgrep -n -f 'upperdir=$W/q/up,'); b=\$(pgrep -n -f 'upperdir=$W/q/bup,')
+		trap 'r=\$?; kill -CONT \$b; umount $W/q/mnt $W/q/b 2>/dev/null || true; exit \$r' EXIT
+		grep Cpus_allowed_list /proc/\$a/task/*/status | sed 's/.*:[[:space:]]*//' | sort | uniq -c | sed 's/^ *//' | tr '\n' ' '; echo
+		(exec 5<$W/q/mnt/f; touch $W/q/opened; sleep 2; cat <&5 >$W/q/out) >/dev/null 2>&1 &
+		for i in \$(seq 100); do [ -e $W/q/opened ] && break; sleep 0.1; done
+		kill -STOP \$b; sleep 3
+		timeout 20 setfattr -n user.t -v yes $W/q/mnt
+		timeout 20 getfattr --absolute-names --only-values -n user.t $W/q/mnt; echo
+		echo waiting: \$(cat $W/q/out)
+		kill -CONT \$b
+		for i in \$(seq 100); do [ -s $W/q/out ] && break; sleep 0.1; done
+		echo read: \$(cat $W/q/out)
+		kill -TERM \$a
+		for i in \$(seq 100); do grep -q ' $W/q/mnt ' /proc/mounts || break; sleep 0.1; done
+		if grep -q ' $W/q/mnt ' /proc/mounts; then echo still mounted; else echo unmounted; fi"
+	assert_status 0
+	# bound to the one CPU it may use: the thread that waits, and the one it started when
+	# the hanging request left nobody waiting (and the main thread, the helpers)
+	[[ "${lines[0]}" =~ ^[0-9]+" 0 "$ ]] || fail "threads' CPUs: ${lines[0]}"
+	assert_equal "${lines[1]}" yes
+	assert_equal "${lines[2]}" "waiting:"
+	assert_equal "${lines[3]}" "read: below"
+	assert_equal "${lines[4]}" unmounted
+	# on every CPU it may use, a thread of its own (up to four; on more, libfuse's threads)
+	run in_userns "sh $H/ovl-layers.sh $W/p && $(mount_ovl "$W/p") && pid=\$(pgrep -n -f 'eng-overlayfs -o lowerdir=$W/p') &&
+		grep -h Cpus_allowed_list /proc/\$pid/task/*/status | sed 's/.*:[[:space:]]*//' | grep -cxE '[0-9]+'; umount $W/p/mnt"
+	assert_status 0
+	local n
+	n=$(nproc)
+	if [ "$n" -le 4 ]; then
+		[ "$output" -ge "$n" ] || fail "$output threads bound to a CPU, $n CPUs"
+	else
+		assert_equal "$output" 0
+	fi
 }
 
 @test "eng-overlayfs: 100,000 create/write/rename/unlink and 10,000 mmap cycles leave fds and memory flat" {
