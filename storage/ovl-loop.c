@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FUSE_USE_VERSION 35
@@ -47,9 +48,10 @@
 
 #include "common/banned.h"
 
-#define OVL_LOOP_MAX_CPUS    4
-#define OVL_LOOP_MAX_THREADS 12
-#define OVL_LOOP_EXTRA_IDLE  1000 /* ms a thread not bound to a CPU waits before it leaves */
+#define OVL_LOOP_MAX_CPUS      4
+#define OVL_LOOP_MAX_THREADS   12
+#define OVL_LOOP_EXTRA_IDLE    1000 /* ms a thread not bound to a CPU waits before it leaves */
+#define OVL_LOOP_SPAWN_WAIT_US 50   /* for a thread to be idle again, before another starts */
 
 enum slot_state { SLOT_FREE, SLOT_RUNNING, SLOT_DONE };
 
@@ -68,6 +70,7 @@ struct loop {
         int fd;     /* the FUSE device, non-blocking */
         int stopfd; /* readable once the loop ends */
         int idle;   /* threads not busy with a request (atomic) */
+        int nbound; /* threads bound to a CPU */
         int error;  /* what ended it, -errno; 0: an unmount or a signal */
         pthread_mutex_t lock;
         bool stopping; /* no thread starts any more */
@@ -116,17 +119,50 @@ static bool start_locked(struct loop *l, int cpu)
         ok = ovl_thread_start(l->fs, &s->thread, loop_thread, s, cpu) == 0;
         if (ok)
                 s->state = SLOT_RUNNING;
+        if (ok && cpu >= 0)
+                __atomic_add_fetch(&l->nbound, 1, __ATOMIC_ACQ_REL);
         else
                 __atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL);
         return ok;
 }
 
-/* an idle thread may leave if another is idle too: counted out, true */
-static bool leave_idle(struct loop *l)
+static int64_t now_us(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t now_ms(void)
+{
+        return now_us() / 1000;
+}
+
+/*
+ * Whether a thread is idle again within OVL_LOOP_SPAWN_WAIT_US.  The thread
+ * that answered the request before is often not counted idle yet: the
+ * caller it woke took its CPU before it could count itself, and this is
+ * that caller's next request.
+ */
+static bool idle_soon(struct loop *l)
+{
+        int64_t end = now_us() + OVL_LOOP_SPAWN_WAIT_US;
+
+        do {
+                if (__atomic_load_n(&l->idle, __ATOMIC_ACQUIRE) > 0)
+                        return true;
+                __builtin_ia32_pause();
+        } while (now_us() < end);
+        return false;
+}
+
+/* an idle thread may leave if @others besides it are idle: counted out, true */
+static bool leave_idle(struct loop *l, int others)
 {
         int n = __atomic_load_n(&l->idle, __ATOMIC_ACQUIRE);
 
-        while (n > 1)
+        while (n - 1 >= others)
                 if (__atomic_compare_exchange_n(&l->idle, &n, n - 1, false, __ATOMIC_ACQ_REL,
                                                 __ATOMIC_ACQUIRE))
                         return true;
@@ -148,13 +184,22 @@ static void *loop_thread(void *data)
         struct slot *s = data;
         struct loop *l = s->loop;
         struct fuse_buf buf;
+        int64_t last = now_ms(); /* the last request taken */
 
         memset(&buf, 0, sizeof(buf));
         for (;;) {
                 struct pollfd p[2] = { { .fd = l->fd, .events = POLLIN },
                                        { .fd = l->stopfd, .events = POLLIN } };
-                int r = poll(p, 2, s->cpu >= 0 ? -1 : OVL_LOOP_EXTRA_IDLE);
+                int64_t idle = now_ms() - last;
+                int r;
 
+                /* not bound to a CPU, and no request taken for a while (the others'
+                 * wake it too: they do not count) */
+                if (s->cpu < 0 && idle >= OVL_LOOP_EXTRA_IDLE && leave_idle(l, 1))
+                        return leave(s, &buf);
+                r = poll(p, 2,
+                         s->cpu >= 0 ? -1
+                                     : (int) (OVL_LOOP_EXTRA_IDLE - idle % OVL_LOOP_EXTRA_IDLE));
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r < 0) {
@@ -163,8 +208,6 @@ static void *loop_thread(void *data)
                 }
                 if (p[1].revents || fuse_session_exited(l->se))
                         break;
-                if (r == 0 && leave_idle(l))
-                        return leave(s, &buf); /* not bound to a CPU, idle for a while */
                 if (r == 0)
                         continue;
                 if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
@@ -178,7 +221,7 @@ static void *loop_thread(void *data)
                         loop_stop(l, r);
                         break;
                 }
-                if (__atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL) == 0) {
+                if (__atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL) == 0 && !idle_soon(l)) {
                         /* nobody left to take the next request */
                         pthread_mutex_lock(&l->lock);
                         (void) start_locked(l, -1);
@@ -186,6 +229,11 @@ static void *loop_thread(void *data)
                 }
                 fuse_session_process_buf(l->se, &buf);
                 __atomic_add_fetch(&l->idle, 1, __ATOMIC_ACQ_REL);
+                /* not bound to a CPU: needed no more once the bound ones all wait (a request
+                 * it took is answered from another CPU than the caller's, as a rule) */
+                if (s->cpu < 0 && leave_idle(l, __atomic_load_n(&l->nbound, __ATOMIC_ACQUIRE)))
+                        return leave(s, &buf);
+                last = now_ms();
         }
         __atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL);
         return leave(s, &buf);
