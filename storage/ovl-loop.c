@@ -48,10 +48,11 @@
 
 #include "common/banned.h"
 
-#define OVL_LOOP_MAX_CPUS      4
-#define OVL_LOOP_MAX_THREADS   12
-#define OVL_LOOP_EXTRA_IDLE    1000 /* ms a thread not bound to a CPU waits before it leaves */
-#define OVL_LOOP_SPAWN_WAIT_US 50   /* for a thread to be idle again, before another starts */
+#define OVL_LOOP_MAX_CPUS       4
+#define OVL_LOOP_MAX_THREADS    12
+#define OVL_LOOP_EXTRA_IDLE     1000 /* ms a thread not bound to a CPU waits before it leaves */
+#define OVL_LOOP_SPAWN_WAIT_US  50   /* for a thread to be idle again, before asking for one */
+#define OVL_LOOP_EXTRA_GRACE_US 1000 /* then for the busy ones to end, before one starts */
 
 enum slot_state { SLOT_FREE, SLOT_RUNNING, SLOT_DONE };
 
@@ -69,6 +70,8 @@ struct loop {
         struct fuse_session *se;
         int fd;     /* the FUSE device, non-blocking */
         int stopfd; /* readable once the loop ends */
+        int askfd;  /* to the main thread: no thread is waiting */
+        bool asked; /* (atomic) askfd written and not answered yet */
         int idle;   /* threads not busy with a request (atomic) */
         int nbound; /* threads bound to a CPU */
         int error;  /* what ended it, -errno; 0: an unmount or a signal */
@@ -221,17 +224,21 @@ static void *loop_thread(void *data)
                         loop_stop(l, r);
                         break;
                 }
-                if (__atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL) == 0 && !idle_soon(l)) {
-                        /* nobody left to take the next request */
-                        pthread_mutex_lock(&l->lock);
-                        (void) start_locked(l, -1);
-                        pthread_mutex_unlock(&l->lock);
+                if (__atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL) == 0 && !idle_soon(l) &&
+                    !__atomic_exchange_n(&l->asked, true, __ATOMIC_ACQ_REL)) {
+                        uint64_t one = 1;
+
+                        /* nobody left to take the next request: the main thread starts
+                         * one if none is free soon */
+                        if (write(l->askfd, &one, sizeof(one)) < 0)
+                                __atomic_store_n(&l->asked, false, __ATOMIC_RELEASE);
                 }
                 fuse_session_process_buf(l->se, &buf);
                 __atomic_add_fetch(&l->idle, 1, __ATOMIC_ACQ_REL);
-                /* not bound to a CPU: needed no more once the bound ones all wait (a request
-                 * it took is answered from another CPU than the caller's, as a rule) */
-                if (s->cpu < 0 && leave_idle(l, __atomic_load_n(&l->nbound, __ATOMIC_ACQUIRE)))
+                /* not bound to a CPU: needed no more while another waits (it answers
+                 * from another CPU than the caller's, as a rule, and every thread
+                 * waiting is woken by every request) */
+                if (s->cpu < 0 && leave_idle(l, 1))
                         return leave(s, &buf);
                 last = now_ms();
         }
@@ -255,6 +262,12 @@ static int percpu_loop(struct ovl_fs *fs, struct fuse_session *se)
         l.stopfd = eventfd(0, EFD_CLOEXEC);
         if (l.stopfd < 0)
                 return -errno;
+        l.askfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (l.askfd < 0) {
+                r = -errno;
+                close(l.stopfd);
+                return r;
+        }
         pthread_mutex_init(&l.lock, NULL);
 
         /* the signals wait, blocked, until ppoll() below lets them in */
@@ -273,12 +286,29 @@ static int percpu_loop(struct ovl_fs *fs, struct fuse_session *se)
         if (r < 0)
                 loop_stop(&l, r);
 
+        /* libfuse's handlers end the session on a signal */
         while (!fuse_session_exited(se)) {
-                struct pollfd p = { .fd = l.stopfd, .events = POLLIN };
+                struct pollfd p[2] = { { .fd = l.stopfd, .events = POLLIN },
+                                       { .fd = l.askfd, .events = POLLIN } };
+                struct timespec grace = { .tv_nsec = OVL_LOOP_EXTRA_GRACE_US * 1000 };
+                uint64_t v;
 
-                /* libfuse's handlers end the session on a signal */
-                if (ppoll(&p, 1, NULL, &old) > 0)
+                if (ppoll(p, 2, NULL, &old) <= 0)
+                        continue;
+                if (p[0].revents)
                         break;
+                if (read(l.askfd, &v, sizeof(v)) < 0)
+                        continue;
+                /* all busy: a short request ends soon, and a thread started for it
+                 * costs more than the wait */
+                if (ppoll(p, 1, &grace, &old) > 0)
+                        break;
+                __atomic_store_n(&l.asked, false, __ATOMIC_RELEASE);
+                if (__atomic_load_n(&l.idle, __ATOMIC_ACQUIRE) == 0) {
+                        pthread_mutex_lock(&l.lock);
+                        (void) start_locked(&l, -1);
+                        pthread_mutex_unlock(&l.lock);
+                }
         }
         loop_stop(&l, 0);
         for (int i = 0; i < OVL_LOOP_MAX_THREADS; i++) {
@@ -292,6 +322,7 @@ static int percpu_loop(struct ovl_fs *fs, struct fuse_session *se)
                 pthread_join(l.slots[i].thread, NULL);
         }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        close(l.askfd);
         close(l.stopfd);
         pthread_mutex_destroy(&l.lock);
         (void) fcntl(l.fd, F_SETFL, flags);
