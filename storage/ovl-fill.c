@@ -66,6 +66,7 @@ struct ovl_fill {
         bool finished; /* set with both locks held */
         bool taken_up; /* from a daemon before */
         bool gated;    /* until the write that began it is done (ovl_fill_start; fills->lock) */
+        int waiting;   /* callers waiting for it (atomic): it goes before the others */
         int error;     /* -errno it stopped on; cleared for another try */
 };
 
@@ -250,21 +251,33 @@ static void run_fill(struct ovl_fs *fs, struct ovl_fill *fl)
                         return;
                 }
                 pthread_mutex_unlock(&fl->lock);
+                /* a caller waits for another fill (an fsync, a write into it), none
+                 * for this one: that one first */
+                if (__atomic_load_n(&fs->fills.waiting, __ATOMIC_ACQUIRE) >
+                    __atomic_load_n(&fl->waiting, __ATOMIC_ACQUIRE))
+                        return;
         }
 }
 
+/* with fills->lock held: the next to copy, one a caller waits for first */
 static struct ovl_fill *next_fill_locked(struct ovl_fs *fs)
 {
+        struct ovl_fill *first = NULL;
+
         for (struct ovl_fill *fl = fs->fills.list; fl; fl = fl->next) {
                 bool ready;
 
                 pthread_mutex_lock(&fl->lock);
                 ready = !fl->finished && fl->error == 0;
                 pthread_mutex_unlock(&fl->lock);
-                if (ready && !fl->gated)
+                if (!ready || fl->gated)
+                        continue;
+                if (__atomic_load_n(&fl->waiting, __ATOMIC_ACQUIRE) > 0)
                         return fl;
+                if (!first)
+                        first = fl;
         }
-        return NULL;
+        return first;
 }
 
 static void *fill_thread(void *data)
@@ -469,6 +482,8 @@ int ovl_fill_wait(struct ovl_fs *fs, struct ovl_fill *fl)
         pthread_mutex_lock(&fs->fills.lock);
         stalled = fl->gated;
         fl->gated = false;
+        __atomic_add_fetch(&fl->waiting, 1, __ATOMIC_ACQ_REL);
+        __atomic_add_fetch(&fs->fills.waiting, 1, __ATOMIC_ACQ_REL);
         pthread_mutex_unlock(&fs->fills.lock);
         pthread_mutex_lock(&fl->lock);
         stalled |= !fl->finished && fl->error != 0;
@@ -486,6 +501,8 @@ int ovl_fill_wait(struct ovl_fs *fs, struct ovl_fill *fl)
                 pthread_cond_wait(&fl->cond, &fl->lock);
         r = fl->finished ? 0 : fl->error;
         pthread_mutex_unlock(&fl->lock);
+        __atomic_sub_fetch(&fl->waiting, 1, __ATOMIC_ACQ_REL);
+        __atomic_sub_fetch(&fs->fills.waiting, 1, __ATOMIC_ACQ_REL);
         return r;
 }
 

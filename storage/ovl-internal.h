@@ -89,6 +89,7 @@ struct ovl_fills {
         bool started, stop, no_thread;
         struct ovl_fill *list; /* not finished, oldest first */
         int active;            /* in the list; read without the lock */
+        int waiting;           /* callers waiting for a fill (atomic) */
         uint64_t counter;
         int dirfd; /* WORK/fill: the fills' marks, -1: none */
 };

@@ -19,10 +19,10 @@
  * one wake-up per CPU a request, so this is for machines of a few CPUs
  * (OVL_LOOP_MAX_CPUS): on more, libfuse's loop is used.
  *
- * When a request leaves no thread waiting (a slow copy-up, a few callers at
- * once), a thread not bound to any CPU joins, up to OVL_LOOP_MAX_THREADS in
- * all; it leaves after a second without a request, unless it is the only
- * one waiting.
+ * When a request leaves no thread waiting and none comes back soon (a hung
+ * lower file system, a long fsync, a few callers at once), the main thread
+ * starts one bound to no CPU, up to OVL_LOOP_MAX_THREADS in all; it leaves
+ * as soon as another waits, or after a second without a request.
  *
  * The termination signals are taken by the main thread alone, which waits
  * for the loop to end; a thread that finds the device gone ends it.
@@ -51,8 +51,7 @@
 #define OVL_LOOP_MAX_CPUS       4
 #define OVL_LOOP_MAX_THREADS    12
 #define OVL_LOOP_EXTRA_IDLE     1000 /* ms a thread not bound to a CPU waits before it leaves */
-#define OVL_LOOP_SPAWN_WAIT_US  50   /* for a thread to be idle again, before asking for one */
-#define OVL_LOOP_EXTRA_GRACE_US 1000 /* then for the busy ones to end, before one starts */
+#define OVL_LOOP_EXTRA_GRACE_US 1000 /* all busy: for one to end, before another starts */
 
 enum slot_state { SLOT_FREE, SLOT_RUNNING, SLOT_DONE };
 
@@ -73,7 +72,6 @@ struct loop {
         int askfd;  /* to the main thread: no thread is waiting */
         bool asked; /* (atomic) askfd written and not answered yet */
         int idle;   /* threads not busy with a request (atomic) */
-        int nbound; /* threads bound to a CPU */
         int error;  /* what ended it, -errno; 0: an unmount or a signal */
         pthread_mutex_t lock;
         bool stopping; /* no thread starts any more */
@@ -122,42 +120,17 @@ static bool start_locked(struct loop *l, int cpu)
         ok = ovl_thread_start(l->fs, &s->thread, loop_thread, s, cpu) == 0;
         if (ok)
                 s->state = SLOT_RUNNING;
-        if (ok && cpu >= 0)
-                __atomic_add_fetch(&l->nbound, 1, __ATOMIC_ACQ_REL);
         else
                 __atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL);
         return ok;
 }
 
-static int64_t now_us(void)
+static int64_t now_ms(void)
 {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t now_ms(void)
-{
-        return now_us() / 1000;
-}
-
-/*
- * Whether a thread is idle again within OVL_LOOP_SPAWN_WAIT_US.  The thread
- * that answered the request before is often not counted idle yet: the
- * caller it woke took its CPU before it could count itself, and this is
- * that caller's next request.
- */
-static bool idle_soon(struct loop *l)
-{
-        int64_t end = now_us() + OVL_LOOP_SPAWN_WAIT_US;
-
-        do {
-                if (__atomic_load_n(&l->idle, __ATOMIC_ACQUIRE) > 0)
-                        return true;
-                __builtin_ia32_pause();
-        } while (now_us() < end);
-        return false;
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* an idle thread may leave if @others besides it are idle: counted out, true */
@@ -224,12 +197,14 @@ static void *loop_thread(void *data)
                         loop_stop(l, r);
                         break;
                 }
-                if (__atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL) == 0 && !idle_soon(l) &&
+                if (__atomic_sub_fetch(&l->idle, 1, __ATOMIC_ACQ_REL) == 0 &&
                     !__atomic_exchange_n(&l->asked, true, __ATOMIC_ACQ_REL)) {
                         uint64_t one = 1;
 
                         /* nobody left to take the next request: the main thread starts
-                         * one if none is free soon */
+                         * one if none is free soon (as a rule one is: the thread that
+                         * answered the request before, whose caller, woken, took its CPU
+                         * before it could count itself idle again) */
                         if (write(l->askfd, &one, sizeof(one)) < 0)
                                 __atomic_store_n(&l->asked, false, __ATOMIC_RELEASE);
                 }
