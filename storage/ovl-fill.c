@@ -464,10 +464,16 @@ void ovl_fill_put(struct ovl_fs *fs, struct ovl_fill *fl)
         pthread_mutex_unlock(&fs->fills.lock);
 }
 
-void ovl_fill_start(struct ovl_fs *fs)
+void ovl_fill_start(struct ovl_fs *fs, int fd)
 {
+        struct ovl_fill *fl = fd >= 0 ? ovl_fill_find_file(fs, fd, NULL) : NULL;
+
         pthread_mutex_lock(&fs->fills.lock);
-        ungate_locked(fs);
+        if (fl) {
+                fl->gated = false;
+                unref_locked(fl);
+        } else if (fd < 0)
+                ungate_locked(fs);
         pthread_cond_signal(&fs->fills.cond);
         pthread_mutex_unlock(&fs->fills.lock);
 }

@@ -192,8 +192,9 @@ void ovl_fill_release(struct ovl_fs *fs);
  * when it cannot be (the caller copies the data itself) */
 struct ovl_fill *ovl_fill_begin(struct ovl_fs *fs, int in, int layer, const char *path,
                                 const struct stat *lst, int out, int *ret_err);
-/* the fills begun wait for the write that asked for them: let them go */
-void ovl_fill_start(struct ovl_fs *fs);
+/* a fill begun waits for the write that asked for it: let the fill of the upper file
+ * open as @fd go (-1: all of them) */
+void ovl_fill_start(struct ovl_fs *fs, int fd);
 /* a fill begun for a copy that then failed: its marks removed */
 void ovl_fill_cancel(struct ovl_fs *fs, struct ovl_fill *fl);
 /* whether any fill is going on (no lock: a fill begins under fs->lock) */

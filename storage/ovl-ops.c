@@ -885,8 +885,9 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
                 fl = NULL;
         }
         if (r < 0) {
+                /* (the handle may not be on the copy) */
                 if (copy_up && ovl_fill_any(fs))
-                        ovl_fill_start(fs);
+                        ovl_fill_start(fs, -1);
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -902,7 +903,7 @@ static void op_write_buf(fuse_req_t req, _unused_ fuse_ino_t ino, struct fuse_bu
         }
         /* a big file's data that this write's copy-up put off: copied from now on */
         if (copy_up && ovl_fill_any(fs))
-                ovl_fill_start(fs);
+                ovl_fill_start(fs, FH(fi)->fd);
         if (n < 0)
                 fuse_reply_err(req, (int) -n);
         else
