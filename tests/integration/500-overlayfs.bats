@@ -126,7 +126,8 @@ mount_ovl() {
 	assert_equal "${lines[2]}" "1 $((size + 1))"
 	assert_equal "${lines[3]}" 0
 	assert_equal "${lines[4]}" "${lines[0]}"
-	# the copy starts after the write, and ends while the mount lives (its marks go)
+	# the copy ends while the mount lives (its marks go), not only at unmount; that it
+	# starts after the write is the "bad states" test's full disk
 	run in_userns "cd $W/f && head -c 67108864 l/big2 >l/big3 && $mnt && printf z >>mnt/big3 &&
 		for i in \$(seq 300); do [ -z \"\$(ls work/fill)\" ] && break; sleep 0.1; done &&
 		ls work/fill | wc -l && cmp l/big3 upper/big3 2>&1; echo \$?; umount mnt"
@@ -209,8 +210,8 @@ mount_ovl() {
 		for i in \$(seq 100); do grep -q ' $W/q/mnt ' /proc/mounts || break; sleep 0.1; done
 		if grep -q ' $W/q/mnt ' /proc/mounts; then echo still mounted; else echo unmounted; fi"
 	assert_status 0
-	# bound to the one CPU it may use: the thread that waits, and the one it started when
-	# the hanging request left nobody waiting (and the main thread, the helpers)
+	# all its threads on the one CPU it may use (a run that shows the CPUs; the binding
+	# itself is checked on a mount free to use them all, below)
 	[[ "${lines[0]}" =~ ^[0-9]+" 0 "$ ]] || fail "threads' CPUs: ${lines[0]}"
 	assert_equal "${lines[1]}" yes
 	assert_equal "${lines[2]}" "waiting:"
