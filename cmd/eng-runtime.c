@@ -64,7 +64,8 @@ static char *default_root(void)
 {
         const char *x = getenv("XDG_RUNTIME_DIR");
 
-        if (geteuid() == 0)
+        /* root of a user namespace (unshare -r) is a user of the host's: its own directory */
+        if (geteuid() == 0 && eng_userns_is_initial())
                 return eng_xstrdup("/run/eng-runtime");
         if (x && *x && access(x, W_OK) == 0)
                 return eng_xasprintf("%s/eng-runtime", x);
@@ -257,6 +258,17 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                 so.exec_fifo = fifo;
         }
         so.preserve_fds = o.preserve_fds;
+        /* socket activation (systemd, podman): the runtime's LISTEN_FDS fds go on too */
+        if (getenv("LISTEN_FDS")) {
+                unsigned long n = strtoul(getenv("LISTEN_FDS"), NULL, 10);
+
+                if (n > 0 && n < 1024) {
+                        so.preserve_fds += (unsigned int) n;
+                        so.listen_pid = true;
+                }
+        }
+        so.id = id;
+        so.bundle = bundle;
         so.seccomp_cache = cache;
         so.ret_pty_master = &master;
         so.die_with_parent = run && !o.detach;
@@ -278,6 +290,8 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                 goto fail_dir;
         }
         json_decref(state);
+        if (run)
+                (void) oci_hooks_run(spec, OCI_HOOK_POSTSTART, id, bundle, "running", pid, NULL);
         if (!run || o.detach) {
                 if (master >= 0)
                         close(master);
@@ -299,6 +313,7 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
                 if (eng_rm_rf(dir, &e) < 0)
                         eng_err_warn_and_free(&e);
         }
+        (void) oci_hooks_run(spec, OCI_HOOK_POSTSTOP, id, bundle, "stopped", 0, NULL);
         oci_spec_free(spec);
         return status;
 fail_dir:
@@ -313,6 +328,28 @@ fail_dir:
 fail_spec:
         oci_spec_free(spec);
         return -1;
+}
+
+/* the poststart or poststop hooks of the container whose state is @state:
+ * its spec is the copy in its state directory; failures only warn */
+static void run_state_hooks(json_t *state, enum oci_hook_kind kind, const char *status)
+{
+        const char *id = json_string_value(json_object_get(state, "id"));
+        _cleanup_free_ char *dir = oci_state_dir(arg_root, id);
+        struct eng_error *e = NULL;
+        struct oci_spec *spec = oci_spec_load(dir, &e);
+
+        if (!spec) {
+                eng_err_warn_and_free(&e);
+                return;
+        }
+        (void) oci_hooks_run(spec, kind, id, json_string_value(json_object_get(state, "bundle")),
+                             status,
+                             kind == OCI_HOOK_POSTSTOP
+                                     ? 0
+                                     : (pid_t) json_integer_value(json_object_get(state, "pid")),
+                             NULL);
+        oci_spec_free(spec);
 }
 
 static int do_start(int argc, char **argv, struct eng_error **err)
@@ -330,18 +367,25 @@ static int do_start(int argc, char **argv, struct eng_error **err)
         state = oci_state_read(arg_root, id, &st, err);
         if (!state)
                 return -1;
-        json_decref(state);
-        if (st != OCI_STATUS_CREATED)
+        if (st != OCI_STATUS_CREATED) {
+                json_decref(state);
                 return eng_err(err, ENG_E_USAGE, 0, "container '%s' is %s, not created", id,
                                oci_status_name(st));
+        }
         fifo = eng_xasprintf("%s/%s/exec.fifo", arg_root, id);
         fd = open(fifo, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+                json_decref(state);
                 return eng_err(err, ENG_E_SYS, errno, "opening '%s'", fifo);
-        if (read(fd, &c, 1) != 1)
+        }
+        if (read(fd, &c, 1) != 1) {
+                json_decref(state);
                 return eng_err(err, ENG_E_SYS, EIO, "the container '%s' died before it started",
                                id);
+        }
         (void) unlink(fifo);
+        run_state_hooks(state, OCI_HOOK_POSTSTART, "running");
+        json_decref(state);
         return 0;
 }
 
@@ -451,6 +495,7 @@ static int do_delete(int argc, char **argv, struct eng_error **err)
                 json_decref(state);
                 return -1;
         }
+        run_state_hooks(state, OCI_HOOK_POSTSTOP, "stopped");
         json_decref(state);
         dir = oci_state_dir(arg_root, id);
         return eng_rm_rf(dir, err);
@@ -687,12 +732,28 @@ static int do_exec(int argc, char **argv, struct eng_error **err)
                                                       (json_int_t) g));
                 }
                 ENG_STRV_FOREACH(cp, caps) {
-                        json_t *cs = json_object_get(pj, "capabilities");
                         const char *sets[] = { "bounding", "effective", "permitted" };
+                        json_t *cs = json_object_get(pj, "capabilities");
 
-                        for (size_t i = 0; cs && i < ELEMENTSOF(sets); i++)
-                                json_array_append_new(json_object_get(cs, sets[i]),
-                                                      json_string(*cp));
+                        if (oci_cap_parse(*cp) < 0) {
+                                json_decref(pj);
+                                eng_err(err, ENG_E_USAGE, 0, "unknown capability '%s'", *cp);
+                                goto out;
+                        }
+                        /* an empty capabilities object, or none: the sets are made */
+                        if (!json_is_object(cs)) {
+                                cs = json_object();
+                                json_object_set_new(pj, "capabilities", cs);
+                        }
+                        for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+                                json_t *set = json_object_get(cs, sets[i]);
+
+                                if (!json_is_array(set)) {
+                                        set = json_array();
+                                        json_object_set_new(cs, sets[i], set);
+                                }
+                                json_array_append_new(set, json_string(*cp));
+                        }
                 }
                 r = oci_process_parse(pj, &proc, err);
                 json_decref(pj);

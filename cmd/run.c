@@ -702,7 +702,7 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
         if (!spec)
                 goto out;
         /* the network helper the hook leaves behind is ours to reap when it ends */
-        if (spec->ncreate_hooks)
+        if (spec->hooks[OCI_HOOK_CREATE_RUNTIME].n)
                 (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         so.null_stdin = !interactive;
         seccomp_cache = eng_xasprintf("%s/seccomp", cs->paths.run_root);
@@ -730,7 +730,7 @@ static int start_container(struct cmd_store *cs, json_t *record, bool detach, bo
 out:
         if (master >= 0)
                 close(master);
-        if (spec && spec->ncreate_hooks) {
+        if (spec && spec->hooks[OCI_HOOK_CREATE_RUNTIME].n) {
                 /* the helper follows the container out (its pidfd): wait for it a little */
                 for (int i = 0; i < 100; i++) {
                         pid_t w = waitpid(-1, NULL, WNOHANG);

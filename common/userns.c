@@ -173,6 +173,21 @@ void eng_idmap_release(struct eng_idmap *map)
         *map = (struct eng_idmap){ 0 };
 }
 
+bool eng_userns_is_initial(void)
+{
+        _cleanup_free_ char *map = NULL;
+        struct eng_error *e = NULL;
+        unsigned long a, b, n;
+        char tail;
+
+        if (eng_read_file("/proc/self/uid_map", 4096, &map, NULL, &e) < 0) {
+                eng_err_free(e);
+                return geteuid() == 0; /* no /proc: nothing better to go by */
+        }
+        return sscanf(map, " %lu %lu %lu %c", &a, &b, &n, &tail) == 3 && a == 0 && b == 0 &&
+               n == 4294967295UL;
+}
+
 bool eng_idmap_is_single(const struct eng_idmap *map)
 {
         return eng_idmap_count(map->uid, map->nuid) <= 1 ||

@@ -79,6 +79,13 @@ void eng_idmap_release(struct eng_idmap *map);
  */
 int eng_idmap_apply(pid_t pid, const struct eng_idmap *map, struct eng_error **err);
 
+/**
+ * eng_userns_is_initial() - whether this process is in the first user
+ * namespace (its uid_map is the identity 0 0 4294967295): euid 0 there is
+ * the host's root, inside `unshare -r` it is not
+ */
+bool eng_userns_is_initial(void);
+
 /** eng_idmap_is_single() - whether only 0 -> the user is mapped, for uids or gids */
 bool eng_idmap_is_single(const struct eng_idmap *map);
 

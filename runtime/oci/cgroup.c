@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A container's cgroup, cgroup v2 only (as crun does it with the cgroupfs
- * manager): linux.cgroupsPath beneath the cgroup2 mount is made, the
- * controllers its limits need are enabled in the parent's
- * cgroup.subtree_control, the limits are written, and the container
- * process is moved in before it runs anything of its own.  Rootless, the
- * parent must be delegated to the user (owned, writable); eng picks such a
- * place (runtime/cgroup.h).
+ * A container's cgroup (as crun does it with the cgroupfs manager):
+ * linux.cgroupsPath beneath the cgroup2 mount is made, the controllers its
+ * limits need are enabled in the parent's cgroup.subtree_control, the
+ * limits are written, and the container process is moved in before it runs
+ * anything of its own.  Rootless, the parent must be delegated to the user
+ * (owned, writable); eng picks such a place (runtime/cgroup.h).
+ *
+ * On a hybrid or legacy machine a controller may be held by a cgroup v1
+ * hierarchy instead (/sys/fs/cgroup/memory, ...).  The host's root uses it
+ * there, as runc does: the same path is made in that hierarchy, its v1
+ * files written, and the process entered in it too.  A user can have no v1
+ * cgroup (v1 knows no delegation).
  */
 #include "config.h"
 
@@ -24,12 +29,14 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/strv.h"
+#include "common/userns.h"
 #include "common/xalloc.h"
 #include "runtime/oci/oci-internal.h"
 
 #include "common/banned.h"
 
 #define CGROUP2_MAGIC 0x63677270
+#define CGROUP1_MAGIC 0x27e0eb
 
 /* where cgroup2 is mounted: /sys/fs/cgroup (unified) or its "unified" (hybrid) */
 static const char *v2_mount(struct eng_error **err)
@@ -101,10 +108,111 @@ static int enable(const char *parent, const char *ctrl, struct eng_error **err)
         return 0;
 }
 
+/* the controllers limits use, each with a v1 hierarchy of its own name */
+static const char *const v1_controllers[] = { "memory", "cpu", "pids" };
+
+/* @cgroups_path in the v1 hierarchy of @ctrl, or NULL when no such hierarchy is mounted */
+static char *v1_dir(const char *ctrl, const char *cgroups_path)
+{
+        _cleanup_free_ char *mnt = eng_xasprintf("/sys/fs/cgroup/%s", ctrl);
+        struct statfs sf;
+
+        if (statfs(mnt, &sf) < 0 || sf.f_type != CGROUP1_MAGIC)
+                return NULL;
+        return eng_xasprintf("%s%s", mnt, cgroups_path);
+}
+
+/*
+ * Where @ctrl's limits of @spec go: the v2 directory @dir when the v2 tree
+ * offers the controller (enabled in the parent on the way), else its v1
+ * hierarchy, made there, for the host's root.
+ */
+static char *controller_dir(const char *dir, const char *cgroups_path, const char *ctrl,
+                            bool *ret_v1, struct eng_error **err)
+{
+        _cleanup_free_ char *parent = eng_xstrndup(dir, (size_t) (strrchr(dir, '/') - dir));
+        _cleanup_free_ char *v1 = NULL;
+
+        *ret_v1 = false;
+        if (!listed(parent, "cgroup.controllers", ctrl) && geteuid() == 0 &&
+            eng_userns_is_initial())
+                v1 = v1_dir(ctrl, cgroups_path);
+        if (!v1)
+                return enable(parent, ctrl, err) < 0 ? NULL : eng_xstrdup(dir);
+        if (eng_mkdir_p(v1, 0755, err) < 0)
+                return NULL;
+        *ret_v1 = true;
+        return TAKE_PTR(v1);
+}
+
+static int write_limits(const struct oci_spec *spec, const char *dir, struct eng_error **err)
+{
+        char v[64];
+
+        for (size_t c = 0; c < ELEMENTSOF(v1_controllers); c++) {
+                const char *ctrl = v1_controllers[c];
+                _cleanup_free_ char *d = NULL;
+                bool v1;
+
+                if ((c == 0 && !spec->memory_limit) || (c == 1 && !spec->cpu_quota) ||
+                    (c == 2 && !spec->pids_limit))
+                        continue;
+                d = controller_dir(dir, spec->cgroups_path, ctrl, &v1, err);
+                if (!d)
+                        return -1;
+                if (c == 0) {
+                        /* the spec's swap is memory plus swap; v2's memory.swap.max is swap
+                         * alone (absent where swap is not accounted); v1's memsw the sum */
+                        if (spec->memory_swap > 0 && spec->memory_swap < spec->memory_limit)
+                                return eng_err(err, ENG_E_USAGE, 0,
+                                               "the memory and swap limit (%" PRId64
+                                               ") is below the memory limit (%" PRId64 ")",
+                                               spec->memory_swap, spec->memory_limit);
+                        snprintf(v, sizeof(v), "%" PRId64, spec->memory_limit);
+                        if (write_value(d, v1 ? "memory.limit_in_bytes" : "memory.max", v, err) < 0)
+                                return -1;
+                        if (spec->memory_swap < 0)
+                                snprintf(v, sizeof(v), v1 ? "-1" : "max");
+                        else if (v1)
+                                snprintf(v, sizeof(v), "%" PRId64, spec->memory_swap);
+                        else
+                                snprintf(v, sizeof(v), "%" PRId64,
+                                         spec->memory_swap - spec->memory_limit);
+                        if (spec->memory_swap) {
+                                const char *f =
+                                        v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max";
+
+                                if (have(d, f) && write_value(d, f, v, err) < 0)
+                                        return -1;
+                        }
+                } else if (c == 1) {
+                        int64_t period = spec->cpu_period ? spec->cpu_period : 100000;
+
+                        if (v1) {
+                                snprintf(v, sizeof(v), "%" PRId64, period);
+                                if (write_value(d, "cpu.cfs_period_us", v, err) < 0)
+                                        return -1;
+                                snprintf(v, sizeof(v), "%" PRId64, spec->cpu_quota);
+                                if (write_value(d, "cpu.cfs_quota_us", v, err) < 0)
+                                        return -1;
+                        } else {
+                                snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, spec->cpu_quota,
+                                         period);
+                                if (write_value(d, "cpu.max", v, err) < 0)
+                                        return -1;
+                        }
+                } else {
+                        snprintf(v, sizeof(v), "%" PRId64, spec->pids_limit);
+                        if (write_value(d, "pids.max", v, err) < 0)
+                                return -1;
+                }
+        }
+        return 0;
+}
+
 int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err)
 {
-        _cleanup_free_ char *dir = NULL, *parent = NULL;
-        char v[64];
+        _cleanup_free_ char *dir = NULL;
 
         if (!spec->cgroups_path) {
                 if (!spec->has_resources)
@@ -117,81 +225,68 @@ int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err)
         dir = oci_cgroup_dir(spec->cgroups_path, err);
         if (!dir)
                 return -1;
-        parent = eng_xstrndup(dir, (size_t) (strrchr(dir, '/') - dir));
-        if ((spec->memory_limit && enable(parent, "memory", err) < 0) ||
-            (spec->cpu_quota && enable(parent, "cpu", err) < 0) ||
-            (spec->pids_limit && enable(parent, "pids", err) < 0))
-                return -1;
-        /* a cgroup a killed run left behind is empty: taken as it is */
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        /* a cgroup a killed run left behind is empty: taken as it is; the host's
+         * root makes the parents too (runc), a user's must be delegated */
+        if (geteuid() == 0 && eng_userns_is_initial()) {
+                if (eng_mkdir_p(dir, 0755, err) < 0)
+                        return -1;
+        } else if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return eng_err(err, ENG_E_SYS, errno, "creating the cgroup '%s'", dir);
-        if (spec->memory_limit) {
-                snprintf(v, sizeof(v), "%" PRId64, spec->memory_limit);
-                if (write_value(dir, "memory.max", v, err) < 0)
-                        goto fail;
-                /* the spec's swap is memory plus swap; memory.swap.max, swap
-                 * alone (absent where swap is not accounted) */
-                if (spec->memory_swap > 0 && spec->memory_swap < spec->memory_limit) {
-                        eng_err(err, ENG_E_USAGE, 0,
-                                "the memory and swap limit (%" PRId64
-                                ") is below the memory limit (%" PRId64 ")",
-                                spec->memory_swap, spec->memory_limit);
-                        goto fail;
-                }
-                if (spec->memory_swap < 0)
-                        snprintf(v, sizeof(v), "max");
-                else
-                        snprintf(v, sizeof(v), "%" PRId64, spec->memory_swap - spec->memory_limit);
-                if (spec->memory_swap && have(dir, "memory.swap.max") &&
-                    write_value(dir, "memory.swap.max", v, err) < 0)
-                        goto fail;
-        }
-        if (spec->cpu_quota) {
-                snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, spec->cpu_quota,
-                         spec->cpu_period ? spec->cpu_period : 100000);
-                if (write_value(dir, "cpu.max", v, err) < 0)
-                        goto fail;
-        }
-        if (spec->pids_limit) {
-                snprintf(v, sizeof(v), "%" PRId64, spec->pids_limit);
-                if (write_value(dir, "pids.max", v, err) < 0)
-                        goto fail;
+        if (write_limits(spec, dir, err) < 0) {
+                (void) oci_cgroup_remove(spec->cgroups_path, NULL);
+                return eng_err_wrap(err, "setting the container's resource limits");
         }
         return 0;
-fail:
-        (void) rmdir(dir);
-        return eng_err_wrap(err, "setting the container's resource limits");
 }
 
-int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **err)
+char **oci_cgroup_v1_dirs(const char *cgroups_path)
 {
-        _cleanup_free_ char *dir = NULL;
+        char **l = eng_xcalloc(1, sizeof(char *));
+
+        for (size_t c = 0; c < ELEMENTSOF(v1_controllers); c++) {
+                char *d = v1_dir(v1_controllers[c], cgroups_path);
+
+                if (d && access(d, F_OK) == 0)
+                        eng_strv_consume(&l, d);
+                else
+                        free(d);
+        }
+        return l;
+}
+
+/* @pid into the cgroup directory @dir */
+static int enter_dir(const char *dir, pid_t pid, struct eng_error **err)
+{
         char v[32];
 
-        if (!spec->cgroups_path)
-                return 0;
-        dir = oci_cgroup_dir(spec->cgroups_path, err);
-        if (!dir)
-                return -1;
         snprintf(v, sizeof(v), "%d", (int) pid);
         if (write_value(dir, "cgroup.procs", v, err) < 0)
                 return eng_err_wrap(err, "moving the container into its cgroup");
         return 0;
 }
 
-int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err)
+int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **err)
 {
         _cleanup_free_ char *dir = NULL;
-        struct eng_error *e = NULL;
 
-        if (!cgroups_path)
+        if (!spec->cgroups_path)
                 return 0;
-        dir = oci_cgroup_dir(cgroups_path, &e);
-        if (!dir) {
-                eng_err_free(e); /* no cgroup2 at all: nothing was made */
-                return 0;
+        dir = oci_cgroup_dir(spec->cgroups_path, err);
+        if (!dir || enter_dir(dir, pid, err) < 0)
+                return -1;
+        {
+                _cleanup_strv_ char **v1 = oci_cgroup_v1_dirs(spec->cgroups_path);
+
+                ENG_STRV_FOREACH(d, v1)
+                        if (enter_dir(*d, pid, err) < 0)
+                                return -1;
         }
-        /* EBUSY while the last processes are being reaped: a second at most */
+        return 0;
+}
+
+/* rmdir of @dir; EBUSY while the last processes are being reaped: a second at most */
+static int remove_dir(const char *dir)
+{
         for (int i = 0; i < 100; i++) {
                 struct timespec ts = { 0, 10 * 1000 * 1000 };
 
@@ -201,7 +296,31 @@ int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err)
                         break;
                 nanosleep(&ts, NULL);
         }
+        return -errno;
+}
+
+int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_strv_ char **v1 = NULL;
+        struct eng_error *e = NULL;
+        int r;
+
+        if (!cgroups_path)
+                return 0;
+        v1 = oci_cgroup_v1_dirs(cgroups_path);
+        ENG_STRV_FOREACH(d, v1)
+                if ((r = remove_dir(*d)) < 0 && err)
+                        return eng_err(err, ENG_E_SYS, -r, "removing the cgroup '%s'", *d);
+        dir = oci_cgroup_dir(cgroups_path, &e);
+        if (!dir) {
+                eng_err_free(e); /* no cgroup2 at all: nothing was made */
+                return 0;
+        }
+        r = remove_dir(dir);
+        if (r == 0)
+                return 0;
         if (!err)
-                return -errno; /* the caller has a better error to report */
-        return eng_err(err, ENG_E_SYS, errno, "removing the cgroup '%s'", dir);
+                return r; /* the caller has a better error to report */
+        return eng_err(err, ENG_E_SYS, -r, "removing the cgroup '%s'", dir);
 }

@@ -72,6 +72,10 @@ int oci_setup_terminal(const struct oci_process *p, int console_socket, int sync
         slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return eng_err(err, ENG_E_SYS, errno, "opening '%s'", name);
+        /* the process's own terminal, as a login's is (crun, runc): mesg, chmod work */
+        if (fchown(slave, p->uid, (gid_t) -1) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "giving '%s' to uid %u", name,
+                               (unsigned) p->uid);
         if (p->console_width && p->console_height) {
                 struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
 
@@ -206,9 +210,74 @@ static int exec_process(const struct oci_process *p, struct eng_error **err)
         return eng_err(err, ENG_E_EXEC, ENOENT, "executable file '%s' not found in $PATH", file);
 }
 
-int oci_process_finish(const struct oci_process *p, const struct oci_seccomp_prog *seccomp,
-                       int sync_fd, int exec_fifo_fd, struct eng_error **err)
+/* the home directory of @uid in the container's /etc/passwd, "/" when none */
+static char *passwd_home(uint32_t uid)
 {
+        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int fd = -1;
+        struct eng_error *e = NULL;
+        struct stat st;
+
+        /* the image's file: a FIFO or a device there must not hang us */
+        fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return eng_xstrdup("/");
+        if (eng_read_file_fd(fd, "/etc/passwd", 4u << 20, &data, NULL, &e) < 0) {
+                eng_err_free(e);
+                return eng_xstrdup("/");
+        }
+        for (char *line = data; line && *line;) {
+                char *next = strchr(line, '\n'), *f[7] = { 0 };
+                int n = 0;
+
+                if (next)
+                        *next++ = '\0';
+                for (char *c = line; n < 7; n++) {
+                        f[n] = c;
+                        c = strchr(c, ':');
+                        if (!c)
+                                break;
+                        *c++ = '\0';
+                }
+                if (n >= 5 && f[2][0] && strtoul(f[2], NULL, 10) == uid && f[5][0] == '/')
+                        return eng_xstrdup(f[5]);
+                line = next;
+        }
+        return eng_xstrdup("/");
+}
+
+/* The process's environment and what the runtime adds: HOME, LISTEN_PID. */
+static char **process_env(const struct oci_process *p, const struct oci_finish *f)
+{
+        size_t n = eng_strv_length(p->env);
+        char **env = eng_xcalloc(n + 3, sizeof(char *));
+
+        for (size_t i = 0; i < n; i++)
+                env[i] = eng_xstrdup(p->env[i]);
+        if (!env_get(env, "HOME")) {
+                _cleanup_free_ char *home = passwd_home(p->uid);
+
+                env[n++] = eng_xasprintf("HOME=%s", home);
+        }
+        if ((f->listen_pid || env_get(env, "LISTEN_FDS")) && !env_get(env, "LISTEN_PID"))
+                env[n++] = eng_xasprintf("LISTEN_PID=%d", (int) getpid());
+        return env;
+}
+
+static void report_and_exit(struct eng_error *e, int status)
+{
+        _cleanup_free_ char *m = eng_err_format(e);
+
+        dprintf(STDERR_FILENO, "eng-runtime: %s\n", m);
+        _exit(status);
+}
+
+int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
+                       struct eng_error **err)
+{
+        _cleanup_strv_ char **env = NULL;
+        struct oci_process run;
+
         for (size_t i = 0; i < p->nrlimits; i++) {
                 struct rlimit rl = { .rlim_cur = p->rlimits[i].soft,
                                      .rlim_max = p->rlimits[i].hard };
@@ -219,11 +288,24 @@ int oci_process_finish(const struct oci_process *p, const struct oci_seccomp_pro
         }
         if (p->has_umask)
                 umask(p->umask);
+        if (p->has_oom_score_adj) {
+                char v[16];
+                int r;
+
+                snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+                r = eng_write_string("/proc/self/oom_score_adj", v);
+                if (r < 0)
+                        return eng_err(err, ENG_E_SYS, -r, "setting oom_score_adj to %s", v);
+        }
+        /* read as root, before the user changes: HOME from the container's passwd */
+        env = process_env(p, f);
+        run = *p;
+        run.env = env;
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "setting no_new_privs");
         /* Without no_new_privs a filter needs CAP_SYS_ADMIN: load it while we
          * still have every capability of the namespace. */
-        if (seccomp && !p->no_new_privileges && oci_seccomp_load(seccomp, err) < 0)
+        if (f->seccomp && !p->no_new_privileges && oci_seccomp_load(f->seccomp, err) < 0)
                 return -1;
         if (drop_bounding(p, err) < 0)
                 return -1;
@@ -237,33 +319,31 @@ int oci_process_finish(const struct oci_process *p, const struct oci_seccomp_pro
         if (chdir(p->cwd) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "entering the working directory '%s'",
                                p->cwd);
-        if (seccomp && p->no_new_privileges && oci_seccomp_load(seccomp, err) < 0)
+        if (f->seccomp && p->no_new_privileges && oci_seccomp_load(f->seccomp, err) < 0)
                 return -1;
-        if (exec_fifo_fd >= 0) {
+        if (f->exec_fifo_fd >= 0) {
                 char path[64], c = OCI_SYNC_READY;
                 _cleanup_close_ int fd = -1;
 
-                if (write(sync_fd, &c, 1) != 1)
+                if (write(f->sync_fd, &c, 1) != 1)
                         return eng_err(err, ENG_E_SYS, errno, "reporting ready");
                 /* From here nobody reads the sync socket: failures go to stderr. */
-                snprintf(path, sizeof(path), "/proc/self/fd/%d", exec_fifo_fd);
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", f->exec_fifo_fd);
                 fd = open(path, O_WRONLY | O_CLOEXEC);
                 if (fd < 0 || write(fd, "0", 1) != 1) {
-                        _cleanup_free_ char *m = NULL;
-
                         eng_err(err, ENG_E_SYS, errno, "waiting for start");
-                        m = eng_err_format(*err);
-                        dprintf(STDERR_FILENO, "eng-runtime: %s\n", m);
-                        _exit(1);
+                        report_and_exit(*err, 1);
                 }
-                if (exec_process(p, err) < 0) {
-                        _cleanup_free_ char *m = eng_err_format(*err);
-
-                        dprintf(STDERR_FILENO, "eng-runtime: %s\n", m);
-                        _exit((*err)->errnum == ENOENT ? 127 : 126);
-                }
+                if (f->spec && oci_hooks_run(f->spec, OCI_HOOK_START_CONTAINER, f->id, f->bundle,
+                                             "created", getpid(), err) < 0)
+                        report_and_exit(*err, 1);
+                if (exec_process(&run, err) < 0)
+                        report_and_exit(*err, (*err)->errnum == ENOENT ? 127 : 126);
         }
-        return exec_process(p, err);
+        if (f->spec && oci_hooks_run(f->spec, OCI_HOOK_START_CONTAINER, f->id, f->bundle, "created",
+                                     getpid(), err) < 0)
+                return -1;
+        return exec_process(&run, err);
 }
 
 static int loopback_up(struct eng_error **err)
@@ -299,6 +379,75 @@ static int write_sysctls(json_t *sysctl, struct eng_error **err)
                                 *c = '/';
                 if ((r = eng_write_string(path, val)) < 0)
                         return eng_err(err, ENG_E_SYS, -r, "setting sysctl '%s'", key);
+        }
+        return 0;
+}
+
+/* whether the namespace at @path is another than ours of that kind (/proc/self/ns/@name) */
+static bool ns_path_is_other(const char *path, const char *name)
+{
+        _cleanup_free_ char *self = eng_xasprintf("/proc/self/ns/%s", name);
+        struct stat a, b;
+
+        if (stat(path, &a) < 0 || stat(self, &b) < 0)
+                return true; /* joining it fails later, with its own error */
+        return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
+static bool has_own_ns(const struct oci_spec *spec, enum oci_ns k, const char *name)
+{
+        return spec->ns_new[k] || (spec->ns_path[k] && ns_path_is_other(spec->ns_path[k], name));
+}
+
+/*
+ * A sysctl is written only where it belongs to a namespace of the
+ * container's own; any other would change the host (fs.mqueue.* without an
+ * IPC namespace, net.* without a network one, vm.*), so it is refused, as
+ * runc and crun refuse it.
+ */
+static int check_sysctls(const struct oci_spec *spec, struct eng_error **err)
+{
+        static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb",
+                                                "kernel.msgmni", "kernel.sem",
+                                                "kernel.shmall", "kernel.shmmax",
+                                                "kernel.shmmni", "kernel.shm_rmid_forced" };
+        const char *key;
+        json_t *v;
+
+        json_object_foreach(spec->sysctl, key, v) {
+                bool ipc = strncmp(key, "fs.mqueue.", 10) == 0;
+
+                for (size_t i = 0; !ipc && i < ELEMENTSOF(ipc_keys); i++)
+                        ipc = strcmp(key, ipc_keys[i]) == 0;
+                if (!json_is_string(v) || strstr(key, "..") || strchr(key, '/'))
+                        return eng_err(err, ENG_E_INVALID, 0, "config.json: bad sysctl '%s'", key);
+                if (ipc && !has_own_ns(spec, OCI_NS_IPC, "ipc"))
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "sysctl '%s' needs an IPC namespace of the container's own: it would change the host's",
+                                key);
+                if (ipc)
+                        continue;
+                if (strncmp(key, "net.", 4) == 0) {
+                        if (!has_own_ns(spec, OCI_NS_NET, "net"))
+                                return eng_err(
+                                        err, ENG_E_USAGE, 0,
+                                        "sysctl '%s' needs a network namespace of the container's own: it would change the host's",
+                                        key);
+                        continue;
+                }
+                if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0) {
+                        if (!has_own_ns(spec, OCI_NS_UTS, "uts"))
+                                return eng_err(
+                                        err, ENG_E_USAGE, 0,
+                                        "sysctl '%s' needs a UTS namespace of the container's own: it would change the host's",
+                                        key);
+                        continue;
+                }
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "sysctl '%s' belongs to no namespace a container can have: it would change the host's",
+                        key);
         }
         return 0;
 }
@@ -370,6 +519,34 @@ static void join_user_namespace(struct child_args *a)
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+static void join_pid_namespace(struct child_args *a)
+{
+        struct eng_error *e = NULL;
+        char rec[1 + sizeof(pid_t)];
+        pid_t c;
+
+        if (setns(a->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "joining the namespace '%s'",
+                        a->spec->ns_path[OCI_NS_PID]);
+                child_fail(a->sync_fd, e);
+        }
+        close(a->ns_fds[OCI_NS_PID]);
+        a->ns_fds[OCI_NS_PID] = -1;
+        c = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (c < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "forking into the pid namespace '%s'",
+                        a->spec->ns_path[OCI_NS_PID]);
+                child_fail(a->sync_fd, e);
+        }
+        if (c > 0) {
+                rec[0] = OCI_SYNC_PID;
+                memcpy(rec + 1, &c, sizeof(pid_t));
+                _exit(write(a->sync_fd, rec, sizeof(rec)) == (ssize_t) sizeof(rec) ? 0 : 1);
+        }
+        if (a->opts->die_with_parent)
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static _Noreturn void container_child(struct child_args *a)
 {
         const struct oci_spec *spec = a->spec;
@@ -392,13 +569,17 @@ static _Noreturn void container_child(struct child_args *a)
                  * to open our /proc/PID/ns files, as runc and crun allow */
                 (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         }
+        /* a pid namespace joined by path takes only children: fork into it,
+         * as the runtime's child (CLONE_PARENT), and send the pid */
+        if (spec->ns_path[OCI_NS_PID] && !spec->ns_path[OCI_NS_USER])
+                join_pid_namespace(a);
         /* rooted at the container's cgroup, which the parent moved us into */
         if (a->late_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "creating the cgroup namespace");
                 child_fail(a->sync_fd, e);
         }
         /* createRuntime hooks (the network helper) run now, in the parent */
-        if (spec->ncreate_hooks && (read(a->sync_fd, &c, 1) != 1 || c != 'h'))
+        if (spec->hooks[OCI_HOOK_CREATE_RUNTIME].n && (read(a->sync_fd, &c, 1) != 1 || c != 'h'))
                 _exit(1);
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 if (a->ns_fds[k] >= 0 && setns(a->ns_fds[k], ns_clone_flags[k]) < 0) {
@@ -411,6 +592,11 @@ static _Noreturn void container_child(struct child_args *a)
                 eng_err(&e, ENG_E_SYS, errno, "setting the host name '%s'", spec->hostname);
                 child_fail(a->sync_fd, e);
         }
+        if (spec->domainname && spec->ns_new[OCI_NS_UTS] &&
+            setdomainname(spec->domainname, strlen(spec->domainname)) < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "setting the domain name '%s'", spec->domainname);
+                child_fail(a->sync_fd, e);
+        }
         if (a->null_fd >= 0 && dup2(a->null_fd, STDIN_FILENO) < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "redirecting stdin");
                 child_fail(a->sync_fd, e);
@@ -420,7 +606,7 @@ static _Noreturn void container_child(struct child_args *a)
         if (spec->sysctl && write_sysctls(spec->sysctl, &e) < 0)
                 child_fail(a->sync_fd, e);
         if (spec->ns_new[OCI_NS_MOUNT] || spec->ns_path[OCI_NS_MOUNT]) {
-                if (oci_setup_rootfs(spec, &e) < 0)
+                if (oci_setup_rootfs(spec, a->opts, &e) < 0)
                         child_fail(a->sync_fd, e);
         } else if (chroot(spec->root_path) < 0 || chdir("/") < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "changing root to '%s'", spec->root_path);
@@ -437,7 +623,15 @@ static _Noreturn void container_child(struct child_args *a)
         }
         /* Only stdio, the preserved fds and our own sync and fifo survive exec. */
         (void) close_range(3 + a->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-        oci_process_finish(&spec->process, a->seccomp, a->sync_fd, a->fifo_fd, &e);
+        oci_process_finish(&spec->process,
+                           &(struct oci_finish){ .seccomp = a->seccomp,
+                                                 .sync_fd = a->sync_fd,
+                                                 .exec_fifo_fd = a->fifo_fd,
+                                                 .listen_pid = a->opts->listen_pid,
+                                                 .spec = spec,
+                                                 .id = a->opts->id,
+                                                 .bundle = a->opts->bundle },
+                           &e);
         child_fail(a->sync_fd, e);
 }
 
@@ -484,93 +678,6 @@ int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
         }
 }
 
-/*
- * The OCI hooks of creation: each run with the state on its stdin, in turn;
- * a hook that fails (or outlives its timeout) fails the start.
- */
-static int run_hooks(const struct oci_spec *spec, const struct oci_start_opts *opts, pid_t pid,
-                     struct eng_error **err)
-{
-        json_t *st = json_pack("{s:s,s:s,s:s,s:i,s:s}", "ociVersion", "1.0.2", "id",
-                               opts->id ? opts->id : "", "status", "creating", "pid", (int) pid,
-                               "bundle", opts->bundle ? opts->bundle : "");
-        _cleanup_free_ char *state = NULL;
-        int r = 0;
-
-        if (json_object_get(spec->json, "annotations"))
-                json_object_set(st, "annotations", json_object_get(spec->json, "annotations"));
-        state = json_dumps(st, JSON_COMPACT);
-        json_decref(st);
-        for (size_t i = 0; i < spec->ncreate_hooks && r == 0; i++) {
-                const struct oci_hook *h = &spec->create_hooks[i];
-                int in[2], out[2], status = 0;
-                char said[1024] = "";
-                pid_t c;
-
-                if (pipe2(in, O_CLOEXEC) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "making a pipe for a hook");
-                if (pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0) {
-                        close(in[0]);
-                        close(in[1]);
-                        return eng_err(err, ENG_E_SYS, errno, "making a pipe for a hook");
-                }
-                c = fork();
-                if (c < 0) {
-                        close(in[0]);
-                        close(in[1]);
-                        close(out[0]);
-                        close(out[1]);
-                        return eng_err(err, ENG_E_SYS, errno, "running the hook '%s'", h->path);
-                }
-                if (c == 0) {
-                        if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDERR_FILENO) < 0)
-                                _exit(126);
-                        execve(h->path, h->args, h->env);
-                        _exit(errno == ENOENT ? 127 : 126);
-                }
-                close(in[0]);
-                close(out[1]);
-                (void) eng_write_all(in[1], state, strlen(state));
-                close(in[1]);
-                for (int waited = 0;; waited++) {
-                        pid_t w = waitpid(c, &status, h->timeout ? WNOHANG : 0);
-
-                        if (w == c)
-                                break;
-                        if (w < 0 && errno != EINTR) {
-                                status = -1;
-                                break;
-                        }
-                        if (h->timeout && waited >= h->timeout * 100) {
-                                (void) kill(c, SIGKILL);
-                                (void) waitpid(c, NULL, 0);
-                                close(out[0]);
-                                return eng_err(err, ENG_E_SYS, ETIMEDOUT, "the hook '%s'", h->path);
-                        }
-                        if (h->timeout) {
-                                struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-                                nanosleep(&ts, NULL);
-                        }
-                }
-                {
-                        /* what it said on stderr (a hook that daemonized closed it) */
-                        ssize_t n = read(out[0], said, sizeof(said) - 1);
-
-                        said[n > 0 ? n : 0] = '\0';
-                        if (n > 0 && said[n - 1] == '\n')
-                                said[n - 1] = '\0';
-                        close(out[0]);
-                }
-                if (status != 0 && said[0])
-                        r = eng_err(err, ENG_E_SYS, 0, "%s", said);
-                else if (status != 0)
-                        r = eng_err(err, ENG_E_SYS, 0, "the hook '%s' failed (status %d)", h->path,
-                                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-        }
-        return r;
-}
-
 /* the pid record of a process forked again, or the error that stopped it */
 static int read_child_pid(int sync_fd, pid_t *ret_pid, struct eng_error **err)
 {
@@ -600,6 +707,13 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
         int sv[2], flags = 0, master = -1;
         pid_t pid;
 
+        if (spec->sysctl && check_sysctls(spec, err) < 0)
+                return -1;
+        if (spec->domainname && !spec->ns_new[OCI_NS_UTS])
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "the domain name '%s' needs a new UTS namespace: it would change the host's",
+                        spec->domainname);
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 a.ns_fds[k] = -1;
         a.late_cgroupns =
@@ -679,7 +793,7 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                 eng_err(err, ENG_E_SYS, errno, "starting the container process");
                 goto fail;
         }
-        if (spec->ns_path[OCI_NS_USER]) {
+        if (spec->ns_path[OCI_NS_USER] || spec->ns_path[OCI_NS_PID]) {
                 /* the first child forks the container process and goes */
                 pid_t mid = pid;
 
@@ -691,8 +805,9 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                 }
                 (void) waitpid(mid, NULL, 0);
         }
-        if (spec->ncreate_hooks) {
-                if (run_hooks(spec, opts, pid, err) < 0)
+        if (spec->hooks[OCI_HOOK_CREATE_RUNTIME].n) {
+                if (oci_hooks_run(spec, OCI_HOOK_CREATE_RUNTIME, opts->id, opts->bundle, "creating",
+                                  pid, err) < 0)
                         goto fail;
                 if (write(parent_fd, "h", 1) != 1) {
                         eng_err(err, ENG_E_SYS, errno, "starting the container process");
@@ -810,6 +925,17 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                                         cgroup);
                                 child_fail(sv[1], e);
                         }
+                        /* and its v1 hierarchies, where its limits are on a hybrid machine */
+                        _cleanup_strv_ char **v1 = oci_cgroup_v1_dirs(opts->cgroups_path);
+                        ENG_STRV_FOREACH(d, v1) {
+                                _cleanup_free_ char *p = eng_xasprintf("%s/cgroup.procs", *d);
+
+                                if ((r = eng_write_string(p, "0")) < 0) {
+                                        eng_err(&e, ENG_E_SYS, -r,
+                                                "joining the container's cgroup '%s'", *d);
+                                        child_fail(sv[1], e);
+                                }
+                        }
                 }
                 for (int k = 0; k < OCI_NS_COUNT; k++)
                         if (fds[k] >= 0 && setns(fds[k], ns_clone_flags[k]) < 0) {
@@ -852,7 +978,10 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
                 } else
                         (void) setsid();
                 (void) close_range(3 + opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-                oci_process_finish(opts->process, prog, sv[1], -1, &e);
+                oci_process_finish(opts->process,
+                                   &(struct oci_finish){
+                                           .seccomp = prog, .sync_fd = sv[1], .exec_fifo_fd = -1 },
+                                   &e);
                 child_fail(sv[1], e);
         }
         close(sv[1]);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -60,6 +61,25 @@ static const struct {
         { "rbind", false, MS_BIND | MS_REC },
 };
 
+/* The recursive forms runc and crun take: set on the whole tree with
+ * mount_setattr(AT_RECURSIVE), so a bind's submounts are read-only too. */
+static const struct {
+        const char *name;
+        bool clear;
+        uint64_t attr;
+} recursive_flags[] = {
+        { "rro", false, MOUNT_ATTR_RDONLY },
+        { "rrw", true, MOUNT_ATTR_RDONLY },
+        { "rnosuid", false, MOUNT_ATTR_NOSUID },
+        { "rsuid", true, MOUNT_ATTR_NOSUID },
+        { "rnodev", false, MOUNT_ATTR_NODEV },
+        { "rdev", true, MOUNT_ATTR_NODEV },
+        { "rnoexec", false, MOUNT_ATTR_NOEXEC },
+        { "rexec", true, MOUNT_ATTR_NOEXEC },
+        { "rnodiratime", false, MOUNT_ATTR_NODIRATIME },
+        { "rdiratime", true, MOUNT_ATTR_NODIRATIME },
+};
+
 static const struct {
         const char *name;
         unsigned long flag;
@@ -84,6 +104,17 @@ void oci_mount_options_parse(char *const *options, struct oci_mount_flags *ret)
                                         ret->flags &= ~mount_flags[i].flag;
                                 else
                                         ret->flags |= mount_flags[i].flag;
+                                done = true;
+                        }
+                for (i = 0; !done && i < ELEMENTSOF(recursive_flags); i++)
+                        if (strcmp(*o, recursive_flags[i].name) == 0) {
+                                if (recursive_flags[i].clear) {
+                                        ret->attr_set &= ~recursive_flags[i].attr;
+                                        ret->attr_clr |= recursive_flags[i].attr;
+                                } else {
+                                        ret->attr_clr &= ~recursive_flags[i].attr;
+                                        ret->attr_set |= recursive_flags[i].attr;
+                                }
                                 done = true;
                         }
                 for (i = 0; !done && i < ELEMENTSOF(propagation_flags); i++)
@@ -338,6 +369,24 @@ static int do_bind(int rootfd, const char *source, const char *dest, unsigned lo
         return 0;
 }
 
+/* rro, rnosuid, ...: the attributes set on the mount at @dest and every mount beneath it */
+static int set_recursive(int rootfd, const char *dest, const struct oci_mount_flags *mf,
+                         struct eng_error **err)
+{
+        struct mount_attr attr = { .attr_set = mf->attr_set, .attr_clr = mf->attr_clr };
+        _cleanup_close_ int fd = -1;
+
+        if (!mf->attr_set && !mf->attr_clr)
+                return 0;
+        fd = oci_ensure_beneath(rootfd, dest, true, err);
+        if (fd < 0)
+                return -1;
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "setting the recursive mount options of '%s'",
+                               dest);
+        return 0;
+}
+
 static int do_mount(const struct oci_spec *spec, int rootfd, const struct oci_mount *m,
                     struct eng_error **err)
 {
@@ -348,9 +397,12 @@ static int do_mount(const struct oci_spec *spec, int rootfd, const struct oci_mo
         oci_mount_options_parse(m->options, &mf);
         _cleanup_free_ char *data = mf.data;
 
-        if ((mf.flags & MS_BIND) || is_type(m, "bind"))
-                return do_bind(rootfd, m->source, m->destination, mf.flags | MS_BIND,
-                               mf.propagation, err);
+        if ((mf.flags & MS_BIND) || is_type(m, "bind")) {
+                if (do_bind(rootfd, m->source, m->destination, mf.flags | MS_BIND, mf.propagation,
+                            err) < 0)
+                        return -1;
+                return set_recursive(rootfd, m->destination, &mf, err);
+        }
 
         fd = oci_ensure_beneath(rootfd, m->destination, true, err);
         if (fd < 0)
@@ -416,7 +468,24 @@ static int do_mount(const struct oci_spec *spec, int rootfd, const struct oci_mo
                         return eng_err(err, ENG_E_SYS, -r, "setting the propagation of '%s'",
                                        m->destination);
         }
-        return 0;
+        return set_recursive(rootfd, m->destination, &mf, err);
+}
+
+static bool is_bind(const struct oci_mount *m)
+{
+        return is_type(m, "bind") || eng_strv_contains(m->options, "bind") ||
+               eng_strv_contains(m->options, "rbind");
+}
+
+/* the device of the file system at @path beneath @rootfd, 0 when it cannot be opened */
+static dev_t dev_of(int rootfd, const char *path)
+{
+        _cleanup_close_ int fd = openat2_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return 0;
+        return st.st_dev;
 }
 
 static const char *const default_devices[] = { "null", "zero", "full", "tty", "random", "urandom" };
@@ -454,6 +523,53 @@ static int setup_devices(int rootfd, bool have_pts, struct eng_error **err)
                 (void) unlinkat(devfd, "ptmx", 0);
                 if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
                         return eng_err(err, ENG_E_SYS, errno, "creating '/dev/ptmx'");
+        }
+        return 0;
+}
+
+/*
+ * linux.devices: each node made with mknod, or, where a user namespace may
+ * not make devices, the host's node of that path bound onto an empty file
+ * (as crun does).  Only into a /dev of the container's own (@own_dev): a
+ * node missing from a bound host /dev would be made on the host.
+ */
+static int create_devices(const struct oci_spec *spec, int rootfd, bool own_dev,
+                          struct eng_error **err)
+{
+        for (size_t i = 0; i < spec->ndevices; i++) {
+                const struct oci_device *d = &spec->devices[i];
+                _cleanup_free_ char *parent = eng_xstrdup(d->path);
+                _cleanup_close_ int pfd = -1, fd = -1;
+                char *base = strrchr(parent, '/');
+                struct stat st;
+
+                fd = openat2_in_root(rootfd, d->path, O_PATH, 0);
+                if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == d->type &&
+                    (d->type == S_IFIFO || st.st_rdev == makedev(d->major, d->minor)))
+                        continue; /* there already (a default device) */
+                if (!own_dev)
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "linux.devices: '%s' would be made in a /dev the runtime did not mount (a bind of the host's)",
+                                d->path);
+                fd = eng_close_safe(fd);
+                *base++ = '\0';
+                pfd = oci_ensure_beneath(rootfd, parent, true, err);
+                if (pfd < 0)
+                        return -1;
+                (void) unlinkat(pfd, base, 0);
+                if (mknodat(pfd, base, d->type | d->mode, makedev(d->major, d->minor)) == 0) {
+                        if (fchownat(pfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+                                return eng_err(err, ENG_E_SYS, errno, "giving '%s' to %u:%u",
+                                               d->path, (unsigned) d->uid, (unsigned) d->gid);
+                        if (fchmodat(pfd, base, d->mode, 0) < 0)
+                                return eng_err(err, ENG_E_SYS, errno, "chmod of '%s'", d->path);
+                        continue;
+                }
+                if (errno != EPERM)
+                        return eng_err(err, ENG_E_SYS, errno, "making the device '%s'", d->path);
+                if (do_bind(rootfd, d->path, d->path, MS_BIND, 0, err) < 0)
+                        return eng_err_wrap(err, "linux.devices (no mknod in a user namespace)");
         }
         return 0;
 }
@@ -503,11 +619,13 @@ static void mkdir_parents_beneath(const char *path)
         eng_err_free(e);
 }
 
-int oci_setup_rootfs(const struct oci_spec *spec, struct eng_error **err)
+int oci_setup_rootfs(const struct oci_spec *spec, const struct oci_start_opts *opts,
+                     struct eng_error **err)
 {
         const char *root = spec->root_path;
         _cleanup_close_ int rootfd = -1;
-        bool have_dev = false, have_pts = false, root_mounted = false;
+        bool have_pts = false, root_mounted = false, own_dev;
+        dev_t dev_id = 0; /* the file system of the /dev we mounted ourselves, 0 for none */
 
         /* Nothing we mount may reach the host's mount namespace. */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -531,14 +649,25 @@ int oci_setup_rootfs(const struct oci_spec *spec, struct eng_error **err)
                         continue;
                 if (do_mount(spec, rootfd, m, err) < 0)
                         return -1;
-                if (strcmp(m->destination, "/dev") == 0 &&
-                    !((strcmp(m->type, "bind") == 0) || eng_strv_contains(m->options, "bind") ||
-                      eng_strv_contains(m->options, "rbind")))
-                        have_dev = true;
+                if (strcmp(m->destination, "/dev") == 0)
+                        dev_id = is_bind(m) ? 0 : dev_of(rootfd, "/dev");
                 if (strcmp(m->destination, "/dev/pts") == 0)
                         have_pts = true;
         }
-        if (have_dev && setup_devices(rootfd, have_pts, err) < 0)
+        /*
+         * The default devices and links go only into a /dev we mounted: never
+         * through a bind of the host's /dev (replacing its /dev/ptmx takes every
+         * user's terminals), nor into one a later mount or a symbolic link
+         * covered, as crun does.
+         */
+        own_dev = dev_id && dev_of(rootfd, "/dev") == dev_id;
+        if (own_dev && setup_devices(rootfd, have_pts, err) < 0)
+                return -1;
+        if (create_devices(spec, rootfd, own_dev, err) < 0)
+                return -1;
+        /* the mounts made, before pivot_root: paths are still the host's */
+        if (oci_hooks_run(spec, OCI_HOOK_CREATE_CONTAINER, opts->id, opts->bundle, "created",
+                          getpid(), err) < 0)
                 return -1;
 
         /* pivot_root(".", ".") stacks the old root on the new one; the detach

@@ -3,6 +3,7 @@
 #define ENG_RUNTIME_OCI_OCI_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "runtime/oci/oci.h"
 
@@ -10,6 +11,9 @@
 struct oci_mount_flags {
         unsigned long flags;
         unsigned long propagation;
+        /* the recursive options (rro, rnosuid, ...): MOUNT_ATTR_* for mount_setattr() */
+        uint64_t attr_set;
+        uint64_t attr_clr;
         char *data; /* heap, "" when none */
 };
 
@@ -24,24 +28,47 @@ int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_err
 
 /**
  * oci_setup_rootfs() - in the container's mount namespace: mount the root
- * and the spec's mounts, add the default devices, pivot_root, mask and
- * make read-only what the spec says.  The working directory is created.
+ * and the spec's mounts, add the default devices (only to a /dev it mounted
+ * itself) and linux.devices, run the createContainer hooks (@opts' id and
+ * bundle in their state), pivot_root, mask and make read-only what the spec
+ * says.  The working directory is created.
  */
-int oci_setup_rootfs(const struct oci_spec *spec, struct eng_error **err);
+int oci_setup_rootfs(const struct oci_spec *spec, const struct oci_start_opts *opts,
+                     struct eng_error **err);
 
 /* the directory of linux.cgroupsPath @cgroups_path: beneath the cgroup2 mount */
 char *oci_cgroup_dir(const char *cgroups_path, struct eng_error **err);
 
+/* the directories of linux.cgroupsPath @cgroups_path that exist in the v1
+ * hierarchies of the limits' controllers (the host's root's containers on
+ * a hybrid machine); an empty list elsewhere */
+char **oci_cgroup_v1_dirs(const char *cgroups_path);
+
+/* What oci_process_finish() needs besides the process. */
+struct oci_finish {
+        const struct oci_seccomp_prog *seccomp; /* or NULL */
+        int sync_fd;
+        /* when >= 0 (create): "ready" goes to sync_fd and the process waits
+         * for the fifo to be opened before it executes */
+        int exec_fifo_fd;
+        bool listen_pid; /* LISTEN_PID=<our pid> unless the environment has one */
+        /* the container's spec, whose startContainer hooks run just before
+         * the command (with @id and @bundle in their state); NULL for exec */
+        const struct oci_spec *spec;
+        const char *id;
+        const char *bundle;
+};
+
 /**
  * oci_process_finish() - the last steps of a container process, shared by
- * start and exec: rlimits, umask, working directory, no_new_privs,
- * capabilities, user and groups, seccomp, then execve of args[0] looked up
- * in the process's PATH.  @exec_fifo_fd: when >= 0 (create), "ready" goes to
- * @sync_fd and the process waits for the fifo to be opened before executing.
+ * start and exec: rlimits, umask, oom_score_adj, HOME (from the container's
+ * /etc/passwd when the environment has none), working directory,
+ * no_new_privs, capabilities, user and groups, seccomp, then execve of
+ * args[0] looked up in the process's PATH.
  * Returns only on failure, with the error set.
  */
-int oci_process_finish(const struct oci_process *p, const struct oci_seccomp_prog *seccomp,
-                       int sync_fd, int exec_fifo_fd, struct eng_error **err);
+int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
+                       struct eng_error **err);
 
 /**
  * oci_setup_terminal() - open a pty in the container's devpts, make its

@@ -59,6 +59,8 @@ struct oci_process {
         size_t nrlimits;
         bool has_umask;
         mode_t umask;
+        bool has_oom_score_adj;
+        int oom_score_adj;
 };
 
 /* The namespaces a container can have, in the order they are joined. */
@@ -81,15 +83,46 @@ struct oci_hook {
         int timeout; /* seconds, 0 for none */
 };
 
+/* The hooks of the OCI life cycle, in the order they run. */
+enum oci_hook_kind {
+        /* createRuntime (and the older prestart), in the runtime's namespaces
+         * once the container's exist, before its root is mounted */
+        OCI_HOOK_CREATE_RUNTIME,
+        /* createContainer: in the container's mount namespace, its mounts
+         * made, before pivot_root */
+        OCI_HOOK_CREATE_CONTAINER,
+        /* startContainer: in the container, at start, before its command */
+        OCI_HOOK_START_CONTAINER,
+        /* poststart: in the runtime's namespaces once the command runs;
+         * poststop: once the container is deleted.  Failures only warn. */
+        OCI_HOOK_POSTSTART,
+        OCI_HOOK_POSTSTOP,
+        OCI_HOOK_COUNT,
+};
+
+struct oci_hooks {
+        struct oci_hook *v;
+        size_t n;
+};
+
+/* linux.devices: a device node made in the container's /dev */
+struct oci_device {
+        char *path;
+        mode_t type; /* S_IFCHR, S_IFBLK or S_IFIFO */
+        unsigned int major, minor;
+        mode_t mode; /* permission bits, 0666 when not given */
+        uint32_t uid, gid;
+};
+
 struct oci_spec {
         json_t *json; /* the whole document, kept for seccomp and annotations */
-        /* hooks.createRuntime (and the older prestart): run once the namespaces
-         * exist, before the root is mounted and the command executed */
-        struct oci_hook *create_hooks;
-        size_t ncreate_hooks;
+        struct oci_hooks hooks[OCI_HOOK_COUNT];
         char *root_path;
         bool root_readonly;
         char *hostname;
+        char *domainname;
+        struct oci_device *devices;
+        size_t ndevices;
         struct oci_process process;
         struct oci_mount *mounts;
         size_t nmounts;
@@ -166,7 +199,20 @@ struct oci_start_opts {
         /* For the state hooks read: the container's id and bundle, or NULL. */
         const char *id;
         const char *bundle;
+        /* LISTEN_FDS came to the runtime (socket activation): the process
+         * gets LISTEN_PID, its own pid, unless its environment sets one. */
+        bool listen_pid;
 };
+
+/**
+ * oci_hooks_run() - run @spec's hooks of @kind in turn, each given the
+ * state (@id, @bundle, @status, @pid; @pid <= 0 leaves it out) on stdin.
+ * A createRuntime, createContainer or startContainer hook that fails or
+ * outlives its timeout is the error; poststart and poststop failures are
+ * logged as warnings and the rest still run (OCI runtime spec).
+ */
+int oci_hooks_run(const struct oci_spec *spec, enum oci_hook_kind kind, const char *id,
+                  const char *bundle, const char *status, pid_t pid, struct eng_error **err);
 
 /**
  * oci_container_start() - make the namespaces, mounts and process of @spec

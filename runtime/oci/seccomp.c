@@ -98,7 +98,8 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, uint32_t def, json_t *
                     struct eng_error **err)
 {
         struct scmp_arg_cmp cmps[6];
-        unsigned int ncmp = 0;
+        unsigned int ncmp = 0, seen = 0;
+        bool split = false;
         json_t *n, *a;
         size_t i;
 
@@ -112,6 +113,9 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, uint32_t def, json_t *
                     parse_op(json_string_value(json_object_get(a, "op")), &cmps[ncmp].op) < 0)
                         return eng_err(err, ENG_E_INVALID, 0, "seccomp: a bad argument condition");
                 cmps[ncmp].arg = (unsigned int) json_integer_value(idx);
+                if (seen & (1u << cmps[ncmp].arg))
+                        split = true;
+                seen |= 1u << cmps[ncmp].arg;
                 cmps[ncmp].datum_a = (scmp_datum_t) json_integer_value(json_object_get(a, "value"));
                 cmps[ncmp].datum_b =
                         (scmp_datum_t) json_integer_value(json_object_get(a, "valueTwo"));
@@ -127,11 +131,19 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, uint32_t def, json_t *
                 nr = seccomp_syscall_resolve_name(name);
                 if (nr == __NR_SCMP_ERROR)
                         continue; /* unknown here: skipped, as crun and runc do */
-                r = seccomp_rule_add_array(ctx, action, nr, ncmp, cmps);
-                /* A syscall this architecture lacks, or a duplicate of the default. */
-                if (r < 0 && r != -EEXIST && r != -EDOM && r != -EACCES)
-                        return eng_err(err, ENG_E_INVALID, -r, "seccomp: adding a rule for '%s'",
-                                       name);
+                /*
+                 * libseccomp refuses two conditions on one argument in a rule
+                 * (EINVAL): such a rule becomes one rule per condition, any of
+                 * which matches, as crun and runc make it.
+                 */
+                for (unsigned int k = 0; k < (split ? ncmp : 1); k++) {
+                        r = split ? seccomp_rule_add_array(ctx, action, nr, 1, &cmps[k])
+                                  : seccomp_rule_add_array(ctx, action, nr, ncmp, cmps);
+                        /* A syscall this architecture lacks, or a duplicate of the default. */
+                        if (r < 0 && r != -EEXIST && r != -EDOM && r != -EACCES)
+                                return eng_err(err, ENG_E_INVALID, -r,
+                                               "seccomp: adding a rule for '%s'", name);
+                }
         }
         return 0;
 }

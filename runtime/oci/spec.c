@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -289,6 +290,16 @@ int oci_process_parse(json_t *process, struct oci_process *p, struct eng_error *
                         goto fail;
         }
         p->no_new_privileges = json_is_true(json_object_get(process, "noNewPrivileges"));
+        v = json_object_get(process, "oomScoreAdj");
+        if (v) {
+                if (!json_is_integer(v) || json_integer_value(v) < -1000 ||
+                    json_integer_value(v) > 1000) {
+                        bad(err, "process.oomScoreAdj", "is not a number from -1000 to 1000");
+                        goto fail;
+                }
+                p->has_oom_score_adj = true;
+                p->oom_score_adj = (int) json_integer_value(v);
+        }
         rl = json_object_get(process, "rlimits");
         if (json_is_array(rl)) {
                 p->rlimits = eng_xcalloc(json_array_size(rl) + 1, sizeof(*p->rlimits));
@@ -360,6 +371,46 @@ static int64_t positive(json_t *v)
                                                                : 0;
 }
 
+static int parse_devices(struct oci_spec *s, json_t *devs, struct eng_error **err)
+{
+        json_t *d;
+        size_t i;
+
+        if (!devs)
+                return 0;
+        if (!json_is_array(devs))
+                return bad(err, "linux.devices", "is not an array");
+        s->devices = eng_xcalloc(json_array_size(devs) + 1, sizeof(*s->devices));
+        json_array_foreach(devs, i, d) {
+                struct oci_device *o = &s->devices[i];
+                const char *type = json_string_value(json_object_get(d, "type"));
+                uint32_t major = 0, minor = 0, mode = 0666;
+
+                s->ndevices = i + 1;
+                if (!json_is_object(d) ||
+                    get_string(d, "path", "linux.devices.path", &o->path, err) < 0)
+                        return -1;
+                if (!o->path || strncmp(o->path, "/dev/", 5) != 0 || strstr(o->path, ".."))
+                        return bad(err, "linux.devices.path", "is not a path beneath /dev");
+                if (!type || strlen(type) != 1 || !strchr("cubp", type[0]))
+                        return bad(err, "linux.devices.type", "is not one of c, u, b, p");
+                o->type = type[0] == 'b' ? S_IFBLK : type[0] == 'p' ? S_IFIFO : S_IFCHR;
+                if (get_u32(d, "major", "linux.devices.major", &major, err) < 0 ||
+                    get_u32(d, "minor", "linux.devices.minor", &minor, err) < 0 ||
+                    get_u32(d, "fileMode", "linux.devices.fileMode", &mode, err) < 0 ||
+                    get_u32(d, "uid", "linux.devices.uid", &o->uid, err) < 0 ||
+                    get_u32(d, "gid", "linux.devices.gid", &o->gid, err) < 0)
+                        return -1;
+                if (o->type != S_IFIFO &&
+                    (!json_object_get(d, "major") || !json_object_get(d, "minor")))
+                        return bad(err, "linux.devices", "has a device without major and minor");
+                o->major = major;
+                o->minor = minor;
+                o->mode = (mode_t) (mode & 07777);
+        }
+        return 0;
+}
+
 static int parse_linux(struct oci_spec *s, json_t *lx, struct eng_error **err)
 {
         json_t *v, *res, *cg;
@@ -397,6 +448,8 @@ static int parse_linux(struct oci_spec *s, json_t *lx, struct eng_error **err)
                 return -1;
         if (get_strv(lx, "maskedPaths", "linux.maskedPaths", &s->masked_paths, err) < 0 ||
             get_strv(lx, "readonlyPaths", "linux.readonlyPaths", &s->readonly_paths, err) < 0)
+                return -1;
+        if (parse_devices(s, json_object_get(lx, "devices"), err) < 0)
                 return -1;
         s->sysctl = json_object_get(lx, "sysctl");
         if (s->sysctl && !json_is_object(s->sysctl))
@@ -493,36 +546,52 @@ static int parse_mounts(struct oci_spec *s, json_t *mounts, struct eng_error **e
 
 static int parse_hooks(struct oci_spec *s, json_t *hooks, struct eng_error **err)
 {
-        static const char *const kinds[] = { "prestart", "createRuntime" };
-        size_t total = 0;
+        static const struct {
+                const char *name;
+                enum oci_hook_kind kind;
+        } kinds[] = {
+                { "prestart", OCI_HOOK_CREATE_RUNTIME },
+                { "createRuntime", OCI_HOOK_CREATE_RUNTIME },
+                { "createContainer", OCI_HOOK_CREATE_CONTAINER },
+                { "startContainer", OCI_HOOK_START_CONTAINER },
+                { "poststart", OCI_HOOK_POSTSTART },
+                { "poststop", OCI_HOOK_POSTSTOP },
+        };
 
         if (!hooks)
                 return 0;
         if (!json_is_object(hooks))
                 return bad(err, "hooks", "is not an object");
-        for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
-                total += json_array_size(json_object_get(hooks, kinds[k]));
-        s->create_hooks = eng_xcalloc(total + 1, sizeof(*s->create_hooks));
         for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
-                json_t *h;
+                json_t *list = json_object_get(hooks, kinds[k].name), *h;
+                struct oci_hooks *hs = &s->hooks[kinds[k].kind];
                 size_t i;
 
-                json_array_foreach(json_object_get(hooks, kinds[k]), i, h) {
-                        struct oci_hook *o = &s->create_hooks[s->ncreate_hooks];
+                if (list && !json_is_array(list))
+                        return bad(err, "hooks", "has a list that is not an array");
+                if (!json_array_size(list))
+                        continue;
+                hs->v = eng_xrealloc(hs->v, (hs->n + json_array_size(list)) * sizeof(*hs->v));
+                json_array_foreach(list, i, h) {
+                        struct oci_hook *o = &hs->v[hs->n];
                         json_t *t = json_object_get(h, "timeout");
 
+                        memset(o, 0, sizeof(*o));
+                        hs->n++;
                         if (get_string(h, "path", "hooks.path", &o->path, err) < 0 ||
                             get_strv(h, "args", "hooks.args", &o->args, err) < 0 ||
                             get_strv(h, "env", "hooks.env", &o->env, err) < 0)
                                 return -1;
-                        s->ncreate_hooks++;
                         if (!o->path || o->path[0] != '/')
                                 return bad(err, "hooks.path", "is missing or not absolute");
+                        if (t && (!json_is_integer(t) || json_integer_value(t) <= 0 ||
+                                  json_integer_value(t) > 86400))
+                                return bad(err, "hooks.timeout", "is not a number of seconds");
                         if (!o->args)
                                 eng_strv_push(&o->args, o->path);
                         if (!o->env)
                                 o->env = eng_xcalloc(1, sizeof(char *));
-                        o->timeout = json_is_integer(t) ? (int) json_integer_value(t) : 0;
+                        o->timeout = t ? (int) json_integer_value(t) : 0;
                 }
         }
         return 0;
@@ -553,6 +622,7 @@ struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_err
         }
         s->root_readonly = json_is_true(json_object_get(root, "readonly"));
         if (get_string(json, "hostname", "hostname", &s->hostname, err) < 0 ||
+            get_string(json, "domainname", "domainname", &s->domainname, err) < 0 ||
             oci_process_parse(json_object_get(json, "process"), &s->process, err) < 0 ||
             parse_mounts(s, json_object_get(json, "mounts"), err) < 0 ||
             parse_linux(s, json_object_get(json, "linux"), err) < 0 ||
@@ -603,6 +673,10 @@ struct oci_spec *oci_spec_free(struct oci_spec *s)
         json_decref(s->json);
         free(s->root_path);
         free(s->hostname);
+        free(s->domainname);
+        for (size_t i = 0; i < s->ndevices; i++)
+                free(s->devices[i].path);
+        free(s->devices);
         oci_process_release(&s->process);
         for (size_t i = 0; i < s->nmounts; i++) {
                 free(s->mounts[i].destination);
@@ -614,12 +688,14 @@ struct oci_spec *oci_spec_free(struct oci_spec *s)
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 free(s->ns_path[k]);
         eng_idmap_release(&s->idmap);
-        for (size_t i = 0; i < s->ncreate_hooks; i++) {
-                free(s->create_hooks[i].path);
-                eng_strv_free(s->create_hooks[i].args);
-                eng_strv_free(s->create_hooks[i].env);
+        for (int k = 0; k < OCI_HOOK_COUNT; k++) {
+                for (size_t i = 0; i < s->hooks[k].n; i++) {
+                        free(s->hooks[k].v[i].path);
+                        eng_strv_free(s->hooks[k].v[i].args);
+                        eng_strv_free(s->hooks[k].v[i].env);
+                }
+                free(s->hooks[k].v);
         }
-        free(s->create_hooks);
         eng_strv_free(s->masked_paths);
         eng_strv_free(s->readonly_paths);
         free(s->resources_summary);

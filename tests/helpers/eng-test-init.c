@@ -15,7 +15,8 @@
  *	trap SIG N         wait for SIG, then exit with N ("ready" on stdout first)
  *	zombie             make an orphan that exits, wait until PID 1 reaped it, print "reaped"
  *	pid                our pid
- *	syscall NAME       try a refused syscall (unshare, keyctl, ...) and print errno
+ *	syscall NAME [ARG] try a refused syscall (unshare, keyctl, ...) and print errno;
+ *	                   personality ARG (hex) too
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -136,11 +137,13 @@ static int cmd_zombie(void)
         return 1;
 }
 
-static int cmd_syscall(const char *name)
+static int cmd_syscall(const char *name, const char *arg)
 {
         long r = -1;
 
-        if (strcmp(name, "keyctl") == 0)
+        if (strcmp(name, "personality") == 0)
+                r = syscall(SYS_personality, arg ? strtoul(arg, NULL, 16) : 0xffffffffUL);
+        else if (strcmp(name, "keyctl") == 0)
                 r = syscall(SYS_keyctl, 0, 0, 0, 0, 0);
         else if (strcmp(name, "swapon") == 0)
                 r = syscall(SYS_swapon, "/nonexistent", 0);
@@ -290,7 +293,7 @@ int main(int argc, char **argv)
                 return 0;
         }
         if (strcmp(verb, "syscall") == 0 && argc > 2)
-                return cmd_syscall(argv[2]);
+                return cmd_syscall(argv[2], argc > 3 ? argv[3] : NULL);
         if (strcmp(verb, "mmap") == 0 && argc > 3)
                 return cmd_mmap(argv[2], argv[3]);
         if (strcmp(verb, "stress") == 0 && argc > 4)

@@ -10,13 +10,21 @@ setup() {
 	mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp"
 	cp /bin/busybox "$B/rootfs/bin/busybox"
 	local a
-	for a in sh id cat echo sleep hostname ls grep true; do
+	for a in sh id cat echo sleep hostname ls grep true env stat tty; do
 		ln -s busybox "$B/rootfs/bin/$a"
 	done
 }
 
 rt() {
 	"$RT" --root "$STATE" "$@"
+}
+
+# edit JQ_FILTER [jq args...]: change the bundle's config.json
+edit() {
+	local f=$1
+	shift
+	jq "$@" "$f" "$B/config.json" >"$B/config.json.new"
+	mv "$B/config.json.new" "$B/config.json"
 }
 
 # set_args ARGS...: the bundle's process runs ARGS without a terminal
@@ -106,4 +114,210 @@ set_args() {
 	run rt run --bundle "$B" c6
 	assert_status 1
 	assert_contains "$output" "process"
+}
+
+@test "eng-runtime: a /dev bound over its own is left as it is (no devices, links or ptmx made through it)" {
+	(cd "$B" && "$RT" spec --rootless)
+	local fake=$BATS_TEST_TMPDIR/hostdev
+	mkdir "$fake"
+	echo keep >"$fake/keep"
+	# crun's tests add a bind of the host's /dev after the spec's own tmpfs
+	# (masking binds /dev/null, which this one lacks: nothing is masked)
+	edit '.mounts += [{"destination": "/dev", "type": "bind", "source": $s, "options": ["rbind"]}] | .linux.maskedPaths = []' \
+		--arg s "$fake"
+	set_args sh -c 'ls -A /dev'
+	run rt run --bundle "$B" d1
+	assert_status 0
+	assert_equal "$output" keep
+	assert_equal "$(ls -A "$fake")" keep "what the bound directory holds"
+	# the host's own /dev, bound the same way: its entries and /dev/ptmx unchanged
+	local before after
+	before=$(ls -lA --time-style=+ /dev | grep -v ' pts$\| shm$\| mqueue$'; stat -c '%F %t:%T %a' /dev/ptmx)
+	edit '.mounts[-1].source = "/dev"'
+	set_args sh -c 'test -c /dev/ptmx && echo ptmx'
+	run rt run --bundle "$B" d2
+	assert_status 0
+	assert_equal "$output" ptmx
+	after=$(ls -lA --time-style=+ /dev | grep -v ' pts$\| shm$\| mqueue$'; stat -c '%F %t:%T %a' /dev/ptmx)
+	assert_equal "$after" "$before" "the host's /dev"
+	# without the bind the container's /dev is its own tmpfs, with the default devices
+	edit 'del(.mounts[-1])'
+	set_args sh -c 'ls -A /dev | tr "\n" " "; test -L /dev/ptmx && echo link'
+	run rt run --bundle "$B" d3
+	assert_status 0
+	assert_contains "$output" "null"
+	assert_contains "$output" "stdin"
+	assert_contains "$output" "link"
+}
+
+@test "eng-runtime: a sysctl of a namespace the container does not have is refused, not written to the host's" {
+	(cd "$B" && "$RT" spec --rootless)
+	local queues
+	queues=$(cat /proc/sys/fs/mqueue/queues_max)
+	edit '.linux.namespaces |= map(select(.type != "ipc")) | .linux.sysctl = {"fs.mqueue.queues_max": "7"}'
+	set_args true
+	run rt run --bundle "$B" s1
+	assert_status 1
+	assert_contains "$output" "sysctl 'fs.mqueue.queues_max' needs an IPC namespace of the container's own"
+	assert_equal "$(cat /proc/sys/fs/mqueue/queues_max)" "$queues"
+	# the rootless spec has no network namespace of its own
+	edit '.linux.namespaces += [{"type": "ipc"}] | .linux.sysctl = {"net.ipv4.ping_group_range": "0 0"}'
+	run rt run --bundle "$B" s2
+	assert_status 1
+	assert_contains "$output" "needs a network namespace of the container's own"
+	edit '.linux.sysctl = {"vm.swappiness": "1"}'
+	run rt run --bundle "$B" s3
+	assert_status 1
+	assert_contains "$output" "sysctl 'vm.swappiness' belongs to no namespace"
+	edit '.linux.namespaces |= map(select(.type != "uts")) | .linux.sysctl = {"kernel.domainname": "x"}'
+	run rt run --bundle "$B" s4
+	assert_status 1
+	assert_contains "$output" "needs a UTS namespace"
+	# with the namespace of its own the value is the container's (kernel.domainname
+	# is the host root's to write even then: the domainname field sets it, below)
+	edit '.linux.namespaces += [{"type": "network"}] | .linux.sysctl = {"net.ipv4.ping_group_range": "0 0"}'
+	set_args cat /proc/sys/net/ipv4/ping_group_range
+	run rt run --bundle "$B" s5
+	assert_status 0
+	assert_equal "$(tr -s ' \t' '  ' <<<"$output")" '0 0'
+}
+
+@test "eng-runtime: domainname is set in the container's UTS namespace, refused without one" {
+	(cd "$B" && "$RT" spec --rootless)
+	local host
+	host=$(cat /proc/sys/kernel/domainname)
+	edit '.domainname = "eng.example"'
+	set_args cat /proc/sys/kernel/domainname
+	run rt run --bundle "$B" n1
+	assert_status 0
+	assert_equal "$output" eng.example
+	edit '.linux.namespaces |= map(select(.type != "uts"))'
+	run rt run --bundle "$B" n2
+	assert_status 1
+	assert_contains "$output" "the domain name 'eng.example' needs a new UTS namespace"
+	assert_equal "$(cat /proc/sys/kernel/domainname)" "$host"
+}
+
+@test "eng-runtime: as root of 'unshare -r' the state goes to \$XDG_RUNTIME_DIR, not root's /run" {
+	command -v unshare >/dev/null || skip "no unshare"
+	[ "$(id -u)" != 0 ] || skip "the host's root uses /run/eng-runtime"
+	local xdg=$BATS_TEST_TMPDIR/xdg
+	mkdir -m 0700 "$xdg"
+	# made inside: the spec maps the caller, root there
+	(cd "$B" && unshare -r "$RT" spec --rootless)
+	set_args sleep 100
+	XDG_RUNTIME_DIR=$xdg unshare -r "$RT" create --bundle "$B" u1 </dev/null >/dev/null 2>&1 ||
+		fail "create failed: $(XDG_RUNTIME_DIR=$xdg unshare -r "$RT" create --bundle "$B" u1 2>&1 </dev/null)"
+	[ -d "$xdg/eng-runtime/u1" ] || fail "no state in $xdg: $(ls -R "$xdg")"
+	XDG_RUNTIME_DIR=$xdg run unshare -r "$RT" list -q
+	assert_equal "$output" u1
+	XDG_RUNTIME_DIR=$xdg run unshare -r "$RT" delete -f u1
+	assert_status 0
+	assert_equal "$(ls -A "$xdg/eng-runtime")" ""
+}
+
+@test "eng-runtime: a seccomp rule with two conditions on one argument matches either" {
+	(cd "$B" && "$RT" spec --rootless)
+	cp "$ENG_TEST_INIT" "$B/rootfs/init"
+	edit '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38, "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}, {"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}]}]}'
+	set_args sh -c '/init syscall personality 8; /init syscall personality 10; /init syscall personality ffffffff'
+	run rt run --bundle "$B" p1
+	assert_status 0
+	assert_equal "$output" $'ENOSYS\nENOSYS\nok'
+}
+
+@test "eng-runtime: oomScoreAdj, HOME from the container's passwd, LISTEN_PID with LISTEN_FDS" {
+	(cd "$B" && "$RT" spec --rootless)
+	mkdir -p "$B/rootfs/etc"
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$B/rootfs/etc/passwd"
+	edit '.process.oomScoreAdj = 500 | .process.env = ["PATH=/bin"]'
+	set_args sh -c 'cat /proc/self/oom_score_adj; echo "$HOME"'
+	run rt run --bundle "$B" o1
+	assert_status 0
+	assert_equal "$output" $'500\n/root'
+	# a HOME of the spec's own stays
+	edit '.process.env += ["HOME=/srv"]'
+	set_args sh -c 'echo "$HOME"'
+	run rt run --bundle "$B" o2
+	assert_equal "$output" /srv
+	# a FIFO for /etc/passwd does not hang the start: HOME is /
+	rm "$B/rootfs/etc/passwd"
+	mkfifo "$B/rootfs/etc/passwd"
+	edit '.process.env = ["PATH=/bin"]'
+	run timeout 20 "$RT" --root "$STATE" run --bundle "$B" o3
+	assert_status 0
+	assert_equal "$output" /
+	# socket activation: LISTEN_FDS fds are kept and LISTEN_PID is the process
+	set_args sh -c 'echo "$LISTEN_PID"; test -e /proc/self/fd/3 && echo fd3'
+	LISTEN_FDS=1 run rt run --bundle "$B" o4 3</dev/null
+	assert_status 0
+	assert_equal "$output" $'1\nfd3'
+	edit '.process.oomScoreAdj = 2000'
+	run rt run --bundle "$B" o5
+	assert_status 1
+	assert_contains "$output" "process.oomScoreAdj"
+}
+
+@test "eng-runtime: every kind of hook runs in its place with the container's id, bundle and status" {
+	(cd "$B" && "$RT" spec --rootless)
+	local log=$BATS_TEST_TMPDIR/hooks.log bundle
+	bundle=$(cd "$B" && pwd -P)
+	cat >"$BATS_TEST_TMPDIR/hook" <<-EOF
+		#!/bin/sh
+		printf '%s ' "\$1" >>$log
+		jq -c '[.id, .status, .bundle, (.pid > 0)]' >>$log
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+	# startContainer runs in the container: its path is the container's
+	printf '#!/bin/sh\necho start "$1" >/tmp/started\n' >"$B/rootfs/hook"
+	chmod +x "$B/rootfs/hook"
+	edit '.root.readonly = false | .hooks = {
+		"createRuntime": [{"path": $h, "args": ["hook", "createRuntime"]}],
+		"createContainer": [{"path": $h, "args": ["hook", "createContainer"]}],
+		"startContainer": [{"path": "/hook", "args": ["hook", "startContainer"]}],
+		"poststart": [{"path": $h, "args": ["hook", "poststart"]}],
+		"poststop": [{"path": $h, "args": ["hook", "poststop"]}]}' --arg h "$BATS_TEST_TMPDIR/hook"
+	set_args sleep 100
+	rt create --bundle "$B" h1 </dev/null >/dev/null 2>&1 || fail "create failed"
+	assert_equal "$(cat "$log")" "createRuntime [\"h1\",\"creating\",\"$bundle\",true]
+createContainer [\"h1\",\"created\",\"$bundle\",true]"
+	[ ! -e "$B/rootfs/tmp/started" ] || fail "startContainer ran before start"
+	run rt start h1
+	assert_status 0
+	assert_equal "$(cat "$B/rootfs/tmp/started")" "start startContainer"
+	assert_equal "$(tail -n 1 "$log")" "poststart [\"h1\",\"running\",\"$bundle\",true]"
+	rt kill h1 KILL
+	run rt delete -f h1
+	assert_status 0
+	assert_equal "$(tail -n 1 "$log")" "poststop [\"h1\",\"stopped\",\"$bundle\",false]"
+	# a poststart hook that fails is a warning; a createContainer one fails the create
+	edit '.hooks.poststart[0].path = "/bin/false" | .hooks.startContainer = []'
+	set_args true
+	run rt run --bundle "$B" h2
+	assert_status 0
+	assert_contains "$output" "poststart hook"
+	edit '.hooks.createContainer[0].path = "/bin/false"'
+	run rt run --bundle "$B" h3
+	assert_status 1
+	assert_contains "$output" "createContainer hook"
+	assert_equal "$(ls -A "$STATE" | grep -v '^\.')" "" "state left"
+}
+
+@test "eng-runtime: exec --cap adds to an empty capabilities object" {
+	(cd "$B" && "$RT" spec --rootless)
+	cp "$ENG_TEST_INIT" "$B/rootfs/init"
+	edit '.process.capabilities = {}'
+	set_args sleep 100
+	rt create --bundle "$B" x1 </dev/null >/dev/null 2>&1
+	rt start x1
+	run rt exec x1 /init status CapEff
+	assert_status 0
+	assert_contains "$output" "0000000000000000"
+	run rt exec --cap CAP_NET_BIND_SERVICE x1 /init status CapEff
+	assert_status 0
+	assert_contains "$output" "0000000000000400"
+	run rt exec --cap CAP_NO_SUCH x1 true
+	assert_status 1
+	assert_contains "$output" "unknown capability 'CAP_NO_SUCH'"
+	rt delete -f x1
 }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -76,6 +77,14 @@ START_TEST(test_spec_errors)
                   "'process.user.uid'" },
                 { "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"]},\"mounts\":[{\"destination\":\"rel\"}]}",
                   "'mounts.destination'" },
+                { "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"],\"oomScoreAdj\":1001}}",
+                  "'process.oomScoreAdj'" },
+                { "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"]},\"linux\":{\"devices\":[{\"path\":\"/etc/x\",\"type\":\"c\",\"major\":1,\"minor\":3}]}}",
+                  "not a path beneath /dev" },
+                { "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"]},\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\"}]}}",
+                  "without major and minor" },
+                { "{\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"sh\"]},\"hooks\":{\"poststop\":[{\"path\":\"rel\"}]}}",
+                  "'hooks.path'" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -157,6 +166,7 @@ START_TEST(test_mount_options)
         _cleanup_strv_ char **opts =
                 TEST_ARGV("rbind", "ro", "nosuid", "rslave", "size=1m", "z", "mode=755");
         _cleanup_strv_ char **opts2 = TEST_ARGV("ro", "rw", "noexec", "exec");
+        _cleanup_strv_ char **opts3 = TEST_ARGV("rbind", "rro", "rnosuid", "rsuid", "rnoexec");
         struct oci_mount_flags mf;
 
         oci_mount_options_parse(opts, &mf);
@@ -168,6 +178,46 @@ START_TEST(test_mount_options)
         ck_assert_uint_eq(mf.flags, 0); /* later options undo earlier ones */
         ck_assert_str_eq(mf.data, "");
         free(mf.data);
+        /* the recursive forms, for mount_setattr() */
+        oci_mount_options_parse(opts3, &mf);
+        ck_assert_uint_eq(mf.flags, MS_BIND | MS_REC);
+        ck_assert_uint_eq(mf.attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOEXEC);
+        ck_assert_uint_eq(mf.attr_clr, MOUNT_ATTR_NOSUID);
+        ck_assert_str_eq(mf.data, "");
+        free(mf.data);
+}
+END_TEST
+
+START_TEST(test_spec_hooks_devices)
+{
+        struct eng_error *err = NULL;
+        struct oci_spec *s = parse(
+                "{\"root\":{\"path\":\"r\"},\"domainname\":\"d.example\",\"process\":{\"args\":[\"sh\"],\"oomScoreAdj\":-17},"
+                "\"hooks\":{\"prestart\":[{\"path\":\"/a\"}],\"createRuntime\":[{\"path\":\"/b\",\"timeout\":3}],"
+                "\"createContainer\":[{\"path\":\"/c\"}],\"startContainer\":[{\"path\":\"/d\",\"args\":[\"d\",\"x\"]}],"
+                "\"poststart\":[{\"path\":\"/e\"}],\"poststop\":[{\"path\":\"/f\"},{\"path\":\"/g\"}]},"
+                "\"linux\":{\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":438,\"uid\":0,\"gid\":0},"
+                "{\"path\":\"/dev/p\",\"type\":\"p\"}]}}",
+                &err);
+
+        ck_assert_msg(s != NULL, "%s", err ? err->msg : "");
+        ck_assert_str_eq(s->domainname, "d.example");
+        ck_assert(s->process.has_oom_score_adj);
+        ck_assert_int_eq(s->process.oom_score_adj, -17);
+        /* prestart and createRuntime run as one list, in that order */
+        ck_assert_uint_eq(s->hooks[OCI_HOOK_CREATE_RUNTIME].n, 2);
+        ck_assert_str_eq(s->hooks[OCI_HOOK_CREATE_RUNTIME].v[0].path, "/a");
+        ck_assert_int_eq(s->hooks[OCI_HOOK_CREATE_RUNTIME].v[1].timeout, 3);
+        ck_assert_uint_eq(s->hooks[OCI_HOOK_CREATE_CONTAINER].n, 1);
+        ck_assert_str_eq(s->hooks[OCI_HOOK_START_CONTAINER].v[0].args[1], "x");
+        ck_assert_uint_eq(s->hooks[OCI_HOOK_POSTSTART].n, 1);
+        ck_assert_uint_eq(s->hooks[OCI_HOOK_POSTSTOP].n, 2);
+        ck_assert_uint_eq(s->ndevices, 2);
+        ck_assert_uint_eq(s->devices[0].type, S_IFCHR);
+        ck_assert_uint_eq(s->devices[0].major, 10);
+        ck_assert_uint_eq(s->devices[0].mode, 0666);
+        ck_assert_uint_eq(s->devices[1].type, S_IFIFO);
+        oci_spec_free(s);
 }
 END_TEST
 
@@ -215,6 +265,11 @@ START_TEST(test_seccomp_compile_and_cache)
                                "\"SCMP_ACT_ALLOW\"}]}",
                                0, NULL);
         json_t *bad = json_loads("{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}", 0, NULL);
+        json_t *two = json_loads(
+                "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
+                "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},"
+                "{\"index\":0,\"value\":16,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+                0, NULL);
         struct eng_error *err = NULL;
         struct oci_seccomp_prog *a, *b;
         const char *cache = eng_test_path("cache");
@@ -230,6 +285,11 @@ START_TEST(test_seccomp_compile_and_cache)
         ck_assert_int_eq(memcmp(a->filter, b->filter, a->len * 8), 0);
         oci_seccomp_prog_free(a);
         oci_seccomp_prog_free(b);
+        /* two conditions on one argument: libseccomp takes them as a rule each */
+        a = oci_seccomp_compile(two, NULL, &err);
+        ck_assert_msg(a != NULL, "%s", err ? err->msg : "");
+        oci_seccomp_prog_free(a);
+        json_decref(two);
         ck_assert_ptr_null(oci_seccomp_compile(bad, NULL, &err));
         ck_assert(strstr(err->msg, "unsupported action 'SCMP_ACT_NOTIFY'"));
         eng_err_free(err);
@@ -274,6 +334,7 @@ int main(void)
         tcase_add_test(tc, test_spec_cgroups_path);
         tcase_add_test(tc, test_caps);
         tcase_add_test(tc, test_mount_options);
+        tcase_add_test(tc, test_spec_hooks_devices);
         tcase_add_test(tc, test_seccomp_profile);
         tcase_add_test(tc, test_seccomp_compile_and_cache);
         tcase_add_test(tc, test_parse_size);

@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# eng-runtime run by the host's root, as crun's and runc's tests run it: the
+# host's /dev, sysctls and mounts stay as they were, whatever the spec asks;
+# what only root can do (devices, a negative oomScoreAdj, joining a pid
+# namespace without a user one, cgroup v1 hierarchies, a tty for another user)
+# is done.  hack/test runs this directory once, as root.
+
+load ../helpers
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "these tests are for the host's root"
+	RT=$(dirname "$ENG")/eng-runtime
+	B=$BATS_TEST_TMPDIR/bundle
+	STATE=$BATS_TEST_TMPDIR/state
+	mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp" "$B/rootfs/mnt"
+	cp /bin/busybox "$B/rootfs/bin/busybox"
+	cp "$ENG_TEST_INIT" "$B/rootfs/init"
+	local a
+	for a in sh id cat echo sleep ls grep true stat tty touch; do
+		ln -s busybox "$B/rootfs/bin/$a"
+	done
+	(cd "$B" && "$RT" spec)
+	edit '.process.terminal = false | .root.readonly = false'
+	host_state_before=$(host_state)
+}
+
+teardown() {
+	[ "$(id -u)" = 0 ] || return 0
+	# should a test have damaged the host, it is mended for the rest of the machine
+	if [ ! -c /dev/ptmx ]; then
+		rm -f /dev/ptmx
+		mknod -m 0666 /dev/ptmx c 5 2
+	fi
+	"$RT" --root "$STATE" delete -f r1 >/dev/null 2>&1 || true
+}
+
+rt() {
+	"$RT" --root "$STATE" "$@"
+}
+
+edit() {
+	local f=$1
+	shift
+	jq "$@" "$f" "$B/config.json" >"$B/config.json.new"
+	mv "$B/config.json.new" "$B/config.json"
+}
+
+set_args() {
+	local args
+	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	edit '.process.args = $a' --argjson a "$args"
+}
+
+# what a container must not change: /dev's entries, the sysctls specs name,
+# the mount points of this (the host's) mount namespace
+host_state() {
+	ls -lA --time-style=+ /dev | grep -v '^total'
+	stat -c '%n %F %t:%T %a' /dev/ptmx
+	cat /proc/sys/fs/mqueue/queues_max /proc/sys/net/ipv4/ping_group_range \
+		/proc/sys/kernel/domainname /proc/sys/vm/swappiness
+	awk '{print $5}' /proc/self/mountinfo | sort
+}
+
+assert_host_unchanged() {
+	local now
+	now=$(host_state)
+	[ "$now" = "$host_state_before" ] ||
+		fail "the host changed: $(diff <(echo "$host_state_before") <(echo "$now"))"
+}
+
+@test "eng-runtime as root: a bind of the host's /dev gets no devices, links or ptmx" {
+	edit '.mounts += [{"destination": "/dev", "type": "bind", "source": "/dev", "options": ["rbind"]}]'
+	set_args sh -c 'test -c /dev/ptmx && test -c /dev/null && echo host-dev'
+	run rt run --bundle "$B" r1
+	assert_status 0
+	assert_equal "$output" host-dev
+	assert_host_unchanged
+	# and with a terminal, through the host's own devpts
+	edit '.mounts |= map(select(.destination != "/dev/pts"))'
+	run rt run --bundle "$B" r1
+	assert_status 0
+	assert_host_unchanged
+}
+
+@test "eng-runtime as root: sysctls of namespaces the container lacks are refused; the host keeps its values" {
+	edit '.linux.namespaces |= map(select(.type != "ipc")) | .linux.sysctl = {"fs.mqueue.queues_max": "100"}'
+	set_args true
+	run rt run --bundle "$B" r1
+	assert_status 1
+	assert_contains "$output" "needs an IPC namespace"
+	edit '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ping_group_range": "0 0"}'
+	run rt run --bundle "$B" r1
+	assert_status 1
+	assert_contains "$output" "needs a network namespace"
+	# a network namespace joined by path that is the host's own is no namespace of its own
+	edit '.linux.namespaces += [{"type": "network", "path": "/proc/self/ns/net"}]'
+	run rt run --bundle "$B" r1
+	assert_status 1
+	assert_contains "$output" "needs a network namespace"
+	edit '.linux.namespaces |= map(select(.type != "uts")) | .linux.sysctl = {"kernel.domainname": "x"}'
+	run rt run --bundle "$B" r1
+	assert_status 1
+	edit '.linux.sysctl = {"vm.swappiness": "1"}'
+	run rt run --bundle "$B" r1
+	assert_status 1
+	edit 'del(.linux.sysctl) | .domainname = "x"'
+	run rt run --bundle "$B" r1
+	assert_status 1
+	assert_contains "$output" "needs a new UTS namespace"
+	assert_host_unchanged
+	# in namespaces of its own they are written there
+	edit '.linux.namespaces += [{"type": "ipc"}, {"type": "network"}, {"type": "uts"}] | .linux.namespaces |= map(select(.path == null)) | .linux.sysctl = {"fs.mqueue.queues_max": "100", "net.ipv4.ping_group_range": "0 0", "kernel.domainname": "eng.test"}'
+	set_args cat /proc/sys/fs/mqueue/queues_max /proc/sys/kernel/domainname
+	run rt run --bundle "$B" r1
+	assert_status 0
+	assert_equal "$output" $'100\neng.test'
+	assert_host_unchanged
+}
+
+@test "eng-runtime as root: linux.devices are made; a negative oomScoreAdj; the tty belongs to the process's user" {
+	# lowering it needs CAP_SYS_RESOURCE, which some sandboxes' root lacks
+	local adj=-500
+	(echo -1 >/proc/self/oom_score_adj) 2>/dev/null || adj=500
+	edit '.linux.devices = [{"path": "/dev/eng-null", "type": "c", "major": 1, "minor": 3, "fileMode": 416, "uid": 1000, "gid": 5}, {"path": "/dev/sub/fifo", "type": "p"}] | .process.oomScoreAdj = ($a | tonumber)' \
+		--arg a "$adj"
+	set_args sh -c 'stat -c "%F %t:%T %a %u:%g" /dev/eng-null; stat -c %F /dev/sub/fifo; cat /proc/self/oom_score_adj'
+	run rt run --bundle "$B" r1
+	assert_status 0
+	assert_equal "$output" "character special file 1:3 640 1000:5
+fifo
+$adj"
+	[ ! -e /dev/eng-null ] || fail "made on the host"
+	# a device in a /dev that is a bind of the host's is refused, not made on the host
+	edit '.mounts += [{"destination": "/dev", "type": "bind", "source": "/dev", "options": ["rbind"]}]'
+	run rt run --bundle "$B" r1
+	assert_status 1
+	assert_contains "$output" "a /dev the runtime did not mount"
+	[ ! -e /dev/eng-null ] || fail "made on the host"
+	edit 'del(.mounts[-1]) | del(.linux.devices) | del(.process.oomScoreAdj) | .process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	set_args sh -c 'stat -c %u "$(tty)"'
+	run rt run --bundle "$B" r1
+	assert_status 0
+	assert_equal "$(tr -d '\r' <<<"$output")" 1000
+	assert_host_unchanged
+}
+
+@test "eng-runtime as root: a pid namespace joined by path, without a user namespace" {
+	set_args sleep 100
+	rt create --bundle "$B" r1 </dev/null >/dev/null 2>&1 || fail "create failed"
+	rt start r1
+	local pid
+	pid=$(rt state r1 | jq -r .pid)
+	edit '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		--arg p "/proc/$pid/ns/pid"
+	set_args sh -c 'cat /proc/1/cmdline | tr "\0" " "; readlink /proc/self/ns/pid'
+	run rt run --bundle "$B" r2
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output")" "sleep 100 $(readlink /proc/"$pid"/ns/pid)"
+	rt delete -f r1
+}
+
+@test "eng-runtime as root: resource limits in a cgroup v1 hierarchy on a hybrid machine" {
+	[ "$(stat -fc %T /sys/fs/cgroup/memory 2>/dev/null)" = cgroupfs ] ||
+		skip "no cgroup v1 memory hierarchy here"
+	# beneath the cgroup this test runs in, so nothing escapes its limits
+	local own path
+	own=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
+	path=${own%/}/eng-test-$$
+	edit '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 50}}' \
+		--arg p "$path"
+	set_args sleep 100
+	rt create --bundle "$B" r1 </dev/null >/dev/null 2>&1 || fail "create failed: $(rt create --bundle "$B" r1 2>&1 </dev/null)"
+	local pid
+	pid=$(rt state r1 | jq -r .pid)
+	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.limit_in_bytes")" 67108864
+	assert_contains "$(cat /proc/"$pid"/cgroup)" "memory:$path"
+	if [ "$(stat -fc %T /sys/fs/cgroup/pids 2>/dev/null)" = cgroupfs ]; then
+		assert_equal "$(cat "/sys/fs/cgroup/pids$path/pids.max")" 50
+		assert_contains "$(cat /proc/"$pid"/cgroup)" "pids:$path"
+	fi
+	# exec joins it too (seen from here: inside, its cgroup namespace shows /)
+	rt exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" r1 sleep 100
+	assert_contains "$(cat /proc/"$(cat "$BATS_TEST_TMPDIR/exec.pid")"/cgroup)" "memory:$path"
+	rt start r1
+	rt delete -f r1
+	[ ! -e "/sys/fs/cgroup/memory$path" ] || fail "the cgroup stayed"
+	[ ! -e "/sys/fs/cgroup/pids$path" ] || fail "the pids cgroup stayed"
+	# the parents made on the way, in the other hierarchies
+	local d
+	for d in /sys/fs/cgroup/pids /sys/fs/cgroup/unified; do
+		local p=${path%/*}
+		while [ -n "$p" ] && [ "$p" != "${own%/}" ] && rmdir "$d$p" 2>/dev/null; do p=${p%/*}; done
+	done
+}
+
+@test "eng-runtime as root: rro makes a bind and its submounts read-only; the host's mounts stay" {
+	local src=$BATS_TEST_TMPDIR/src
+	mkdir -p "$src/sub"
+	edit '.mounts += [{"destination": "/mnt", "type": "bind", "source": $s, "options": ["rbind", "rro"]}]' \
+		--arg s "$src"
+	set_args sh -c 'touch /mnt/a 2>/dev/null && echo top-rw; touch /mnt/sub/b 2>/dev/null && echo sub-rw; echo done'
+	# the submount is made in a mount namespace of the test's own
+	run unshare -m --propagation private sh -c "mount -t tmpfs tmpfs '$src/sub' && \"$RT\" --root '$STATE' run --bundle '$B' r1"
+	assert_status 0
+	assert_equal "$output" done
+	# ro alone leaves the submount writable, as the kernel's bind does
+	edit '.mounts[-1].options = ["rbind", "ro"]'
+	run unshare -m --propagation private sh -c "mount -t tmpfs tmpfs '$src/sub' && \"$RT\" --root '$STATE' run --bundle '$B' r1"
+	assert_status 0
+	assert_equal "$output" $'sub-rw\ndone'
+	assert_host_unchanged
+}
