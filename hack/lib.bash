@@ -66,6 +66,20 @@ setup_devices() {
 	chmod 0666 /dev/fuse /dev/net/tun 2>/dev/null || true
 }
 
+# Debian's crun (podman's runtime, used by the podman tests) refuses a
+# hybrid cgroup layout whose v2 tree holds a controller ("cgroups in hybrid
+# mode not supported"): on such a machine hugetlb is left on v2.  It goes to
+# a v1 hierarchy of its own, as a distribution's hybrid layout has it.
+setup_cgroups_for_crun() {
+	local v2=/sys/fs/cgroup/unified
+	[ "$(stat -fc %T "$v2" 2>/dev/null)" = cgroup2fs ] || return 0
+	grep -qw hugetlb "$v2/cgroup.controllers" 2>/dev/null || return 0
+	grep -qw hugetlb "$v2/cgroup.subtree_control" && return 0
+	mkdir -p /sys/fs/cgroup/hugetlb 2>/dev/null &&
+		mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb 2>/dev/null ||
+		echo "warning: hugetlb stays on cgroup v2: crun (podman) will refuse to run here" >&2
+}
+
 # Copy the working tree (tracked and untracked files git does not ignore)
 # to a world-readable place, so the test user can read it wherever the
 # clone is, and so builds never touch the developer's tree.
