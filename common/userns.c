@@ -173,6 +173,14 @@ void eng_idmap_release(struct eng_idmap *map)
         *map = (struct eng_idmap){ 0 };
 }
 
+bool eng_idmap_contains(const struct eng_idrange *r, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (id >= r[i].container && id - r[i].container < r[i].size)
+                        return true;
+        return false;
+}
+
 bool eng_userns_is_initial(void)
 {
         _cleanup_free_ char *map = NULL;

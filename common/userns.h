@@ -89,6 +89,9 @@ bool eng_userns_is_initial(void);
 /** eng_idmap_is_single() - whether only 0 -> the user is mapped, for uids or gids */
 bool eng_idmap_is_single(const struct eng_idmap *map);
 
+/** eng_idmap_contains() - whether the container id @id is in the ranges @r */
+bool eng_idmap_contains(const struct eng_idrange *r, size_t n, uint32_t id);
+
 /** eng_idmap_count() - how many ids the uid (or gid) mapping covers */
 uint64_t eng_idmap_count(const struct eng_idrange *r, size_t n);
 

@@ -291,8 +291,26 @@ static json_t *member_groups(const char *data, const char *user, uint32_t primar
         return gids;
 }
 
+/*
+ * An id the process can be given: never 4294967295, which set*id() and
+ * chown() take as "leave it as it is" (the process would stay root), and,
+ * where the container's mapping is known (@r), one that it maps.
+ */
+static int check_id(const char *what, uint32_t id, const struct eng_idrange *r, size_t n,
+                    struct eng_error **err)
+{
+        if (id == UINT32_MAX)
+                return eng_err(err, ENG_E_USAGE, 0, "%s %" PRIu32 " is not a valid id", what, id);
+        if (r && !eng_idmap_contains(r, n, id))
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "%s %" PRIu32 " is not mapped in the container's user namespace (it maps %" PRIu64 " ids from 0)",
+                        what, id, eng_idmap_count(r, n));
+        return 0;
+}
+
 static int resolve_user(struct storage_store *s, json_t *record, const char *spec, json_t *process,
-                        json_t *env, struct eng_error **err)
+                        json_t *env, const struct eng_idmap *map, struct eng_error **err)
 {
         _cleanup_free_ char *user = eng_xstrdup(spec && *spec ? spec : "0");
         _cleanup_free_ char *passwd = NULL, *group = NULL;
@@ -326,6 +344,12 @@ static int resolve_user(struct storage_store *s, json_t *record, const char *spe
                 free(pw.home);
                 return eng_err(err, ENG_E_USAGE, 0,
                                "unable to find group %s: no matching entries in group file", gname);
+        }
+        if (check_id("uid", uid, map ? map->uid : NULL, map ? map->nuid : 0, err) < 0 ||
+            check_id("gid", gid, map ? map->gid : NULL, map ? map->ngid : 0, err) < 0) {
+                free(pw.name);
+                free(pw.home);
+                return eng_err_wrap(err, "user '%s'", spec);
         }
         json_object_set_new(process, "user",
                             json_pack("{s:I,s:I,s:o}", "uid", (json_int_t) uid, "gid",
@@ -787,7 +811,7 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                 keep_user = eng_xasprintf("%u:%u", (unsigned) getuid(), (unsigned) getgid());
                 user = keep_user;
         }
-        if (resolve_user(s, record, user, process, env, err) < 0)
+        if (resolve_user(s, record, user, process, env, map, err) < 0)
                 goto fail_process;
         {
                 /* A process that is not root keeps no capability but its bounding set
@@ -1411,7 +1435,7 @@ json_t *runtime_exec_process(struct storage_store *s, json_t *record, json_t *sp
                 }
                 json_object_set_new(p, "cwd", json_string(workdir));
         }
-        if (user && resolve_user(s, record, user, p, envj, err) < 0) {
+        if (user && resolve_user(s, record, user, p, envj, NULL, err) < 0) {
                 json_decref(p);
                 return NULL;
         }

@@ -574,9 +574,15 @@ static void set_xattrs(struct archive_entry *e, int fd, const char *path)
 static int set_owner(struct unpacker *u, int fd, int dirfd, const char *name, const char *path,
                      uid_t uid, gid_t gid, mode_t mode, bool is_link, struct eng_error **err)
 {
-        int r = fd >= 0 ? fchown(fd, uid, gid)
-                        : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+        int r;
 
+        /* (uid_t) -1 is chown's "leave it": the file would stay root's */
+        if (uid == (uid_t) -1 || gid == (gid_t) -1) {
+                r = -1;
+                errno = EINVAL;
+        } else
+                r = fd >= 0 ? fchown(fd, uid, gid)
+                            : fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
         if (r == 0)
                 return 0;
         if (errno != EINVAL)
@@ -588,7 +594,8 @@ static int set_owner(struct unpacker *u, int fd, int dirfd, const char *name, co
                 char v[64];
 
                 (void) !fchown(fd, OVERFLOW_ID, OVERFLOW_ID);
-                snprintf(v, sizeof(v), "%u:%u:0%o", (unsigned) uid, (unsigned) gid,
+                snprintf(v, sizeof(v), "%u:%u:0%o", uid == (uid_t) -1 ? OVERFLOW_ID : (unsigned) uid,
+                         gid == (gid_t) -1 ? OVERFLOW_ID : (unsigned) gid,
                          (unsigned) (mode & 07777));
                 if (fsetxattr(fd, OVERRIDE_XATTR, v, strlen(v), 0) < 0)
                         eng_log_debug("layer entry '%s': recording its owner: %s", path,
@@ -690,8 +697,13 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
         const char *slash, *name;
         _cleanup_free_ char *parent = NULL;
         mode_t mode = archive_entry_mode(e);
-        uid_t uid = (uid_t) archive_entry_uid(e);
-        gid_t gid = (gid_t) archive_entry_gid(e);
+        /* an owner past 32 bits (or negative) has no id here: the overflow id's */
+        uid_t uid = archive_entry_uid(e) < 0 || archive_entry_uid(e) >= UINT32_MAX
+                            ? (uid_t) -1
+                            : (uid_t) archive_entry_uid(e);
+        gid_t gid = archive_entry_gid(e) < 0 || archive_entry_gid(e) >= UINT32_MAX
+                            ? (gid_t) -1
+                            : (gid_t) archive_entry_gid(e);
         struct timespec times[2];
         const char *hardlink = archive_entry_hardlink(e);
 

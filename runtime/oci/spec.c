@@ -240,6 +240,12 @@ int oci_process_parse(json_t *process, struct oci_process *p, struct eng_error *
                 if (get_u32(user, "uid", "process.user.uid", &p->uid, err) < 0 ||
                     get_u32(user, "gid", "process.user.gid", &p->gid, err) < 0)
                         goto fail;
+                /* set*id(-1) changes nothing: the process would stay root */
+                if (p->uid == UINT32_MAX || p->gid == UINT32_MAX) {
+                        bad(err, p->uid == UINT32_MAX ? "process.user.uid" : "process.user.gid",
+                            "is 4294967295, which is no id");
+                        goto fail;
+                }
                 if (json_object_get(user, "umask")) {
                         uint32_t m = 0;
 
@@ -253,7 +259,7 @@ int oci_process_parse(json_t *process, struct oci_process *p, struct eng_error *
                         p->additional_gids = eng_xcalloc(json_array_size(g) + 1, sizeof(uint32_t));
                         json_array_foreach(g, i, v) {
                                 if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-                                    json_integer_value(v) > UINT32_MAX) {
+                                    json_integer_value(v) >= UINT32_MAX) {
                                         bad(err, "process.user.additionalGids",
                                             "has an element that is not a gid");
                                         goto fail;

@@ -46,6 +46,24 @@ container_dir() {
 	assert_contains "$output" "unable to find group nosuchgroup"
 }
 
+@test "run: -u 4294967295 (-1 to set*id) and ids the container does not map are refused" {
+	# set*id(-1) changes nothing: the process would have stayed root
+	run eng run --rm -u 4294967295 "$IMG" id -u
+	assert_status 125
+	assert_contains "$output" "user '4294967295': uid 4294967295 is not a valid id"
+	run eng run --rm -u 1000:4294967295 "$IMG" id -g
+	assert_status 125
+	assert_contains "$output" "gid 4294967295 is not a valid id"
+	run eng run --rm -u 4000000000 "$IMG" id -u
+	assert_status 125
+	assert_contains "$output" "uid 4000000000 is not mapped in the container's user namespace"
+	eng run -d --name minus1 "$IMG" sleep 100 >/dev/null
+	run eng exec -u 4294967295 minus1 id -u
+	assert_status 125
+	assert_contains "$output" "is not a valid id"
+	eng rm -f minus1 >/dev/null
+}
+
 @test "run: file owners of the image are kept (1000 stays 1000)" {
 	local L=$ENG_TEST_REGISTRY/eng-test/layers:oci-gzip
 	eng pull -q --tls-verify=false "$L" >/dev/null

@@ -122,6 +122,36 @@ START_TEST(test_later_entries_replace_earlier_ones)
 }
 END_TEST
 
+/* An owner of (uid_t) -1 is no id: chown(2) would leave the file root's. */
+START_TEST(test_owner_minus_one_is_the_overflow_id)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        struct archive_entry *e = archive_entry_new();
+        struct tar t;
+        struct stat st;
+        char v[64] = { 0 };
+        ssize_t n;
+
+        tar_begin(&t);
+        archive_entry_set_pathname(e, "minus-one");
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_uid(e, 4294967295);
+        archive_entry_set_gid(e, 4294967295);
+        archive_entry_set_size(e, 0);
+        ck_assert_int_eq(archive_write_header(t.a, e), ARCHIVE_OK);
+        archive_entry_free(e);
+        eng_assert_ok(tar_unpack(&t, &err), err);
+
+        ck_assert_int_eq(stat(diff("minus-one"), &st), 0);
+        n = getxattr(diff("minus-one"), "user.containers.override_stat", v, sizeof(v) - 1);
+        /* owned by the overflow id where it is mapped, else recorded so */
+        ck_assert_msg((st.st_uid == 65534 && st.st_gid == 65534) ||
+                              (n > 0 && strncmp(v, "65534:65534:", 12) == 0),
+                      "owner %u:%u, override '%s'", (unsigned) st.st_uid, (unsigned) st.st_gid, v);
+}
+END_TEST
+
 START_TEST(test_modes_links_and_whiteouts)
 {
         _cleanup_err_ struct eng_error *err = NULL;
@@ -461,6 +491,7 @@ int main(void)
 
         tcase_add_test(tc, test_later_entries_replace_earlier_ones);
         tcase_add_test(tc, test_modes_links_and_whiteouts);
+        tcase_add_test(tc, test_owner_minus_one_is_the_overflow_id);
         tcase_add_test(tc, test_escapes_refused);
         tcase_add_test(tc, test_result_and_diff_id_check);
         tcase_add_test(tc, test_followed_file);
