@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -80,6 +81,9 @@ int64_t runtime_parse_size(const char *s)
                 if (*end)
                         return -1;
         }
+        /* past int64_t (9.2e18), and inf or nan: no size */
+        if (!(v * (double) mult < 9.2e18))
+                return -1;
         return (int64_t) (v * (double) mult);
 }
 
@@ -447,8 +451,20 @@ static int add_volume(json_t *mounts, const char *spec, struct eng_error **err)
         json_array_append_new(opts, json_string("rbind"));
         if (n == 3) {
                 _cleanup_strv_ char **o = eng_strv_split(parts[2], ",");
+                bool ro_rw = false;
 
                 ENG_STRV_FOREACH(x, o) {
+                        /* ro,rw would leave it writable: one of them, once (podman) */
+                        if (strcmp(*x, "ro") == 0 || strcmp(*x, "rw") == 0) {
+                                if (ro_rw) {
+                                        json_decref(opts);
+                                        return eng_err(
+                                                err, ENG_E_USAGE, 0,
+                                                "-v '%s': invalid options: 'ro' or 'rw' can be given only once",
+                                                spec);
+                                }
+                                ro_rw = true;
+                        }
                         if (strcmp(*x, "ro") == 0 || strcmp(*x, "rw") == 0 ||
                             strcmp(*x, "z") == 0 || strcmp(*x, "Z") == 0 ||
                             strcmp(*x, "nosuid") == 0 || strcmp(*x, "nodev") == 0 ||
@@ -504,7 +520,7 @@ static int add_mount(json_t *mounts, const char *spec, struct eng_error **err)
         const char *type = NULL, *src = NULL, *dst = NULL;
         json_t *opts = json_array();
         _cleanup_free_ char *real = NULL;
-        bool bind_ro = false;
+        bool bind_ro = false, ro_rw = false;
 
         ENG_STRV_FOREACH(p, kv) {
                 char *eq = strchr(*p, '=');
@@ -512,6 +528,28 @@ static int add_mount(json_t *mounts, const char *spec, struct eng_error **err)
 
                 if (eq)
                         *eq = '\0';
+                if (strcmp(*p, "ro") == 0 || strcmp(*p, "readonly") == 0 ||
+                    strcmp(*p, "rw") == 0) {
+                        /* ro, ro=true|false (any case) and rw likewise, once; nothing
+                         * else: a value misread as false would make the mount writable */
+                        bool yes = !eq || strcasecmp(v, "true") == 0;
+
+                        if (ro_rw || (eq && !yes && strcasecmp(v, "false") != 0)) {
+                                json_decref(opts);
+                                if (ro_rw)
+                                        return eng_err(
+                                                err, ENG_E_USAGE, 0,
+                                                "--mount '%s': 'readonly', 'ro' or 'rw' can be given only once",
+                                                spec);
+                                return eng_err(
+                                        err, ENG_E_USAGE, 0,
+                                        "--mount '%s': '%s' must be set to true or false, not '%s'",
+                                        spec, *p, v);
+                        }
+                        ro_rw = true;
+                        bind_ro = strcmp(*p, "rw") == 0 ? !yes : yes;
+                        continue;
+                }
                 if (strcmp(*p, "type") == 0)
                         type = v;
                 else if (strcmp(*p, "source") == 0 || strcmp(*p, "src") == 0)
@@ -519,13 +557,17 @@ static int add_mount(json_t *mounts, const char *spec, struct eng_error **err)
                 else if (strcmp(*p, "target") == 0 || strcmp(*p, "destination") == 0 ||
                          strcmp(*p, "dst") == 0)
                         dst = v;
-                else if (strcmp(*p, "ro") == 0 || strcmp(*p, "readonly") == 0)
-                        bind_ro = !eq || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-                else if (strcmp(*p, "rw") == 0)
-                        bind_ro = false;
                 else if (strcmp(*p, "tmpfs-size") == 0) {
-                        char *o = eng_xasprintf("size=%s", v);
+                        int64_t size = runtime_parse_size(v);
+                        char *o;
 
+                        if (size <= 0) {
+                                json_decref(opts);
+                                return eng_err(err, ENG_E_USAGE, 0,
+                                               "--mount '%s': tmpfs-size '%s' is not a size", spec,
+                                               v);
+                        }
+                        o = eng_xasprintf("size=%" PRId64, size);
                         json_array_append_new(opts, json_string(o));
                         free(o);
                 } else if (strcmp(*p, "tmpfs-mode") == 0) {

@@ -291,6 +291,35 @@ container_dir() {
 	assert_status 125
 }
 
+@test "run: ro= and readonly= take true or false only; ro with rw is refused" {
+	local m=$BATS_TEST_TMPDIR/m
+	mkdir "$m"
+	local v
+	# each of these left the mount writable
+	for v in ro=maybe ro=yes ro= readonly=maybe ro=1; do
+		run eng run --rm --mount "type=bind,source=$m,target=/m,$v" "$IMG" touch /m/x
+		assert_status 125
+		assert_contains "$output" "must be set to true or false"
+	done
+	[ ! -e "$m/x" ] || fail "a container wrote into the mount"
+	for v in ro=TRUE readonly=True ro readonly rw=false; do
+		run eng run --rm --mount "type=bind,source=$m,target=/m,$v" "$IMG" sh -c 'touch /m/x 2>/dev/null && echo rw || echo ro'
+		assert_status 0
+		assert_equal "$output" ro "with $v"
+	done
+	run eng run --rm --mount "type=bind,source=$m,target=/m,ro=false" "$IMG" sh -c 'touch /m/x && echo rw'
+	assert_equal "$output" rw
+	run eng run --rm --mount "type=bind,source=$m,target=/m,ro,rw" "$IMG" true
+	assert_status 125
+	assert_contains "$output" "can be given only once"
+	run eng run --rm -v "$m:/m:ro,rw" "$IMG" true
+	assert_status 125
+	assert_contains "$output" "'ro' or 'rw' can be given only once"
+	run eng run --rm --mount type=tmpfs,target=/t,tmpfs-size=99999999999999999999 "$IMG" true
+	assert_status 125
+	assert_contains "$output" "tmpfs-size '99999999999999999999' is not a size"
+}
+
 @test "run: --network none has only loopback; host shares ours; the default is slirp" {
 	run eng run --rm --network none "$IMG" sh -c 'ls /sys/class/net'
 	assert_equal "$output" lo

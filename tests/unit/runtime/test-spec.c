@@ -308,6 +308,10 @@ START_TEST(test_parse_size)
         ck_assert_int_eq(runtime_parse_size("12x"), -1);
         ck_assert_int_eq(runtime_parse_size(""), -1);
         ck_assert_int_eq(runtime_parse_size("-5"), -1);
+        ck_assert_int_eq(runtime_parse_size("99999999999999999999"), -1);
+        ck_assert_int_eq(runtime_parse_size("9999999999g"), -1);
+        ck_assert_int_eq(runtime_parse_size("inf"), -1);
+        ck_assert_int_eq(runtime_parse_size("nan"), -1);
 }
 END_TEST
 
