@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -24,6 +25,14 @@
 #include "common/banned.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void copy_winsize(int from, int to)
 {
@@ -54,6 +63,7 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
         struct termios saved;
         bool raw = false, in_open = forward_stdin && master >= 0, out_open = master >= 0;
         bool exited = false;
+        int64_t kill_at = 0; /* when a stop signal was passed on: KILL then */
         sigset_t mask, old;
         _cleanup_close_ int sfd = -1;
         int status = 0, r = 0;
@@ -102,7 +112,19 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                                 out_open = false;
                         continue;
                 }
-                if (poll(p, 3, -1) < 0) {
+                int timeout = -1;
+
+                if (kill_at) {
+                        int64_t left = kill_at - now_ms();
+
+                        if (left <= 0) {
+                                (void) kill(pid, SIGKILL);
+                                kill_at = 0;
+                                continue;
+                        }
+                        timeout = (int) left;
+                }
+                if (poll(p, 3, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         r = eng_err(err, ENG_E_SYS, errno, "waiting for the container");
@@ -116,8 +138,20 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                                         continue;
                                 if (si.ssi_signo == SIGWINCH && master >= 0)
                                         copy_winsize(STDIN_FILENO, master);
-                                else
+                                else if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) &&
+                                         kill_at) {
+                                        /* asked twice: the container goes now */
+                                        (void) kill(pid, SIGKILL);
+                                } else {
                                         (void) kill(pid, (int) si.ssi_signo);
+                                        /*
+                                         * A process 1 without a handler never sees INT
+                                         * or TERM (the kernel drops them): as podman
+                                         * stop, it is killed after a grace period.
+                                         */
+                                        if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+                                                kill_at = now_ms() + OCI_FOREGROUND_GRACE_MS;
+                                }
                         }
                         if (waitpid(pid, &status, WNOHANG) == pid)
                                 exited = true;

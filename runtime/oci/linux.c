@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -313,6 +314,14 @@ int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
                 return eng_err(err, ENG_E_SYS, errno, "keeping capabilities");
         if (set_user(p, err) < 0)
                 return -1;
+        if (f->die_with_parent) {
+                struct pollfd pf = { .fd = f->sync_fd, .events = POLLIN };
+
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                /* a parent that died before that: its end of the socket hung up */
+                if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR)))
+                        _exit(1);
+        }
         (void) prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
         if (set_caps(p, err) < 0)
                 return -1;
@@ -628,6 +637,7 @@ static _Noreturn void container_child(struct child_args *a)
                                                  .sync_fd = a->sync_fd,
                                                  .exec_fifo_fd = a->fifo_fd,
                                                  .listen_pid = a->opts->listen_pid,
+                                                 .die_with_parent = a->opts->die_with_parent,
                                                  .spec = spec,
                                                  .id = a->opts->id,
                                                  .bundle = a->opts->bundle },

@@ -52,6 +52,9 @@ struct oci_finish {
          * for the fifo to be opened before it executes */
         int exec_fifo_fd;
         bool listen_pid; /* LISTEN_PID=<our pid> unless the environment has one */
+        /* PR_SET_PDEATHSIG again after the user changes (a uid change clears
+         * it), and go if the parent is gone already (sync_fd hung up) */
+        bool die_with_parent;
         /* the container's spec, whose startContainer hooks run just before
          * the command (with @id and @bundle in their state); NULL for exec */
         const struct oci_spec *spec;

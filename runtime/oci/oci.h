@@ -298,9 +298,15 @@ json_t *oci_seccomp_from_profile(json_t *profile, uint64_t caps);
 /** oci_seccomp_load_file() - read a profile file (docker/podman seccomp.json) */
 json_t *oci_seccomp_load_file(const char *path, struct eng_error **err);
 
+/* how long a foreground container has after INT or TERM was passed on to it */
+#define OCI_FOREGROUND_GRACE_MS 10000
+
 /**
  * oci_foreground() - stay with the container process @pid until it exits:
- * signals sent to us (INT, TERM, HUP, QUIT, USR1, USR2) go on to it; with a
+ * signals sent to us (INT, TERM, HUP, QUIT, USR1, USR2) go on to it; after
+ * INT or TERM it is killed when it is still there OCI_FOREGROUND_GRACE_MS
+ * later, or at once on a second INT or TERM (a process 1 without a handler
+ * never receives them); with a
  * pty @master (else -1) our stdin is copied into it and its output to our
  * stdout, our terminal is raw meanwhile and restored on every way out, and
  * the window size follows SIGWINCH.  @forward_stdin: copy stdin (-i); its

@@ -171,6 +171,56 @@ container_dir() {
 	assert_equal "$(ls "$S/containers")" "" "containers left"
 }
 
+# started_pid NAME: the host pid of the running container NAME, once it runs
+started_pid() {
+	local p
+	for _ in $(seq 100); do
+		p=$(eng inspect --format '{{.State.Pid}}' "$1" 2>/dev/null) || p=
+		[ -n "$p" ] && [ "$p" != 0 ] && echo "$p" && return 0
+		sleep 0.1
+	done
+	fail "container $1 never ran"
+}
+
+@test "run: INT or TERM ends a foreground run whose process ignores them; kill -9 takes the container along" {
+	local pid cpid
+	# sleep as process 1 has no handler: the kernel drops INT and TERM
+	"$ENG" --root "$S" --runroot "$BATS_TEST_TMPDIR/run" run --name twice "$IMG" sleep 1000 >/dev/null 2>&1 &
+	pid=$!
+	cpid=$(started_pid twice)
+	kill -TERM $pid
+	sleep 0.5
+	kill -0 "$cpid" || fail "the container went at the first TERM"
+	kill -INT $pid
+	status=0
+	timeout 20 tail --pid=$pid -f /dev/null || fail "eng run is still there after a second signal"
+	wait $pid || status=$?
+	assert_status 137
+	# one TERM: killed after the grace period (10 s)
+	"$ENG" --root "$S" --runroot "$BATS_TEST_TMPDIR/run" run --rm "$IMG" sleep 1000 >/dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	kill -TERM $pid
+	timeout 30 tail --pid=$pid -f /dev/null || fail "eng run is still there 30 s after TERM"
+	# kill -9 of eng takes the container along, also once it runs as another user
+	local u
+	for u in 0 1000; do
+		"$ENG" --root "$S" --runroot "$BATS_TEST_TMPDIR/run" run --name "k$u" -u $u "$IMG" sleep 1000 >/dev/null 2>&1 &
+		pid=$!
+		cpid=$(started_pid "k$u")
+		slirp=$(pgrep -P $pid -x eng-slirp) || fail "no network helper"
+		kill -9 $pid
+		for _ in $(seq 100); do
+			kill -0 "$cpid" 2>/dev/null || kill -0 "$slirp" 2>/dev/null || break
+			sleep 0.1
+		done
+		! kill -0 "$cpid" 2>/dev/null || fail "the container of uid $u outlived eng run"
+		! kill -0 "$slirp" 2>/dev/null || fail "the network helper of uid $u outlived eng run"
+		run eng ps -a --filter "name=k$u" --format '{{.Status}}'
+		assert_contains "$output" Exited
+	done
+}
+
 @test "run: --rm leaves nothing behind; without it the container stays" {
 	run eng run --rm "$IMG" sh -c 'echo data >/root/file'
 	assert_status 0
