@@ -48,6 +48,29 @@ static void expire_partial(const char *dir, const char *name)
 }
 
 /*
+ * The creator of the tmp/ entry @name (PREFIX-PID-XXXXXX, storage_tmpdir(),
+ * where PREFIX may hold dashes itself: "rm-container"), when it is gone;
+ * 0 when it lives or the name is of another form.
+ */
+static long tmp_entry_orphan(const char *name)
+{
+        const char *last = strrchr(name, '-'), *dash;
+        char *end;
+        long pid;
+
+        if (!last || last == name || strncmp(name, "partial-", 8) == 0)
+                return 0;
+        for (dash = last - 1; dash > name && *dash != '-'; dash--)
+                ;
+        if (*dash != '-')
+                return 0;
+        pid = strtol(dash + 1, &end, 10);
+        if (pid <= 0 || end != last)
+                return 0;
+        return kill((pid_t) pid, 0) < 0 && errno == ESRCH ? pid : 0;
+}
+
+/*
  * Remove tmp/ entries whose creator (the PID in their name) is gone, and
  * partial downloads left for more than a week.
  */
@@ -58,20 +81,16 @@ static void clean_tmp(struct storage_store *s)
         struct dirent *de;
 
         while (d && (de = readdir(d))) {
-                const char *dash = strchr(de->d_name, '-');
-                char *end;
                 long pid;
 
-                if (de->d_name[0] == '.' || !dash)
+                if (de->d_name[0] == '.')
                         continue;
                 if (strncmp(de->d_name, "partial-", 8) == 0) {
                         expire_partial(tmp, de->d_name);
                         continue;
                 }
-                pid = strtol(dash + 1, &end, 10);
-                if (pid <= 0 || *end != '-')
-                        continue;
-                if (kill((pid_t) pid, 0) < 0 && errno == ESRCH) {
+                pid = tmp_entry_orphan(de->d_name);
+                if (pid > 0) {
                         struct eng_error *e = NULL;
                         _cleanup_free_ char *p = eng_xasprintf("%s/%s", tmp, de->d_name);
 
@@ -643,6 +662,7 @@ int storage_check(struct storage_store *s, bool verify_blobs, bool repair, json_
         _cleanup_closedir_ DIR *d = NULL;
         json_t *problems = json_array();
         struct dirent *de;
+        long pid;
         json_t *img;
         size_t i;
 
@@ -685,6 +705,15 @@ int storage_check(struct storage_store *s, bool verify_blobs, bool repair, json_
                                 repair ? "; removed" : " (the next pull of it resumes there)");
                         if (repair)
                                 (void) unlink(p);
+                } else if ((pid = tmp_entry_orphan(de->d_name)) > 0) {
+                        _cleanup_free_ char *p = eng_xasprintf("%s/%s", tmp, de->d_name);
+
+                        problem(problems, "tmp/%s was left by process %ld, which is gone%s",
+                                de->d_name, pid, repair ? "; removed" : "");
+                        if (repair && storage_remove_tree(s, p, err) < 0) {
+                                json_decref(problems);
+                                return -1;
+                        }
                 }
         }
         if (repair) {

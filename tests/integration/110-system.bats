@@ -76,3 +76,18 @@ setup() {
 	[ ! -e "$old" ] || fail "the week-old partial download is still there"
 	[ -e "$new" ] || fail "the recent partial download was removed"
 }
+
+@test "store: what a killed eng rm left in tmp/ goes at the next start; a live process's stays" {
+	local dead
+	sh -c 'exit 0' &
+	dead=$!
+	wait $dead
+	# names as storage_tmpdir() makes them: the prefix has a dash of its own
+	mkdir -p "$S/tmp/rm-container-$dead-AbC123/diff/etc" "$S/tmp/rm-container-$$-XyZ789"
+	echo x >"$S/tmp/rm-container-$dead-AbC123/diff/etc/f"
+	run --separate-stderr eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip"
+	assert_status 0
+	[ ! -e "$S/tmp/rm-container-$dead-AbC123" ] || fail "the dead process's directory stayed"
+	[ -e "$S/tmp/rm-container-$$-XyZ789" ] || fail "a live process's directory was removed"
+	rmdir "$S/tmp/rm-container-$$-XyZ789"
+}
