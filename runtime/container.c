@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -792,6 +793,15 @@ static int build_args(json_t *cfg, const struct runtime_run_opts *o, json_t **re
         return 0;
 }
 
+/* a host name sethostname() takes and /etc/hosts can carry (no space, no newline) */
+static bool hostname_valid(const char *h)
+{
+        size_t n = strlen(h);
+
+        return n > 0 && n <= 64 && isalnum((unsigned char) h[0]) &&
+               strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
+}
+
 int runtime_container_spec(struct storage_store *s, json_t *record, json_t *image_config,
                            const struct runtime_run_opts *o, const struct eng_idmap *map,
                            json_t **ret_spec, struct eng_error **err)
@@ -808,6 +818,11 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         struct rlimit rl;
         size_t i;
 
+        if (o->hostname && !hostname_valid(o->hostname))
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "--hostname '%s': not a valid host name (letters, digits, '.', '-' and '_', at most 64)",
+                        o->hostname);
         if (build_args(cfg, o, &args, err) < 0)
                 return -1;
         hostname = eng_xstrdup(o->hostname ? o->hostname : id);

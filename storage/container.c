@@ -102,6 +102,39 @@ json_t *storage_container_list(struct storage_store *s, struct eng_error **err)
         return all;
 }
 
+/* podman's rule for names, [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 long (a DNS
+ * name: it goes into /etc/hosts) */
+static bool name_valid(const char *n)
+{
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
+                return false;
+        for (const char *c = n + 1; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                      (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
+                        return false;
+        return strlen(n) <= 253;
+}
+
+/* a name of 64 hex digits would read as another container's full id */
+static bool name_is_id(const char *n)
+{
+        return strlen(n) == 64 && strspn(n, "0123456789abcdef") == 64;
+}
+
+static int check_name(const char *name, struct eng_error **err)
+{
+        if (!name_valid(name))
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "'%s' is not a valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 characters",
+                        name);
+        if (name_is_id(name))
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'%s' is not a valid container name: it has the form of an ID",
+                               name);
+        return 0;
+}
+
 json_t *storage_container_get(struct storage_store *s, const char *name, struct eng_error **err)
 {
         _cleanup_json_ json_t *all = storage_container_list(s, err);
@@ -110,6 +143,10 @@ json_t *storage_container_get(struct storage_store *s, const char *name, struct 
 
         if (!all)
                 return NULL;
+        /* a full id first, then a name, then an id's prefix (podman) */
+        json_array_foreach(all, i, r)
+                if (strcmp(hex_of(json_string_value(json_object_get(r, "id"))), name) == 0)
+                        return json_incref(r);
         json_array_foreach(all, i, r) {
                 const char *n = json_string_value(json_object_get(r, "name"));
 
@@ -429,6 +466,8 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
         size_t i;
         int ret = -1;
 
+        if (!name || check_name(name, err) < 0)
+                return name ? -1 : eng_err(err, ENG_E_USAGE, 0, "the container has no name");
         if (keep_id)
                 driver = STORAGE_DRIVER_VFS; /* the copy is where owners are shifted */
         json_object_set(record, "layers", layers);
@@ -724,17 +763,6 @@ bool storage_overlay_usable(struct storage_store *s, char **ret_reason)
         return ok;
 }
 
-static bool name_valid(const char *n)
-{
-        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
-                return false;
-        for (const char *c = n + 1; *c; c++)
-                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                      (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-'))
-                        return false;
-        return strlen(n) <= 253;
-}
-
 int storage_container_rename(struct storage_store *s, json_t *record, const char *name,
                              struct eng_error **err)
 {
@@ -745,10 +773,8 @@ int storage_container_rename(struct storage_store *s, json_t *record, const char
         size_t i;
         int ret = -1;
 
-        if (!name_valid(name))
-                return eng_err(err, ENG_E_USAGE, 0,
-                               "'%s' is not a valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*",
-                               name);
+        if (check_name(name, err) < 0)
+                return -1;
         if (storage_store_lock(s, err) < 0)
                 return -1;
         all = storage_container_list(s, err);

@@ -505,3 +505,32 @@ wait_for_log() {
 	# what is there has its config.json
 	[ -f "$S/containers/$(ls "$S/containers")/config.json" ]
 }
+
+@test "names are podman's [a-zA-Z0-9][a-zA-Z0-9_.-]*; an id wins over a name; --hostname is checked" {
+	local bad
+	for bad in "" "../../x" "a/b" "$(printf 'a%.0s' {1..254})" $'a\nb' "-x" "a b"; do
+		run eng create --name "$bad" "$IMG" true
+		assert_status 125
+		assert_contains "$output" "not a valid container name"
+	done
+	assert_equal "$(ls "$S/containers")" "" "containers made"
+	# a name equal to another container's full id is refused; a full id finds its container
+	local id
+	id=$(eng create --name first "$IMG" true)
+	run eng create --name "$id" "$IMG" true
+	assert_status 125
+	assert_contains "$output" "it has the form of an ID"
+	eng create --name "${id:0:12}" "$IMG" true >/dev/null
+	run eng inspect --format '{{.Name}}' "$id"
+	assert_equal "$output" first
+	# a name that is another's id prefix: the name wins over the prefix (podman)
+	run eng inspect --format '{{.Name}}' "${id:0:12}"
+	assert_equal "$output" "${id:0:12}"
+	run eng create --name ok.name_1-x "$IMG" true
+	assert_status 0
+	for bad in $'h\nevil' "a b" "$(printf 'h%.0s' {1..65})" "-h"; do
+		run eng run --rm --hostname "$bad" "$IMG" true
+		assert_status 125
+		assert_contains "$output" "not a valid host name"
+	done
+}
