@@ -55,14 +55,20 @@ const char *eng_platform_variant(const char *machine)
         return NULL;
 }
 
-char *eng_time_now_rfc3339(void)
+char *eng_time_rfc3339(const struct timespec *ts)
 {
-        struct timespec ts;
         struct tm tm;
         char buf[64];
 
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
+        gmtime_r(&ts->tv_sec, &tm);
         strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        return eng_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+        return eng_xasprintf("%s.%09ldZ", buf, ts->tv_nsec);
+}
+
+char *eng_time_now_rfc3339(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return eng_time_rfc3339(&ts);
 }

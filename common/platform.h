@@ -4,6 +4,8 @@
 
 /* This machine's platform in OCI terms (os "linux", arch "amd64", ...). */
 
+#include <time.h>
+
 /**
  * eng_platform_arch() - the OCI/Go architecture name of a uname machine
  * string ("x86_64" -> "amd64", "aarch64" -> "arm64"); unknown names are
@@ -19,5 +21,8 @@ const char *eng_platform_variant(const char *machine);
  * "2026-11-29T15:50:08.899415497Z" (heap)
  */
 char *eng_time_now_rfc3339(void);
+
+/** eng_time_rfc3339() - @ts (CLOCK_REALTIME) in that form (heap) */
+char *eng_time_rfc3339(const struct timespec *ts);
 
 #endif

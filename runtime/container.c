@@ -7,8 +7,8 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,12 +21,14 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/platform.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
@@ -307,10 +309,11 @@ static int check_id(const char *what, uint32_t id, const struct eng_idrange *r, 
         if (id == UINT32_MAX)
                 return eng_err(err, ENG_E_USAGE, 0, "%s %" PRIu32 " is not a valid id", what, id);
         if (r && !eng_idmap_contains(r, n, id))
-                return eng_err(
-                        err, ENG_E_USAGE, 0,
-                        "%s %" PRIu32 " is not mapped in the container's user namespace (it maps %" PRIu64 " ids from 0)",
-                        what, id, eng_idmap_count(r, n));
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "%s %" PRIu32
+                               " is not mapped in the container's user namespace (it maps %" PRIu64
+                               " ids from 0)",
+                               what, id, eng_idmap_count(r, n));
         return 0;
 }
 
@@ -529,8 +532,7 @@ static int add_mount(json_t *mounts, const char *spec, struct eng_error **err)
 
                 if (eq)
                         *eq = '\0';
-                if (strcmp(*p, "ro") == 0 || strcmp(*p, "readonly") == 0 ||
-                    strcmp(*p, "rw") == 0) {
+                if (strcmp(*p, "ro") == 0 || strcmp(*p, "readonly") == 0 || strcmp(*p, "rw") == 0) {
                         /* ro, ro=true|false (any case) and rw likewise, once; nothing
                          * else: a value misread as false would make the mount writable */
                         bool yes = !eq || strcasecmp(v, "true") == 0;
@@ -1407,6 +1409,23 @@ static bool adopt_orphan(struct storage_store *s, json_t *record, const char *id
         json_object_set_new(record, "state", json_string("running"));
         json_object_set_new(record, "pid", json_integer(pid));
         json_object_set_new(record, "pid_start", json_integer((json_int_t) start));
+        if (!json_string_value(json_object_get(record, "started"))) {
+                /* nobody wrote when it started: the process's own start time says */
+                struct timespec now, boot;
+                long hz = sysconf(_SC_CLK_TCK);
+                _cleanup_free_ char *when = NULL;
+                double ago;
+
+                clock_gettime(CLOCK_REALTIME, &now);
+                clock_gettime(CLOCK_BOOTTIME, &boot);
+                ago = (double) boot.tv_sec + boot.tv_nsec / 1e9 -
+                      (double) start / (double) (hz > 0 ? hz : 100);
+                if (ago < 0)
+                        ago = 0;
+                now.tv_sec -= (time_t) ago;
+                when = eng_time_rfc3339(&now);
+                json_object_set_new(record, "started", json_string(when));
+        }
         return true;
 }
 

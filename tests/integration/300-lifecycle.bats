@@ -458,6 +458,12 @@ wait_for_log() {
 	run eng ps --format json
 	assert_equal "$(json '.[0].State')" running
 	assert_equal "$(json '.[0].Pid')" "$pid"
+	# when it started comes from the process (it was "Up 56 years")
+	run eng ps --format '{{.Status}}'
+	assert_contains "$output" "Up "
+	assert_not_contains "$output" "years"
+	run eng inspect --format '{{.State.StartedAt}}' half
+	assert_contains "$output" "$(date -u +%Y-%m-%d)"
 	run eng rm -f half
 	assert_status 0
 	[ ! -e /proc/"$pid" ] || [ "$(awk '/^State:/ { print $2 }' /proc/"$pid"/status)" = Z ] ||
