@@ -594,7 +594,8 @@ static int set_owner(struct unpacker *u, int fd, int dirfd, const char *name, co
                 char v[64];
 
                 (void) !fchown(fd, OVERFLOW_ID, OVERFLOW_ID);
-                snprintf(v, sizeof(v), "%u:%u:0%o", uid == (uid_t) -1 ? OVERFLOW_ID : (unsigned) uid,
+                snprintf(v, sizeof(v), "%u:%u:0%o",
+                         uid == (uid_t) -1 ? OVERFLOW_ID : (unsigned) uid,
                          gid == (gid_t) -1 ? OVERFLOW_ID : (unsigned) gid,
                          (unsigned) (mode & 07777));
                 if (fsetxattr(fd, OVERRIDE_XATTR, v, strlen(v), 0) < 0)
