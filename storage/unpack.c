@@ -748,6 +748,12 @@ static int extract_entry(struct unpacker *u, struct archive_entry *e, struct eng
                                                raw);
                         return 0;
                 }
+                /* a whiteout of "." or ".." would remove the directory the layer is
+                 * unpacked into (replacing the entry first) */
+                if (!name[4] || strcmp(name + 4, ".") == 0 || strcmp(name + 4, "..") == 0)
+                        return eng_err(err, ENG_E_INVALID, 0,
+                                       "layer entry '%s' is a whiteout of '%s', which is no entry",
+                                       raw, name + 4);
                 {
                         /* the whiteout replaces NAME, maybe the cached directory or above */
                         _cleanup_free_ char *target =

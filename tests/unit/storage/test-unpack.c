@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "common/digest.h"
+#include "common/fs.h"
 #include "common/xalloc.h"
 #include "storage/unpack.h"
 #include "tests/unit/harness.h"
@@ -200,6 +201,29 @@ START_TEST(test_escapes_refused)
         ck_assert_int_lt(tar_unpack(&t, &err), 0);
         ck_assert_ptr_nonnull(strstr(err->msg, "leads outside its root"));
         ck_assert_int_eq(access("/tmp/eng-unit-escape", F_OK), -1);
+}
+END_TEST
+
+/* ".wh..", ".wh..." and ".wh." name no entry: refused, and nothing removed first */
+START_TEST(test_whiteout_of_dot_dot_refused)
+{
+        static const char *const names[] = { ".wh...", "sub/.wh...", ".wh..", ".wh." };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_err_ struct eng_error *err = NULL;
+                _cleanup_free_ char *d = eng_xasprintf("%s/diff", eng_test_dir);
+                struct tar t;
+
+                eng_assert_ok(eng_rm_rf(d, &err), err);
+                tar_begin(&t);
+                tar_add(&t, "keep", AE_IFREG, 0644, "x", NULL, NULL);
+                tar_add(&t, "sub/keep", AE_IFREG, 0644, "x", NULL, NULL);
+                tar_add(&t, names[i], AE_IFREG, 0644, "", NULL, NULL);
+                ck_assert_int_lt(tar_unpack(&t, &err), 0);
+                ck_assert_msg(strstr(err->msg, "which is no entry"), "%s: %s", names[i], err->msg);
+                ck_assert_int_eq(access(diff("keep"), F_OK), 0);
+                ck_assert_int_eq(access(diff("sub/keep"), F_OK), 0);
+        }
 }
 END_TEST
 
@@ -493,6 +517,7 @@ int main(void)
         tcase_add_test(tc, test_modes_links_and_whiteouts);
         tcase_add_test(tc, test_owner_minus_one_is_the_overflow_id);
         tcase_add_test(tc, test_escapes_refused);
+        tcase_add_test(tc, test_whiteout_of_dot_dot_refused);
         tcase_add_test(tc, test_result_and_diff_id_check);
         tcase_add_test(tc, test_followed_file);
         tcase_add_test(tc, test_followed_file_freed_once_unlinked);
