@@ -255,6 +255,7 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
         struct eng_error *dl_err = NULL, *cleanup_err = NULL;
         _cleanup_free_ char *journal_path = NULL;
         _cleanup_close_ int journal = -1, data = -1;
+        uint64_t kept = 0;
         struct pipesink ps;
         struct stat st;
         int fds[2];
@@ -275,6 +276,8 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
         if (journal >= 0 && fstat(journal, &st) == 0 && (uint64_t) st.st_size > layer->size &&
             ftruncate(journal, 0) < 0)
                 journal = eng_close_safe(journal); /* longer than the blob: not a prefix of it */
+        if (journal >= 0 && fstat(journal, &st) == 0)
+                kept = (uint64_t) st.st_size;
         if (journal >= 0)
                 data = open(journal_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW); /* RDWR: to free it */
         if (data >= 0)
@@ -323,6 +326,12 @@ static int pull_layer(struct pull *p, const struct image_descriptor *layer, cons
                         eng_err_free(dl_err);
                         dl_err = child_err;
                         eng_err_wrap(&dl_err, "unpacking layer %s", layer->digest);
+                        /* the bytes an earlier pull kept may be the bad ones */
+                        if (kept > 0)
+                                eng_err_wrap(
+                                        &dl_err,
+                                        "resuming from the first %llu bytes, a partial download an earlier pull left (dropped now: pull again)",
+                                        (unsigned long long) kept);
                 } else {
                         eng_err_free(child_err);
                 }

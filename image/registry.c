@@ -440,6 +440,13 @@ static int fetch_token(struct image_registry *r, const struct image_challenge *c
                 curl_easy_setopt(c, CURLOPT_PASSWORD, r->creds.password);
         }
         rc = curl_easy_perform(c);
+        if (x.too_big) {
+                curl_easy_cleanup(c);
+                xfer_release(&x);
+                return eng_err(err, ENG_E_INVALID, 0,
+                               "getting a token from '%s': the answer is larger than %u bytes",
+                               ch->realm, (unsigned) TOKEN_MAX);
+        }
         if (rc != CURLE_OK) {
                 int e = eng_err(err, ENG_E_REMOTE, 0, "getting a token from '%s': %s", ch->realm,
                                 r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
@@ -727,6 +734,7 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
         _cleanup_free_ char *what = eng_xasprintf("fetching blob %s", digest);
         _cleanup_free_ char *got = NULL;
         struct xfer x = { .sink = sink, .sink_arg = arg, .max = size, .journal_fd = journal_fd };
+        uint64_t kept = 0; /* bytes an earlier pull left in the journal */
         int ret = 0;
 
         if (strncmp(digest, "sha256:", 7) != 0)
@@ -738,6 +746,7 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
                         eng_digest_free(x.md);
                         return -1;
                 }
+                kept = x.delivered;
                 if (x.delivered > 0)
                         eng_log_info("%s: resuming at byte %llu of %llu", what,
                                      (unsigned long long) x.delivered, (unsigned long long) size);
@@ -767,7 +776,13 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
                               what, (unsigned long long) x.delivered, (unsigned long long) size);
         if (ret == 0) {
                 got = eng_digest_finish(x.md);
-                if (strcmp(got, digest) != 0)
+                if (strcmp(got, digest) != 0 && kept > 0)
+                        /* the bytes kept from before may be the bad ones, not the registry's */
+                        ret = eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "%s: the data's digest is %s, not %s: the first %llu bytes came from a partial download an earlier pull left, which may be damaged; it is dropped, pull again",
+                                what, got, digest, (unsigned long long) kept);
+                else if (strcmp(got, digest) != 0)
                         ret = eng_err(
                                 err, ENG_E_INVALID, 0,
                                 "%s: the data's digest is %s, not %s (the registry sent corrupt or different data)",

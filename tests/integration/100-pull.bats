@@ -328,6 +328,32 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	[ "$tries" -ge 3 ] || fail "asked $tries times"
 }
 
+@test "pull: a damaged partial download is named as the cause, not the registry, and dropped" {
+	require_registry
+	local layer
+	layer=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"http://$ENG_TEST_REGISTRY/v2/eng-test/busybox/manifests/latest" | jq -r '.layers[0].digest')
+	mkdir -p "$BATS_TEST_TMPDIR/store/tmp"
+	head -c 4096 /dev/urandom >"$BATS_TEST_TMPDIR/store/tmp/partial-${layer#sha256:}"
+	run --separate-stderr eng pull -q --tls-verify=false "$ENG_TEST_REGISTRY/eng-test/busybox:latest"
+	assert_status 125
+	# (the unpacker or the digest may see it first)
+	assert_contains "$stderr" "first 4096 bytes"
+	assert_contains "$stderr" "a partial download an earlier pull left"
+	assert_not_contains "$stderr" "the registry sent corrupt"
+	[ ! -e "$BATS_TEST_TMPDIR/store/tmp/partial-${layer#sha256:}" ] || fail "the partial download stayed"
+	run eng pull -q --tls-verify=false "$ENG_TEST_REGISTRY/eng-test/busybox:latest"
+	assert_status 0
+}
+
+@test "pull: a token answer over the limit is refused by name, not with curl's write error" {
+	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
+	run --separate-stderr eng pull --tls-verify=false "$ENG_TEST_REGISTRY_SLOW/eng-test/bigtoken:latest"
+	assert_status 125
+	assert_contains "$stderr" "the answer is larger than 1048576 bytes"
+	assert_not_contains "$stderr" "Failure writing output"
+}
+
 @test "pull: kill -9 half way leaves no image; the next pull resumes the blob at the byte it stopped" {
 	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
 	local ref=$ENG_TEST_REGISTRY_SLOW/eng-test/debian:bookworm pid journal size=0 i

@@ -91,6 +91,12 @@ registry_start() {
 proxy_start() {
 	local dir=$1 port=$2 upstream=$3
 	mkdir -p "$dir/tmp"
+	# a token server whose answer is 3 MiB (eng takes 1 MiB at most)
+	{
+		printf '{"token":"'
+		head -c 3145728 /dev/zero | tr '\0' a
+		printf '"}'
+	} >"$dir/bigtoken.json"
 	cat >"$dir/nginx.conf" <<-EOF
 		daemon off;
 		master_process off;
@@ -110,6 +116,14 @@ proxy_start() {
 		        listen 127.0.0.1:$port;
 		        location ~ ^/v2/eng-test/broken/ {
 		            return 500 '{"errors":[{"code":"UNKNOWN","message":"injected failure"}]}';
+		        }
+		        location ~ ^/v2/eng-test/bigtoken/ {
+		            add_header WWW-Authenticate 'Bearer realm="http://127.0.0.1:$port/token",service="eng-test"' always;
+		            return 401 '{"errors":[{"code":"UNAUTHORIZED","message":"a token is needed"}]}';
+		        }
+		        location = /token {
+		            default_type application/json;
+		            alias $dir/bigtoken.json;
 		        }
 		        location ~ /blobs/ {
 		            limit_rate 4m;
