@@ -407,11 +407,24 @@ static void mount_replace(json_t *mounts, json_t *m)
         json_array_append_new(mounts, m);
 }
 
+/* whether @p names "/" ("/", "//", "/./", ...) */
+static bool is_root_path(const char *p)
+{
+        for (; *p; p++)
+                if (*p != '/' && !(*p == '.' && (p[1] == '/' || !p[1]) && p[-1] == '/'))
+                        return false;
+        return true;
+}
+
 static int clean_dest(const char *opt, const char *dest, struct eng_error **err)
 {
         if (!dest || dest[0] != '/')
                 return eng_err(err, ENG_E_USAGE, 0, "%s: the container path '%s' is not absolute",
                                opt, dest ? dest : "");
+        /* the root is the image's: a mount there would fill the host directory
+         * with the container's mount points (dev, proc, sys, etc) */
+        if (is_root_path(dest))
+                return eng_err(err, ENG_E_USAGE, 0, "%s: the container path cannot be '/'", opt);
         return 0;
 }
 

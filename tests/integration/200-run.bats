@@ -365,6 +365,17 @@ started_pid() {
 	run eng run --rm -v "$m:/m:ro,rw" "$IMG" true
 	assert_status 125
 	assert_contains "$output" "'ro' or 'rw' can be given only once"
+	# a mount on the root would fill the host directory with dev, proc, sys, etc
+	local d
+	rm -f "$m/x"
+	for d in / // /. /./; do
+		run eng run --rm -v "$m:$d" "$IMG" true
+		assert_status 125
+		assert_contains "$output" "the container path cannot be '/'"
+	done
+	run eng run --rm --mount "type=bind,source=$m,target=/" "$IMG" true
+	assert_status 125
+	assert_equal "$(ls -A "$m")" "" "what the host directory got"
 	run eng run --rm --mount type=tmpfs,target=/t,tmpfs-size=99999999999999999999 "$IMG" true
 	assert_status 125
 	assert_contains "$output" "tmpfs-size '99999999999999999999' is not a size"
