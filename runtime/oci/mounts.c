@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +181,44 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
  * parents as directories, the last one a directory or (@is_dir false) an
  * empty file.  Symbolic links resolve inside the root.
  */
+static int ensure_beneath(int rootfd, const char *path, bool is_dir, int depth,
+                          struct eng_error **err);
+
+/*
+ * @path's last component is a symbolic link whose target is missing (an
+ * image's /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf): the
+ * target is made, inside the root, so that a mount can go onto it.
+ */
+static int ensure_link_target(int rootfd, const char *path, bool is_dir, int depth,
+                              struct eng_error **err)
+{
+        _cleanup_free_ char *parent = eng_xstrdup(path), *target = NULL;
+        _cleanup_close_ int pfd = -1;
+        char link[PATH_MAX];
+        char *base = strrchr(parent, '/');
+        ssize_t n;
+
+        if (!base || depth >= 8)
+                return -ENOENT;
+        *base++ = '\0';
+        pfd = openat2_in_root(rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY, 0);
+        if (pfd < 0)
+                return -ENOENT;
+        n = readlinkat(pfd, base, link, sizeof(link) - 1);
+        if (n <= 0)
+                return -ENOENT;
+        link[n] = '\0';
+        target = link[0] == '/' ? eng_xstrdup(link) : eng_xasprintf("%s/%s", parent, link);
+        return ensure_beneath(rootfd, target, is_dir, depth + 1, err);
+}
+
 int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_error **err)
+{
+        return ensure_beneath(rootfd, path, is_dir, 0, err);
+}
+
+static int ensure_beneath(int rootfd, const char *path, bool is_dir, int depth,
+                          struct eng_error **err)
 {
         _cleanup_free_ char *p = eng_xstrdup(path);
         char *s = p;
@@ -243,6 +281,15 @@ int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_err
                 s = slash + 1;
         }
         fd = openat2_in_root(rootfd, path, O_PATH, 0);
+        if (fd == -ENOENT) {
+                int t = ensure_link_target(rootfd, path, is_dir, depth, err);
+
+                if (t >= 0) {
+                        close(t);
+                        fd = openat2_in_root(rootfd, path, O_PATH, 0);
+                } else if (err && *err)
+                        return t; /* an error made on the way */
+        }
         if (fd < 0)
                 return eng_err(err, ENG_E_SYS, -fd, "opening '%s' in the container", path);
         return fd;
