@@ -190,7 +190,9 @@ int ovl_dir_read(struct ovl_fs *fs, struct ovl_node *n, struct ovl_dir *d)
                 bool opaque = false;
 
                 r = read_layer(fs, n, l, &seen, d, &cap, &opaque);
-                if (opaque)
+                /* a layer's root is never opaque (the kernel's overlay ignores the
+                 * mark there, and lookups go through every layer) */
+                if (opaque && n != fs->root)
                         break;
         }
         seen_release(&seen);

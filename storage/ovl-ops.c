@@ -1507,7 +1507,8 @@ layers_done:
         fs->root->path = eng_xstrdup(".");
         fs->root->type = S_IFDIR;
         fs->root->lookups = 1;
-        /* the root: found in the top layer that has it, merged down to an opaque one */
+        /* the root: found in the top layer that has it, merged through every layer
+         * (an opaque mark at a layer's root counts for nothing, as in the kernel's) */
         for (r = 0; r < fs->nlayers; r++)
                 if (fstatat(fs->layers[r].fd, ".", &st, 0) == 0)
                         break;
