@@ -525,7 +525,7 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
                 struct eng_error *e = NULL;
 
                 if (r < 0) {
-                        /* one failed: stop the others (their leftovers go with the next open) */
+                        /* one failed: stop the others (their leftovers go below) */
                         for (size_t k = 0; k < running; k++)
                                 (void) kill(w[k].pid, SIGTERM);
                 }
@@ -537,6 +537,9 @@ static int pull_layers(struct pull *p, const struct image_manifest *m, json_t *d
                 eng_err_free(e);
         }
         munmap((void *) done, shared_len);
+        /* what the workers stopped half way left in tmp/ (they are reaped: gone) */
+        if (r < 0 && p->map)
+                storage_store_clean_tmp(p->store);
         return r;
 }
 

@@ -74,7 +74,7 @@ static long tmp_entry_orphan(const char *name)
  * Remove tmp/ entries whose creator (the PID in their name) is gone, and
  * partial downloads left for more than a week.
  */
-static void clean_tmp(struct storage_store *s)
+void storage_store_clean_tmp(struct storage_store *s)
 {
         _cleanup_free_ char *tmp = eng_xasprintf("%s/tmp", s->root);
         _cleanup_closedir_ DIR *d = opendir(tmp);
@@ -137,7 +137,7 @@ int storage_store_open(struct storage_store *s, const char *root, const struct e
         }
         /* Only a store that can remove subordinate-owned files cleans up. */
         if (map)
-                clean_tmp(s);
+                storage_store_clean_tmp(s);
         return 0;
 }
 

@@ -41,6 +41,13 @@ struct storage_store {
         }
 
 /**
+ * storage_store_clean_tmp() - remove the tmp/ entries whose creator is gone
+ * (a killed pull's worker, a kill -9 during rm) and partial downloads over
+ * a week old.  storage_store_open() does it when it has a mapping.
+ */
+void storage_store_clean_tmp(struct storage_store *s);
+
+/**
  * storage_store_open() - open (and create) the store at @root
  * @map: the id mapping of the user namespace that owns the store's files
  *       (borrowed, must outlive the store); NULL when nothing will be
