@@ -85,7 +85,7 @@ int cmd_paths(struct eng_paths *ret, struct eng_error **err);
  * eng's configuration, $XDG_CONFIG_HOME/eng/config.json:
  *	{ "unqualified-search-registries": ["docker.io", "quay.io"],
  *	  "registries": { "localhost:5000": { "insecure": true } },
- *	  "storage-driver": "overlay" }
+ *	  "storage-driver": "overlay", "registry-stall-timeout": 30 }
  * A missing file is the defaults.
  */
 struct cmd_config {
@@ -93,6 +93,7 @@ struct cmd_config {
         char **search_registries;   /* NULL: docker.io */
         char **insecure_registries; /* plain HTTP or unverified TLS allowed */
         char *storage_driver;
+        unsigned int registry_stall_timeout; /* seconds; 0: the default */
 };
 
 int cmd_config_load(const struct eng_paths *paths, struct cmd_config *ret, struct eng_error **err);

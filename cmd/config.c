@@ -94,6 +94,16 @@ int cmd_config_load(const struct eng_paths *paths, struct cmd_config *ret, struc
         }
         if (v)
                 c.storage_driver = eng_xstrdup(json_string_value(v));
+        v = json_object_get(root, "registry-stall-timeout");
+        if (v &&
+            (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3600)) {
+                eng_err(err, ENG_E_USAGE, 0,
+                        "%s: \"registry-stall-timeout\" must be a number of seconds from 1 to 3600",
+                        c.file);
+                goto fail;
+        }
+        if (v)
+                c.registry_stall_timeout = (unsigned int) json_integer_value(v);
         *ret = c;
         return 0;
 fail:

@@ -262,6 +262,7 @@ static int pull_with(struct cmd_store *cs, struct cmd_config *config, struct pul
                 .insecure_registries = a->tls_verify_given
                                                ? NULL
                                                : (const char *const *) config->insecure_registries,
+                .stall_seconds = config->registry_stall_timeout,
                 .progress = on_progress,
                 .progress_arg = &view,
         };

@@ -674,6 +674,7 @@ int image_pull(struct storage_store *store, const struct eng_idmap *map, const c
                 ro.tls_verify =
                         opts->tls_verify &&
                         !eng_strv_contains((char *const *) opts->insecure_registries, p.ref.domain);
+                ro.stall_seconds = opts->stall_seconds;
                 p.reg = image_registry_new(p.ref.domain, &ro, &e);
                 r = p.reg ? pull_resolved(&p, ret_id, &e) : -1;
                 p.reg = image_registry_free(p.reg);

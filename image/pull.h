@@ -41,6 +41,8 @@ struct image_pull_options {
         const char *const *search_registries;
         /* Registries reached without TLS verification (and over plain HTTP). */
         const char *const *insecure_registries;
+        /* image_registry_options.stall_seconds; 0 for the default */
+        unsigned int stall_seconds;
         void (*progress)(void *arg, enum image_pull_event ev, const char *what, uint64_t size);
         void *progress_arg;
 };

@@ -26,11 +26,13 @@
 
 #include "common/banned.h"
 
-#define ERROR_BODY_MAX (64 * 1024)
-#define TOKEN_MAX      (1024 * 1024)
-#define HEADER_MAX     8192
-#define MAX_ATTEMPTS   5
-#define USER_AGENT     "eng/" PACKAGE_VERSION
+#define ERROR_BODY_MAX         (64 * 1024)
+#define TOKEN_MAX              (1024 * 1024)
+#define HEADER_MAX             8192
+#define MAX_ATTEMPTS           5
+#define STALL_BYTES_PER_SECOND 1024
+#define RESUME_MIN_PROGRESS    (64 * 1024)
+#define USER_AGENT             "eng/" PACKAGE_VERSION
 
 struct token {
         char *scope;
@@ -43,6 +45,7 @@ struct image_registry {
         char *scheme;
         bool verify;
         bool fell_back;
+        unsigned int stall; /* seconds below 1 KiB/s that make a stall */
         char *ca_dir;
         struct image_creds creds;
         char *basic; /* base64 of user:password, when the registry asked for Basic */
@@ -299,6 +302,7 @@ struct image_registry *image_registry_new(const char *domain,
         r->host = eng_xstrdup(strcmp(domain, "docker.io") == 0 ? "registry-1.docker.io" : domain);
         r->scheme = eng_xstrdup("https");
         r->verify = opts->tls_verify;
+        r->stall = opts->stall_seconds ? opts->stall_seconds : IMAGE_REGISTRY_STALL_SECONDS;
         r->ca_dir = find_ca_dir(domain, opts->home);
         if (opts->creds) {
                 r->creds.user = eng_xstrdup(opts->creds->user);
@@ -338,8 +342,12 @@ static void setup_handle(struct image_registry *r, CURL *c, struct xfer *x)
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+        /* a trickle is a stall too (a byte a second used to keep one alive);
+         * a blob has no deadline of its own: its size sets how long it takes */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long) STALL_BYTES_PER_SECOND);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long) r->stall);
+        if (!x->sink)
+                curl_easy_setopt(c, CURLOPT_TIMEOUT, 4L * r->stall);
         curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2TLS);
         curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "identity");
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, r->verify ? 1L : 0L);
@@ -599,12 +607,20 @@ static int request(struct image_registry *r, const char *path, const char *scope
                                 attempt--;
                                 continue;
                         }
-                        if (retryable_curl(rc) && attempt + 1 < MAX_ATTEMPTS) {
+                        /* a stall is tried once more, not five times: each costs r->stall */
+                        if (retryable_curl(rc) &&
+                            attempt + 1 < (rc == CURLE_OPERATION_TIMEDOUT ? 2 : MAX_ATTEMPTS)) {
                                 eng_log_debug("%s: %s; trying again", what,
                                               r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
                                 back_off(attempt, NULL);
                                 continue;
                         }
+                        if (rc == CURLE_OPERATION_TIMEDOUT)
+                                return eng_err(
+                                        err, ENG_E_REMOTE, ETIMEDOUT,
+                                        "%s: the registry '%s' stalled (less than %d bytes a second for %u s, or no answer in %u s)",
+                                        what, r->host, STALL_BYTES_PER_SECOND, r->stall,
+                                        x->sink ? r->stall : 4 * r->stall);
                         return eng_err(err, ENG_E_REMOTE, 0, "%s: %s", what,
                                        r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
                 }
@@ -755,14 +771,17 @@ int image_registry_get_blob(struct image_registry *r, const char *repo, const ch
         /* A connection that drops mid-blob is resumed from x.delivered. */
         for (int resumes = 0;; resumes++) {
                 struct eng_error *e = NULL;
+                uint64_t before = x.delivered;
 
                 if (x.delivered == size && size > 0) {
                         ret = 0; /* the journal held all of it */
                         break;
                 }
                 ret = request(r, path, scope, &x, what, &e);
-                if (ret == 0 || x.delivered == 0 || resumes >= MAX_ATTEMPTS || x.too_big ||
-                    e->kind != ENG_E_REMOTE) {
+                /* resumed only while it gets somewhere: a stall or a break with
+                 * little new since the last resume (a trickle) ends it */
+                if (ret == 0 || x.delivered - before < RESUME_MIN_PROGRESS ||
+                    resumes >= MAX_ATTEMPTS || x.too_big || e->kind != ENG_E_REMOTE) {
                         if (ret < 0)
                                 *err = e;
                         break;

@@ -29,7 +29,13 @@ struct image_registry_options {
         const struct image_creds *creds;
         /* the home directory, for certs.d and auth files */
         const char *home;
+        /* a transfer slower than 1 KiB/s for this many seconds has stalled
+         * (0: IMAGE_REGISTRY_STALL_SECONDS); a request with no body to
+         * stream (a manifest, a token) gets four times that in all */
+        unsigned int stall_seconds;
 };
+
+#define IMAGE_REGISTRY_STALL_SECONDS 30
 
 /**
  * image_registry_new() - a client for @domain ("docker.io" is served by

@@ -346,6 +346,21 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_status 0
 }
 
+@test "pull: a registry that trickles (2 bytes a second) is cut off and named" {
+	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
+	mkdir -p "$HOME/.config/eng"
+	echo '{"registry-stall-timeout": 2}' >"$HOME/.config/eng/config.json"
+	run --separate-stderr timeout 120 "$ENG" --root "$BATS_TEST_TMPDIR/store" --runroot "$BATS_TEST_TMPDIR/run" \
+		pull --tls-verify=false "$ENG_TEST_REGISTRY_SLOW/eng-test/trickle:latest"
+	assert_status 125
+	assert_contains "$stderr" "the registry '$ENG_TEST_REGISTRY_SLOW' stalled (less than 1024 bytes a second for 2 s"
+	echo '{"registry-stall-timeout": 0}' >"$HOME/.config/eng/config.json"
+	run --separate-stderr eng pull --tls-verify=false "$ENG_TEST_REGISTRY_SLOW/eng-test/trickle:latest"
+	assert_status 125
+	assert_contains "$stderr" "\"registry-stall-timeout\" must be a number of seconds from 1 to 3600"
+	rm "$HOME/.config/eng/config.json"
+}
+
 @test "pull: a token answer over the limit is refused by name, not with curl's write error" {
 	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
 	run --separate-stderr eng pull --tls-verify=false "$ENG_TEST_REGISTRY_SLOW/eng-test/bigtoken:latest"

@@ -117,6 +117,10 @@ proxy_start() {
 		        location ~ ^/v2/eng-test/broken/ {
 		            return 500 '{"errors":[{"code":"UNKNOWN","message":"injected failure"}]}';
 		        }
+		        location ~ ^/v2/eng-test/trickle/(.*)\$ {
+		            limit_rate 2;
+		            proxy_pass http://$upstream/v2/eng-test/busybox/\$1;
+		        }
 		        location ~ ^/v2/eng-test/bigtoken/ {
 		            add_header WWW-Authenticate 'Bearer realm="http://127.0.0.1:$port/token",service="eng-test"' always;
 		            return 401 '{"errors":[{"code":"UNAUTHORIZED","message":"a token is needed"}]}';
