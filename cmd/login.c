@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "image/auth.h"
 #include "image/reference.h"
@@ -32,6 +33,7 @@ struct login_args {
         bool password_stdin;
         const char *authfile;
         bool tls_verify;
+        bool tls_verify_given;
         bool all;
 };
 
@@ -53,6 +55,7 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
                 a->authfile = arg;
                 return 0;
         case OPT_TLS_VERIFY:
+                a->tls_verify_given = true;
                 return cmd_parse_bool("tls-verify", arg, &a->tls_verify, err);
         case 'a':
                 a->all = true;
@@ -189,9 +192,19 @@ int cmd_login(const struct cmd_desc *cmd, int argc, char **argv, struct eng_erro
                 goto out;
         creds.source = eng_xstrdup("the login");
         {
+                struct cmd_config config = { 0 };
                 struct image_registry_options ro = { .tls_verify = a.tls_verify,
                                                      .creds = &creds,
                                                      .home = paths.home };
+
+                /* an insecure registry of the configuration, as pull takes it; an
+                 * explicit --tls-verify wins */
+                if (cmd_config_load(&paths, &config, err) < 0)
+                        goto out;
+                if (!a.tls_verify_given && eng_strv_contains(config.insecure_registries, domain))
+                        ro.tls_verify = false;
+                ro.stall_seconds = config.registry_stall_timeout;
+                cmd_config_release(&config);
                 reg = image_registry_new(domain, &ro, err);
                 if (!reg || image_registry_ping(reg, err) < 0) {
                         eng_err_wrap(err, "logging in to '%s'", domain);

@@ -56,3 +56,17 @@ setup() {
 	assert_status 0
 	[ -s "$BATS_TEST_TMPDIR/xrd/containers/auth.json" ] || fail "not in XDG_RUNTIME_DIR"
 }
+
+@test "login: a registry the configuration calls insecure is used over plain HTTP" {
+	require_registry
+	mkdir -p "$HOME/.config/eng"
+	printf '{"registries": {"%s": {"insecure": true}}}\n' "$ENG_TEST_REGISTRY" >"$HOME/.config/eng/config.json"
+	run --separate-stderr eng login -u someone --password-stdin "$ENG_TEST_REGISTRY" <<<"secret"
+	assert_status 0
+	assert_contains "$output" "Login Succeeded"
+	assert_not_contains "$stderr" "wrong version number"
+	# an explicit --tls-verify wins
+	run --separate-stderr eng login --tls-verify=true -u someone --password-stdin "$ENG_TEST_REGISTRY" <<<"secret"
+	assert_status 125
+	rm "$HOME/.config/eng/config.json"
+}
