@@ -21,10 +21,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <seccomp.h>
-
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/sandbox.h"
 #include "common/xalloc.h"
 #include "network/slirp.h"
 
@@ -113,115 +112,11 @@ static int new_root(struct eng_error **err)
         return 0;
 }
 
-static int drop_caps(struct eng_error **err)
-{
-        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct d[2] = { { 0 } };
-
-        for (int c = 0; c <= CAP_LAST_CAP; c++)
-                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-                        return eng_err(err, ENG_E_SYS, errno, "sandbox: dropping capability %d", c);
-        (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-        if (syscall(SYS_capset, &h, d) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "sandbox: dropping the capabilities");
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "sandbox: no_new_privs");
-        return 0;
-}
-
-/* What a network helper never calls; the rest (sockets, poll, splice...) stays. */
-static const char *const refused[] = {
-        "acct",
-        "add_key",
-        "bpf",
-        "chroot",
-        "clock_adjtime",
-        "clock_settime",
-        "create_module",
-        "delete_module",
-        "execve",
-        "execveat",
-        "fanotify_init",
-        "finit_module",
-        "fsconfig",
-        "fsmount",
-        "fsopen",
-        "fspick",
-        "get_kernel_syms",
-        "init_module",
-        "ioperm",
-        "iopl",
-        "kcmp",
-        "kexec_file_load",
-        "kexec_load",
-        "keyctl",
-        "lookup_dcookie",
-        "mount",
-        "mount_setattr",
-        "move_mount",
-        "name_to_handle_at",
-        "nfsservctl",
-        "open_by_handle_at",
-        "open_tree",
-        "perf_event_open",
-        "personality",
-        "pivot_root",
-        "process_vm_readv",
-        "process_vm_writev",
-        "ptrace",
-        "query_module",
-        "quotactl",
-        "reboot",
-        "request_key",
-        "setns",
-        "settimeofday",
-        "swapoff",
-        "swapon",
-        "syslog",
-        "umount",
-        "umount2",
-        "unshare",
-        "uselib",
-        "userfaultfd",
-        "ustat",
-        "vhangup",
-        "vm86",
-        "vm86old",
-};
-
-static int seccomp_filter(struct eng_error **err)
-{
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        int r = 0;
-
-        if (!ctx)
-                return eng_err(err, ENG_E_SYS, ENOMEM, "sandbox: seccomp");
-        /* The helper runs no untrusted code: the kernel's speculative store
-         * bypass mitigation, which a filter turns on by default, would cost
-         * every packet (SECCOMP_FILTER_FLAG_SPEC_ALLOW); a binary tree keeps
-         * the filter short for the calls we make all the time. */
-        (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-        (void) seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]) && r == 0; i++) {
-                int nr = seccomp_syscall_resolve_name(refused[i]);
-
-                if (nr != __NR_SCMP_ERROR)
-                        r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-        }
-        /* ENOSYS, so that a libc falls back to clone() */
-        if (r == 0)
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-        if (r == 0)
-                r = seccomp_load(ctx);
-        seccomp_release(ctx);
-        return r < 0 ? eng_err(err, ENG_E_SYS, -r, "sandbox: loading the seccomp filter") : 0;
-}
-
 int net_slirp_sandbox(struct eng_error **err)
 {
-        if (own_userns(err) < 0 || new_root(err) < 0 || drop_caps(err) < 0 ||
-            seccomp_filter(err) < 0)
-                return -1;
+        if (own_userns(err) < 0 || new_root(err) < 0 || eng_sandbox_caps(0, err) < 0 ||
+            eng_sandbox_seccomp(ENG_SANDBOX_NO_SPEC_MITIGATION, err) < 0)
+                return eng_err_wrap(err, "sandbox");
         return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/fdpass.h"
 #include "common/fs.h"
+#include "common/sandbox.h"
 #include "network/slirp.h"
 #include "network/tap.h"
 
@@ -188,6 +189,15 @@ static _Noreturn void agent_loop(int sock)
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() == 1)
                 _exit(0);
+        {
+                /* it holds the container's user namespace: sockets need no
+                 * capability, and nothing else is its to do */
+                struct eng_error *e = NULL;
+
+                /* gone: the helper's next request finds the socket closed */
+                if (eng_sandbox_caps(0, &e) < 0 || eng_sandbox_seccomp(0, &e) < 0)
+                        _exit(1);
+        }
         for (;;) {
                 char req, rec[1 + sizeof(int)];
                 ssize_t n = read(sock, &req, 1);
