@@ -39,8 +39,10 @@ int main(int argc, char **argv)
                                 "(run by eng, not by hand)\n");
                 return 2;
         }
-        if (storage_unpack_run(argv[1], fd, data_fd, argc >= 5 && *argv[4] ? argv[4] : NULL, &err) <
-            0) {
+        /* the tar is untrusted: confined first, DIR is "/" after */
+        if (storage_unpack_confine(argv[1], &err) < 0 ||
+            storage_unpack_run("/", fd, data_fd, argc >= 5 && *argv[4] ? argv[4] : NULL, &err) <
+                    0) {
                 eng_err_send(errfd, err);
                 eng_err_free(err);
                 return 1;

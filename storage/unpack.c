@@ -4,14 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -24,6 +28,7 @@
 #include "common/digest.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "common/xalloc.h"
 #include "storage/layer.h"
 #include "storage/unpack.h"
@@ -984,6 +989,28 @@ done:
                         err, ENG_E_INVALID, 0,
                         "the layer's uncompressed digest is %s, but the image config says %s",
                         u->res.diff_id, a->expected);
+        return 0;
+}
+
+int storage_unpack_confine(const char *dir, struct eng_error **err)
+{
+        const uint64_t keep = ENG_SANDBOX_CAP(CAP_CHOWN) | ENG_SANDBOX_CAP(CAP_DAC_OVERRIDE) |
+                              ENG_SANDBOX_CAP(CAP_DAC_READ_SEARCH) | ENG_SANDBOX_CAP(CAP_FOWNER) |
+                              ENG_SANDBOX_CAP(CAP_FSETID) | ENG_SANDBOX_CAP(CAP_MKNOD) |
+                              ENG_SANDBOX_CAP(CAP_SETFCAP);
+
+        if (unshare(CLONE_NEWNS) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "unpacker: a mount namespace of its own");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "unpacker: binding '%s'", dir);
+        /* pivot_root(".", ".") and the detach leave only the layer's directory (runc) */
+        if (chdir(dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+            umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+                return eng_err(err, ENG_E_SYS, errno, "unpacker: making '%s' its root", dir);
+        if (eng_sandbox_caps(keep, err) < 0 ||
+            eng_sandbox_seccomp(ENG_SANDBOX_NO_SPEC_MITIGATION | ENG_SANDBOX_NO_NETWORK, err) < 0)
+                return eng_err_wrap(err, "unpacker: confining it");
         return 0;
 }
 

@@ -19,6 +19,16 @@
  *           current offset; then @fd only signals: a byte after each
  *           append, and its end once the file is complete
  */
+/**
+ * storage_unpack_confine() - confine the unpacker before it reads a byte:
+ * a mount namespace whose root is @dir (nothing else of the host's files
+ * is reachable), only the capabilities unpacking needs (owners, modes,
+ * whiteout devices, file capabilities), no_new_privs, and a seccomp filter
+ * refusing mounts, sockets, execve, ptrace and the like.  Afterwards @dir
+ * is "/".
+ */
+int storage_unpack_confine(const char *dir, struct eng_error **err);
+
 int storage_unpack_run(const char *dir, int fd, int data_fd, const char *expected_diff_id,
                        struct eng_error **err);
 

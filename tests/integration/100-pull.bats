@@ -468,3 +468,29 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_contains "$output" "HEAD /v2/eng-test/multiarch/manifests/latest 200"
 	assert_not_contains "$output" "GET /v2/eng-test/multiarch/"
 }
+
+@test "pull: the unpacker runs confined: the layer's directory its root, few capabilities, seccomp" {
+	local unpack d=$BATS_TEST_TMPDIR/layer pid
+	unpack=$(dirname "$ENG")/eng-unpack
+	[ -x "$unpack" ] || skip "no eng-unpack beside eng"
+	mkdir "$d"
+	# as eng runs it: root of the store's user namespace, the stream on a pipe
+	# that stays open while we look
+	"$ENG" --root "$BATS_TEST_TMPDIR/store" --runroot "$BATS_TEST_TMPDIR/run" unshare sh -c \
+		"sleep 5 | '$unpack' '$d' 0 2 & echo \$! >'$BATS_TEST_TMPDIR/pid'; wait" &
+	for _ in $(seq 50); do
+		pid=$(cat "$BATS_TEST_TMPDIR/pid" 2>/dev/null) && [ -n "$pid" ] &&
+			grep -q '^Seccomp:.*2' /proc/"$pid"/status 2>/dev/null && break
+		sleep 0.1
+	done
+	run grep -E '^(Seccomp|NoNewPrivs|CapEff|CapBnd):' /proc/"$pid"/status
+	assert_contains "$output" $'NoNewPrivs:\t1'
+	assert_contains "$output" $'Seccomp:\t2'
+	# CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID MKNOD SETFCAP: no SYS_ADMIN, no NET_*
+	assert_contains "$output" $'CapEff:\t000000008800001f'
+	assert_contains "$output" $'CapBnd:\t000000008800001f'
+	# its root is the layer's directory: only what it makes there
+	run ls -A /proc/"$pid"/root/
+	assert_equal "$output" diff
+	wait
+}
