@@ -661,7 +661,16 @@ static int lookup_in(const char *dir, const char *rel, size_t max, char **ret, b
                         return -ENOENT;
                 if (!S_ISREG(st.st_mode))
                         return -ENOENT;
-                return eng_read_file(full, max, ret, &len, err);
+                {
+                        /* the image's file: what it is when opened counts, not what
+                         * it was at the lstat (a FIFO or device must not block us) */
+                        _cleanup_close_ int fd = open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+                                                                    O_NOCTTY | O_CLOEXEC);
+
+                        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                                return -ENOENT;
+                        return eng_read_file_fd(fd, full, max, ret, &len, err);
+                }
         }
 }
 
