@@ -292,7 +292,7 @@ static const struct cmd_desc commands[] = {
                         "  -w, --workdir DIR            working directory\n"
                         "  -u, --user USER[:GROUP]      user (name or id, from the container's /etc/passwd)\n"
                         "      --entrypoint CMD         replace the image's entrypoint ('' clears it)\n"
-                        "      --hostname NAME          host name (default: the short container id)\n"
+                        "  -h, --hostname NAME          host name (default: the short container id)\n"
                         "  -v, --volume HOST:CTR[:OPTS] bind a host directory (ro, rw, ...)\n"
                         "      --mount type=bind|tmpfs,source=,target=[,ro]\n"
                         "      --tmpfs PATH[:OPTS]      a tmpfs at PATH\n"
@@ -540,7 +540,7 @@ int main(int argc, char **argv)
         /* Options before the command; '+' stops at the command name. */
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
-                if (c == 'h') {
+                if (c == 'h' || c == CMD_OPT_HELP) {
                         cmd_print_main_help(stdout);
                         return 0;
                 }

@@ -22,7 +22,7 @@ enum {
         OPT_RUNROOT,
         OPT_LOG_LEVEL,
         OPT_STORAGE_DRIVER,
-        OPT_HELP = 'h',
+        OPT_HELP = CMD_OPT_HELP, /* --help; -h too unless the command has a -h of its own */
 };
 
 const struct option cmd_global_longopts[] = {
@@ -153,6 +153,57 @@ static char *unknown_flag_message(const struct cmd_desc *cmd, const struct optio
         return eng_xasprintf("unknown shorthand flag '%s'; see 'eng %s --help'", bad, cmd->name);
 }
 
+/*
+ * getopt_long takes an abbreviation of a long option (--al for --all,
+ * --pid=host for --pids-limit); podman takes exact names only.  The flags
+ * are checked before getopt sees them: up to "--", or the first operand of
+ * a command that stops there, skipping the values of options that take one.
+ */
+static int check_long_names(const struct cmd_desc *cmd, int argc, char **argv,
+                            const struct option *longopts, const char *shortopts,
+                            struct eng_error **err)
+{
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                const struct option *o = NULL;
+                size_t len;
+
+                if (strcmp(a, "--") == 0)
+                        return 0;
+                if (a[0] != '-' || !a[1]) {
+                        if (cmd->stop_at_operand)
+                                return 0;
+                        continue;
+                }
+                if (a[1] != '-') {
+                        /* a cluster of short flags: the last may take the next word */
+                        for (const char *c = a + 1; *c; c++) {
+                                const char *sp = strchr(shortopts, *c);
+
+                                if (sp && *c != ':' && sp[1] == ':') {
+                                        if (!c[1] && sp[2] != ':')
+                                                i++;
+                                        break;
+                                }
+                        }
+                        continue;
+                }
+                len = strcspn(a + 2, "=");
+                for (const struct option *l = longopts; l->name; l++)
+                        if (strlen(l->name) == len && strncmp(l->name, a + 2, len) == 0)
+                                o = l;
+                if (!o) {
+                        _cleanup_free_ char *name = eng_xstrndup(a, len + 2);
+                        _cleanup_free_ char *msg = unknown_flag_message(cmd, longopts, name);
+
+                        return eng_err(err, ENG_E_USAGE, 0, "%s", msg);
+                }
+                if (o->has_arg == required_argument && !a[2 + len])
+                        i++;
+        }
+        return 0;
+}
+
 int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cmd_option *opts,
               int (*on_opt)(int val, const char *arg, void *data, struct eng_error **err),
               void *data, int *ret_optind, struct eng_error **err)
@@ -161,6 +212,7 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
         _cleanup_free_ struct option *longopts = NULL;
         _cleanup_free_ char *shortopts = NULL;
         size_t s = 0;
+        bool own_h;
         int c;
 
         while (opts && opts[nopts].name)
@@ -184,8 +236,13 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
                         }
                 }
         }
-        shortopts[s++] = 'h';
+        /* -h is --help, unless the command has a -h of its own (run's --hostname) */
+        own_h = strchr(shortopts, 'h') != NULL;
+        if (!own_h)
+                shortopts[s++] = 'h';
         memcpy(longopts + nopts, cmd_global_longopts, sizeof(cmd_global_longopts));
+        if (check_long_names(cmd, argc, argv, longopts, shortopts, err) < 0)
+                return -1;
 
         optind = 0; /* 0, not 1: getopt reinitialises (GNU) */
         opterr = 0;
@@ -207,7 +264,7 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
                                                ? (char[]){ '-', (char) optopt, 0 }
                                                : cur,
                                        cmd->name);
-                if (c == OPT_HELP) {
+                if (c == OPT_HELP || (c == 'h' && !own_h)) {
                         cmd_print_help(cmd);
                         return 1;
                 }
@@ -228,6 +285,16 @@ void cmd_print_help(const struct cmd_desc *cmd)
         printf("Usage: %s\n\n%s\n", cmd->usage, cmd->description);
         if (cmd->options)
                 printf("Options:\n%s\n", cmd->options);
+        if (cmd->options && strstr(cmd->options, "  -h, ")) {
+                /* the command's own -h (run's --hostname): --help goes without it */
+                _cleanup_free_ char *g = eng_xstrdup(cmd_global_options_help);
+                char *h = strstr(g, "  -h, --help");
+
+                if (h)
+                        memcpy(h, "      --help", 12);
+                printf("%s", g);
+                return;
+        }
         printf("%s", cmd_global_options_help);
 }
 

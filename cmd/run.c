@@ -43,7 +43,6 @@ enum {
         OPT_NAME,
         OPT_ENV_FILE,
         OPT_ENTRYPOINT,
-        OPT_HOSTNAME,
         OPT_MOUNT,
         OPT_TMPFS,
         OPT_READ_ONLY,
@@ -200,7 +199,7 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
                 return 0;
         case OPT_ENTRYPOINT:
                 return parse_entrypoint(a, arg, err);
-        case OPT_HOSTNAME:
+        case 'h': /* podman's -h is --hostname, not --help */
                 a->o.hostname = arg;
                 return 0;
         case 'v':
@@ -851,7 +850,7 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 { "workdir", required_argument, 'w' },
                 { "user", required_argument, 'u' },
                 { "entrypoint", required_argument, OPT_ENTRYPOINT },
-                { "hostname", required_argument, OPT_HOSTNAME },
+                { "hostname", required_argument, 'h' },
                 { "volume", required_argument, 'v' },
                 { "mount", required_argument, OPT_MOUNT },
                 { "tmpfs", required_argument, OPT_TMPFS },

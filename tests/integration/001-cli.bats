@@ -74,6 +74,23 @@ load helpers
 	assert_contains "$output" "unknown flag '--bogus'"
 }
 
+@test "long flags are taken by their exact names only, as podman's; run -h is --hostname" {
+	# getopt's abbreviations: --al was --all, --pid=host was --pids-limit
+	run "$ENG" ps --al
+	assert_status 125
+	assert_equal "$output" "eng: unknown flag '--al' (did you mean '--all'?); see 'eng ps --help'"
+	run "$ENG" run --pid=host busybox true
+	assert_status 125
+	assert_contains "$output" "unknown flag '--pid'"
+	run "$ENG" ps --all --quiet
+	assert_status 0
+	# a container's own arguments are its own
+	run "$ENG" run --help
+	assert_contains "$output" "-h, --hostname NAME"
+	assert_not_contains "$output" "-h, --help"
+	assert_contains "$output" "    --help"
+}
+
 @test "a flag without its argument exits 125" {
 	run "$ENG" info --format
 	assert_status 125

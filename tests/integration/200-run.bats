@@ -334,6 +334,8 @@ started_pid() {
 	assert_contains "$output" content
 	assert_contains "$output" ro
 	assert_contains "$output" " 1024 "
+	run eng run --rm -h short-h "$IMG" sh -c 'hostname; echo --al --pid=host'
+	assert_equal "$output" $'short-h\n--al --pid=host'
 	run eng run --rm --hostname hh "$IMG" cat /etc/hosts
 	assert_contains "$output" "127.0.0.1	localhost"
 	assert_contains "$output" "hh"
