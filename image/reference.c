@@ -171,6 +171,12 @@ void image_ref_set_domain(struct image_ref *ref, const char *domain)
                 char *p = eng_xasprintf("library/%s", ref->path);
                 free(ref->path);
                 ref->path = p;
+                ref->library_added = true;
+        } else if (strcmp(domain, DEFAULT_DOMAIN) != 0 && ref->library_added) {
+                char *p = eng_xstrdup(ref->path + strlen("library/"));
+                free(ref->path);
+                ref->path = p;
+                ref->library_added = false;
         }
 }
 
@@ -184,6 +190,9 @@ int image_ref_parse(const char *s, struct image_ref *ret, bool *ret_short, struc
         bool is_short;
         size_t len;
 
+        /* podman takes the transport of containers/image in front */
+        if (strncmp(s, "docker://", 9) == 0)
+                s += 9;
         if (!*s)
                 return eng_err(err, ENG_E_USAGE, 0, "an empty image reference");
         at = strchr(s, '@');

@@ -30,6 +30,9 @@ struct image_ref {
         char *path;   /* "library/alpine" */
         char *tag;    /* "latest"; NULL when only a digest was given */
         char *digest; /* "sha256:..." or NULL */
+        /* "library/" was put in front for docker.io (a one-word short name);
+         * another registry gets the name as it was given, as podman asks */
+        bool library_added;
 };
 
 /**

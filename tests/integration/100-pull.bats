@@ -361,6 +361,23 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	rm "$HOME/.config/eng/config.json"
 }
 
+@test "pull: a one-word short name on a search registry other than docker.io gets no library/" {
+	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
+	local P=$ENG_TEST_REGISTRY_SLOW
+	mkdir -p "$HOME/.config/eng"
+	printf '{"unqualified-search-registries": ["%s"], "registries": {"%s": {"insecure": true}}}\n' "$P" "$P" \
+		>"$HOME/.config/eng/config.json"
+	run --separate-stderr eng pull eng-no-such-image
+	assert_status 125
+	grep -q "GET /v2/eng-no-such-image/manifests/latest" "$ENG_TEST_PROXY_LOG" ||
+		fail "not asked for eng-no-such-image: $(grep eng-no-such "$ENG_TEST_PROXY_LOG")"
+	! grep -q "library/eng-no-such-image" "$ENG_TEST_PROXY_LOG" || fail "asked for library/"
+	# podman's transport prefix is taken
+	run --separate-stderr eng pull -q "docker://$P/eng-test/busybox"
+	assert_status 0
+	rm "$HOME/.config/eng/config.json"
+}
+
 @test "pull: a token answer over the limit is refused by name, not with curl's write error" {
 	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
 	run --separate-stderr eng pull --tls-verify=false "$ENG_TEST_REGISTRY_SLOW/eng-test/bigtoken:latest"

@@ -38,6 +38,9 @@ START_TEST(test_normalise)
         expect("alpine", "docker.io/library/alpine:latest", true);
         expect("alpine:3", "docker.io/library/alpine:3", true);
         expect("library/alpine", "docker.io/library/alpine:latest", true);
+        /* podman's transport prefix */
+        expect("docker://alpine", "docker.io/library/alpine:latest", true);
+        expect("docker://quay.io/a/b:1", "quay.io/a/b:1", false);
         expect("user/app:v1.2-rc_3", "docker.io/user/app:v1.2-rc_3", true);
         expect("docker.io/alpine", "docker.io/library/alpine:latest", false);
         expect("index.docker.io/alpine", "docker.io/library/alpine:latest", false);
@@ -121,6 +124,23 @@ START_TEST(test_set_domain)
 
         eng_assert_ok(image_ref_parse("busybox", &ref, NULL, &err), err);
         image_ref_set_domain(&ref, "quay.io");
+        a = image_ref_string(&ref);
+        /* library/ is docker.io's alone: another registry is asked for the name
+         * as given (podman asks quay.io for busybox, not library/busybox) */
+        ck_assert_str_eq(a, "quay.io/busybox:latest");
+        image_ref_set_domain(&ref, "docker.io");
+        free(a);
+        a = image_ref_string(&ref);
+        ck_assert_str_eq(a, "docker.io/library/busybox:latest");
+        image_ref_set_domain(&ref, "127.0.0.1:5880");
+        free(a);
+        a = image_ref_string(&ref);
+        ck_assert_str_eq(a, "127.0.0.1:5880/busybox:latest");
+        image_ref_release(&ref);
+        /* a library/ the user wrote stays */
+        eng_assert_ok(image_ref_parse("library/busybox", &ref, NULL, &err), err);
+        image_ref_set_domain(&ref, "quay.io");
+        free(a);
         a = image_ref_string(&ref);
         ck_assert_str_eq(a, "quay.io/library/busybox:latest");
         image_ref_release(&ref);
