@@ -71,6 +71,9 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
 /** cmd_apply_global() - apply one global option; 1 if @val was one, 0 if not, <0 on error */
 int cmd_apply_global(int val, const char *arg, struct eng_error **err);
 
+/** cmd_full_name() - "system df" for df's descriptor: its name as typed (heap) */
+char *cmd_full_name(const struct cmd_desc *cmd);
+
 /* the value of --help in cmd_global_longopts (-h is 'h') */
 #define CMD_OPT_HELP 1999
 

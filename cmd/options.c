@@ -129,9 +129,25 @@ const char *cmd_suggest(const char *word, const char *const *candidates, size_t 
         return best_d <= limit ? best : NULL;
 }
 
+char *cmd_full_name(const struct cmd_desc *cmd)
+{
+        /* from the usage line: "eng system df [options]" -> "system df" */
+        const char *u = cmd->usage && strncmp(cmd->usage, "eng ", 4) == 0 ? cmd->usage + 4 : NULL;
+        size_t n = 0;
+
+        if (!u)
+                return eng_xstrdup(cmd->name);
+        while (u[n] && (u[n] == ' ' || u[n] == '-' || (u[n] >= 'a' && u[n] <= 'z')))
+                n++;
+        while (n > 0 && u[n - 1] == ' ')
+                n--;
+        return n ? eng_xstrndup(u, n) : eng_xstrdup(cmd->name);
+}
+
 static char *unknown_flag_message(const struct cmd_desc *cmd, const struct option *longopts,
                                   const char *bad)
 {
+        _cleanup_free_ char *full = cmd_full_name(cmd);
         _cleanup_free_ const char **names = NULL;
         _cleanup_free_ char *flag = NULL;
         const char *close = NULL;
@@ -147,10 +163,10 @@ static char *unknown_flag_message(const struct cmd_desc *cmd, const struct optio
                 if (close)
                         return eng_xasprintf(
                                 "unknown flag '--%s' (did you mean '--%s'?); see 'eng %s --help'",
-                                flag, close, cmd->name);
-                return eng_xasprintf("unknown flag '--%s'; see 'eng %s --help'", flag, cmd->name);
+                                flag, close, full);
+                return eng_xasprintf("unknown flag '--%s'; see 'eng %s --help'", flag, full);
         }
-        return eng_xasprintf("unknown shorthand flag '%s'; see 'eng %s --help'", bad, cmd->name);
+        return eng_xasprintf("unknown shorthand flag '%s'; see 'eng %s --help'", bad, full);
 }
 
 /*
@@ -257,13 +273,16 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
                         msg = unknown_flag_message(cmd, longopts, optopt ? shortname : cur);
                         return eng_err(err, ENG_E_USAGE, 0, "%s", msg);
                 }
-                if (c == ':')
+                if (c == ':') {
+                        _cleanup_free_ char *full = cmd_full_name(cmd);
+
                         return eng_err(err, ENG_E_USAGE, 0,
                                        "flag '%s' needs an argument; see 'eng %s --help'",
                                        strncmp(cur, "--", 2) != 0 && optopt > 0 && optopt < 256
                                                ? (char[]){ '-', (char) optopt, 0 }
                                                : cur,
-                                       cmd->name);
+                                       full);
+                }
                 if (c == OPT_HELP || (c == 'h' && !own_h)) {
                         cmd_print_help(cmd);
                         return 1;
@@ -301,10 +320,12 @@ void cmd_print_help(const struct cmd_desc *cmd)
 int cmd_no_operands(const struct cmd_desc *cmd, int argc, char **argv, int first,
                     struct eng_error **err)
 {
+        _cleanup_free_ char *full = cmd_full_name(cmd);
+
         if (first < argc)
                 return eng_err(err, ENG_E_USAGE, 0,
-                               "'eng %s' takes no arguments, got '%s'; see 'eng %s --help'",
-                               cmd->name, argv[first], cmd->name);
+                               "'eng %s' takes no arguments, got '%s'; see 'eng %s --help'", full,
+                               argv[first], full);
         return 0;
 }
 

@@ -72,6 +72,11 @@ load helpers
 	run "$ENG" --bogus info
 	assert_status 125
 	assert_contains "$output" "unknown flag '--bogus'"
+	# a subcommand's hint names it whole (it said 'eng df --help')
+	run "$ENG" system df --bogus
+	assert_equal "$output" "eng: unknown flag '--bogus'; see 'eng system df --help'"
+	run "$ENG" image prune extra
+	assert_equal "$output" "eng: 'eng image prune' takes no arguments, got 'extra'; see 'eng image prune --help'"
 }
 
 @test "long flags are taken by their exact names only, as podman's; run -h is --hostname" {
