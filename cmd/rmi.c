@@ -193,20 +193,11 @@ int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct en
         r = -1;
         if (cmd_store_open(&cs, true, err) < 0)
                 goto out;
-        list = storage_image_list(&cs.store, err);
-        if (!list)
-                goto out;
-        /* Dangling images (no name) go; with --all every image, as no container uses one yet. */
-        json_array_foreach(list, i, img) {
-                const char *id = json_string_value(json_object_get(img, "id"));
-
-                if (!a.all && json_array_size(json_object_get(img, "names")) > 0)
-                        continue;
-                if (storage_image_delete(&cs.store, id, err) < 0)
-                        goto out;
-                printf("%s\n", id + 7);
-        }
-        r = 0;
+        list = json_array();
+        /* what went is printed even when a later one fails */
+        r = image_prune(&cs.store, a.all, list, err);
+        json_array_foreach(list, i, img)
+                printf("%s\n", json_string_value(img) + 7);
 out:
         cmd_store_close(&cs);
         return r;

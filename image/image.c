@@ -318,3 +318,33 @@ json_t *image_inspect(struct storage_store *s, const char *name, struct eng_erro
                         "the config of image %.12s is damaged; pull it again", id + 7);
         return out;
 }
+
+int image_prune(struct storage_store *s, bool all, json_t *ret_ids, struct eng_error **err)
+{
+        _cleanup_json_ json_t *list = storage_image_list(s, err);
+        _cleanup_json_ json_t *containers = NULL;
+        json_t *img, *c;
+        size_t i, k;
+
+        if (!list)
+                return -1;
+        containers = storage_container_list(s, err);
+        if (!containers)
+                return -1;
+        json_array_foreach(list, i, img) {
+                const char *id = json_string_value(json_object_get(img, "id"));
+                bool used = false;
+
+                if (!all && json_array_size(json_object_get(img, "names")) > 0)
+                        continue;
+                json_array_foreach(containers, k, c)
+                        used = used || json_equal(json_object_get(c, "image_id"),
+                                                  json_object_get(img, "id"));
+                if (used)
+                        continue;
+                if (storage_image_delete(s, id, err) < 0)
+                        return -1;
+                json_array_append_new(ret_ids, json_string(id));
+        }
+        return 0;
+}

@@ -35,6 +35,13 @@ json_t *image_lookup(struct storage_store *s, const char *name, struct eng_error
 int image_remove(struct storage_store *s, const char *name, bool force, json_t *report,
                  struct eng_error **err);
 
+/**
+ * image_prune() - what "eng image prune" does: delete the images without a
+ * name (with @all, every image) that no container uses, running or not, as
+ * podman keeps them.  The deleted IDs are appended to @ret_ids (strings).
+ */
+int image_prune(struct storage_store *s, bool all, json_t *ret_ids, struct eng_error **err);
+
 /** image_tag() - give the image @name the further name @target (normalised) */
 int image_tag(struct storage_store *s, const char *name, const char *target,
               struct eng_error **err);

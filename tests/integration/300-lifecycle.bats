@@ -540,3 +540,22 @@ wait_for_log() {
 		assert_contains "$output" "not a valid host name"
 	done
 }
+
+@test "image prune -a keeps the images containers use, running or not (podman)" {
+	local other=$ENG_TEST_REGISTRY/eng-test/layers:oci-gzip
+	eng pull -q --tls-verify=false "$other" >/dev/null
+	eng run -d --name user1 "$IMG" sleep 300 >/dev/null
+	eng create --name user2 "$IMG" true >/dev/null
+	run eng image prune -a
+	assert_status 0
+	run eng images --format '{{.Repository}}:{{.Tag}}'
+	assert_contains "$output" "eng-test/busybox:latest"
+	assert_not_contains "$output" "eng-test/layers"
+	run eng exec user1 true
+	assert_status 0
+	eng rm -f user1 user2 >/dev/null
+	run eng image prune -a
+	assert_status 0
+	run eng images -q
+	assert_equal "$output" ""
+}
