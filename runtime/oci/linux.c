@@ -486,6 +486,31 @@ struct child_args {
 };
 
 /*
+ * A pid namespace takes only children: the container process is forked
+ * again, as the runtime's child (CLONE_PARENT); the first child sends its
+ * pid and goes.  Returns in the new child.
+ */
+static void fork_again(struct child_args *a)
+{
+        struct eng_error *e = NULL;
+        char rec[1 + sizeof(pid_t)];
+        pid_t c;
+
+        c = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (c < 0) {
+                eng_err(&e, ENG_E_SYS, errno, "forking into the pid namespace");
+                child_fail(a->sync_fd, e);
+        }
+        if (c > 0) {
+                rec[0] = OCI_SYNC_PID;
+                memcpy(rec + 1, &c, sizeof(pid_t));
+                _exit(write(a->sync_fd, rec, sizeof(rec)) == (ssize_t) sizeof(rec) ? 0 : 1);
+        }
+        if (a->opts->die_with_parent)
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/*
  * A user namespace joined by path: the namespaces to join go first (the
  * user one leads, for the rights in it), then the new ones are made inside
  * it.  A new pid namespace takes only children: the container process is
@@ -494,8 +519,6 @@ struct child_args {
 static void join_user_namespace(struct child_args *a)
 {
         struct eng_error *e = NULL;
-        char rec[1 + sizeof(pid_t)];
-        pid_t c;
 
         for (int k = 0; k < OCI_NS_COUNT; k++) {
                 if (a->ns_fds[k] < 0)
@@ -514,25 +537,12 @@ static void join_user_namespace(struct child_args *a)
                         a->spec->ns_path[OCI_NS_USER]);
                 child_fail(a->sync_fd, e);
         }
-        c = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
-        if (c < 0) {
-                eng_err(&e, ENG_E_SYS, errno, "forking into the new pid namespace");
-                child_fail(a->sync_fd, e);
-        }
-        if (c > 0) {
-                rec[0] = OCI_SYNC_PID;
-                memcpy(rec + 1, &c, sizeof(pid_t));
-                _exit(write(a->sync_fd, rec, sizeof(rec)) == (ssize_t) sizeof(rec) ? 0 : 1);
-        }
-        if (a->opts->die_with_parent)
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        fork_again(a);
 }
 
 static void join_pid_namespace(struct child_args *a)
 {
         struct eng_error *e = NULL;
-        char rec[1 + sizeof(pid_t)];
-        pid_t c;
 
         if (setns(a->ns_fds[OCI_NS_PID], CLONE_NEWPID) < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "joining the namespace '%s'",
@@ -541,19 +551,7 @@ static void join_pid_namespace(struct child_args *a)
         }
         close(a->ns_fds[OCI_NS_PID]);
         a->ns_fds[OCI_NS_PID] = -1;
-        c = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
-        if (c < 0) {
-                eng_err(&e, ENG_E_SYS, errno, "forking into the pid namespace '%s'",
-                        a->spec->ns_path[OCI_NS_PID]);
-                child_fail(a->sync_fd, e);
-        }
-        if (c > 0) {
-                rec[0] = OCI_SYNC_PID;
-                memcpy(rec + 1, &c, sizeof(pid_t));
-                _exit(write(a->sync_fd, rec, sizeof(rec)) == (ssize_t) sizeof(rec) ? 0 : 1);
-        }
-        if (a->opts->die_with_parent)
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        fork_again(a);
 }
 
 static _Noreturn void container_child(struct child_args *a)
