@@ -2,6 +2,7 @@
 # eng-runtime: the OCI runtime command line, on bundles made by itself and by crun.
 
 load helpers
+load runtime-helpers
 
 setup() {
 	RT=$(dirname "$ENG")/eng-runtime
@@ -13,27 +14,6 @@ setup() {
 	for a in sh id cat echo sleep hostname ls grep true env stat tty; do
 		ln -s busybox "$B/rootfs/bin/$a"
 	done
-}
-
-rt() {
-	"$RT" --root "$STATE" "$@"
-}
-
-# edit JQ_FILTER [jq args...]: change the bundle's config.json
-edit() {
-	local f=$1
-	shift
-	jq "$@" "$f" "$B/config.json" >"$B/config.json.new"
-	mv "$B/config.json.new" "$B/config.json"
-}
-
-# set_args ARGS...: the bundle's process runs ARGS without a terminal
-set_args() {
-	local args
-	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
-	jq --argjson a "$args" '.process.terminal = false | .process.args = $a' \
-		"$B/config.json" >"$B/config.json.new"
-	mv "$B/config.json.new" "$B/config.json"
 }
 
 @test "eng-runtime: spec --rootless makes a bundle that run runs" {

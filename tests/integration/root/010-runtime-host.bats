@@ -6,6 +6,7 @@
 # is done.  hack/test runs this directory once, as root.
 
 load ../helpers
+load ../runtime-helpers
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "these tests are for the host's root"
@@ -34,23 +35,6 @@ teardown() {
 	"$RT" --root "$STATE" delete -f r1 >/dev/null 2>&1 || true
 }
 
-rt() {
-	"$RT" --root "$STATE" "$@"
-}
-
-edit() {
-	local f=$1
-	shift
-	jq "$@" "$f" "$B/config.json" >"$B/config.json.new"
-	mv "$B/config.json.new" "$B/config.json"
-}
-
-set_args() {
-	local args
-	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
-	edit '.process.args = $a' --argjson a "$args"
-}
-
 # what a container must not change: /dev's entries, the sysctls specs name,
 # the mount points of this (the host's) mount namespace
 host_state() {
@@ -75,7 +59,7 @@ assert_host_unchanged() {
 	assert_status 0
 	assert_equal "$output" host-dev
 	assert_host_unchanged
-	# and with a terminal, through the host's own devpts
+	# and without a devpts of its own: the host's, through the bind
 	edit '.mounts |= map(select(.destination != "/dev/pts"))'
 	run rt run --bundle "$B" r1
 	assert_status 0
@@ -136,8 +120,8 @@ $adj"
 	assert_status 1
 	assert_contains "$output" "a /dev the runtime did not mount"
 	[ ! -e /dev/eng-null ] || fail "made on the host"
-	edit 'del(.mounts[-1]) | del(.linux.devices) | del(.process.oomScoreAdj) | .process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
 	set_args sh -c 'stat -c %u "$(tty)"'
+	edit 'del(.mounts[-1]) | del(.linux.devices) | del(.process.oomScoreAdj) | .process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
 	run rt run --bundle "$B" r1
 	assert_status 0
 	assert_equal "$(tr -d '\r' <<<"$output")" 1000
