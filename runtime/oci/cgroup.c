@@ -243,6 +243,9 @@ char **oci_cgroup_v1_dirs(const char *cgroups_path)
 {
         char **l = eng_xcalloc(1, sizeof(char *));
 
+        /* only the host's root has cgroups there (v1 knows no delegation) */
+        if (!(geteuid() == 0 && eng_userns_is_initial()))
+                return l;
         for (size_t c = 0; c < ELEMENTSOF(v1_controllers); c++) {
                 char *d = v1_dir(v1_controllers[c], cgroups_path);
 
