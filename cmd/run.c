@@ -165,6 +165,69 @@ static int parse_slirp(struct run_args *a, const char *arg, struct eng_error **e
         return 0;
 }
 
+static int free_port(bool udp, struct eng_error **err)
+{
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        socklen_t len = sizeof(sa);
+        _cleanup_close_ int fd =
+                socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "finding a free host port");
+        return ntohs(sa.sin_port);
+}
+
+/*
+ * -p [IP:]HOSTPORT:CONTAINERPORT[/PROTO]; without a host port ("80",
+ * "127.0.0.1::80") each container port gets a free one, as podman picks.
+ * Checked here, bound by the helper.
+ */
+static int add_publish(struct run_args *a, const char *arg, struct eng_error **err)
+{
+        _cleanup_free_ char *s = eng_xstrdup(arg);
+        char *proto = strchr(s, '/'), *last;
+        struct net_port *ports = NULL;
+        size_t n = 0;
+
+        if (proto)
+                *proto++ = '\0';
+        last = strrchr(s, ':');
+        if (!last || last == s || last[-1] == ':') {
+                /* the container port(s), and the address before "::" if any */
+                const char *cport = last ? last + 1 : s;
+                _cleanup_free_ char *ip =
+                        last && last - s > 1 ? eng_xstrndup(s, (size_t) (last - 1 - s)) : NULL;
+                _cleanup_free_ char *probe =
+                        eng_xasprintf("1:%s%s%s", cport, proto ? "/" : "", proto ? proto : "");
+                bool udp = proto && strcmp(proto, "udp") == 0;
+
+                if (net_port_parse(probe, &ports, &n, err) < 0) {
+                        free(ports);
+                        return eng_err_wrap(err, "-p '%s'", arg);
+                }
+                for (size_t i = 0; i < n; i++) {
+                        int host = free_port(udp, err);
+
+                        if (host < 0) {
+                                free(ports);
+                                return -1;
+                        }
+                        eng_strv_consume(&a->o.publish,
+                                         eng_xasprintf("%s%s%d:%u/%s", ip ? ip : "", ip ? ":" : "",
+                                                       host, (unsigned) ports[i].container_port,
+                                                       udp ? "udp" : "tcp"));
+                }
+                free(ports);
+                return 0;
+        }
+        if (net_port_parse(arg, &ports, &n, err) < 0)
+                return -1;
+        free(ports);
+        eng_strv_push(&a->o.publish, arg);
+        return 0;
+}
+
 static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
 {
         struct run_args *a = data;
@@ -314,17 +377,8 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
         case 'l':
                 eng_strv_push(&a->labels, arg);
                 return 0;
-        case 'p': {
-                struct net_port *ports = NULL;
-                size_t n = 0;
-
-                /* checked here, bound by the helper */
-                if (net_port_parse(arg, &ports, &n, err) < 0)
-                        return -1;
-                free(ports);
-                eng_strv_push(&a->o.publish, arg);
-                return 0;
-        }
+        case 'p':
+                return add_publish(a, arg, err);
         case 'P':
                 a->publish_all = true;
                 return 0;
@@ -763,19 +817,6 @@ out:
 }
 
 /* A port the kernel says is free on the host now (bound to 0, then let go). */
-static int free_port(bool udp, struct eng_error **err)
-{
-        struct sockaddr_in sa = { .sin_family = AF_INET };
-        socklen_t len = sizeof(sa);
-        _cleanup_close_ int fd =
-                socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-
-        if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
-            getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "finding a free host port");
-        return ntohs(sa.sin_port);
-}
-
 /* -P: every port the image exposes ("80/tcp") to a free host port */
 static int publish_exposed(struct run_args *a, json_t *image_config, struct eng_error **err)
 {

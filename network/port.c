@@ -53,7 +53,7 @@ int net_port_parse(const char *spec, struct net_port **ports, size_t *nports,
         if (!last)
                 return eng_err(
                         err, ENG_E_USAGE, 0,
-                        "-p '%s': give HOSTPORT:CONTAINERPORT (eng does not pick host ports yet)",
+                        "-p '%s': give HOSTPORT:CONTAINERPORT (eng run picks a free host port for CONTAINERPORT alone)",
                         spec);
         *last++ = '\0';
         hostport = strrchr(s, ':');

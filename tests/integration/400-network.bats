@@ -123,6 +123,15 @@ no_helper_left() {
 	# the busybox image exposes nothing: -P publishes nothing, and runs
 	run eng run --rm -P "$IMG" true
 	assert_status 0
+	# a container port alone gets a free host port, as podman picks one
+	eng run -d --name pick --network slirp -p 80 -p 127.0.0.1::81/udp "$IMG" sleep 300 >/dev/null
+	run eng port pick
+	assert_status 0
+	[[ "$(sed -n 1p <<<"$output")" =~ ^80/tcp\ -\>\ 0\.0\.0\.0:[0-9]+$ ]] || fail "port 80: $output"
+	[[ "$(sed -n 2p <<<"$output")" =~ ^81/udp\ -\>\ 127\.0\.0\.1:[0-9]+$ ]] || fail "port 81: $output"
+	eng rm -f pick >/dev/null
+	run eng run --rm -p 80:x "$IMG" true
+	assert_status 125
 }
 
 # the Debian fixture image (perl, iperf3)
