@@ -6,7 +6,8 @@
  * Mount drivers of the container root file system: native overlayfs inside
  * the user namespace ("overlay"), our FUSE overlay eng-overlayfs
  * ("fuse-overlay"), or a plain copy ("vfs").  This header has what decides
- * between them; the drivers come with the run issue.
+ * between them; the mounts themselves are made by the runtime (the overlay as
+the spec's root mount) and by eng-overlayfs (storage/ovl.h).
  */
 
 #include <stdbool.h>
