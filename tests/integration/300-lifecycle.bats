@@ -559,3 +559,28 @@ wait_for_log() {
 	run eng images -q
 	assert_equal "$output" ""
 }
+
+@test "kill -9 during rm: what it left in tmp/ goes at the next start" {
+	local pid left=""
+	# enough files in the upper directory for the removal to take a while
+	eng run --name many "$IMG" sh -c 'mkdir /m && cd /m && for i in $(seq 4000); do : >f$i; done' >/dev/null
+	"$ENG" --root "$S" --runroot "$BATS_TEST_TMPDIR/run" rm many >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do
+		left=$(ls "$S/tmp" | grep '^rm-container-' || true)
+		[ -n "$left" ] && break
+		sleep 0.01
+	done
+	kill -9 $pid 2>/dev/null || true
+	wait $pid || true
+	[ -n "$left" ] || skip "rm finished before it could be killed"
+	if [ -e "$S/tmp/$left" ]; then
+		# the next eng that opens the store with the mapping removes it
+		run eng ps -a
+		run eng rm -f nothing-here
+		run eng pull -q --tls-verify=false "$IMG"
+		[ ! -e "$S/tmp/$left" ] || fail "tmp/$left stayed"
+	fi
+	run eng ps -a --format '{{.Names}}'
+	assert_not_contains "$output" many
+}
