@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,27 +66,274 @@ static json_t *read_record(const char *dir, struct eng_error **err)
 static int write_record(const char *dir, json_t *record, struct eng_error **err)
 {
         _cleanup_free_ char *path = eng_xasprintf("%s/container.json", dir);
-        _cleanup_free_ char *data = json_dumps(record, JSON_INDENT(1) | JSON_SORT_KEYS);
+        _cleanup_free_ char *data = NULL;
 
+        json_object_set_new(record, "version", json_integer(STORAGE_CONTAINER_VERSION));
+        data = json_dumps(record, JSON_INDENT(1) | JSON_SORT_KEYS);
         return eng_write_file_replace(path, data, strlen(data), 0600, err);
 }
 
-json_t *storage_container_list(struct storage_store *s, struct eng_error **err)
+/* --- the codec */
+
+static const char *const state_names[] = {
+        [STORAGE_CONTAINER_CREATED] = "created",
+        [STORAGE_CONTAINER_RUNNING] = "running",
+        [STORAGE_CONTAINER_EXITED] = "exited",
+};
+
+const char *storage_container_state_name(enum storage_container_state state)
+{
+        assert((size_t) state < ELEMENTSOF(state_names));
+        return state_names[state];
+}
+
+static int bad_key(const char *key, const char *want, struct eng_error **err)
+{
+        return eng_err(err, ENG_E_INVALID, 0, "\"%s\" is %s", key, want);
+}
+
+static int get_string(json_t *j, const char *key, bool required, char **ret, struct eng_error **err)
+{
+        json_t *v = json_object_get(j, key);
+
+        if (!v || json_is_null(v)) {
+                if (required)
+                        return bad_key(key, "missing", err);
+                return 0;
+        }
+        if (!json_is_string(v))
+                return bad_key(key, "not a string", err);
+        *ret = eng_xstrdup(json_string_value(v));
+        return 0;
+}
+
+static int check_string(json_t *j, const char *key, struct eng_error **err)
+{
+        json_t *v = json_object_get(j, key);
+
+        return v && !json_is_null(v) && !json_is_string(v) ? bad_key(key, "not a string", err) : 0;
+}
+
+static int get_int(json_t *j, const char *key, int64_t min, int64_t max, int64_t *ret,
+                   struct eng_error **err)
+{
+        json_t *v = json_object_get(j, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+                return bad_key(key, "not an integer in range", err);
+        *ret = json_integer_value(v);
+        return 0;
+}
+
+static int get_bool(json_t *j, const char *key, bool *ret, struct eng_error **err)
+{
+        json_t *v = json_object_get(j, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_boolean(v))
+                return bad_key(key, "not a boolean", err);
+        *ret = json_is_true(v);
+        return 0;
+}
+
+static int check_strings(json_t *j, const char *key, bool required, struct eng_error **err)
+{
+        json_t *v = json_object_get(j, key), *e;
+        size_t i;
+
+        if (!v || json_is_null(v))
+                return required ? bad_key(key, "missing", err) : 0;
+        if (!json_is_array(v))
+                return bad_key(key, "not an array", err);
+        json_array_foreach(v, i, e)
+                if (!json_is_string(e))
+                        return bad_key(key, "not an array of strings", err);
+        return 0;
+}
+
+static int decode(json_t *j, struct storage_container *c, struct eng_error **err)
+{
+        _cleanup_free_ char *state = NULL, *driver = NULL;
+        json_t *restart = json_object_get(j, "restart"), *labels = json_object_get(j, "labels");
+        int64_t version = 0, pid = 0, start = 0, mon = 0, code = 0, rcount = 0, rmax = 0;
+        size_t i;
+
+        if (!json_is_object(j))
+                return eng_err(err, ENG_E_INVALID, 0, "not a JSON object");
+        if (get_int(j, "version", 0, INT64_MAX, &version, err) < 0)
+                return -1;
+        if (version > STORAGE_CONTAINER_VERSION)
+                return eng_err(err, ENG_E_INVALID, 0,
+                               "written by a newer eng (record version %" PRId64
+                               ", this eng reads %d)",
+                               version, STORAGE_CONTAINER_VERSION);
+        if (get_string(j, "id", true, &c->id, err) < 0 ||
+            get_string(j, "name", true, &c->name, err) < 0 ||
+            get_string(j, "image", true, &c->image, err) < 0 ||
+            get_string(j, "image_id", true, &c->image_id, err) < 0 ||
+            get_string(j, "created", true, &c->created, err) < 0 ||
+            get_string(j, "state", true, &state, err) < 0 ||
+            get_string(j, "driver", true, &driver, err) < 0 ||
+            check_strings(j, "layers", true, err) < 0 ||
+            check_strings(j, "ports", false, err) < 0 ||
+            check_strings(j, "command", false, err) < 0 ||
+            get_string(j, "started", false, &c->started, err) < 0 ||
+            get_string(j, "finished", false, &c->finished, err) < 0 ||
+            get_string(j, "error", false, &c->error, err) < 0 ||
+            get_string(j, "network", false, &c->network, err) < 0 ||
+            get_string(j, "stop_signal", false, &c->stop_signal, err) < 0 ||
+            check_string(j, "image_name", err) < 0 ||
+            get_int(j, "pid", 0, INT32_MAX, &pid, err) < 0 ||
+            get_int(j, "pid_start", 0, INT64_MAX, &start, err) < 0 ||
+            get_int(j, "monitor", 0, INT32_MAX, &mon, err) < 0 ||
+            get_int(j, "exit_code", -1, 255, &code, err) < 0 ||
+            get_int(j, "restart_count", 0, LONG_MAX, &rcount, err) < 0 ||
+            get_bool(j, "rm", &c->rm, err) < 0 || get_bool(j, "tty", &c->tty, err) < 0 ||
+            get_bool(j, "stdin", &c->interactive, err) < 0 ||
+            get_bool(j, "stopped_by_user", &c->stopped_by_user, err) < 0)
+                return -1;
+        if (strlen(c->id) != 64 || strspn(c->id, "0123456789abcdef") != 64)
+                return bad_key("id", "not 64 hex digits", err);
+        for (i = 0; i < ELEMENTSOF(state_names); i++)
+                if (strcmp(state, state_names[i]) == 0)
+                        break;
+        if (i == ELEMENTSOF(state_names))
+                return eng_err(err, ENG_E_INVALID, 0, "\"state\" '%s' is unknown", state);
+        c->state = (enum storage_container_state) i;
+        if (storage_driver_parse(driver, &(enum storage_driver){ 0 }, err) < 0)
+                return -1;
+        if (labels && !json_is_object(labels))
+                return bad_key("labels", "not an object", err);
+        if (restart && !json_is_null(restart)) {
+                if (!json_is_object(restart) ||
+                    get_string(restart, "policy", true, &c->restart_policy, err) < 0 ||
+                    get_int(restart, "max", 0, LONG_MAX, &rmax, err) < 0)
+                        return json_is_object(restart) ? -1
+                                                       : bad_key("restart", "not an object", err);
+                if (strcmp(c->restart_policy, "always") != 0 &&
+                    strcmp(c->restart_policy, "on-failure") != 0 &&
+                    strcmp(c->restart_policy, "unless-stopped") != 0)
+                        return eng_err(err, ENG_E_INVALID, 0, "restart policy '%s' is unknown",
+                                       c->restart_policy);
+        }
+        c->pid = pid;
+        c->pid_start = (uint64_t) start;
+        c->monitor = mon;
+        c->has_exit_code = json_object_get(j, "exit_code") != NULL;
+        c->exit_code = (int) code;
+        c->restart_count = (long) rcount;
+        c->restart_max = (long) rmax;
+        c->json = json_incref(j);
+        return 0;
+}
+
+int storage_container_decode(json_t *j, struct storage_container *ret, struct eng_error **err)
+{
+        struct storage_container c = { 0 };
+
+        if (decode(j, &c, err) < 0) {
+                storage_container_release(&c);
+                return -1;
+        }
+        *ret = c;
+        return 0;
+}
+
+static void set_string(json_t *j, const char *key, const char *v)
+{
+        if (v)
+                json_object_set_new(j, key, json_string(v));
+        else
+                json_object_del(j, key);
+}
+
+json_t *storage_container_encode(const struct storage_container *c)
+{
+        json_t *j = c->json ? json_deep_copy(c->json) : json_object();
+
+        json_object_set_new(j, "version", json_integer(STORAGE_CONTAINER_VERSION));
+        set_string(j, "id", c->id);
+        set_string(j, "name", c->name);
+        set_string(j, "image", c->image);
+        set_string(j, "image_id", c->image_id);
+        set_string(j, "created", c->created);
+        set_string(j, "state", storage_container_state_name(c->state));
+        set_string(j, "started", c->started);
+        set_string(j, "finished", c->finished);
+        set_string(j, "error", c->error);
+        set_string(j, "network", c->network);
+        set_string(j, "stop_signal", c->stop_signal);
+        json_object_set_new(j, "pid", json_integer(c->pid));
+        if (c->pid_start)
+                json_object_set_new(j, "pid_start", json_integer((json_int_t) c->pid_start));
+        else
+                json_object_del(j, "pid_start");
+        if (c->monitor)
+                json_object_set_new(j, "monitor", json_integer(c->monitor));
+        else
+                json_object_del(j, "monitor");
+        if (c->has_exit_code)
+                json_object_set_new(j, "exit_code", json_integer(c->exit_code));
+        else
+                json_object_del(j, "exit_code");
+        json_object_set_new(j, "rm", json_boolean(c->rm));
+        json_object_set_new(j, "tty", json_boolean(c->tty));
+        json_object_set_new(j, "stdin", json_boolean(c->interactive));
+        if (c->stopped_by_user)
+                json_object_set_new(j, "stopped_by_user", json_true());
+        else
+                json_object_del(j, "stopped_by_user");
+        if (c->restart_policy)
+                json_object_set_new(j, "restart",
+                                    json_pack("{s:s,s:I}", "policy", c->restart_policy, "max",
+                                              (json_int_t) c->restart_max));
+        else
+                json_object_del(j, "restart");
+        if (c->restart_count)
+                json_object_set_new(j, "restart_count", json_integer(c->restart_count));
+        else
+                json_object_del(j, "restart_count");
+        return j;
+}
+
+void storage_container_release(struct storage_container *c)
+{
+        free(c->id);
+        free(c->name);
+        free(c->image);
+        free(c->image_id);
+        free(c->created);
+        free(c->started);
+        free(c->finished);
+        free(c->error);
+        free(c->restart_policy);
+        free(c->network);
+        free(c->stop_signal);
+        json_decref(c->json);
+        *c = (struct storage_container){ 0 };
+}
+
+/* The records under containers/: the good ones in @ret_good, the damaged
+ * ones' directory names and why in @ret_bad (either may be NULL). */
+static int list_records(struct storage_store *s, json_t **ret_good, json_t **ret_bad,
+                        struct eng_error **err)
 {
         _cleanup_free_ char *dir = eng_xasprintf("%s/containers", s->root);
         _cleanup_closedir_ DIR *d = opendir(dir);
-        json_t *all = json_array();
+        json_t *good = json_array(), *bad = json_object();
         struct dirent *de;
 
-        if (!d) {
-                if (errno == ENOENT)
-                        return all;
-                json_decref(all);
-                eng_err(err, ENG_E_SYS, errno, "reading '%s'", dir);
-                return NULL;
+        if (!d && errno != ENOENT) {
+                json_decref(good);
+                json_decref(bad);
+                return eng_err(err, ENG_E_SYS, errno, "reading '%s'", dir);
         }
-        while ((de = readdir(d))) {
+        while (d && (de = readdir(d))) {
                 _cleanup_free_ char *cdir = NULL;
+                struct storage_container c = { 0 };
                 struct eng_error *e = NULL;
                 json_t *r;
 
@@ -92,14 +341,73 @@ json_t *storage_container_list(struct storage_store *s, struct eng_error **err)
                         continue;
                 cdir = eng_xasprintf("%s/%s", dir, de->d_name);
                 r = read_record(cdir, &e);
-                if (!r) {
-                        eng_log_warn("skipping container %s: %s", de->d_name, e->msg);
+                if (r && storage_container_decode(r, &c, &e) == 0 &&
+                    strcmp(c.id, de->d_name) != 0) {
+                        storage_container_release(&c);
+                        eng_err(&e, ENG_E_INVALID, 0, "\"id\" is not its directory's name");
+                }
+                if (e) {
+                        json_object_set_new(bad, de->d_name, json_string(e->msg));
                         eng_err_free(e);
+                        json_decref(r);
                         continue;
                 }
-                json_array_append_new(all, r);
+                storage_container_release(&c);
+                json_array_append_new(good, r);
         }
-        return all;
+        if (ret_good)
+                *ret_good = good;
+        else
+                json_decref(good);
+        if (ret_bad)
+                *ret_bad = bad;
+        else
+                json_decref(bad);
+        return 0;
+}
+
+json_t *storage_container_damaged(struct storage_store *s, struct eng_error **err)
+{
+        json_t *bad;
+
+        return list_records(s, NULL, &bad, err) < 0 ? NULL : bad;
+}
+
+int storage_container_set_aside(struct storage_store *s, const char *hex, char **ret_path,
+                                struct eng_error **err)
+{
+        _cleanup_free_ char *from = storage_container_dir(s, hex);
+        _cleanup_free_ char *aside = eng_xasprintf("%s/damaged", s->root);
+        _cleanup_free_ char *to = eng_xasprintf("%s/%s", aside, hex_of(hex));
+        int r = -1;
+
+        if (storage_store_lock(s, err) < 0)
+                return -1;
+        if (mkdir(aside, 0700) < 0 && errno != EEXIST)
+                eng_err(err, ENG_E_SYS, errno, "creating '%s'", aside);
+        else if (rename(from, to) < 0)
+                eng_err(err, ENG_E_SYS, errno, "moving '%s' to '%s'", from, to);
+        else
+                r = 0;
+        storage_store_unlock(s);
+        if (r == 0 && ret_path)
+                *ret_path = TAKE_PTR(to);
+        return r;
+}
+
+json_t *storage_container_list(struct storage_store *s, struct eng_error **err)
+{
+        _cleanup_json_ json_t *bad = NULL;
+        json_t *good;
+        const char *k;
+        json_t *v;
+
+        if (list_records(s, &good, &bad, err) < 0)
+                return NULL;
+        json_object_foreach(bad, k, v)
+                eng_log_warn("skipping container %.12s: its record is damaged: %s", k,
+                             json_string_value(v));
+        return good;
 }
 
 /* podman's rule for names, [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 long (a DNS
@@ -137,11 +445,12 @@ static int check_name(const char *name, struct eng_error **err)
 
 json_t *storage_container_get(struct storage_store *s, const char *name, struct eng_error **err)
 {
-        _cleanup_json_ json_t *all = storage_container_list(s, err);
+        _cleanup_json_ json_t *all = NULL, *bad = NULL;
         json_t *r, *found = NULL;
         size_t i, nlen = strlen(name), matches = 0;
+        const char *k, *bad_match = NULL;
 
-        if (!all)
+        if (list_records(s, &all, &bad, err) < 0)
                 return NULL;
         /* a full id first, then a name, then an id's prefix (podman) */
         json_array_foreach(all, i, r)
@@ -161,14 +470,39 @@ json_t *storage_container_get(struct storage_store *s, const char *name, struct 
                         matches++;
                 }
         }
-        if (matches == 1 && nlen > 0)
+        json_object_foreach(bad, k, r)
+                if (nlen > 0 && strncmp(k, name, nlen) == 0) {
+                        bad_match = k;
+                        matches++;
+                }
+        if (matches == 1 && bad_match)
+                eng_err(err, ENG_E_INVALID, 0,
+                        "container %.12s: its record is damaged: %s; 'eng rm -f %.12s' removes it, 'eng system check --repair' sets it aside",
+                        bad_match, json_string_value(json_object_get(bad, bad_match)), bad_match);
+        else if (matches == 1 && nlen > 0)
                 return json_incref(found);
-        if (matches > 1)
+        else if (matches > 1)
                 eng_err(err, ENG_E_USAGE, 0, "'%s' matches more than one container", name);
         else
                 eng_err(err, ENG_E_NOTFOUND, 0,
                         "no container with name or ID '%s' found: no such container", name);
         return NULL;
+}
+
+int storage_container_load(struct storage_store *s, const char *name, struct storage_container *ret,
+                           struct eng_error **err)
+{
+        _cleanup_json_ json_t *j = storage_container_get(s, name, err);
+
+        return j ? storage_container_decode(j, ret, err) : -1;
+}
+
+int storage_container_save(struct storage_store *s, const struct storage_container *c,
+                           struct eng_error **err)
+{
+        _cleanup_json_ json_t *j = storage_container_encode(c);
+
+        return storage_container_update(s, j, err);
 }
 
 int storage_container_update(struct storage_store *s, json_t *record, struct eng_error **err)
@@ -517,6 +851,17 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
                 if (ret < 0)
                         goto fail;
                 ret = -1;
+        }
+        {
+                /* what goes into place reads back */
+                struct storage_container c = { 0 };
+
+                json_object_set_new(record, "version", json_integer(STORAGE_CONTAINER_VERSION));
+                if (storage_container_decode(record, &c, err) < 0) {
+                        eng_err_wrap(err, "the record of container %s", name);
+                        goto fail;
+                }
+                storage_container_release(&c);
         }
         if (write_record(tmp, record, err) < 0)
                 goto fail;

@@ -27,6 +27,121 @@
 #include "storage/mount.h"
 #include "storage/store.h"
 
+/*
+ * The record, ROOT/containers/IDHEX/container.json (schema version 1; a
+ * record without "version" is one of eng's before it, read the same way):
+ *
+ *	version         1
+ *	id              64 hex digits                          required
+ *	name            unique, [a-zA-Z0-9][a-zA-Z0-9_.-]*     required
+ *	image           the reference as given to run          required
+ *	image_id        sha256:HEX of the image                required
+ *	image_name      the image's first name, if it had one
+ *	created         RFC 3339                               required
+ *	state           "created", "running" or "exited"       required
+ *	layers          chain IDs, lowest first                required
+ *	driver          "overlay", "fuse-overlay" or "vfs"     required
+ *	pid, pid_start  the process and its start time (clock ticks after
+ *	                boot, /proc/PID/stat), while running
+ *	monitor         eng-monitor's pid (detached containers)
+ *	started, finished   RFC 3339, of the last run
+ *	exit_code       of the last run; -1 when nobody saw it end
+ *	error           why the last start failed, or how the last run was lost
+ *	rm, tty, stdin  --rm, -t, -i
+ *	stopped_by_user eng stop (or rm -f) ended the last run: no restart
+ *	restart         {"policy": "always"|"on-failure"|"unless-stopped", "max": N}
+ *	restart_count   restarts done by the policy
+ *	network         "slirp4netns", "host", "none", "container:ID", "ns:PATH"
+ *	ports           -p specs, as net_port_parse() reads them
+ *	stop_signal     the image's StopSignal ("SIGQUIT")
+ *	labels          {"key": "value"}
+ *	command         the process's args, as the spec has them
+ *	_building       the directory under tmp/ while the container is made
+ *
+ * storage_container_decode() checks it: a required key missing or a key of
+ * the wrong type makes the record damaged, reported by its directory's name;
+ * lists skip damaged records, and `eng system check --repair` sets them
+ * aside.
+ */
+#define STORAGE_CONTAINER_VERSION 1
+
+enum storage_container_state {
+        STORAGE_CONTAINER_CREATED,
+        STORAGE_CONTAINER_RUNNING,
+        STORAGE_CONTAINER_EXITED,
+};
+
+/* The typed record.  Strings are heap, or NULL when the key is absent. */
+struct storage_container {
+        char *id;
+        char *name;
+        char *image;
+        char *image_id;
+        char *created;
+        enum storage_container_state state;
+        int64_t pid; /* 0 when not running */
+        uint64_t pid_start;
+        int64_t monitor;
+        char *started;
+        char *finished;
+        bool has_exit_code;
+        int exit_code;
+        char *error;
+        bool rm;
+        bool tty;
+        bool interactive; /* "stdin" */
+        bool stopped_by_user;
+        char *restart_policy; /* NULL: no restart */
+        long restart_max;     /* on-failure:N; 0 for no limit */
+        long restart_count;
+        char *network;
+        char *stop_signal;
+        /* the record as read, for the keys above it does not type (labels,
+         * command, ports, layers, driver, image_name); encode writes over it */
+        json_t *json;
+};
+
+/** storage_container_state_name() - "created", "running", "exited" */
+const char *storage_container_state_name(enum storage_container_state state);
+
+/**
+ * storage_container_decode() - @j (borrowed) checked and typed into @ret
+ * Return: 0, or negative with ENG_E_INVALID naming the key at fault.
+ */
+int storage_container_decode(json_t *j, struct storage_container *ret, struct eng_error **err);
+
+/** storage_container_encode() - the JSON of @c (a new object) */
+json_t *storage_container_encode(const struct storage_container *c);
+
+void storage_container_release(struct storage_container *c);
+
+/**
+ * storage_container_load() - the record of the container @name (as
+ * storage_container_get() finds it), typed.  A damaged record that @name
+ * names is ENG_E_INVALID.
+ */
+int storage_container_load(struct storage_store *s, const char *name, struct storage_container *ret,
+                           struct eng_error **err);
+
+/** storage_container_save() - write @c back (under the store lock); ENG_E_NOTFOUND if removed */
+int storage_container_save(struct storage_store *s, const struct storage_container *c,
+                           struct eng_error **err);
+
+/**
+ * storage_container_damaged() - the directory names (IDHEX) under
+ * containers/ whose record cannot be read or decoded, each with why:
+ * {"IDHEX": "reason"} (a new object)
+ */
+json_t *storage_container_damaged(struct storage_store *s, struct eng_error **err);
+
+/**
+ * storage_container_set_aside() - move the container directory @hex (a
+ * damaged one) to ROOT/damaged/IDHEX, out of every list, its files kept;
+ * @ret_path says where (heap)
+ */
+int storage_container_set_aside(struct storage_store *s, const char *hex, char **ret_path,
+                                struct eng_error **err);
+
 /* --userns=keep-id: the user's uid and gid inside the container */
 struct storage_keep_id {
         uint32_t uid;
@@ -64,11 +179,15 @@ char *storage_container_dir(struct storage_store *s, const char *id);
 /**
  * storage_container_get() - the record of the container called @name, or
  * whose id is or starts with @name (caller decrefs); ENG_E_NOTFOUND if none,
- * ENG_E_USAGE if a prefix is ambiguous
+ * ENG_E_USAGE if a prefix is ambiguous, ENG_E_INVALID if @name is the id
+ * (or its prefix) of a damaged record
  */
 json_t *storage_container_get(struct storage_store *s, const char *name, struct eng_error **err);
 
-/** storage_container_list() - every record (a new array) */
+/**
+ * storage_container_list() - every record that decodes (a new array);
+ * damaged ones are skipped with a warning naming them
+ */
 json_t *storage_container_list(struct storage_store *s, struct eng_error **err);
 
 /** storage_container_update() - write the record @record back (under the lock) */

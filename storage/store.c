@@ -20,6 +20,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "storage/container.h"
 #include "storage/store.h"
 
 #include "common/banned.h"
@@ -499,11 +500,16 @@ static int collect_garbage(struct storage_store *s, struct eng_error **err)
                         if (de->d_name[0] == '.')
                                 continue;
                         rp = eng_xasprintf("%s/%s/container.json", cdir, de->d_name);
-                        if (eng_read_file(rp, 1 << 20, &data, NULL, &e) < 0) {
+                        if (eng_read_file(rp, 1 << 20, &data, NULL, &e) == 0)
+                                rec = json_loads(data, 0, NULL);
+                        if (!json_is_array(json_object_get(rec, "layers"))) {
+                                /* which layers it needs is unknown: none goes */
+                                eng_log_warn(
+                                        "container %.12s has a damaged record: no layer is removed until 'eng system check --repair' sets it aside",
+                                        de->d_name);
                                 eng_err_free(e);
-                                continue;
+                                return 0;
                         }
-                        rec = json_loads(data, 0, NULL);
                         json_array_foreach(json_object_get(rec, "layers"), k, v)
                                 json_object_set_new(used, hex_of(json_string_value(v)),
                                                     json_true());
@@ -714,6 +720,27 @@ int storage_check(struct storage_store *s, bool verify_blobs, bool repair, json_
                                 json_decref(problems);
                                 return -1;
                         }
+                }
+        }
+        {
+                _cleanup_json_ json_t *bad = storage_container_damaged(s, err);
+                const char *hex;
+                json_t *why;
+
+                if (!bad) {
+                        json_decref(problems);
+                        return -1;
+                }
+                json_object_foreach(bad, hex, why) {
+                        _cleanup_free_ char *aside = NULL;
+
+                        if (repair && storage_container_set_aside(s, hex, &aside, err) < 0) {
+                                json_decref(problems);
+                                return -1;
+                        }
+                        problem(problems, "container %.12s: its record is damaged: %s%s%s", hex,
+                                json_string_value(why), aside ? "; set aside in " : "",
+                                aside ? aside : "");
                 }
         }
         if (repair) {

@@ -62,7 +62,9 @@ static void teardown(void)
 
 static json_t *new_record(const char *id, const char *name)
 {
-        return json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "state", "created");
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", id, "name", name, "state", "created",
+                         "image", "eng-test/busybox", "image_id", "sha256:" L1 + 7, "created",
+                         "2026-12-07T10:00:00Z");
 }
 
 /* What storage_container_create() shows the fill callback. */
@@ -192,6 +194,174 @@ START_TEST(test_read_file_through_layers)
 }
 END_TEST
 
+/* A whole record as run writes it, for the codec tests. */
+static json_t *full_record(void)
+{
+        json_t *j = new_record("cccc000000000000000000000000000000000000000000000000000000000001",
+                               "codec");
+
+        json_object_set_new(j, "layers", json_pack("[s]", L1));
+        json_object_set_new(j, "driver", json_string("vfs"));
+        json_object_set_new(j, "labels", json_pack("{s:s}", "k", "v"));
+        json_object_set_new(j, "command", json_pack("[ss]", "sh", "-c"));
+        return j;
+}
+
+START_TEST(test_codec_round_trip)
+{
+        struct eng_error *err = NULL;
+        _cleanup_json_ json_t *j = full_record(), *out = NULL;
+        _cleanup_(storage_container_release) struct storage_container c = { 0 };
+        _cleanup_(storage_container_release) struct storage_container again = { 0 };
+
+        json_object_set_new(j, "state", json_string("exited"));
+        json_object_set_new(j, "exit_code", json_integer(3));
+        json_object_set_new(j, "restart", json_pack("{s:s,s:i}", "policy", "on-failure", "max", 2));
+        json_object_set_new(j, "restart_count", json_integer(1));
+        json_object_set_new(j, "stop_signal", json_string("SIGQUIT"));
+        json_object_set_new(j, "stdin", json_true());
+        eng_assert_ok(storage_container_decode(j, &c, &err), err);
+        ck_assert_int_eq(c.state, STORAGE_CONTAINER_EXITED);
+        ck_assert(c.has_exit_code);
+        ck_assert_int_eq(c.exit_code, 3);
+        ck_assert_str_eq(c.restart_policy, "on-failure");
+        ck_assert_int_eq(c.restart_max, 2);
+        ck_assert_int_eq(c.restart_count, 1);
+        ck_assert(c.interactive);
+        ck_assert(!c.tty);
+        ck_assert_ptr_null(c.started);
+        /* a change goes through encode; what it does not type comes along */
+        c.state = STORAGE_CONTAINER_RUNNING;
+        c.pid = 42;
+        c.has_exit_code = false;
+        out = storage_container_encode(&c);
+        ck_assert_str_eq(json_string_value(json_object_get(out, "state")), "running");
+        ck_assert_int_eq(json_integer_value(json_object_get(out, "pid")), 42);
+        ck_assert_ptr_null(json_object_get(out, "exit_code"));
+        ck_assert_int_eq(json_integer_value(json_object_get(out, "version")),
+                         STORAGE_CONTAINER_VERSION);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(out, "labels"), "k")),
+                         "v");
+        eng_assert_ok(storage_container_decode(out, &again, &err), err);
+        ck_assert_str_eq(again.stop_signal, "SIGQUIT");
+        ck_assert_int_eq(again.state, STORAGE_CONTAINER_RUNNING);
+        /* the record read is not changed by encode */
+        ck_assert_str_eq(json_string_value(json_object_get(j, "state")), "exited");
+}
+END_TEST
+
+START_TEST(test_codec_refuses)
+{
+        static const char *const required[] = { "id",      "name",  "image",  "image_id",
+                                                "created", "state", "layers", "driver" };
+        struct {
+                const char *key;
+                json_t *value;
+                const char *says;
+        } bad[] = {
+                { "state", json_string("paused"), "'paused' is unknown" },
+                { "state", json_integer(1), "\"state\" is not a string" },
+                { "pid", json_string("12"), "\"pid\" is not an integer" },
+                { "exit_code", json_integer(300), "\"exit_code\" is not an integer in range" },
+                { "tty", json_string("yes"), "\"tty\" is not a boolean" },
+                { "layers", json_pack("[i]", 1), "\"layers\" is not an array of strings" },
+                { "labels", json_string("x"), "\"labels\" is not an object" },
+                { "restart", json_pack("{s:s}", "policy", "sometimes"), "'sometimes' is unknown" },
+                { "id", json_string("../../etc"), "\"id\" is not 64 hex digits" },
+                { "driver", json_string("zfs"), "zfs" },
+                { "version", json_integer(STORAGE_CONTAINER_VERSION + 1), "newer eng" },
+        };
+        struct storage_container c = { 0 };
+
+        for (size_t i = 0; i < ELEMENTSOF(required); i++) {
+                _cleanup_json_ json_t *j = full_record();
+                struct eng_error *err = NULL;
+
+                json_object_del(j, required[i]);
+                eng_assert_fails(storage_container_decode(j, &c, &err), err, ENG_E_INVALID);
+                ck_assert_msg(strstr(err->msg, required[i]) && strstr(err->msg, "missing"),
+                              "%s: %s", required[i], err->msg);
+                ck_assert_ptr_null(c.id);
+                eng_err_free(err);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_json_ json_t *j = full_record();
+                struct eng_error *err = NULL;
+
+                json_object_set_new(j, bad[i].key, bad[i].value);
+                ck_assert_int_lt(storage_container_decode(j, &c, &err), 0);
+                ck_assert_msg(strstr(err->msg, bad[i].says), "%s: %s", bad[i].key, err->msg);
+                eng_err_free(err);
+        }
+}
+END_TEST
+
+START_TEST(test_damaged_record)
+{
+        struct eng_error *err = NULL;
+        _cleanup_json_ json_t *layers = json_pack("[s]", L1);
+        _cleanup_json_ json_t *rec = new_record(
+                "dddd000000000000000000000000000000000000000000000000000000000001", "broken");
+        _cleanup_json_ json_t *ok = new_record(
+                "eeee000000000000000000000000000000000000000000000000000000000001", "fine");
+        _cleanup_json_ json_t *all = NULL, *bad = NULL, *got = NULL;
+        _cleanup_free_ char *dir = NULL, *path = NULL, *aside = NULL;
+
+        eng_assert_ok(storage_container_create(&store, rec, layers, STORAGE_DRIVER_OVERLAY, NULL,
+                                               NULL, NULL, &err),
+                      err);
+        eng_assert_ok(storage_container_create(&store, ok, layers, STORAGE_DRIVER_OVERLAY, NULL,
+                                               NULL, NULL, &err),
+                      err);
+        /* a record without "state", as an old bug or a hand edit leaves it */
+        dir = storage_container_dir(&store, json_string_value(json_object_get(rec, "id")));
+        path = eng_xasprintf("%s/container.json", dir);
+        json_object_del(rec, "state");
+        {
+                _cleanup_free_ char *data = json_dumps(rec, 0);
+
+                eng_test_write_file(path, data);
+        }
+        all = storage_container_list(&store, &err);
+        ck_assert_uint_eq(json_array_size(all), 1);
+        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(all, 0), "name")),
+                         "fine");
+        bad = storage_container_damaged(&store, &err);
+        ck_assert_uint_eq(json_object_size(bad), 1);
+        ck_assert(strstr(
+                json_string_value(json_object_get(
+                        bad, "dddd000000000000000000000000000000000000000000000000000000000001")),
+                "\"state\" is missing"));
+        /* named by its id: said to be damaged, with what to do */
+        got = storage_container_get(&store, "dddd", &err);
+        ck_assert_ptr_null(got);
+        ck_assert_int_eq(err->kind, ENG_E_INVALID);
+        ck_assert(strstr(err->msg, "damaged") && strstr(err->msg, "rm -f dddd00000000"));
+        err = eng_err_free(err);
+        /* not JSON at all: the same */
+        eng_test_write_file(path, "{\"id\":");
+        json_decref(bad);
+        bad = storage_container_damaged(&store, &err);
+        ck_assert_uint_eq(json_object_size(bad), 1);
+        /* set aside: gone from the lists, its files kept */
+        eng_assert_ok(storage_container_set_aside(
+                              &store,
+                              "dddd000000000000000000000000000000000000000000000000000000000001",
+                              &aside, &err),
+                      err);
+        ck_assert(strstr(aside, "/damaged/dddd"));
+        ck_assert_int_ne(access(dir, F_OK), 0);
+        {
+                _cleanup_free_ char *kept = eng_xasprintf("%s/container.json", aside);
+
+                ck_assert_int_eq(access(kept, F_OK), 0);
+        }
+        json_decref(bad);
+        bad = storage_container_damaged(&store, &err);
+        ck_assert_uint_eq(json_object_size(bad), 0);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("storage-container");
@@ -200,6 +370,9 @@ int main(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_create_get_rename_delete);
         tcase_add_test(tc, test_read_file_through_layers);
+        tcase_add_test(tc, test_codec_round_trip);
+        tcase_add_test(tc, test_codec_refuses);
+        tcase_add_test(tc, test_damaged_record);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
