@@ -295,17 +295,19 @@ int cmd_attach(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                 goto out;
         }
         /* the container ended: its status is ours, once the monitor wrote it */
-        for (int i = 0; i < 200; i++) {
-                if (runtime_container_refresh(&cs.store, rec) ||
-                    strcmp(json_string_value(json_object_get(rec, "state")), "running") != 0)
-                        break;
-                struct timespec ts = { 0, 20 * 1000 * 1000 };
+        {
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
 
-                nanosleep(&ts, NULL);
+                if (storage_container_decode(rec, &c, err) < 0)
+                        goto out;
+                for (int i = 0; i < 200 && c.state == STORAGE_CONTAINER_RUNNING; i++) {
+                        struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+                        nanosleep(&ts, NULL);
+                        runtime_container_refresh(&cs.store, &c);
+                }
+                r = c.exit_code < 0 ? 125 : c.exit_code;
         }
-        r = (int) json_integer_value(json_object_get(rec, "exit_code"));
-        if (r < 0)
-                r = 125;
 out:
         cmd_store_close(&cs);
         return r;

@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "common/userns.h"
+#include "runtime/lifecycle.h"
 #include "storage/store.h"
 
 struct cmd_desc {
@@ -110,6 +111,7 @@ struct cmd_store {
         struct eng_paths paths;
         struct eng_idmap map;
         struct storage_store store;
+        struct runtime_ctx rt; /* the two above, for runtime/lifecycle.h */
 };
 
 #define CMD_STORE_INIT                      \
@@ -252,9 +254,6 @@ void cmd_table_release(struct cmd_table *t);
  */
 char *cmd_go_time(const char *rfc3339);
 
-/** cmd_parse_rfc3339() - seconds since the epoch of "2026-11-29T13:05:00.5Z"; -1 if malformed */
-time_t cmd_parse_rfc3339(const char *s);
-
 /** cmd_print_json() - @j pretty-printed on stdout, with a newline */
 int cmd_print_json(json_t *j, struct eng_error **err);
 
@@ -290,12 +289,6 @@ int cmd_attach(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
 int cmd_port(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 /**
- * cmd_container_stop() - stop the running container of @r: its stop signal,
- * KILL after @timeout seconds; @r's state is brought up to date
- */
-int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err);
-
-/**
  * cmd_container_running() - the record of the running container @name (its
  * state brought up to date), or NULL with *err: ENG_E_NOTFOUND, or
  * ENG_E_USAGE "@refusal: container state improper" when it is not running
@@ -303,8 +296,6 @@ int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng
 json_t *cmd_container_running(struct cmd_store *cs, const char *name, const char *refusal,
                               struct eng_error **err);
 
-/** cmd_container_start_detached() - start the container of @record through a new monitor */
-int cmd_container_start_detached(struct cmd_store *cs, json_t *record, struct eng_error **err);
 int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 
 /**

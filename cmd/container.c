@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/platform.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "network/slirp.h"
@@ -43,14 +44,14 @@ static const char *short_id(const char *id)
         return buf;
 }
 
-/* The record of @name, its state brought up to date. */
+/* The record of @name as it is now, its JSON for printing. */
 static json_t *lookup(struct cmd_store *cs, const char *name, struct eng_error **err)
 {
-        json_t *r = storage_container_get(&cs->store, name, err);
+        _cleanup_(storage_container_release) struct storage_container c = { 0 };
 
-        if (r)
-                runtime_container_refresh(&cs->store, r);
-        return r;
+        if (runtime_container_get(&cs->store, name, &c, err) < 0)
+                return NULL;
+        return storage_container_encode(&c);
 }
 
 static bool is_running(json_t *r)
@@ -86,18 +87,6 @@ static void sleep_ms(long ms)
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
         nanosleep(&ts, NULL);
-}
-
-/* Wait up to @ms for the container of @r to stop running; true if it did. */
-static bool wait_gone(struct cmd_store *cs, json_t *r, long ms)
-{
-        for (long waited = 0;; waited += 20) {
-                if (runtime_container_refresh(&cs->store, r) || !is_running(r))
-                        return true;
-                if (waited >= ms)
-                        return false;
-                sleep_ms(20);
-        }
 }
 
 /* --- ps */
@@ -292,7 +281,8 @@ static char *status_text(json_t *r, time_t now)
 
         if (strcmp(st, "running") == 0) {
                 _cleanup_free_ char *ago = eng_xstrdup(cmd_time_ago(
-                        cmd_parse_rfc3339(json_string_value(json_object_get(r, "started"))), now));
+                        eng_time_parse_rfc3339(json_string_value(json_object_get(r, "started"))),
+                        now));
                 char *sp = strstr(ago, " ago");
 
                 if (sp)
@@ -304,7 +294,7 @@ static char *status_text(json_t *r, time_t now)
 
                 return eng_xasprintf("Exited (%d) %s",
                                      (int) json_integer_value(json_object_get(r, "exit_code")),
-                                     fin ? cmd_time_ago(cmd_parse_rfc3339(fin), now) : "");
+                                     fin ? cmd_time_ago(eng_time_parse_rfc3339(fin), now) : "");
         }
         return eng_xstrdup("Created");
 }
@@ -344,7 +334,7 @@ static json_t *ps_template_row(json_t *r, bool no_trunc, time_t now)
         _cleanup_free_ char *command = command_line(r, no_trunc);
         _cleanup_free_ char *status = status_text(r, now);
         _cleanup_free_ char *ports = ports_text(r);
-        const char *ago = cmd_time_ago(cmd_parse_rfc3339(created), now);
+        const char *ago = cmd_time_ago(eng_time_parse_rfc3339(created), now);
         json_t *labels = json_object_get(r, "labels");
         const char *image_id = json_string_value(json_object_get(r, "image_id"));
         _cleanup_free_ char *at = cmd_go_time(created);
@@ -393,14 +383,13 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
         r = -1;
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
-        all = storage_container_list(&cs.store, err);
+        all = runtime_container_list(&cs.store, err);
         if (!all)
                 goto out;
         v = eng_xcalloc(json_array_size(all) + 1, sizeof(*v));
         json_array_foreach(all, i, v[n]) {
                 bool ok;
 
-                runtime_container_refresh(&cs.store, v[n]);
                 if (filter_match(v[n], a.filters, &ok, err) < 0)
                         goto out;
                 if (ok && (a.all || is_running(v[n])))
@@ -457,7 +446,7 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                                            : json_string_value(json_object_get(v[i], "image")));
                         cmd_table_cell(&t, "%s", command);
                         cmd_table_cell(&t, "%s",
-                                       cmd_time_ago(cmd_parse_rfc3339(json_string_value(
+                                       cmd_time_ago(eng_time_parse_rfc3339(json_string_value(
                                                             json_object_get(v[i], "created"))),
                                                     now));
                         cmd_table_cell(&t, "%s", status);
@@ -489,7 +478,7 @@ struct logs_args {
  */
 static int time_arg(const char *arg, time_t *ret, struct eng_error **err)
 {
-        time_t now = time(NULL), t = cmd_parse_rfc3339(arg);
+        time_t now = time(NULL), t = eng_time_parse_rfc3339(arg);
         const char *p = arg;
         long total = 0;
         char *end;
@@ -569,7 +558,7 @@ static size_t print_log(const char *data, size_t len, size_t from, const struct 
                         time_t t;
 
                         snprintf(when, sizeof(when), "%.*s", (int) (sp1 - line), line);
-                        t = cmd_parse_rfc3339(when);
+                        t = eng_time_parse_rfc3339(when);
                         if ((a->since && t < a->since) || (a->until && t > a->until)) {
                                 from = (size_t) (nl - data) + 1;
                                 continue;
@@ -621,7 +610,7 @@ int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         };
         struct logs_args a = { .tail = -1 };
         struct cmd_store cs = CMD_STORE_INIT;
-        _cleanup_json_ json_t *rec = NULL;
+        _cleanup_(storage_container_release) struct storage_container c = { 0 };
         _cleanup_free_ char *path = NULL, *dir = NULL;
         size_t pos = 0;
         int first, r;
@@ -634,10 +623,9 @@ int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         r = -1;
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
-        rec = lookup(&cs, argv[first], err);
-        if (!rec)
+        if (runtime_container_get(&cs.store, argv[first], &c, err) < 0)
                 goto out;
-        dir = storage_container_dir(&cs.store, json_string_value(json_object_get(rec, "id")));
+        dir = storage_container_dir(&cs.store, c.id);
         path = eng_xasprintf("%s/userdata/ctr.log", dir);
         for (bool first_pass = true;; first_pass = false) {
                 _cleanup_free_ char *data = NULL;
@@ -652,12 +640,12 @@ int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 }
                 if (first_pass)
                         pos = tail_start(data, len, a.tail);
-                running = is_running(rec);
+                running = c.state == STORAGE_CONTAINER_RUNNING;
                 pos = print_log(data, len, pos, &a);
                 if (!a.follow || !running)
                         break;
                 sleep_ms(100);
-                runtime_container_refresh(&cs.store, rec);
+                runtime_container_refresh(&cs.store, &c);
         }
         r = 0;
 out:
@@ -720,38 +708,6 @@ static char **targets(struct cmd_store *cs, bool all, int argc, char **argv, int
         return names;
 }
 
-int cmd_container_stop(struct cmd_store *cs, json_t *r, long timeout, struct eng_error **err)
-{
-        pid_t pid = (pid_t) json_integer_value(json_object_get(r, "pid"));
-        const char *ss = json_string_value(json_object_get(r, "stop_signal"));
-        int sig = ss ? oci_signal_parse(ss) : SIGTERM;
-
-        if (!is_running(r))
-                return 0;
-        if (sig <= 0)
-                sig = SIGTERM;
-        /* the monitor's cleanup must not bring it back (--restart) */
-        json_object_set_new(r, "stopped_by_user", json_true());
-        {
-                struct eng_error *e = NULL;
-
-                if (storage_container_update(&cs->store, r, &e) < 0)
-                        eng_err_warn_and_free(&e);
-        }
-        if (kill(pid, sig) < 0 && errno != ESRCH)
-                return eng_err(err, ENG_E_SYS, errno, "signalling container %s",
-                               short_id(json_string_value(json_object_get(r, "id"))));
-        if (!wait_gone(cs, r, timeout * 1000)) {
-                eng_log_info("container %s did not stop within %ld seconds: killing it",
-                             short_id(json_string_value(json_object_get(r, "id"))), timeout);
-                (void) kill(pid, SIGKILL);
-                if (!wait_gone(cs, r, 10000))
-                        return eng_err(err, ENG_E_SYS, 0, "container %s does not die",
-                                       short_id(json_string_value(json_object_get(r, "id"))));
-        }
-        return 0;
-}
-
 int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
@@ -773,9 +729,10 @@ int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         if (!names)
                 goto fail;
         ENG_STRV_FOREACH(n, names) {
-                _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
 
-                if (!rec || cmd_container_stop(&cs, rec, a.timeout, err) < 0) {
+                if (runtime_container_get(&cs.store, *n, &c, err) < 0 ||
+                    runtime_container_stop(&cs.rt, &c, a.timeout, err) < 0) {
                         ret = report(err, 125);
                         continue;
                 }
@@ -812,17 +769,10 @@ int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         if (!names)
                 goto fail;
         ENG_STRV_FOREACH(n, names) {
-                _cleanup_json_ json_t *rec = lookup(&cs, *n, err);
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
 
-                if (rec && !is_running(rec))
-                        eng_err(err, ENG_E_USAGE, 0,
-                                "can only kill running containers. %s is in state %s: container state improper",
-                                short_id(json_string_value(json_object_get(rec, "id"))),
-                                json_string_value(json_object_get(rec, "state")));
-                else if (rec &&
-                         kill((pid_t) json_integer_value(json_object_get(rec, "pid")), sig) < 0)
-                        eng_err(err, ENG_E_SYS, errno, "signalling container %s", *n);
-                if (*err) {
+                if (runtime_container_get(&cs.store, *n, &c, err) < 0 ||
+                    runtime_container_kill(&cs.rt, &c, sig, err) < 0) {
                         ret = report(err, 125);
                         continue;
                 }
@@ -835,20 +785,7 @@ fail:
         return -1;
 }
 
-/* --- rm, and the monitor's cleanup */
-
-static int remove_container(struct cmd_store *cs, json_t *r, struct eng_error **err)
-{
-        const char *id = json_string_value(json_object_get(r, "id"));
-        _cleanup_free_ char *rt = eng_xasprintf("%s/runtime/%s", cs->paths.run_root, id);
-        struct eng_error *e = NULL;
-
-        if (eng_rm_rf(rt, &e) < 0)
-                eng_err_warn_and_free(&e);
-        if (runtime_container_cgroup_remove(&cs->store, id, &e) < 0)
-                eng_err_warn_and_free(&e);
-        return storage_container_delete(&cs->store, id, err);
-}
+/* --- rm */
 
 struct rm_args {
         bool force;
@@ -891,6 +828,18 @@ static char **dependents(struct cmd_store *cs, const char *id, struct eng_error 
         return deps;
 }
 
+/* rm -f of a container whose record is damaged: its directory goes */
+static int rm_damaged(struct cmd_store *cs, const char *name, bool print_id, struct eng_error **err)
+{
+        _cleanup_free_ char *id = NULL;
+
+        *err = eng_err_free(*err);
+        if (runtime_container_remove_damaged(&cs->rt, name, &id, err) < 0)
+                return report(err, (*err)->kind == ENG_E_NOTFOUND ? 1 : 125);
+        printf("%s\n", print_id ? id : name);
+        return 0;
+}
+
 /*
  * Remove the container @name: the exit status of its part (0, 1 for an
  * unknown one, 2 for a running one without -f, 125), its error reported.
@@ -900,59 +849,42 @@ static char **dependents(struct cmd_store *cs, const char *id, struct eng_error 
 static int rm_one(struct cmd_store *cs, struct rm_args *a, const char *name, bool print_id,
                   struct eng_error **err)
 {
-        _cleanup_json_ json_t *rec = lookup(cs, name, err);
+        _cleanup_(storage_container_release) struct storage_container c = { 0 };
         _cleanup_close_ int lock = -1;
         _cleanup_strv_ char **deps = NULL;
-        _cleanup_free_ char *cid = NULL;
-        int code = 125, ret = 0;
+        int ret = 0;
 
-        if (!rec)
+        if (runtime_container_get(&cs->store, name, &c, err) < 0) {
+                if ((*err)->kind == ENG_E_INVALID && a->force)
+                        return rm_damaged(cs, name, print_id, err);
                 return report(err, (*err)->kind == ENG_E_NOTFOUND ? 1 : 125);
-        cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
-        deps = dependents(cs, cid, err);
+        }
+        deps = dependents(cs, c.id, err);
         if (!deps)
                 return report(err, 125);
         if (deps[0] && !a->depend && !a->all) {
-                _cleanup_free_ char *list = eng_xstrdup(deps[0]);
+                _cleanup_free_ char *list = eng_strv_join(deps, ", ");
 
-                for (char **d = deps + 1; *d; d++) {
-                        char *l = eng_xasprintf("%s, %s", list, *d);
-
-                        free(list);
-                        list = l;
-                }
                 eng_err(err, ENG_E_USAGE, 0,
                         "container %s has dependent containers which must be removed before it: %s: container already exists",
-                        cid, list);
+                        c.id, list);
                 return report(err, 125);
         }
         ENG_STRV_FOREACH(d, deps) {
-                int c = rm_one(cs, a, *d, true, err);
+                int code = rm_one(cs, a, *d, true, err);
 
-                if (c != 0 && (ret == 0 || c == 125))
-                        ret = c;
+                if (code != 0 && (ret == 0 || code == 125))
+                        ret = code;
         }
         if (ret != 0)
                 return ret;
-        /* under the container's lock, and as it is now */
-        lock = storage_container_lock(&cs->store, cid, err);
-        json_decref(rec);
-        rec = lock < 0 ? NULL : lookup(cs, cid, err);
-        if (!rec)
-                code = (*err)->kind == ENG_E_NOTFOUND ? 1 : 125;
-        else if (is_running(rec) && !a->force) {
-                eng_err(err, ENG_E_USAGE, 0,
-                        "cannot remove container %s as it is running - running or paused containers cannot be removed without force: container state improper",
-                        short_id(cid));
-                code = 2;
-        } else if (is_running(rec) && cmd_container_stop(cs, rec, 0, err) < 0)
-                code = 125;
-        else if (remove_container(cs, rec, err) < 0)
-                code = 125;
-        if (*err)
-                return report(err, code);
-        eng_strv_push(&a->removed, cid);
-        printf("%s\n", print_id ? cid : name);
+        lock = runtime_container_lock(&cs->rt, &c, err);
+        if (lock < 0)
+                return report(err, (*err)->kind == ENG_E_NOTFOUND ? 1 : 125);
+        if (runtime_container_remove(&cs->rt, &c, a->force, err) < 0)
+                return report(err, (*err)->errnum == EBUSY ? 2 : 125);
+        eng_strv_push(&a->removed, c.id);
+        printf("%s\n", print_id ? c.id : name);
         return 0;
 }
 
@@ -1008,15 +940,11 @@ int cmd_wait(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         if (cmd_store_open(&cs, false, err) < 0)
                 goto fail;
         for (int i = first; i < argc; i++) {
-                _cleanup_json_ json_t *rec = lookup(&cs, argv[i], err);
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
 
-                if (!rec)
+                if (runtime_container_get(&cs.store, argv[i], &c, err) < 0)
                         goto fail;
-                while (is_running(rec)) {
-                        sleep_ms(50);
-                        runtime_container_refresh(&cs.store, rec);
-                }
-                printf("%d\n", (int) json_integer_value(json_object_get(rec, "exit_code")));
+                printf("%d\n", runtime_container_wait(&cs.rt, &c));
         }
         cmd_store_close(&cs);
         return 0;
@@ -1025,30 +953,11 @@ fail:
         return -1;
 }
 
-/* --restart: whether the monitor's cleanup starts the container again. */
-static bool should_restart(json_t *rec)
-{
-        json_t *pol = json_object_get(rec, "restart");
-        const char *p = json_string_value(json_object_get(pol, "policy"));
-        long max = (long) json_integer_value(json_object_get(pol, "max"));
-        long count = (long) json_integer_value(json_object_get(rec, "restart_count"));
-        long code = (long) json_integer_value(json_object_get(rec, "exit_code"));
-
-        if (!p || json_is_true(json_object_get(rec, "stopped_by_user")) ||
-            strcmp(json_string_value(json_object_get(rec, "state")), "exited") != 0)
-                return false;
-        if (strcmp(p, "always") == 0 || strcmp(p, "unless-stopped") == 0)
-                return true;
-        return strcmp(p, "on-failure") == 0 && code != 0 && (max == 0 || count < max);
-}
-
 /* `eng container cleanup ID`: what the monitor runs when the container ended. */
 static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **argv,
                                  struct eng_error **err)
 {
         struct cmd_store cs = CMD_STORE_INIT;
-        _cleanup_json_ json_t *rec = NULL;
-        _cleanup_close_ int lock = -1;
         int first, r;
 
         r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
@@ -1056,80 +965,9 @@ static int cmd_container_cleanup(const struct cmd_desc *cmd, int argc, char **ar
                 return r < 0 ? r : 0;
         if (first + 1 != argc)
                 return eng_err(err, ENG_E_USAGE, 0, "'cleanup' takes one container id");
-        r = -1;
-        if (cmd_store_open(&cs, true, err) < 0)
-                goto out;
-        rec = storage_container_get(&cs.store, argv[first], err);
-        if (!rec) {
-                /* removed meanwhile (rm -f): nothing left to do */
-                if ((*err)->kind == ENG_E_NOTFOUND) {
-                        *err = eng_err_free(*err);
-                        r = 0;
-                }
-                goto out;
-        }
-        {
-                /* under the container's lock, and as the record says now */
-                char *cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
-                json_t *now;
-
-                lock = storage_container_lock(&cs.store, cid, err);
-                now = lock < 0 ? NULL : storage_container_get(&cs.store, cid, err);
-                free(cid);
-                if (!now) {
-                        if ((*err)->kind == ENG_E_NOTFOUND) {
-                                *err = eng_err_free(*err);
-                                r = 0;
-                        }
-                        goto out;
-                }
-                json_decref(rec);
-                rec = now;
-        }
-        runtime_container_refresh(&cs.store, rec);
-        /* started again meanwhile (eng start): that run's monitor cleans up after it */
-        if (is_running(rec)) {
-                r = 0;
-                goto out;
-        }
-        {
-                struct eng_error *e = NULL;
-
-                if (runtime_container_cgroup_remove(
-                            &cs.store, json_string_value(json_object_get(rec, "id")), &e) < 0)
-                        eng_err_warn_and_free(&e);
-        }
-        if (should_restart(rec)) {
-                _cleanup_free_ char *rt =
-                        eng_xasprintf("%s/runtime/%s", cs.paths.run_root,
-                                      json_string_value(json_object_get(rec, "id")));
-                struct eng_error *e = NULL;
-                time_t started =
-                        cmd_parse_rfc3339(json_string_value(json_object_get(rec, "started")));
-
-                if (eng_rm_rf(rt, &e) < 0)
-                        eng_err_free(e);
-                /* a command that dies at once is not restarted in a tight loop */
-                if (started > 0 && time(NULL) - started < 2)
-                        sleep_ms(1000);
-                json_object_set_new(
-                        rec, "restart_count",
-                        json_integer(json_integer_value(json_object_get(rec, "restart_count")) +
-                                     1));
-                r = cmd_container_start_detached(&cs, rec, err);
-        } else if (json_is_true(json_object_get(rec, "rm")))
-                r = remove_container(&cs, rec, err);
-        else {
-                _cleanup_free_ char *rt =
-                        eng_xasprintf("%s/runtime/%s", cs.paths.run_root,
-                                      json_string_value(json_object_get(rec, "id")));
-                struct eng_error *e = NULL;
-
-                if (eng_rm_rf(rt, &e) < 0)
-                        eng_err_free(e);
-                r = storage_container_update(&cs.store, rec, err);
-        }
-out:
+        r = cmd_store_open(&cs, true, err) < 0
+                    ? -1
+                    : runtime_container_cleanup(&cs.rt, argv[first], err);
         cmd_store_close(&cs);
         return r;
 }
@@ -1237,12 +1075,24 @@ static int cmd_container_prune(const struct cmd_desc *cmd, int argc, char **argv
         if (!all)
                 goto out;
         json_array_foreach(all, i, rec) {
-                runtime_container_refresh(&cs.store, rec);
-                if (is_running(rec))
-                        continue;
-                if (remove_container(&cs, rec, err) < 0)
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
+                _cleanup_close_ int lock = -1;
+
+                /* under its lock, as it is now: one started meanwhile stays */
+                if (storage_container_decode(rec, &c, err) < 0)
                         goto out;
-                printf("%s\n", json_string_value(json_object_get(rec, "id")));
+                lock = runtime_container_lock(&cs.rt, &c, err);
+                if (lock < 0 && (*err)->kind == ENG_E_NOTFOUND) {
+                        *err = eng_err_free(*err);
+                        continue;
+                }
+                if (lock < 0)
+                        goto out;
+                if (c.state == STORAGE_CONTAINER_RUNNING)
+                        continue;
+                if (runtime_container_remove(&cs.rt, &c, false, err) < 0)
+                        goto out;
+                printf("%s\n", c.id);
         }
         r = 0;
 out:

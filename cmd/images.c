@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
+#include "common/platform.h"
 #include "common/xalloc.h"
 #include "storage/store.h"
 
@@ -54,8 +55,8 @@ static int on_opt(int val, const char *arg, void *data, struct eng_error **err)
 static int by_created_desc(const void *pa, const void *pb)
 {
         json_t *a = *(json_t *const *) pa, *b = *(json_t *const *) pb;
-        time_t ta = cmd_parse_rfc3339(json_string_value(json_object_get(a, "created")));
-        time_t tb = cmd_parse_rfc3339(json_string_value(json_object_get(b, "created")));
+        time_t ta = eng_time_parse_rfc3339(json_string_value(json_object_get(a, "created")));
+        time_t tb = eng_time_parse_rfc3339(json_string_value(json_object_get(b, "created")));
 
         return ta < tb ? 1 : ta > tb ? -1 : 0;
 }
@@ -75,7 +76,7 @@ static json_t *image_json(json_t *img)
 {
         const char *id = json_string_value(json_object_get(img, "id"));
         const char *created = json_string_value(json_object_get(img, "created"));
-        time_t t = cmd_parse_rfc3339(created);
+        time_t t = eng_time_parse_rfc3339(created);
 
         return json_pack("{s:s, s:O, s:O, s:s?, s:I, s:I, s:s?}", "Id", strchr(id, ':') + 1,
                          "Names", json_object_get(img, "names"), "RepoDigests",
@@ -91,7 +92,7 @@ static json_t *template_row(json_t *img, const char *repo, const char *tag, int 
         const char *id = strchr(json_string_value(json_object_get(img, "id")), ':') + 1;
         const char *digest = json_string_value(json_object_get(img, "manifest"));
         const char *created = json_string_value(json_object_get(img, "created"));
-        time_t t = cmd_parse_rfc3339(created);
+        time_t t = eng_time_parse_rfc3339(created);
         _cleanup_free_ char *at = cmd_go_time(created);
         _cleanup_free_ char *ago = eng_xstrdup(t < 0 ? "unknown" : cmd_time_ago(t, now));
 
@@ -161,7 +162,8 @@ int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
                 json_t *img = sorted[i], *names = json_object_get(img, "names");
                 const char *id = strchr(json_string_value(json_object_get(img, "id")), ':') + 1;
                 const char *digest = json_string_value(json_object_get(img, "manifest"));
-                time_t t = cmd_parse_rfc3339(json_string_value(json_object_get(img, "created")));
+                time_t t =
+                        eng_time_parse_rfc3339(json_string_value(json_object_get(img, "created")));
                 int idlen = a.no_trunc ? 64 : 12;
                 size_t k, count = json_array_size(names);
 

@@ -225,12 +225,13 @@ int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
         if (cmd_store_open(&cs, false, err) < 0)
                 goto out;
         for (int i = first; i < argc; i++) {
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
                 struct eng_error *e = NULL;
-                _cleanup_json_ json_t *rec = storage_container_get(&cs.store, argv[i], &e);
                 json_t *j = NULL;
 
-                if (rec) {
-                        runtime_container_refresh(&cs.store, rec);
+                if (runtime_container_get(&cs.store, argv[i], &c, &e) == 0) {
+                        _cleanup_json_ json_t *rec = storage_container_encode(&c);
+
                         j = cmd_container_inspect_json(&cs.store, rec, &e);
                 } else if (e->kind == ENG_E_NOTFOUND) {
                         e = eng_err_free(e);

@@ -336,6 +336,7 @@ int cmd_paths(struct eng_paths *ret, struct eng_error **err)
 
 int cmd_store_open(struct cmd_store *cs, bool with_map, struct eng_error **err)
 {
+        cs->rt = (struct runtime_ctx){ .store = &cs->store, .paths = &cs->paths };
         if (cmd_paths(&cs->paths, err) < 0)
                 return -1;
         if (with_map && eng_idmap_for_user(&cs->map, err) < 0)

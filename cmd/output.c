@@ -175,33 +175,6 @@ const char *cmd_time_ago(time_t t, time_t now)
         return buf;
 }
 
-time_t cmd_parse_rfc3339(const char *s)
-{
-        struct tm tm = { 0 };
-        const char *p;
-        long off = 0;
-        time_t t;
-
-        if (!s)
-                return -1;
-        p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-        if (!p)
-                return -1;
-        if (*p == '.')
-                for (p++; *p >= '0' && *p <= '9'; p++)
-                        ;
-        if (*p == '+' || *p == '-') {
-                int hh, mm;
-                if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-                        return -1;
-                off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-        } else if (*p != 'Z' && *p != 'z') {
-                return -1;
-        }
-        t = timegm(&tm);
-        return t - off;
-}
-
 /* --- tables */
 
 #define TABLE_MIN_WIDTH 12

@@ -554,20 +554,10 @@ static json_t *find_or_pull(struct cmd_store *cs, struct cmd_config *config, str
         return image_lookup(&cs->store, id, err);
 }
 
-/* ENG_TRACE=run: where the time of `eng run` goes, in milliseconds since it began */
+/* ENG_TRACE=run: where the time of `eng run` goes */
 static void mark(const char *what)
 {
-        static struct timespec t0;
-        struct timespec t;
-
-        if (!eng_trace_enabled("run"))
-                return;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if (!t0.tv_sec)
-                t0 = t;
-        eng_trace("run", "%.2f ms: %s",
-                  (double) (t.tv_sec - t0.tv_sec) * 1e3 + (double) (t.tv_nsec - t0.tv_nsec) / 1e6,
-                  what);
+        eng_trace_mark("run", what);
 }
 
 /* One of keep_id_map()'s two halves: 0..id-1, id -> the user, id+1.. */
@@ -621,202 +611,6 @@ static int keep_id_map(const struct eng_idmap *map, struct storage_keep_id *ret_
         return 0;
 }
 
-static void record_state(struct cmd_store *cs, json_t *record, const char *state, int exit_code,
-                         pid_t pid)
-{
-        struct eng_error *e = NULL;
-        _cleanup_free_ char *now = eng_time_now_rfc3339();
-
-        json_object_set_new(record, "state", json_string(state));
-        if (strcmp(state, "running") == 0) {
-                json_object_set_new(record, "pid", json_integer(pid));
-                json_object_set_new(record, "pid_start",
-                                    json_integer((json_int_t) oci_proc_start_time(pid)));
-                json_object_set_new(record, "started", json_string(now));
-        } else {
-                json_object_set_new(record, "pid", json_integer(0));
-                json_object_set_new(record, "exit_code", json_integer(exit_code));
-                json_object_set_new(record, "finished", json_string(now));
-        }
-        if (storage_container_update(&cs->store, record, &e) < 0)
-                eng_err_warn_and_free(&e);
-}
-
-static char *self_exe(void)
-{
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-        if (n <= 0)
-                return eng_xstrdup("eng");
-        exe[n] = '\0';
-        return eng_xstrdup(exe);
-}
-
-/*
- * run -d: the monitor runs the container through eng-runtime and stays
- * with it; `eng container cleanup ID` is what it runs at the end.
- */
-static int start_detached(struct cmd_store *cs, json_t *record, const char *dir, const char *id,
-                          struct eng_error **err)
-{
-        _cleanup_free_ char *monitor = eng_find_helper("eng-monitor");
-        _cleanup_free_ char *runtime = eng_find_helper("eng-runtime");
-        _cleanup_free_ char *rroot = eng_xasprintf("%s/runtime", cs->paths.run_root);
-        _cleanup_free_ char *log = eng_xasprintf("%s/userdata/ctr.log", dir);
-        _cleanup_free_ char *exit_file = eng_xasprintf("%s/userdata/exit", dir);
-        _cleanup_free_ char *pid_file = eng_xasprintf("%s/userdata/pid", dir);
-        _cleanup_free_ char *rlog = eng_xasprintf("%s/userdata/runtime.log", dir);
-        _cleanup_free_ char *exe = self_exe();
-        _cleanup_strv_ char **cleanup = NULL;
-        _cleanup_free_ char *attach = eng_xasprintf("%s/userdata/attach", dir);
-        _cleanup_free_ char *console = eng_xasprintf("%s/userdata/console", dir);
-        struct runtime_monitor_opts mo = {
-                .monitor = monitor,
-                .runtime = runtime,
-                .runtime_root = rroot,
-                .bundle = dir,
-                .id = id,
-                .log = log,
-                .exit_file = exit_file,
-                .pid_file = pid_file,
-                .runtime_log = rlog,
-                .attach = attach,
-                .console = json_is_true(json_object_get(record, "tty")) ? console : NULL,
-                .stdin = json_is_true(json_object_get(record, "stdin")),
-        };
-        pid_t mon, pid;
-
-        if (!monitor || !runtime)
-                return eng_err(err, ENG_E_USAGE, ENOENT,
-                               "eng-monitor or eng-runtime is not installed beside eng (%s)",
-                               ENG_LIBEXECDIR);
-        eng_strv_push(&cleanup, exe);
-        eng_strv_push(&cleanup, "--root");
-        eng_strv_push(&cleanup, cs->paths.graph_root);
-        eng_strv_push(&cleanup, "--runroot");
-        eng_strv_push(&cleanup, cs->paths.run_root);
-        eng_strv_push(&cleanup, "container");
-        eng_strv_push(&cleanup, "cleanup");
-        eng_strv_push(&cleanup, id);
-        mo.cleanup = cleanup;
-        {
-                /* the runtime's state of a run before (whose cleanup may wait for our lock) */
-                _cleanup_free_ char *stale = eng_xasprintf("%s/%s", rroot, id);
-                struct eng_error *e = NULL;
-
-                if (eng_rm_rf(stale, &e) < 0)
-                        eng_err_warn_and_free(&e);
-        }
-        if (runtime_monitor_start(&mo, &mon, &pid, err) < 0)
-                return -1;
-        json_object_set_new(record, "monitor", json_integer(mon));
-        record_state(cs, record, "running", 0, pid);
-        return 0;
-}
-
-/*
- * Start the container of @record (its config.json is written): through a
- * monitor (@detach), or in the foreground with eng as its parent.  What
- * happens to the container after is done here: --rm removes it, else the
- * record says how it ended, or why it did not start.
- * Return: the foreground exit status, or 0; negative with *err.
- */
-static int start_container(struct cmd_store *cs, json_t *record, bool detach, bool interactive,
-                           struct eng_error **err)
-{
-        const char *id = json_string_value(json_object_get(record, "id"));
-        _cleanup_free_ char *dir = storage_container_dir(&cs->store, id);
-        _cleanup_free_ char *seccomp_cache = NULL, *exit_file = NULL;
-        struct oci_start_opts so = { .console_socket = -1, .die_with_parent = true };
-        struct oci_spec *spec = NULL;
-        bool rm = json_is_true(json_object_get(record, "rm")), started = false;
-        int r = -1, status = 0, master = -1;
-        pid_t pid = 0;
-
-        /* a container started again: what its last run left goes */
-        exit_file = eng_xasprintf("%s/userdata/exit", dir);
-        (void) unlink(exit_file);
-        json_object_del(record, "error");
-        json_object_del(record, "exit_code");
-        json_object_del(record, "finished");
-        json_object_del(record, "stopped_by_user");
-        json_object_del(record, "monitor");
-        if (runtime_network_join(&cs->store, record, err) < 0)
-                goto out;
-        if (detach) {
-                if (start_detached(cs, record, dir, id, err) < 0)
-                        goto out;
-                started = true;
-                r = 0;
-                goto out;
-        }
-        spec = oci_spec_load(dir, err);
-        if (!spec)
-                goto out;
-        /* the network helper the hook leaves behind is ours to reap when it ends */
-        if (spec->hooks[OCI_HOOK_CREATE_RUNTIME].n)
-                (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
-        so.null_stdin = !interactive;
-        seccomp_cache = eng_xasprintf("%s/seccomp", cs->paths.run_root);
-        so.seccomp_cache = seccomp_cache;
-        so.ret_pty_master = &master;
-        if (oci_container_start(spec, &so, &pid, err) < 0)
-                goto out;
-        started = true;
-        mark("process executed");
-        record_state(cs, record, "running", 0, pid);
-        mark("record updated");
-        if (oci_foreground(pid, master, interactive, &status, err) < 0) {
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                status = 125;
-        } else
-                r = status;
-        mark("process exited");
-        {
-                struct eng_error *e = NULL;
-
-                if (oci_cgroup_remove(spec->cgroups_path, &e) < 0)
-                        eng_err_warn_and_free(&e);
-        }
-out:
-        if (master >= 0)
-                close(master);
-        if (spec && spec->hooks[OCI_HOOK_CREATE_RUNTIME].n) {
-                /* the helper follows the container out (its pidfd): wait for it a little */
-                for (int i = 0; i < 100; i++) {
-                        pid_t w = waitpid(-1, NULL, WNOHANG);
-
-                        if (w < 0 && errno == ECHILD)
-                                break;
-                        if (w == 0) {
-                                struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-                                nanosleep(&ts, NULL);
-                        }
-                }
-        }
-        oci_spec_free(spec);
-        if (!(detach && started)) {
-                struct eng_error *e = NULL;
-
-                if (rm) {
-                        if (storage_container_delete(&cs->store, id, &e) < 0)
-                                eng_err_warn_and_free(&e);
-                } else if (started)
-                        record_state(cs, record, "exited", status, 0);
-                else {
-                        json_object_set_new(record, "error",
-                                            json_string(*err ? (*err)->msg : "not started"));
-                        if (storage_container_update(&cs->store, record, &e) < 0)
-                                eng_err_warn_and_free(&e);
-                }
-        }
-        return r;
-}
-
-/* A port the kernel says is free on the host now (bound to 0, then let go). */
 /* -P: every port the image exposes ("80/tcp") to a free host port */
 static int publish_exposed(struct run_args *a, json_t *image_config, struct eng_error **err)
 {
@@ -1089,13 +883,21 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                 json_object_set_new(record, "name", json_string(name));
         }
         mark("container created");
-        /* The container is whole (or was never there): start_container() owns its fate. */
+        /* The container is whole (or was never there): the lifecycle owns its fate. */
         if (create_only) {
                 printf("%s\n", id);
                 r = 0;
                 goto out;
         }
-        r = start_container(&cs, record, a.detach, a.interactive, err);
+        {
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
+                const struct runtime_start_opts so = { .detach = a.detach,
+                                                       .interactive = a.interactive };
+
+                if (storage_container_decode(record, &c, err) < 0)
+                        goto out;
+                r = runtime_container_start(&cs.rt, &c, &so, err);
+        }
         if (r >= 0 && a.detach)
                 printf("%s\n", id);
 out:
@@ -1105,11 +907,6 @@ out:
         cmd_config_release(&config);
         run_args_release(&a);
         return r;
-}
-
-int cmd_container_start_detached(struct cmd_store *cs, json_t *record, struct eng_error **err)
-{
-        return start_container(cs, record, true, false, err);
 }
 
 int cmd_run(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
@@ -1179,38 +976,29 @@ static int start_or_restart(const struct cmd_desc *cmd, int argc, char **argv, b
                 return -1;
         }
         for (int i = first; i < argc; i++) {
-                _cleanup_json_ json_t *rec = storage_container_get(&cs.store, argv[i], err);
+                _cleanup_(storage_container_release) struct storage_container c = { 0 };
+                const struct runtime_start_opts so = { .detach = !a.attach,
+                                                       .interactive = a.interactive };
                 _cleanup_close_ int lock = -1;
-                const char *state;
 
-                if (rec) {
-                        /* under the container's lock, and as it is now */
-                        char *cid = eng_xstrdup(json_string_value(json_object_get(rec, "id")));
-
-                        lock = storage_container_lock(&cs.store, cid, err);
-                        json_decref(rec);
-                        rec = lock < 0 ? NULL : storage_container_get(&cs.store, cid, err);
-                        free(cid);
+                if (storage_container_load(&cs.store, argv[i], &c, err) < 0)
+                        goto failed;
+                lock = runtime_container_lock(&cs.rt, &c, err);
+                if (lock < 0)
+                        goto failed;
+                if (c.state == STORAGE_CONTAINER_RUNNING && !restart) {
+                        /* podman: starting a running container is no error */
+                        printf("%s\n", argv[i]);
+                        continue;
                 }
-                if (rec) {
-                        runtime_container_refresh(&cs.store, rec);
-                        state = json_string_value(json_object_get(rec, "state"));
-                        if (strcmp(state, "running") == 0 && restart) {
-                                if (cmd_container_stop(&cs, rec, a.timeout, err) < 0)
-                                        goto failed;
-                        } else if (strcmp(state, "running") == 0) {
-                                /* podman: starting a running container is no error */
+                r = restart ? runtime_container_restart(&cs.rt, &c, a.timeout, err)
+                            : runtime_container_start(&cs.rt, &c, &so, err);
+                if (r >= 0) {
+                        if (a.attach)
+                                ret = r;
+                        else
                                 printf("%s\n", argv[i]);
-                                continue;
-                        }
-                        r = start_container(&cs, rec, !a.attach, a.interactive, err);
-                        if (r >= 0) {
-                                if (a.attach)
-                                        ret = r;
-                                else
-                                        printf("%s\n", argv[i]);
-                                continue;
-                        }
+                        continue;
                 }
 failed:
                 if (a.attach) {

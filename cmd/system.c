@@ -183,7 +183,7 @@ static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct e
                 goto out;
         u = storage_usage(&cs.store, err);
         images = u ? storage_image_list(&cs.store, err) : NULL;
-        containers = images ? storage_container_list(&cs.store, err) : NULL;
+        containers = images ? runtime_container_list(&cs.store, err) : NULL;
         if (!containers)
                 goto out;
 
@@ -203,7 +203,6 @@ static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct e
                 struct stat st;
                 const char *image = json_string_value(json_object_get(v, "image_id"));
 
-                runtime_container_refresh(&cs.store, v);
                 trees.dirs[i] = eng_xasprintf("%s/diff", dir);
                 if (stat(trees.dirs[i], &st) < 0) {
                         free(trees.dirs[i]);

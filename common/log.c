@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -158,4 +159,19 @@ void eng_trace(const char *component, const char *fmt, ...)
         write_line(ENG_LOG_DEBUG, tag, fmt, ap);
         va_end(ap);
         free(tag);
+}
+
+void eng_trace_mark(const char *component, const char *what)
+{
+        static struct timespec t0;
+        struct timespec t;
+
+        if (!eng_trace_enabled(component))
+                return;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (!t0.tv_sec && !t0.tv_nsec)
+                t0 = t;
+        eng_trace(component, "%.2f ms: %s",
+                  (double) (t.tv_sec - t0.tv_sec) * 1e3 + (double) (t.tv_nsec - t0.tv_nsec) / 1e6,
+                  what);
 }

@@ -57,4 +57,10 @@ bool eng_trace_enabled(const char *component);
 /** eng_trace() - a line tagged [component], when that component is traced */
 void eng_trace(const char *component, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/**
+ * eng_trace_mark() - "N ms: @what" for @component, N the milliseconds since
+ * the process's first mark: where the time of a command goes
+ */
+void eng_trace_mark(const char *component, const char *what);
+
 #endif

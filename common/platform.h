@@ -25,4 +25,8 @@ char *eng_time_now_rfc3339(void);
 /** eng_time_rfc3339() - @ts (CLOCK_REALTIME) in that form (heap) */
 char *eng_time_rfc3339(const struct timespec *ts);
 
+/** eng_time_parse_rfc3339() - seconds since the epoch of "2026-11-29T13:05:00.5Z"; -1 if malformed
+ */
+time_t eng_time_parse_rfc3339(const char *s);
+
 #endif

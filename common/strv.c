@@ -36,6 +36,28 @@ void eng_strv_consume(char ***v, char *s)
         (*v)[n + 1] = NULL;
 }
 
+char *eng_strv_join(char *const *v, const char *sep)
+{
+        size_t len = 1, seplen = strlen(sep), at = 0;
+        char *out;
+
+        for (size_t i = 0; v && v[i]; i++)
+                len += strlen(v[i]) + (i ? seplen : 0);
+        out = eng_xmalloc(len);
+        for (size_t i = 0; v && v[i]; i++) {
+                size_t n = strlen(v[i]);
+
+                if (i) {
+                        memcpy(out + at, sep, seplen);
+                        at += seplen;
+                }
+                memcpy(out + at, v[i], n);
+                at += n;
+        }
+        out[at] = '\0';
+        return out;
+}
+
 void eng_strv_push(char ***v, const char *s)
 {
         eng_strv_consume(v, eng_xstrdup(s));

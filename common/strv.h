@@ -17,6 +17,8 @@ void eng_strv_push(char ***v, const char *s);
 /** eng_strv_consume() - append @s itself, taking ownership */
 void eng_strv_consume(char ***v, char *s);
 bool eng_strv_contains(char *const *v, const char *s);
+/** eng_strv_join() - the strings of @v with @sep between them (heap; "" for none) */
+char *eng_strv_join(char *const *v, const char *sep);
 /** eng_strv_split() - split @s at any of @sep, dropping empty fields */
 char **eng_strv_split(const char *s, const char *sep);
 

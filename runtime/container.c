@@ -32,6 +32,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
+#include "runtime/lifecycle.h"
 #include "runtime/oci/oci.h"
 #include "runtime/oci/state.h"
 #include "storage/container.h"
@@ -1281,11 +1282,11 @@ int runtime_container_cgroup_remove(struct storage_store *s, const char *id, str
         return r;
 }
 
-int runtime_network_join(struct storage_store *s, json_t *record, struct eng_error **err)
+int runtime_network_join(struct storage_store *s, const struct storage_container *c,
+                         struct eng_error **err)
 {
-        const char *net = json_string_value(json_object_get(record, "network"));
-        const char *id = json_string_value(json_object_get(record, "id"));
-        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        const char *net = c->network;
+        _cleanup_free_ char *dir = storage_container_dir(s, c->id);
         _cleanup_free_ char *cfg = eng_xasprintf("%s/config.json", dir);
         _cleanup_free_ char *user_ns = NULL, *net_ns = NULL, *data = NULL, *what = NULL;
         _cleanup_json_ json_t *spec = NULL;
@@ -1295,23 +1296,19 @@ int runtime_network_join(struct storage_store *s, json_t *record, struct eng_err
         pid_t pid;
 
         if (net && strncmp(net, "container:", 10) == 0) {
-                _cleanup_json_ json_t *other = storage_container_get(s, net + 10, err);
+                _cleanup_(storage_container_release) struct storage_container other = { 0 };
                 _cleanup_free_ char *odir = NULL;
-                const char *oname, *state;
 
-                if (!other)
+                if (runtime_container_get(s, net + 10, &other, err) < 0)
                         return eng_err_wrap(err, "--network container:%s", net + 10);
-                oname = json_string_value(json_object_get(other, "name"));
-                (void) runtime_container_refresh(s, other);
-                pid = (pid_t) json_integer_value(json_object_get(other, "pid"));
-                state = json_string_value(json_object_get(other, "state"));
-                if (!state || strcmp(state, "running") != 0 || pid <= 0)
+                pid = (pid_t) other.pid;
+                if (other.state != STORAGE_CONTAINER_RUNNING || pid <= 0)
                         return eng_err(
                                 err, ENG_E_USAGE, 0,
                                 "--network container:%s: that container is not running; start it first",
-                                oname);
-                what = eng_xasprintf("--network container:%s", oname);
-                odir = storage_container_dir(s, json_string_value(json_object_get(other, "id")));
+                                other.name);
+                what = eng_xasprintf("--network container:%s", other.name);
+                odir = storage_container_dir(s, other.id);
                 if (copy_userdata(odir, dir, "hosts", err) < 0 ||
                     copy_userdata(odir, dir, "resolv.conf", err) < 0)
                         return -1;
@@ -1348,146 +1345,6 @@ int runtime_network_join(struct storage_store *s, json_t *record, struct eng_err
         free(data);
         data = json_dumps(spec, JSON_INDENT(1));
         return eng_write_file_replace(cfg, data, strlen(data), 0600, err);
-}
-
-/* whether @pid is still the monitor of container @id (its arguments name it) */
-static bool monitor_alive(pid_t pid, const char *id)
-{
-        char path[64];
-        _cleanup_free_ char *cmd = NULL;
-        struct eng_error *e = NULL;
-        size_t len = 0;
-
-        if (pid <= 0)
-                return false;
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
-        if (eng_read_file(path, 65536, &cmd, &len, &e) < 0) {
-                eng_err_free(e);
-                return false;
-        }
-        for (size_t i = 0; i < len; i++)
-                if (cmd[i] == '\0')
-                        cmd[i] = ' ';
-        return strstr(cmd, "eng-monitor") && strstr(cmd, id);
-}
-
-/*
- * A "created" record whose monitor did start the process: eng was killed
- * between the two (run -d, start).  The monitor's pid file names it; that
- * it is this container's is checked through its root directory.
- */
-static bool adopt_orphan(struct storage_store *s, json_t *record, const char *id)
-{
-        _cleanup_free_ char *dir = storage_container_dir(s, id);
-        _cleanup_free_ char *pidfile = eng_xasprintf("%s/userdata/pid", dir);
-        _cleanup_free_ char *data = NULL;
-        struct eng_error *e = NULL;
-        char link[64];
-        uint64_t start;
-        long pid;
-
-        if (eng_read_file(pidfile, 64, &data, NULL, &e) < 0) {
-                eng_err_free(e);
-                return false;
-        }
-        pid = strtol(data, NULL, 10);
-        start = pid > 0 ? oci_proc_start_time((pid_t) pid) : 0;
-        if (!start)
-                return false;
-        /* its parent must be this container's monitor (whose arguments name it) */
-        snprintf(link, sizeof(link), "/proc/%ld/stat", pid);
-        free(TAKE_PTR(data));
-        if (eng_read_file(link, 4096, &data, NULL, &e) < 0) {
-                eng_err_free(e);
-                return false;
-        }
-        {
-                char *rp = strrchr(data, ')');
-                long ppid = rp ? strtol(rp + 4, NULL, 10) : 0;
-                _cleanup_free_ char *cmd = NULL;
-                size_t len = 0;
-
-                snprintf(link, sizeof(link), "/proc/%ld/cmdline", ppid);
-                if (ppid <= 1 || eng_read_file(link, 65536, &cmd, &len, &e) < 0) {
-                        eng_err_free(e);
-                        return false;
-                }
-                for (size_t i = 0; i < len; i++)
-                        if (cmd[i] == '\0')
-                                cmd[i] = ' ';
-                if (!strstr(cmd, "eng-monitor") || !strstr(cmd, id))
-                        return false;
-                json_object_set_new(record, "monitor", json_integer(ppid));
-        }
-        json_object_set_new(record, "state", json_string("running"));
-        json_object_set_new(record, "pid", json_integer(pid));
-        json_object_set_new(record, "pid_start", json_integer((json_int_t) start));
-        if (!json_string_value(json_object_get(record, "started"))) {
-                /* nobody wrote when it started: the process's own start time says */
-                struct timespec now, boot;
-                long hz = sysconf(_SC_CLK_TCK);
-                _cleanup_free_ char *when = NULL;
-                double ago;
-
-                clock_gettime(CLOCK_REALTIME, &now);
-                clock_gettime(CLOCK_BOOTTIME, &boot);
-                ago = (double) boot.tv_sec + boot.tv_nsec / 1e9 -
-                      (double) start / (double) (hz > 0 ? hz : 100);
-                if (ago < 0)
-                        ago = 0;
-                now.tv_sec -= (time_t) ago;
-                when = eng_time_rfc3339(&now);
-                json_object_set_new(record, "started", json_string(when));
-        }
-        return true;
-}
-
-bool runtime_container_refresh(struct storage_store *s, json_t *record)
-{
-        const char *state = json_string_value(json_object_get(record, "state"));
-        pid_t pid = (pid_t) json_integer_value(json_object_get(record, "pid"));
-        uint64_t start = (uint64_t) json_integer_value(json_object_get(record, "pid_start"));
-        const char *id = json_string_value(json_object_get(record, "id"));
-        _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
-        struct eng_error *e = NULL;
-
-        if (!state || !id)
-                return false;
-        if (strcmp(state, "created") == 0)
-                return adopt_orphan(s, record, id);
-        if (strcmp(state, "running") != 0)
-                return false;
-        if (pid > 0 && start != 0 && oci_proc_start_time(pid) == start)
-                return false;
-        dir = storage_container_dir(s, id);
-        path = eng_xasprintf("%s/userdata/exit", dir);
-        /* the process is gone, its monitor not yet done: it will say how it ended */
-        if (access(path, F_OK) < 0 &&
-            monitor_alive((pid_t) json_integer_value(json_object_get(record, "monitor")), id))
-                return false;
-        json_object_set_new(record, "state", json_string("exited"));
-        json_object_set_new(record, "pid", json_integer(0));
-        if (eng_read_file(path, 4096, &data, NULL, &e) == 0) {
-                char *nl = strchr(data, '\n');
-
-                json_object_set_new(record, "exit_code", json_integer(strtol(data, NULL, 10)));
-                if (nl && nl[1]) {
-                        char *end = strchr(nl + 1, '\n');
-
-                        if (end)
-                                *end = '\0';
-                        json_object_set_new(record, "finished", json_string(nl + 1));
-                }
-        } else {
-                eng_err_free(e);
-                if (!json_object_get(record, "exit_code"))
-                        json_object_set_new(record, "exit_code", json_integer(-1));
-                json_object_set_new(record, "error",
-                                    json_string("the container's process is gone and nobody "
-                                                "recorded how it ended (its monitor died, or the "
-                                                "machine restarted)"));
-        }
-        return true;
 }
 
 json_t *runtime_exec_process(struct storage_store *s, json_t *record, json_t *spec, char **argv,

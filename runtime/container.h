@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/userns.h"
+#include "storage/container.h"
 #include "storage/store.h"
 
 enum runtime_network {
@@ -84,14 +85,15 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
 
 /**
  * runtime_network_join() - for a container that shares another's network
- * (record "network" "container:ID") or joins one by path ("ns:PATH"): the
+ * (its "network" "container:ID") or joins one by path ("ns:PATH"): the
  * namespaces to join as they are now, written into its config.json (the
  * other container's pid changes with each start).  The network namespace
  * is joined with the user namespace that owns it, which must map ids as
  * this container's does; /etc/hosts and /etc/resolv.conf are the other
  * container's.  Nothing for other modes.
  */
-int runtime_network_join(struct storage_store *s, json_t *record, struct eng_error **err);
+int runtime_network_join(struct storage_store *s, const struct storage_container *c,
+                         struct eng_error **err);
 
 /**
  * runtime_container_cgroup_remove() - the cgroup of container @id (its
@@ -100,15 +102,6 @@ int runtime_network_join(struct storage_store *s, json_t *record, struct eng_err
  */
 int runtime_container_cgroup_remove(struct storage_store *s, const char *id,
                                     struct eng_error **err);
-
-/**
- * runtime_container_refresh() - make @record's state true now: a "running"
- * container whose process is gone (its pid dead, or another process's: the
- * start time is compared) becomes "exited" with the status and time its
- * monitor wrote, or exit code -1 and an "error" when nobody saw it end.
- * Only the record in memory changes.  Return: whether it changed.
- */
-bool runtime_container_refresh(struct storage_store *s, json_t *record);
 
 /**
  * runtime_exec_process() - the "process" object of `eng exec`: the

@@ -584,3 +584,64 @@ wait_for_log() {
 	run eng ps -a --format '{{.Names}}'
 	assert_not_contains "$output" many
 }
+
+@test "a damaged record: ps skips it and says so, inspect names it, rm -f and system check --repair deal with it" {
+	local f id aside layers other=$ENG_TEST_REGISTRY/eng-test/layers:oci-gzip
+	eng pull -q --tls-verify=false "$other" >/dev/null
+	eng create --name bad "$other" true >/dev/null
+	eng create --name good "$IMG" true >/dev/null
+	f=$(record bad)
+	id=$(jq -r .id "$f")
+	# a record without "state" made ps crash (exit 139)
+	jq 'del(.state)' "$f" >"$f.new" && mv "$f.new" "$f"
+	run --separate-stderr eng ps -a --format '{{.Names}}'
+	assert_status 0
+	assert_equal "$output" good
+	assert_contains "$stderr" "skipping container ${id:0:12}: its record is damaged: \"state\" is missing"
+	run --separate-stderr eng inspect bad
+	assert_status 125
+	assert_contains "$stderr" "no such object"
+	run --separate-stderr eng inspect "${id:0:12}"
+	assert_status 125
+	assert_contains "$stderr" "container ${id:0:12}: its record is damaged: \"state\" is missing; 'eng rm -f ${id:0:12}' removes it"
+	run --separate-stderr eng rm "${id:0:12}"
+	assert_status 125
+	assert_contains "$stderr" "damaged"
+	# its image can go, but not the layers it is made of
+	layers=$(ls "$S/layers" | wc -l)
+	run --separate-stderr eng rmi "$other"
+	assert_status 0
+	assert_equal "$(ls "$S/layers" | wc -l)" "$layers" "layers after rmi"
+	run eng rm -f "${id:0:12}"
+	assert_status 0
+	assert_equal "$output" "${id:0:12}"
+	[ ! -e "$(dirname "$f")" ] || fail "rm -f left $(dirname "$f")"
+
+	# not JSON at all, and set aside by system check --repair
+	eng create --name bad2 "$IMG" true >/dev/null
+	f=$(record bad2)
+	id=$(jq -r .id "$f")
+	echo '{"id":' >"$f"
+	# which layers it needs is unknown now: garbage collection keeps them all
+	layers=$(ls "$S/layers" | wc -l)
+	run --separate-stderr eng rmi -f "$other"
+	eng pull -q --tls-verify=false "$other" >/dev/null
+	run --separate-stderr eng rmi "$other"
+	assert_status 0
+	assert_contains "$stderr" "container ${id:0:12} has a damaged record: no layer is removed"
+	assert_equal "$(ls "$S/layers" | wc -l)" "$layers" "layers after the second rmi"
+	run eng system check
+	assert_status 125
+	assert_contains "$output" "container ${id:0:12}: its record is damaged"
+	run eng system check --repair
+	assert_status 0
+	aside=$S/damaged/$id
+	assert_contains "$output" "set aside in $aside"
+	[ -e "$aside/container.json" ] || fail "nothing kept in $aside"
+	run eng system check
+	assert_status 0
+	run eng ps -a --format '{{.Names}}'
+	assert_equal "$output" good
+	run eng start -a good
+	assert_status 0
+}
