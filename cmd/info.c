@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,10 +124,19 @@ static void probe_subids(struct info *in, const char *file, const char *kind, co
         }
         json_object_set_new(out, kind,
                             json_pack("{s:s, s:o}", "file", file, "ranges", ranges_json(r, n)));
-        if (n == 0 && needed)
+        if (n == 0 && needed) {
+                /* a range nobody in the file has yet, as useradd would pick */
+                int64_t start = eng_subid_free_start(file, ENG_SUBID_COUNT, &e);
+
+                if (start < 0) {
+                        e = eng_err_free(e);
+                        start = ENG_SUBID_MIN;
+                }
                 hint(in,
-                     "no subordinate %ss for '%s' in %s: only your own %s is mapped into containers, so files of other owners in images keep their owner in an extended attribute only; as root: usermod --add-sub%ss 100000-165535 %s",
-                     kind, name, file, kind, kind, name);
+                     "no subordinate %ss for '%s' in %s: only your own %s is mapped into containers, so files of other owners in images keep their owner in an extended attribute only; as root: usermod --add-sub%ss %" PRId64
+                     "-%" PRId64 " %s",
+                     kind, name, file, kind, kind, start, start + ENG_SUBID_COUNT - 1, name);
+        }
 }
 
 static json_t *helper_json(struct info *in, const char *name, bool needed)

@@ -45,26 +45,12 @@ static int parse_u32(const char *s, uint32_t *ret)
         return 0;
 }
 
-int eng_subid_read(const char *file, const char *name, uint32_t id,
-                   struct eng_subid_range **ret_ranges, size_t *ret_n, struct eng_error **err)
+/* The ranges of @data's lines for @name or @idstr, or every line's with @all. */
+static void subid_parse(char *data, const char *name, const char *idstr, bool all,
+                        struct eng_subid_range **ret_ranges, size_t *ret_n)
 {
-        _cleanup_free_ char *data = NULL;
         _cleanup_free_ struct eng_subid_range *ranges = NULL;
-        struct eng_error *rerr = NULL;
         size_t n = 0;
-        char idstr[16];
-
-        if (eng_read_file(file, SUBID_FILE_MAX, &data, NULL, &rerr) < 0) {
-                if (rerr->errnum == ENOENT) {
-                        eng_err_free(rerr);
-                        *ret_ranges = NULL;
-                        *ret_n = 0;
-                        return 0;
-                }
-                *err = rerr;
-                return eng_err_return(rerr);
-        }
-        snprintf(idstr, sizeof(idstr), "%" PRIu32, id);
 
         for (char *line = data, *next; line && *line; line = next) {
                 char *f1, *f2;
@@ -83,7 +69,7 @@ int eng_subid_read(const char *file, const char *name, uint32_t id,
                 if (!f2)
                         continue;
                 *f2++ = '\0';
-                if (strcmp(line, idstr) != 0 && !(name && strcmp(line, name) == 0))
+                if (!all && strcmp(line, idstr) != 0 && !(name && strcmp(line, name) == 0))
                         continue;
                 if (parse_u32(f1, &r.start) < 0 || parse_u32(f2, &r.count) < 0 || r.count == 0 ||
                     (uint64_t) r.start + r.count > (uint64_t) UINT32_MAX + 1)
@@ -93,7 +79,63 @@ int eng_subid_read(const char *file, const char *name, uint32_t id,
         }
         *ret_ranges = TAKE_PTR(ranges);
         *ret_n = n;
+}
+
+/* @file's content, or NULL (with 0) when it is missing */
+static int subid_file(const char *file, char **ret, struct eng_error **err)
+{
+        struct eng_error *rerr = NULL;
+
+        *ret = NULL;
+        if (eng_read_file(file, SUBID_FILE_MAX, ret, NULL, &rerr) < 0) {
+                if (rerr->errnum == ENOENT) {
+                        eng_err_free(rerr);
+                        return 0;
+                }
+                *err = rerr;
+                return eng_err_return(rerr);
+        }
         return 0;
+}
+
+int eng_subid_read(const char *file, const char *name, uint32_t id,
+                   struct eng_subid_range **ret_ranges, size_t *ret_n, struct eng_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        char idstr[16];
+
+        if (subid_file(file, &data, err) < 0)
+                return -1;
+        snprintf(idstr, sizeof(idstr), "%" PRIu32, id);
+        subid_parse(data, name, idstr, false, ret_ranges, ret_n);
+        return 0;
+}
+
+int64_t eng_subid_free_start(const char *file, uint32_t count, struct eng_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        _cleanup_free_ struct eng_subid_range *r = NULL;
+        uint64_t start = ENG_SUBID_MIN;
+        size_t n = 0;
+        bool moved;
+
+        if (subid_file(file, &data, err) < 0)
+                return -1;
+        subid_parse(data, NULL, NULL, true, &r, &n);
+        /* past every range it meets, until none does */
+        do {
+                moved = false;
+                for (size_t i = 0; i < n; i++)
+                        if (start < (uint64_t) r[i].start + r[i].count &&
+                            r[i].start < start + count) {
+                                start = (uint64_t) r[i].start + r[i].count;
+                                moved = true;
+                        }
+        } while (moved && start + count <= (uint64_t) UINT32_MAX + 1);
+        if (start + count > (uint64_t) UINT32_MAX + 1)
+                return eng_err(err, ENG_E_NOTFOUND, 0, "%s has no free range of %" PRIu32 " ids",
+                               file, count);
+        return (int64_t) start;
 }
 
 static void build_one(uint32_t id, const struct eng_subid_range *sub, size_t nsub,

@@ -52,6 +52,17 @@ struct eng_subid_range {
 int eng_subid_read(const char *file, const char *name, uint32_t id,
                    struct eng_subid_range **ret_ranges, size_t *ret_n, struct eng_error **err);
 
+/* where useradd starts giving subordinate ids, and how many it gives */
+#define ENG_SUBID_MIN   100000
+#define ENG_SUBID_COUNT 65536
+
+/**
+ * eng_subid_free_start() - the lowest start at or above ENG_SUBID_MIN of
+ * @count ids that no line of @file (whoever's) overlaps, for a hint that
+ * proposes a range; ENG_E_NOTFOUND when there is none
+ */
+int64_t eng_subid_free_start(const char *file, uint32_t count, struct eng_error **err);
+
 /**
  * eng_idmap_build() - the mapping for a user: 0 -> @id, then 1.. -> the
  * subordinate ranges in file order (at most 340 lines, the kernel's limit).

@@ -175,6 +175,11 @@ info_json() {
 	assert_contains "$(json '.hints[]')" "no subordinate uids for '$(id -un)'"
 	assert_contains "$(json '.hints[]')" "usermod --add-subuids 100000-165535 $(id -un)"
 	assert_contains "$(json '.hints[]')" "usermod --add-subgids"
+	# the range proposed is one nobody in the file has
+	printf 'someone:100000:65536\nother:165536:10\n' >"$BATS_TEST_TMPDIR/taken"
+	ENG_SUBUID_FILE=$BATS_TEST_TMPDIR/taken ENG_SUBGID_FILE=$BATS_TEST_TMPDIR/empty info_json
+	assert_contains "$(json '.hints[]')" "usermod --add-subuids 165546-231081 $(id -un)"
+	assert_contains "$(json '.hints[]')" "usermod --add-subgids 100000-165535 $(id -un)"
 }
 
 @test "info: without newuidmap it says which package to install" {

@@ -61,6 +61,28 @@ START_TEST(test_subid_no_entry)
 }
 END_TEST
 
+START_TEST(test_subid_free_start)
+{
+        _cleanup_err_ struct eng_error *err = NULL;
+        const char *f = eng_test_path("subuid");
+
+        /* an empty or missing file: useradd's first range */
+        ck_assert_int_eq(eng_subid_free_start(eng_test_path("none"), 65536, &err), 100000);
+        /* bob has 100000..165535, carol a range further up that a second one would meet */
+        eng_test_write_file(f, "# comment\nbob:100000:65536\ncarol:200000:65536\n");
+        ck_assert_int_eq(eng_subid_free_start(f, 65536, &err), 265536);
+        /* a small one fits in the gap */
+        ck_assert_int_eq(eng_subid_free_start(f, 1000, &err), 165536);
+        /* ranges in any order, one below the minimum */
+        eng_test_write_file(f, "x:300000:10\n1001:165536:100000\ny:1000:99999\nz:100000:1\n");
+        ck_assert_int_eq(eng_subid_free_start(f, 65536, &err), 300010);
+        /* no room: said so */
+        eng_test_write_file(f, "all:100000:4294867296\n");
+        ck_assert_int_lt(eng_subid_free_start(f, 65536, &err), 0);
+        ck_assert_int_eq(err->kind, ENG_E_NOTFOUND);
+}
+END_TEST
+
 START_TEST(test_idmap_build)
 {
         struct eng_subid_range su[] = { { 100000, 65536 }, { 300000, 10 } };
@@ -205,6 +227,7 @@ int main(void)
         tcase_add_test(tc, test_subid_parse);
         tcase_add_test(tc, test_subid_missing_file_is_empty);
         tcase_add_test(tc, test_subid_no_entry);
+        tcase_add_test(tc, test_subid_free_start);
         suite_add_tcase(s, tc);
         tc = eng_tcase("idmap");
         tcase_add_test(tc, test_idmap_build);
