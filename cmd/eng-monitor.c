@@ -37,30 +37,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LINE_MAX_BYTES 16384
+#include "common/k8slog.h"
 
 struct stream {
-        const char *name;
         int fd;
-        char buf[LINE_MAX_BYTES];
-        size_t len;
+        struct eng_k8slog_stream log;
 };
 
 static int log_fd = -1;
 
 static void tee_clients(struct stream *s, const char *data, size_t n);
-
-static void timestamp(char *out, size_t n)
-{
-        struct timespec ts;
-        struct tm tm;
-        char base[32];
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(out, n, "%s.%09ldZ", base, ts.tv_nsec);
-}
 
 static void write_all(int fd, const char *p, size_t n)
 {
@@ -76,58 +62,23 @@ static void write_all(int fd, const char *p, size_t n)
         }
 }
 
-/* One log record: "TIME STREAM F|P TEXT\n" (k8s-file, as podman writes it). */
-static void log_line(const char *stream, const char *text, size_t n, int partial)
-{
-        char head[96];
-        int h;
-
-        timestamp(head, sizeof(head));
-        h = (int) strlen(head);
-        h += snprintf(head + h, sizeof(head) - (size_t) h, " %s %c ", stream, partial ? 'P' : 'F');
-        {
-                char *rec = malloc((size_t) h + n + 1);
-
-                if (!rec)
-                        return;
-                memcpy(rec, head, (size_t) h);
-                memcpy(rec + h, text, n);
-                rec[(size_t) h + n] = '\n';
-                write_all(log_fd, rec, (size_t) h + n + 1);
-                free(rec);
-        }
-}
-
-/* Read what is there; whole lines go out as F, a full buffer as P. 0 at EOF. */
+/* Read what is there, into the log and to the attached clients. 0 at EOF. */
 static int pump(struct stream *s)
 {
+        char buf[ENG_K8SLOG_LINE_MAX];
         ssize_t n;
-        char *nl;
 
         do
-                n = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
+                n = read(s->fd, buf, sizeof(buf));
         while (n < 0 && errno == EINTR);
         if (n < 0 && errno == EAGAIN)
                 return 1;
         if (n <= 0) {
-                if (s->len)
-                        log_line(s->name, s->buf, s->len, 0);
-                s->len = 0;
+                eng_k8slog_flush(log_fd, &s->log);
                 return 0;
         }
-        tee_clients(s, s->buf + s->len, (size_t) n);
-        s->len += (size_t) n;
-        while ((nl = memchr(s->buf, '\n', s->len))) {
-                size_t l = (size_t) (nl - s->buf);
-
-                log_line(s->name, s->buf, l, 0);
-                memmove(s->buf, nl + 1, s->len - l - 1);
-                s->len -= l + 1;
-        }
-        if (s->len == sizeof(s->buf)) {
-                log_line(s->name, s->buf, s->len, 1);
-                s->len = 0;
-        }
+        tee_clients(s, buf, (size_t) n);
+        eng_k8slog_feed(log_fd, &s->log, buf, (size_t) n);
         return 1;
 }
 
@@ -136,7 +87,7 @@ static void write_exit_file(const char *path, int status)
         char tmp[4096], when[64], text[128];
         int fd, n;
 
-        timestamp(when, sizeof(when));
+        eng_k8slog_time(when, sizeof(when));
         n = snprintf(text, sizeof(text), "%d\n%s\n", status, when);
         if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp))
                 return;
@@ -203,7 +154,7 @@ static void frame_to_clients(int kind, const char *data, size_t n)
 
 static void tee_clients(struct stream *s, const char *data, size_t n)
 {
-        frame_to_clients(strcmp(s->name, "stderr") == 0 ? 2 : 1, data, n);
+        frame_to_clients(strcmp(s->log.name, "stderr") == 0 ? 2 : 1, data, n);
 }
 
 static int stdin_fd = -1; /* the container's input: pty master or pipe, -1 for none */
@@ -344,7 +295,7 @@ static int receive_master(int listen_fd)
 
 int main(int argc, char **argv)
 {
-        struct stream out = { .name = "stdout" }, err = { .name = "stderr" };
+        struct stream out = { .log.name = "stdout" }, err = { .log.name = "stderr" };
         int sync_fd, n, o[2], e[2] = { -1, -1 }, in[2] = { -1, -1 }, devnull, sfd, status = 0;
         int code = -1, attach_fd = -1, console_fd = -1, container_in;
         const char *attach_path = getenv("ENG_MONITOR_ATTACH");
@@ -441,7 +392,7 @@ int main(int argc, char **argv)
                 return 1;
 
         {
-                struct stream tty = { .name = "stdout", .fd = pty_fd };
+                struct stream tty = { .log.name = "stdout", .fd = pty_fd };
                 int open_streams = pty_fd >= 0 ? 3 : 2;
 
                 while (open_streams > 0 || code < 0) {

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -360,14 +361,23 @@ static int start_foreground(const struct runtime_ctx *ctx, struct storage_contai
                             struct eng_error **err)
 {
         _cleanup_free_ char *seccomp_cache = eng_xasprintf("%s/seccomp", ctx->paths->run_root);
+        _cleanup_free_ char *log = eng_xasprintf("%s/userdata/ctr.log", dir);
         struct oci_start_opts so = { .console_socket = -1, .die_with_parent = true };
         struct oci_spec *spec = oci_spec_load(dir, err);
+        struct oci_foreground_io io = { .master = -1, .out = { -1, -1 }, .log_fd = -1 };
         int r = -1, status = 0, master = -1;
         bool hooks;
         pid_t pid;
 
         if (!spec)
                 return -1;
+        /* its output goes to ours and, as podman's conmon does, to its log */
+        io.log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (io.log_fd < 0) {
+                eng_err(err, ENG_E_SYS, errno, "opening '%s'", log);
+                oci_spec_free(spec);
+                return -1;
+        }
         hooks = spec->hooks[OCI_HOOK_CREATE_RUNTIME].n > 0;
         /* the network helper the hook leaves behind is ours to reap when it ends */
         if (hooks)
@@ -375,13 +385,16 @@ static int start_foreground(const struct runtime_ctx *ctx, struct storage_contai
         so.null_stdin = !interactive;
         so.seccomp_cache = seccomp_cache;
         so.ret_pty_master = &master;
+        so.ret_output = io.out;
         if (oci_container_start(spec, &so, &pid, err) < 0)
                 goto out;
         *ret_started = true;
         eng_trace_mark("run", "process executed");
         record_running(ctx->store, c, pid);
         eng_trace_mark("run", "record updated");
-        if (oci_foreground(pid, master, interactive, &status, err) < 0) {
+        io.master = master;
+        io.forward_stdin = interactive;
+        if (oci_foreground_io(pid, &io, &status, err) < 0) {
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
                 status = 125;
@@ -399,6 +412,9 @@ static int start_foreground(const struct runtime_ctx *ctx, struct storage_contai
 out:
         if (master >= 0)
                 close(master);
+        eng_close_safe(io.out[0]);
+        eng_close_safe(io.out[1]);
+        eng_close_safe(io.log_fd);
         if (hooks)
                 reap_helpers();
         oci_spec_free(spec);
@@ -525,14 +541,15 @@ static int remove_files(const struct runtime_ctx *ctx, const char *id, struct en
 }
 
 int runtime_container_remove(const struct runtime_ctx *ctx, struct storage_container *c, bool force,
-                             struct eng_error **err)
+                             long timeout, struct eng_error **err)
 {
         if (c->state == STORAGE_CONTAINER_RUNNING && !force)
                 return eng_err(
                         err, ENG_E_USAGE, EBUSY,
                         "cannot remove container %s as it is running - running or paused containers cannot be removed without force: container state improper",
                         short_id(c->id));
-        if (c->state == STORAGE_CONTAINER_RUNNING && runtime_container_stop(ctx, c, 0, err) < 0)
+        if (c->state == STORAGE_CONTAINER_RUNNING &&
+            runtime_container_stop(ctx, c, timeout, err) < 0)
                 return -1;
         return remove_files(ctx, c->id, err);
 }

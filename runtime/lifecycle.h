@@ -95,11 +95,12 @@ int runtime_container_restart(const struct runtime_ctx *ctx, struct storage_cont
 
 /**
  * runtime_container_remove() - remove @c and its files, runtime state and
- * cgroup; the caller holds the lock.  A running one is killed first with
- * @force, else refused: ENG_E_USAGE with errnum EBUSY.
+ * cgroup; the caller holds the lock.  A running one is stopped first with
+ * @force (KILL after @timeout seconds), else refused: ENG_E_USAGE with
+ * errnum EBUSY.
  */
 int runtime_container_remove(const struct runtime_ctx *ctx, struct storage_container *c, bool force,
-                             struct eng_error **err);
+                             long timeout, struct eng_error **err);
 
 /**
  * runtime_container_remove_damaged() - remove the container @name whose

@@ -20,6 +20,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/k8slog.h"
 #include "runtime/oci/oci.h"
 
 #include "common/banned.h"
@@ -43,30 +44,66 @@ static void copy_winsize(int from, int to)
                 (void) ioctl(to, TIOCSWINSZ, &ws);
 }
 
-/* Copy what is readable from @from to @to; false at end of file or error. */
-static bool relay(int from, int to)
+/* What the process writes, to copy to one of ours (and to the log). */
+struct source {
+        int fd; /* -1 once it ended */
+        int to;
+        struct eng_k8slog_stream log;
+};
+
+/* Copy what is readable from @s; false at end of file or error. */
+static bool relay(struct source *s, int log_fd)
 {
         char buf[16384];
         ssize_t n;
 
         do
-                n = read(from, buf, sizeof(buf));
+                n = read(s->fd, buf, sizeof(buf));
         while (n < 0 && errno == EINTR);
         if (n <= 0)
                 return n < 0 && errno == EAGAIN;
-        return eng_write_all(to, buf, (size_t) n) == 0;
+        eng_k8slog_feed(log_fd, &s->log, buf, (size_t) n);
+        /* our own output gone (a closed pipe) does not stop the log */
+        (void) eng_write_all(s->to, buf, (size_t) n);
+        return true;
+}
+
+static void source_end(struct source *s, int log_fd)
+{
+        eng_k8slog_flush(log_fd, &s->log);
+        s->fd = -1;
 }
 
 int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                    struct eng_error **err)
 {
+        const struct oci_foreground_io io = {
+                .master = master,
+                .out = { -1, -1 },
+                .log_fd = -1,
+                .forward_stdin = forward_stdin,
+        };
+
+        return oci_foreground_io(pid, &io, ret_status, err);
+}
+
+int oci_foreground_io(pid_t pid, const struct oci_foreground_io *io, int *ret_status,
+                      struct eng_error **err)
+{
         struct termios saved;
-        bool raw = false, in_open = forward_stdin && master >= 0, out_open = master >= 0;
+        int master = io->master;
+        bool forward_stdin = io->forward_stdin;
+        bool raw = false, in_open = forward_stdin && master >= 0;
         bool exited = false;
         int64_t kill_at = 0; /* when a stop signal was passed on: KILL then */
         sigset_t mask, old;
         _cleanup_close_ int sfd = -1;
         int status = 0, r = 0;
+        struct source src[3] = {
+                { .fd = master, .to = STDOUT_FILENO, .log.name = "stdout" },
+                { .fd = io->out[0], .to = STDOUT_FILENO, .log.name = "stdout" },
+                { .fd = io->out[1], .to = STDERR_FILENO, .log.name = "stderr" },
+        };
 
         sigemptyset(&mask);
         for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
@@ -79,10 +116,13 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                 r = eng_err(err, ENG_E_SYS, errno, "making a signalfd");
                 goto out;
         }
-        if (master >= 0) {
-                int fl = fcntl(master, F_GETFL);
+        for (size_t i = 0; i < ELEMENTSOF(src); i++)
+                if (src[i].fd >= 0) {
+                        int fl = fcntl(src[i].fd, F_GETFL);
 
-                (void) fcntl(master, F_SETFL, fl | O_NONBLOCK);
+                        (void) fcntl(src[i].fd, F_SETFL, fl | O_NONBLOCK);
+                }
+        if (master >= 0) {
                 if (isatty(STDIN_FILENO)) {
                         copy_winsize(STDIN_FILENO, master);
                         if (forward_stdin && tcgetattr(STDIN_FILENO, &saved) == 0) {
@@ -97,19 +137,27 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
         /* It may have exited before SIGCHLD was blocked: that signal is gone. */
         if (waitpid(pid, &status, WNOHANG) == pid)
                 exited = true;
-        while (!exited || out_open) {
-                struct pollfd p[3] = {
+        for (;;) {
+                bool open = src[0].fd >= 0 || src[1].fd >= 0 || src[2].fd >= 0;
+                struct pollfd p[5] = {
                         { .fd = sfd, .events = POLLIN },
-                        { .fd = out_open ? master : -1, .events = POLLIN },
+                        { .fd = src[0].fd, .events = POLLIN },
+                        { .fd = src[1].fd, .events = POLLIN },
+                        { .fd = src[2].fd, .events = POLLIN },
                         { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
                 };
 
+                if (exited && !open)
+                        break;
                 if (exited) {
-                        /* Drain what the process wrote before it exited, then stop. */
-                        if (!relay(master, STDOUT_FILENO))
-                                out_open = false;
-                        else if (poll(&p[1], 1, 0) <= 0)
-                                out_open = false;
+                        /* Drain what the process wrote before it exited, then stop
+                         * (a process it left behind may hold its end open). */
+                        for (size_t i = 0; i < ELEMENTSOF(src); i++) {
+                                if (src[i].fd < 0)
+                                        continue;
+                                if (!relay(&src[i], io->log_fd) || poll(&p[1 + i], 1, 0) <= 0)
+                                        source_end(&src[i], io->log_fd);
+                        }
                         continue;
                 }
                 int timeout = -1;
@@ -124,7 +172,7 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                         }
                         timeout = (int) left;
                 }
-                if (poll(p, 3, timeout) < 0) {
+                if (poll(p, 5, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         r = eng_err(err, ENG_E_SYS, errno, "waiting for the container");
@@ -156,10 +204,11 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                         if (waitpid(pid, &status, WNOHANG) == pid)
                                 exited = true;
                 }
-                if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-                        if (!relay(master, STDOUT_FILENO))
-                                out_open = false;
-                if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+                for (size_t i = 0; i < ELEMENTSOF(src); i++)
+                        if ((p[1 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+                            !relay(&src[i], io->log_fd))
+                                source_end(&src[i], io->log_fd);
+                if (p[4].revents & (POLLIN | POLLHUP | POLLERR)) {
                         char buf[16384];
                         ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
 
@@ -176,7 +225,7 @@ int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                                 in_open = false;
                         }
                 }
-                if (!out_open && !exited) {
+                if (!exited && src[0].fd < 0 && src[1].fd < 0 && src[2].fd < 0) {
                         /* No output left to relay: just wait. */
                         if (waitpid(pid, &status, WNOHANG) == pid)
                                 exited = true;

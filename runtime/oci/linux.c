@@ -480,6 +480,7 @@ struct child_args {
         int sync_fd;
         int fifo_fd;
         int null_fd;
+        int out_fd[2]; /* the write ends of the stdout and stderr pipes, or -1 */
         int ns_fds[OCI_NS_COUNT];
         int unshare_flags;  /* new namespaces made inside a joined user namespace */
         bool late_cgroupns; /* a new cgroup namespace, made once in the container's cgroup */
@@ -608,6 +609,11 @@ static _Noreturn void container_child(struct child_args *a)
                 eng_err(&e, ENG_E_SYS, errno, "redirecting stdin");
                 child_fail(a->sync_fd, e);
         }
+        if (a->out_fd[0] >= 0 &&
+            (dup2(a->out_fd[0], STDOUT_FILENO) < 0 || dup2(a->out_fd[1], STDERR_FILENO) < 0)) {
+                eng_err(&e, ENG_E_SYS, errno, "redirecting stdout and stderr");
+                child_fail(a->sync_fd, e);
+        }
         /* through the /proc we came with: the container's is read-only there;
          * the namespaced ones (net, ipc, uts) are the new namespaces' already */
         if (spec->sysctl && write_sysctls(spec->sysctl, &e) < 0)
@@ -709,9 +715,12 @@ static int read_child_pid(int sync_fd, pid_t *ret_pid, struct eng_error **err)
 int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts *opts,
                         pid_t *ret_pid, struct eng_error **err)
 {
-        struct child_args a = { .spec = spec, .opts = opts, .fifo_fd = -1, .null_fd = -1 };
+        struct child_args a = {
+                .spec = spec, .opts = opts, .fifo_fd = -1, .null_fd = -1, .out_fd = { -1, -1 }
+        };
         _cleanup_(oci_seccomp_prog_freep) struct oci_seccomp_prog *prog = NULL;
         _cleanup_close_ int fifo_fd = -1, null_fd = -1, parent_fd = -1;
+        _cleanup_close_ int out_r = -1, out_w = -1, err_r = -1, err_w = -1;
         int sv[2], flags = 0, master = -1;
         pid_t pid;
 
@@ -765,6 +774,20 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                         return eng_err(err, ENG_E_SYS, errno, "opening /dev/null");
                 a.null_fd = null_fd;
         }
+        if (opts->ret_output && !spec->process.terminal) {
+                int p[2];
+
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "creating the stdout pipe");
+                out_r = p[0];
+                out_w = p[1];
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "creating the stderr pipe");
+                err_r = p[0];
+                err_w = p[1];
+                a.out_fd[0] = out_w;
+                a.out_fd[1] = err_w;
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "creating a sync socket");
         parent_fd = sv[0];
@@ -793,6 +816,9 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
         close(sv[1]);
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 eng_close_safe(a.ns_fds[k]);
+        /* only the process writes into its pipes: their ends see it go */
+        eng_close_safe(TAKE_FD(out_w));
+        eng_close_safe(TAKE_FD(err_w));
         if (spec->ns_new[OCI_NS_USER] && eng_idmap_apply(pid, &spec->idmap, err) < 0)
                 goto fail;
         if (oci_cgroup_enter(spec, pid, err) < 0)
@@ -833,6 +859,10 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                         *opts->ret_pty_master = master;
                 else
                         close(master);
+        }
+        if (opts->ret_output) {
+                opts->ret_output[0] = TAKE_FD(out_r);
+                opts->ret_output[1] = TAKE_FD(err_r);
         }
         *ret_pid = pid;
         return 0;

@@ -188,6 +188,9 @@ struct oci_start_opts {
         int console_socket;
         /* With a terminal and no console socket: the master comes back here. */
         int *ret_pty_master;
+        /* Without a terminal, when set: the process's stdout and stderr are
+         * pipes whose read ends come back here (-1 with a terminal). */
+        int *ret_output;
         /* Kill the container when the calling process dies. */
         bool die_with_parent;
         /* Fds 3..3+N-1 stay open in the process (LISTEN_FDS, --preserve-fds). */
@@ -315,5 +318,20 @@ json_t *oci_seccomp_load_file(const char *path, struct eng_error **err);
  */
 int oci_foreground(pid_t pid, int master, bool forward_stdin, int *ret_status,
                    struct eng_error **err);
+
+/* What oci_foreground_io() relays. */
+struct oci_foreground_io {
+        int master;         /* a pty master, or -1 */
+        int out[2];         /* without one: the process's stdout and stderr pipes, or -1 */
+        int log_fd;         /* a k8s-file log (common/k8slog.h) the output also goes to, or -1 */
+        bool forward_stdin; /* with @master: copy our stdin in */
+};
+
+/**
+ * oci_foreground_io() - oci_foreground() with the process's output also
+ * read from pipes (@io->out, to our stdout and stderr) and written to a log
+ */
+int oci_foreground_io(pid_t pid, const struct oci_foreground_io *io, int *ret_status,
+                      struct eng_error **err);
 
 #endif

@@ -187,7 +187,7 @@ START_TEST(test_remove)
         pid = sleeper();
         set_running(&c, pid);
         /* running and no force: EBUSY, the container stays */
-        eng_assert_fails(runtime_container_remove(&ctx, &c, false, &err), err, ENG_E_USAGE);
+        eng_assert_fails(runtime_container_remove(&ctx, &c, false, 0, &err), err, ENG_E_USAGE);
         ck_assert_int_eq(err->errnum, EBUSY);
         err = eng_err_free(err);
         ck_assert_int_eq(access(dir, F_OK), 0);
@@ -199,7 +199,7 @@ START_TEST(test_remove)
         rt = eng_xasprintf("%s/runtime/%s", paths.run_root, ID1);
         eng_assert_ok(eng_mkdir_p(rt, 0700, &err), err);
         write_exit("137\n");
-        eng_assert_ok(runtime_container_remove(&ctx, &c, true, &err), err);
+        eng_assert_ok(runtime_container_remove(&ctx, &c, true, 0, &err), err);
         close(fd);
         ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
         ck_assert_int_ne(access(dir, F_OK), 0);
