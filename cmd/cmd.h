@@ -106,6 +106,12 @@ struct cmd_config {
 int cmd_config_load(const struct eng_paths *paths, struct cmd_config *ret, struct eng_error **err);
 void cmd_config_release(struct cmd_config *c);
 
+/**
+ * cmd_print_error() - @err on stderr as podman prints errors ("Error: MESSAGE",
+ * which scripts match on), after what stdout holds
+ */
+void cmd_print_error(const struct eng_error *err);
+
 /* The user's store, as a command opens it. */
 struct cmd_store {
         struct eng_paths paths;

@@ -75,9 +75,7 @@ json_t *cmd_container_running(struct cmd_store *cs, const char *name, const char
 /* A failure of one of several containers: said, and the command goes on. */
 static int report(struct eng_error **err, int code)
 {
-        _cleanup_free_ char *m = eng_err_format(*err);
-
-        fprintf(stderr, "eng: %s\n", m);
+        cmd_print_error(*err);
         *err = eng_err_free(*err);
         return code;
 }
@@ -658,6 +656,7 @@ out:
 struct stop_args {
         long timeout;
         bool all;
+        bool ignore; /* a container that is not there is no error (podman's -i) */
         const char *signal;
 };
 
@@ -677,6 +676,9 @@ static int stop_opt(int val, const char *arg, void *data, struct eng_error **err
                 return 0;
         case 's':
                 a->signal = arg;
+                return 0;
+        case 'i':
+                a->ignore = true;
                 return 0;
         }
         return 0;
@@ -713,6 +715,7 @@ int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         static const struct cmd_option opts[] = {
                 { "time", required_argument, 't' },
                 { "all", no_argument, 'a' },
+                { "ignore", no_argument, 'i' },
                 { 0 },
         };
         struct stop_args a = { .timeout = 10 };
@@ -731,8 +734,12 @@ int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         ENG_STRV_FOREACH(n, names) {
                 _cleanup_(storage_container_release) struct storage_container c = { 0 };
 
-                if (runtime_container_get(&cs.store, *n, &c, err) < 0 ||
-                    runtime_container_stop(&cs.rt, &c, a.timeout, err) < 0) {
+                if (runtime_container_get(&cs.store, *n, &c, err) < 0 && a.ignore &&
+                    (*err)->kind == ENG_E_NOTFOUND) {
+                        *err = eng_err_free(*err);
+                        continue;
+                }
+                if (*err || runtime_container_stop(&cs.rt, &c, a.timeout, err) < 0) {
                         ret = report(err, 125);
                         continue;
                 }
@@ -791,14 +798,23 @@ struct rm_args {
         bool force;
         bool all;
         bool depend;
+        bool ignore;    /* -i: a container that is not there is no error */
+        long timeout;   /* -t: how long a running one has (with -f) before KILL */
         char **removed; /* ids removed so far */
 };
 
-static int rm_opt(int val, _unused_ const char *arg, void *data, _unused_ struct eng_error **err)
+static int rm_opt(int val, const char *arg, void *data, struct eng_error **err)
 {
         struct rm_args *a = data;
+        char *end;
 
-        if (val == 'f')
+        if (val == 't') {
+                a->timeout = strtol(arg, &end, 10);
+                if (*end || !*arg || a->timeout < 0)
+                        return eng_err(err, ENG_E_USAGE, 0, "--time '%s' is not a number", arg);
+        } else if (val == 'i')
+                a->ignore = true;
+        else if (val == 'f')
                 a->force = true;
         else if (val == 'a')
                 a->all = true;
@@ -857,6 +873,10 @@ static int rm_one(struct cmd_store *cs, struct rm_args *a, const char *name, boo
         if (runtime_container_get(&cs->store, name, &c, err) < 0) {
                 if ((*err)->kind == ENG_E_INVALID && a->force)
                         return rm_damaged(cs, name, print_id, err);
+                if ((*err)->kind == ENG_E_NOTFOUND && a->ignore) {
+                        *err = eng_err_free(*err);
+                        return 0;
+                }
                 return report(err, (*err)->kind == ENG_E_NOTFOUND ? 1 : 125);
         }
         deps = dependents(cs, c.id, err);
@@ -881,7 +901,7 @@ static int rm_one(struct cmd_store *cs, struct rm_args *a, const char *name, boo
         lock = runtime_container_lock(&cs->rt, &c, err);
         if (lock < 0)
                 return report(err, (*err)->kind == ENG_E_NOTFOUND ? 1 : 125);
-        if (runtime_container_remove(&cs->rt, &c, a->force, err) < 0)
+        if (runtime_container_remove(&cs->rt, &c, a->force, a->timeout, err) < 0)
                 return report(err, (*err)->errnum == EBUSY ? 2 : 125);
         eng_strv_push(&a->removed, c.id);
         printf("%s\n", print_id ? c.id : name);
@@ -891,9 +911,10 @@ static int rm_one(struct cmd_store *cs, struct rm_args *a, const char *name, boo
 int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "force", no_argument, 'f' },   { "all", no_argument, 'a' },
+                { "force", no_argument, 'f' },      { "all", no_argument, 'a' },
                 { "depend", no_argument, 256 }, /* no short form, as podman */
-                { "volumes", no_argument, 'v' }, { 0 },
+                { "volumes", no_argument, 'v' },    { "ignore", no_argument, 'i' },
+                { "time", required_argument, 't' }, { 0 },
         };
         struct rm_args a = { 0 };
         struct cmd_store cs = CMD_STORE_INIT;
@@ -1090,7 +1111,7 @@ static int cmd_container_prune(const struct cmd_desc *cmd, int argc, char **argv
                         goto out;
                 if (c.state == STORAGE_CONTAINER_RUNNING)
                         continue;
-                if (runtime_container_remove(&cs.rt, &c, false, err) < 0)
+                if (runtime_container_remove(&cs.rt, &c, false, 0, err) < 0)
                         goto out;
                 printf("%s\n", c.id);
         }
@@ -1100,9 +1121,43 @@ out:
         return r;
 }
 
+/* `eng container exists NAME`: 0 when there is one, 1 when not (podman) */
+static int cmd_container_exists(const struct cmd_desc *cmd, int argc, char **argv,
+                                struct eng_error **err)
+{
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *rec = NULL;
+        int first, r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first + 1 != argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng container exists' takes one container");
+        r = -1;
+        if (cmd_store_open(&cs, false, err) == 0) {
+                rec = storage_container_get(&cs.store, argv[first], err);
+                if (rec)
+                        r = 0;
+                else if ((*err)->kind == ENG_E_NOTFOUND) {
+                        *err = eng_err_free(*err);
+                        r = 1;
+                }
+        }
+        cmd_store_close(&cs);
+        return r;
+}
+
 int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_desc subs[] = {
+                {
+                        .name = "exists",
+                        .fn = cmd_container_exists,
+                        .summary = "Whether a container exists",
+                        .usage = "eng container exists CONTAINER",
+                        .description =
+                                "Exit 0 when CONTAINER (a name or an id) exists, 1 when it does not (podman's container exists).\n",
+                },
                 {
                         .name = "prune",
                         .fn = cmd_container_prune,

@@ -243,9 +243,7 @@ int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
                         }
                 }
                 if (!j) {
-                        _cleanup_free_ char *text = eng_err_format(e);
-
-                        fprintf(stderr, "eng: %s\n", text);
+                        cmd_print_error(e);
                         status = 125;
                         eng_err_free(e);
                         continue;

@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "image/image.h"
 
 #include "common/banned.h"
 
@@ -254,9 +255,12 @@ static const struct cmd_desc commands[] = {
                         "Remove each CONTAINER and its files.  Exit status 1 when a container does not exist,\n"
                         "2 when it runs and -f is not given (as podman).  A container whose network others\n"
                         "share (--network container:NAME) goes only after them: with --depend, or --all.\n",
-                .options = "  -f, --force   stop running containers first (SIGKILL)\n"
-                           "  -a, --all     every container\n"
-                           "      --depend  first remove the containers that depend on it\n",
+                .options =
+                        "  -f, --force          stop running containers first\n"
+                        "  -t, --time SECONDS   with -f: how long to wait before KILL (default 0)\n"
+                        "  -i, --ignore         a container that does not exist is no error\n"
+                        "  -a, --all            every container\n"
+                        "      --depend         first remove the containers that depend on it\n",
         },
         {
                 .name = "rmi",
@@ -268,7 +272,8 @@ static const struct cmd_desc commands[] = {
                         "otherwise the image goes, with the layers no other image uses.  Exit status 1\n"
                         "when an image does not exist (as podman).\n",
                 .options = "  -a, --all     remove every image\n"
-                           "  -f, --force   remove an image by ID even when it has several names\n",
+                           "  -f, --force   remove an image by ID even when it has several names\n"
+                           "  -i, --ignore  an image that does not exist is no error\n",
         },
         {
                 .name = "run",
@@ -327,6 +332,7 @@ static const struct cmd_desc commands[] = {
                         "Send each CONTAINER its stop signal (the image's StopSignal, else TERM), and KILL\n"
                         "after the timeout.\n",
                 .options = "  -t, --time SECONDS   how long to wait before KILL (default 10)\n"
+                           "  -i, --ignore         a container that does not exist is no error\n"
                            "  -a, --all            every running container\n",
         },
         {
@@ -503,16 +509,13 @@ static int exit_status(const struct eng_error *err)
 
 static int print_error(struct eng_error *err)
 {
-        _cleanup_free_ char *text = NULL;
         int status = exit_status(err);
 
         /* ENOSYS on "not implemented yet" and EEXIST on "already in use" only
          * classify a usage error; their strerror() says nothing more. */
         if ((err->errnum == ENOSYS || err->errnum == EEXIST) && err->kind == ENG_E_USAGE)
                 err->errnum = 0;
-        text = eng_err_format(err);
-        fflush(stdout);
-        fprintf(stderr, "eng: %s\n", text);
+        cmd_print_error(err);
         return status;
 }
 
@@ -612,7 +615,41 @@ int cmd_dispatch(const struct cmd_desc *cmd, int argc, char **argv, const struct
                        cmd->name, argv[first], cmd->name);
 }
 
+/* `eng image exists NAME`: 0 when it is stored, 1 when not (podman) */
+static int cmd_image_exists(const struct cmd_desc *cmd, int argc, char **argv,
+                            struct eng_error **err)
+{
+        struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_json_ json_t *img = NULL;
+        int first, r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first + 1 != argc)
+                return eng_err(err, ENG_E_USAGE, 0, "'eng image exists' takes one image");
+        r = -1;
+        if (cmd_store_open(&cs, false, err) == 0) {
+                img = image_lookup(&cs.store, argv[first], err);
+                if (img)
+                        r = 0;
+                else if ((*err)->kind == ENG_E_NOTFOUND) {
+                        *err = eng_err_free(*err);
+                        r = 1;
+                }
+        }
+        cmd_store_close(&cs);
+        return r;
+}
+
 static const struct cmd_desc image_subcommands[] = {
+        {
+                .name = "exists",
+                .fn = cmd_image_exists,
+                .summary = "Whether an image is stored",
+                .usage = "eng image exists IMAGE",
+                .description =
+                        "Exit 0 when IMAGE is stored, 1 when it is not (podman's image exists).\n",
+        },
         {
                 .name = "inspect",
                 .fn = cmd_image_inspect,

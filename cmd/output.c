@@ -175,6 +175,14 @@ const char *cmd_time_ago(time_t t, time_t now)
         return buf;
 }
 
+void cmd_print_error(const struct eng_error *err)
+{
+        _cleanup_free_ char *text = eng_err_format(err);
+
+        fflush(stdout);
+        fprintf(stderr, "Error: %s\n", text);
+}
+
 /* --- tables */
 
 #define TABLE_MIN_WIDTH 12

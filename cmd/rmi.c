@@ -21,6 +21,7 @@
 struct rmi_args {
         bool force;
         bool all;
+        bool ignore; /* -i: an image that is not there is no error */
 };
 
 static int on_opt(int val, _unused_ const char *arg, void *data, _unused_ struct eng_error **err)
@@ -31,6 +32,8 @@ static int on_opt(int val, _unused_ const char *arg, void *data, _unused_ struct
                 a->force = true;
         else if (val == 'a')
                 a->all = true;
+        else if (val == 'i')
+                a->ignore = true;
         return 0;
 }
 
@@ -49,6 +52,7 @@ int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         static const struct cmd_option opts[] = {
                 { "force", no_argument, 'f' },
                 { "all", no_argument, 'a' },
+                { "ignore", no_argument, 'i' },
                 { 0 },
         };
         struct rmi_args a = { 0 };
@@ -85,10 +89,12 @@ int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error 
         for (int i = first; i < argc; i++) {
                 struct eng_error *e = NULL;
 
-                if (image_remove(&cs.store, argv[i], a.force, report, &e) < 0) {
+                if (image_remove(&cs.store, argv[i], a.force, report, &e) < 0 && a.ignore &&
+                    e->kind == ENG_E_NOTFOUND)
+                        e = eng_err_free(e);
+                if (e) {
                         /* Go on with the others, as podman does; report each failure. */
-                        _cleanup_free_ char *text = eng_err_format(e);
-                        fprintf(stderr, "eng: %s\n", text);
+                        cmd_print_error(e);
                         if (e->kind == ENG_E_NOTFOUND && status == 0)
                                 status = EXIT_NO_SUCH_IMAGE;
                         else if (e->kind != ENG_E_NOTFOUND)
@@ -153,8 +159,7 @@ int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct 
                 json_t *j = image_inspect(&cs.store, argv[i], &e);
 
                 if (!j) {
-                        _cleanup_free_ char *text = eng_err_format(e);
-                        fprintf(stderr, "eng: %s\n", text);
+                        cmd_print_error(e);
                         status = 125;
                         eng_err_free(e);
                         continue;

@@ -1006,9 +1006,7 @@ failed:
                         return -1;
                 }
                 {
-                        _cleanup_free_ char *m = eng_err_format(*err);
-
-                        fprintf(stderr, "eng: %s\n", m);
+                        cmd_print_error(*err);
                         ret = (*err)->kind == ENG_E_EXEC ? ((*err)->errnum == ENOENT ? 127 : 126)
                                                          : 125;
                         *err = eng_err_free(*err);

@@ -50,40 +50,40 @@ load helpers
 @test "an unknown command exits 125 with a suggestion" {
 	run --separate-stderr "$ENG" inof
 	assert_status 125
-	assert_equal "$stderr" "eng: unknown command 'inof' (did you mean 'info'?); see 'eng --help'"
+	assert_equal "$stderr" "Error: unknown command 'inof' (did you mean 'info'?); see 'eng --help'"
 	run "$ENG" frobnicate
 	assert_status 125
-	assert_equal "$output" "eng: unknown command 'frobnicate'; see 'eng --help'"
+	assert_equal "$output" "Error: unknown command 'frobnicate'; see 'eng --help'"
 }
 
 @test "a podman command eng does not have yet says so, exit 125" {
 	run "$ENG" build .
 	assert_status 125
-	assert_equal "$output" "eng: 'build' is not implemented yet; see 'eng --help' for what works"
+	assert_equal "$output" "Error: 'build' is not implemented yet; see 'eng --help' for what works"
 }
 
 @test "an unknown flag exits 125 with a suggestion" {
 	run "$ENG" info --fromat json
 	assert_status 125
-	assert_equal "$output" "eng: unknown flag '--fromat' (did you mean '--format'?); see 'eng info --help'"
+	assert_equal "$output" "Error: unknown flag '--fromat' (did you mean '--format'?); see 'eng info --help'"
 	run "$ENG" version -z
 	assert_status 125
-	assert_equal "$output" "eng: unknown shorthand flag '-z'; see 'eng version --help'"
+	assert_equal "$output" "Error: unknown shorthand flag '-z'; see 'eng version --help'"
 	run "$ENG" --bogus info
 	assert_status 125
 	assert_contains "$output" "unknown flag '--bogus'"
 	# a subcommand's hint names it whole (it said 'eng df --help')
 	run "$ENG" system df --bogus
-	assert_equal "$output" "eng: unknown flag '--bogus'; see 'eng system df --help'"
+	assert_equal "$output" "Error: unknown flag '--bogus'; see 'eng system df --help'"
 	run "$ENG" image prune extra
-	assert_equal "$output" "eng: 'eng image prune' takes no arguments, got 'extra'; see 'eng image prune --help'"
+	assert_equal "$output" "Error: 'eng image prune' takes no arguments, got 'extra'; see 'eng image prune --help'"
 }
 
 @test "long flags are taken by their exact names only, as podman's; run -h is --hostname" {
 	# getopt's abbreviations: --al was --all, --pid=host was --pids-limit
 	run "$ENG" ps --al
 	assert_status 125
-	assert_equal "$output" "eng: unknown flag '--al' (did you mean '--all'?); see 'eng ps --help'"
+	assert_equal "$output" "Error: unknown flag '--al' (did you mean '--all'?); see 'eng ps --help'"
 	run "$ENG" run --pid=host busybox true
 	assert_status 125
 	assert_contains "$output" "unknown flag '--pid'"
@@ -99,7 +99,7 @@ load helpers
 @test "a flag without its argument exits 125" {
 	run "$ENG" info --format
 	assert_status 125
-	assert_equal "$output" "eng: flag '--format' needs an argument; see 'eng info --help'"
+	assert_equal "$output" "Error: flag '--format' needs an argument; see 'eng info --help'"
 }
 
 @test "bad values of global options exit 125 and name the value" {

@@ -94,7 +94,7 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 @test "pull: the TLS registry refuses no credentials, wrong ones, and an unknown CA" {
 	run --separate-stderr eng pull "$T/eng-test/busybox:latest"
 	assert_status 125
-	assert_contains "$stderr" "eng: pulling '$T/eng-test/busybox:latest'"
+	assert_contains "$stderr" "Error: pulling '$T/eng-test/busybox:latest'"
 	assert_contains "$stderr" "certificate"
 	trust_ca
 	run --separate-stderr eng pull "$T/eng-test/busybox:latest"

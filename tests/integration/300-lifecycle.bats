@@ -645,3 +645,61 @@ wait_for_log() {
 	run eng start -a good
 	assert_status 0
 }
+
+@test "a foreground run is logged too (podman): eng logs has its stdout and stderr, with -t as well" {
+	run --separate-stderr eng run --name fg "$IMG" sh -c 'echo to-out; echo to-err >&2; printf no-newline'
+	assert_status 0
+	assert_equal "$output" "to-out
+no-newline"
+	assert_equal "$stderr" "to-err"
+	run --separate-stderr eng logs fg
+	assert_status 0
+	assert_equal "$output" "to-out
+no-newline"
+	assert_equal "$stderr" "to-err"
+	grep -q ' stderr F to-err$' "$(dirname "$(record fg)")/userdata/ctr.log" || fail "no stderr record"
+	# started again in the foreground: the log goes on
+	run eng start -a fg
+	run --separate-stderr eng logs fg
+	assert_equal "$(grep -c to-out <<<"$output")" 2
+	# a terminal: what it shows is logged
+	command -v script >/dev/null || skip "no script(1)"
+	script -qec "$ENG --root $S --runroot $BATS_TEST_TMPDIR/run run -t --name fgt $IMG echo on-a-tty" /dev/null >/dev/null
+	run eng logs fgt
+	assert_contains "$output" "on-a-tty"
+	# large output is passed on whole
+	run sh -c "\"$ENG\" --root $S --runroot $BATS_TEST_TMPDIR/run run --rm $IMG head -c 3000000 /dev/zero | wc -c"
+	assert_equal "$output" 3000000
+}
+
+@test "podman's script flags: container/image exists, rm -i/-t, stop -i, rmi -i; errors begin 'Error: '" {
+	eng create --name there "$IMG" true >/dev/null
+	run eng container exists there
+	assert_status 0
+	run eng container exists not-there
+	assert_status 1
+	assert_equal "$output" ""
+	run eng image exists "$IMG"
+	assert_status 0
+	run eng image exists "$ENG_TEST_REGISTRY/eng-test/nothing:here"
+	assert_status 1
+	# --ignore: a missing one is no error, the others still go
+	run --separate-stderr eng rm -i not-there there
+	assert_status 0
+	assert_equal "$output" there
+	assert_equal "$stderr" ""
+	run --separate-stderr eng rm not-there
+	assert_status 1
+	assert_equal "$stderr" "Error: no container with name or ID 'not-there' found: no such container"
+	run eng stop --ignore not-there
+	assert_status 0
+	run eng rmi -i "$ENG_TEST_REGISTRY/eng-test/nothing:here"
+	assert_status 0
+	# rm -f -t N: the stop signal first, KILL after N seconds (sh as pid 1 ignores TERM)
+	eng run -d --name slow "$IMG" sleep 300 >/dev/null
+	run eng rm -f -t 1 slow
+	assert_status 0
+	run eng rm -t x slow
+	assert_status 125
+	assert_contains "$output" "--time 'x' is not a number"
+}
