@@ -285,6 +285,14 @@ int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
 int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_wait(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+
+/**
+ * cmd_exists() - `eng container exists` and `eng image exists`: 0 when
+ * @get finds the one name given, 1 when it says ENG_E_NOTFOUND (podman)
+ */
+int cmd_exists(const struct cmd_desc *cmd, int argc, char **argv, const char *what,
+               json_t *(*get)(struct storage_store *s, const char *name, struct eng_error **err),
+               struct eng_error **err);
 int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_create(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_start(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);

@@ -1125,26 +1125,7 @@ out:
 static int cmd_container_exists(const struct cmd_desc *cmd, int argc, char **argv,
                                 struct eng_error **err)
 {
-        struct cmd_store cs = CMD_STORE_INIT;
-        _cleanup_json_ json_t *rec = NULL;
-        int first, r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
-
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (first + 1 != argc)
-                return eng_err(err, ENG_E_USAGE, 0, "'eng container exists' takes one container");
-        r = -1;
-        if (cmd_store_open(&cs, false, err) == 0) {
-                rec = storage_container_get(&cs.store, argv[first], err);
-                if (rec)
-                        r = 0;
-                else if ((*err)->kind == ENG_E_NOTFOUND) {
-                        *err = eng_err_free(*err);
-                        r = 1;
-                }
-        }
-        cmd_store_close(&cs);
-        return r;
+        return cmd_exists(cmd, argc, argv, "container", storage_container_get, err);
 }
 
 int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)

@@ -615,22 +615,22 @@ int cmd_dispatch(const struct cmd_desc *cmd, int argc, char **argv, const struct
                        cmd->name, argv[first], cmd->name);
 }
 
-/* `eng image exists NAME`: 0 when it is stored, 1 when not (podman) */
-static int cmd_image_exists(const struct cmd_desc *cmd, int argc, char **argv,
-                            struct eng_error **err)
+int cmd_exists(const struct cmd_desc *cmd, int argc, char **argv, const char *what,
+               json_t *(*get)(struct storage_store *s, const char *name, struct eng_error **err),
+               struct eng_error **err)
 {
         struct cmd_store cs = CMD_STORE_INIT;
-        _cleanup_json_ json_t *img = NULL;
+        _cleanup_json_ json_t *found = NULL;
         int first, r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
         if (first + 1 != argc)
-                return eng_err(err, ENG_E_USAGE, 0, "'eng image exists' takes one image");
+                return eng_err(err, ENG_E_USAGE, 0, "'eng %s exists' takes one %s", what, what);
         r = -1;
         if (cmd_store_open(&cs, false, err) == 0) {
-                img = image_lookup(&cs.store, argv[first], err);
-                if (img)
+                found = get(&cs.store, argv[first], err);
+                if (found)
                         r = 0;
                 else if ((*err)->kind == ENG_E_NOTFOUND) {
                         *err = eng_err_free(*err);
@@ -639,6 +639,13 @@ static int cmd_image_exists(const struct cmd_desc *cmd, int argc, char **argv,
         }
         cmd_store_close(&cs);
         return r;
+}
+
+/* `eng image exists NAME`: 0 when it is stored, 1 when not (podman) */
+static int cmd_image_exists(const struct cmd_desc *cmd, int argc, char **argv,
+                            struct eng_error **err)
+{
+        return cmd_exists(cmd, argc, argv, "image", image_lookup, err);
 }
 
 static const struct cmd_desc image_subcommands[] = {
