@@ -371,12 +371,16 @@ static int start_foreground(const struct runtime_ctx *ctx, struct storage_contai
 
         if (!spec)
                 return -1;
-        /* its output goes to ours and, as podman's conmon does, to its log */
-        io.log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (io.log_fd < 0) {
-                eng_err(err, ENG_E_SYS, errno, "opening '%s'", log);
-                oci_spec_free(spec);
-                return -1;
+        /* its output goes to ours and, as podman's conmon does, to its log;
+         * with --rm nobody can read that log: the process gets our fds */
+        if (!c->rm) {
+                io.log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+                if (io.log_fd < 0) {
+                        eng_err(err, ENG_E_SYS, errno, "opening '%s'", log);
+                        oci_spec_free(spec);
+                        return -1;
+                }
+                so.ret_output = io.out;
         }
         hooks = spec->hooks[OCI_HOOK_CREATE_RUNTIME].n > 0;
         /* the network helper the hook leaves behind is ours to reap when it ends */
@@ -385,7 +389,6 @@ static int start_foreground(const struct runtime_ctx *ctx, struct storage_contai
         so.null_stdin = !interactive;
         so.seccomp_cache = seccomp_cache;
         so.ret_pty_master = &master;
-        so.ret_output = io.out;
         if (oci_container_start(spec, &so, &pid, err) < 0)
                 goto out;
         *ret_started = true;
@@ -444,14 +447,7 @@ int runtime_container_start(const struct runtime_ctx *ctx, struct storage_contai
                 return 0;
         }
         r = start_foreground(ctx, c, dir, o->interactive, &started, err);
-        if (c->rm) {
-                struct eng_error *e = NULL;
-
-                if (storage_container_delete(ctx->store, c->id, &e) < 0)
-                        eng_err_warn_and_free(&e);
-                return r;
-        }
-        if (started)
+        if (started && !c->rm)
                 return r;
 failed:
         if (c->rm) {
@@ -459,7 +455,7 @@ failed:
 
                 if (storage_container_delete(ctx->store, c->id, &e) < 0)
                         eng_err_warn_and_free(&e);
-                return -1;
+                return r;
         }
         set_str(&c->error, *err ? (*err)->msg : "not started");
         save_or_warn(ctx->store, c);
