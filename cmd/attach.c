@@ -232,9 +232,11 @@ out:
 int cmd_attach(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "no-stdin", no_argument, OPT_NO_STDIN },
-                { "detach-keys", required_argument, OPT_DETACH_KEYS },
-                { "sig-proxy", optional_argument, OPT_SIG_PROXY },
+                { "no-stdin", no_argument, OPT_NO_STDIN, NULL, "do not pass our input" },
+                { "detach-keys", required_argument, OPT_DETACH_KEYS, "KEYS",
+                  "instead of ctrl-p,ctrl-q ('' for none)" },
+                { "sig-proxy", optional_argument, OPT_SIG_PROXY, "BOOL",
+                  "taken for podman's scripts: signals to eng are not passed on" },
                 { 0 },
         };
         struct attach_args a = { .keys = "ctrl-p,ctrl-q" };

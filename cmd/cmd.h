@@ -31,7 +31,6 @@ struct cmd_desc {
         const char *summary;     /* one line, for "eng --help" */
         const char *usage;       /* "eng info [options]" */
         const char *description; /* paragraphs for "eng CMD --help" */
-        const char *options;     /* the options part of "eng CMD --help" */
         bool stop_at_operand;    /* options end at the first operand (run, exec, unshare) */
 };
 
@@ -44,15 +43,33 @@ struct cmd_global {
 };
 extern struct cmd_global arg_global;
 
-/* The help text of the global options. */
-extern const char cmd_global_options_help[];
-
-/* One option of a command, for cmd_parse(). */
+/*
+ * One option of a command, for cmd_parse(), which also prints the
+ * "Options:" part of its --help from the same table: what is parsed is
+ * what the help lists, so the two cannot drift apart (git's parse-options).
+ */
 struct cmd_option {
         const char *name; /* long name */
         int has_arg;      /* no_argument, required_argument, optional_argument */
         int val;          /* short letter, or a value >= 256 */
+        const char *arg;  /* what the help calls its value ("SECONDS"), NULL for none */
+        /* its line of help ('\n' starts another); NULL: another name of the
+         * entry before, listed with it ("--network, --net") */
+        const char *help;
 };
+
+/* The options every command takes (--root, --log-level, ...; -h, --help). */
+extern const struct cmd_option cmd_global_options[];
+
+/**
+ * cmd_print_options() - @opts, ending with a zeroed entry, as the lines of
+ * a help page: "  -t, --time SECONDS   HELP", one column for the help.
+ * @own_h: the command has a -h of its own, so --help is shown without it.
+ */
+void cmd_print_options(FILE *out, const struct cmd_option *opts, bool own_h);
+
+/** cmd_getopt_table() - @opts and the global options as getopt_long's table (heap) */
+struct option *cmd_getopt_table(const struct cmd_option *opts);
 
 /**
  * cmd_parse() - parse the options of @cmd with getopt_long
@@ -75,11 +92,8 @@ int cmd_apply_global(int val, const char *arg, struct eng_error **err);
 /** cmd_full_name() - "system df" for df's descriptor: its name as typed (heap) */
 char *cmd_full_name(const struct cmd_desc *cmd);
 
-/* the value of --help in cmd_global_longopts (-h is 'h') */
+/* the value of --help among the global options (-h is 'h') */
 #define CMD_OPT_HELP 1999
-
-/** cmd_global_longopts() - the getopt entries of the global options */
-extern const struct option cmd_global_longopts[];
 
 /** cmd_no_operands() - fail with ENG_E_USAGE when operands are left */
 int cmd_no_operands(const struct cmd_desc *cmd, int argc, char **argv, int optind,
@@ -147,9 +161,6 @@ int cmd_dispatch(const struct cmd_desc *cmd, int argc, char **argv, const struct
                  size_t nsubs, const struct cmd_alias *aliases, size_t naliases,
                  struct eng_error **err);
 
-/** cmd_print_help() - the "--help" page of @cmd, on stdout */
-void cmd_print_help(const struct cmd_desc *cmd);
-
 /** cmd_print_main_help() - "eng --help" */
 void cmd_print_main_help(FILE *out);
 
@@ -213,12 +224,13 @@ int cmd_on_format_template(int val, const char *arg, void *data, struct eng_erro
 /**
  * cmd_parse_format_only() - cmd_parse() for a command whose only option is
  * -f/--format and that takes no operands.  Return: as cmd_parse().
+ * @format_help: the help line of --format
  * @ret_template: NULL, or where a Go template goes (a new one; then
  *                *@ret_format is CMD_FORMAT_TEMPLATE)
  */
 int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
-                          enum cmd_format *ret_format, struct cmd_template **ret_template,
-                          struct eng_error **err);
+                          const char *format_help, enum cmd_format *ret_format,
+                          struct cmd_template **ret_template, struct eng_error **err);
 
 /** cmd_parse_bool() - an optional boolean flag value: none, true/1, false/0 */
 int cmd_parse_bool(const char *flag, const char *arg, bool *ret, struct eng_error **err);

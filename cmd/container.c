@@ -355,13 +355,15 @@ static json_t *ps_template_row(json_t *r, bool no_trunc, time_t now)
 int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "all", no_argument, 'a' },
-                { "quiet", no_argument, 'q' },
-                { "latest", no_argument, 'l' },
-                { "last", required_argument, 'n' },
-                { "no-trunc", no_argument, OPT_NO_TRUNC },
-                { "filter", required_argument, OPT_FILTER },
-                { "format", required_argument, 'f' },
+                { "all", no_argument, 'a', NULL, "also containers that are not running" },
+                { "quiet", no_argument, 'q', NULL, "only ids" },
+                { "latest", no_argument, 'l', NULL, "the newest container" },
+                { "last", required_argument, 'n', "N", "the N newest containers" },
+                { "no-trunc", no_argument, OPT_NO_TRUNC, NULL, "whole ids and commands" },
+                { "filter", required_argument, OPT_FILTER, "K=V",
+                  "status=, name=, id=, ancestor=" },
+                { "format", required_argument, 'f', "FORMAT",
+                  "'json' for JSON, or a Go template like '{{.Names}}'\n('table ...' for columns)" },
                 { 0 },
         };
         struct ps_args a = { .last = -1 };
@@ -599,11 +601,12 @@ static size_t tail_start(const char *data, size_t len, long n)
 int cmd_logs(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "follow", no_argument, 'f' },
-                { "timestamps", no_argument, 't' },
-                { "tail", required_argument, OPT_TAIL },
-                { "since", required_argument, OPT_SINCE },
-                { "until", required_argument, OPT_UNTIL },
+                { "follow", no_argument, 'f', NULL, "keep printing until the container exits" },
+                { "timestamps", no_argument, 't', NULL, "show the time of each line" },
+                { "tail", required_argument, OPT_TAIL, "N", "only the last N lines" },
+                { "since", required_argument, OPT_SINCE, "TIME",
+                  "only lines from TIME on (RFC 3339, or a duration like 10m)" },
+                { "until", required_argument, OPT_UNTIL, "TIME", "only lines before TIME" },
                 { 0 },
         };
         struct logs_args a = { .tail = -1 };
@@ -713,9 +716,10 @@ static char **targets(struct cmd_store *cs, bool all, int argc, char **argv, int
 int cmd_stop(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "time", required_argument, 't' },
-                { "all", no_argument, 'a' },
-                { "ignore", no_argument, 'i' },
+                { "time", required_argument, 't', "SECONDS",
+                  "how long to wait before KILL (default 10)" },
+                { "all", no_argument, 'a', NULL, "every running container" },
+                { "ignore", no_argument, 'i', NULL, "a container that does not exist is no error" },
                 { 0 },
         };
         struct stop_args a = { .timeout = 10 };
@@ -755,8 +759,9 @@ fail:
 int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "signal", required_argument, 's' },
-                { "all", no_argument, 'a' },
+                { "signal", required_argument, 's', "SIGNAL",
+                  "the signal, by name or number (default KILL)" },
+                { "all", no_argument, 'a', NULL, "every running container" },
                 { 0 },
         };
         struct stop_args a = { .signal = "KILL" };
@@ -911,10 +916,17 @@ static int rm_one(struct cmd_store *cs, struct rm_args *a, const char *name, boo
 int cmd_rm(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "force", no_argument, 'f' },      { "all", no_argument, 'a' },
-                { "depend", no_argument, 256 }, /* no short form, as podman */
-                { "volumes", no_argument, 'v' },    { "ignore", no_argument, 'i' },
-                { "time", required_argument, 't' }, { 0 },
+                { "force", no_argument, 'f', NULL, "stop running containers first" },
+                { "time", required_argument, 't', "SECONDS",
+                  "with -f: how long to wait before KILL (default 0)" },
+                { "ignore", no_argument, 'i', NULL, "a container that does not exist is no error" },
+                { "all", no_argument, 'a', NULL, "every container" },
+                /* no short form, as podman */
+                { "depend", no_argument, 256, NULL,
+                  "first remove the containers that depend on it" },
+                { "volumes", no_argument, 'v', NULL,
+                  "taken for podman's scripts: eng has no anonymous volumes to remove" },
+                { 0 },
         };
         struct rm_args a = { 0 };
         struct cmd_store cs = CMD_STORE_INIT;
@@ -1068,7 +1080,7 @@ static int cmd_container_prune(const struct cmd_desc *cmd, int argc, char **argv
                                struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "force", no_argument, 'f' },
+                { "force", no_argument, 'f', NULL, "do not ask" },
                 { 0 },
         };
         struct cmd_store cs = CMD_STORE_INIT;
@@ -1146,7 +1158,6 @@ int cmd_container(const struct cmd_desc *cmd, int argc, char **argv, struct eng_
                         .usage = "eng container prune [-f]",
                         .description =
                                 "Remove all containers that are not running, after asking (-f: without).\n",
-                        .options = "  -f, --force   do not ask\n",
                 },
                 {
                         .name = "cleanup",

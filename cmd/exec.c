@@ -54,12 +54,13 @@ static int exec_opt(int val, const char *arg, void *data, _unused_ struct eng_er
 int cmd_exec(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "interactive", no_argument, 'i' },
-                { "tty", no_argument, 't' },
-                { "detach", no_argument, 'd' },
-                { "env", required_argument, 'e' },
-                { "user", required_argument, 'u' },
-                { "workdir", required_argument, 'w' },
+                { "interactive", no_argument, 'i', NULL, "keep stdin open" },
+                { "tty", no_argument, 't', NULL, "a terminal" },
+                { "detach", no_argument, 'd', NULL, "do not wait for it" },
+                { "env", required_argument, 'e', "KEY[=VALUE]", "add to the environment" },
+                { "user", required_argument, 'u', "USER[:GROUP]",
+                  "another user (from the container's passwd)" },
+                { "workdir", required_argument, 'w', "DIR", "working directory" },
                 { 0 },
         };
         struct exec_args a = { 0 };

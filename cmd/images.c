@@ -108,9 +108,14 @@ static json_t *template_row(json_t *img, const char *repo, const char *tag, int 
 int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "quiet", no_argument, 'q' },           { "all", no_argument, 'a' },
-                { "digests", no_argument, OPT_DIGESTS }, { "no-trunc", no_argument, OPT_NO_TRUNC },
-                { "format", required_argument, 'f' },    { 0 },
+                { "all", no_argument, 'a', NULL,
+                  "show every image (eng has no intermediate images)" },
+                { "digests", no_argument, OPT_DIGESTS, NULL, "show the manifest digests" },
+                { "format", required_argument, 'f', "FORMAT",
+                  "'json' for JSON, or a Go template like\n'{{.Repository}}:{{.Tag}}' ('table ...' for columns)" },
+                { "no-trunc", no_argument, OPT_NO_TRUNC, NULL, "do not shorten image IDs" },
+                { "quiet", no_argument, 'q', NULL, "show image IDs only" },
+                { 0 },
         };
         struct images_args a = { .format = CMD_FORMAT_HUMAN };
         struct cmd_store cs = CMD_STORE_INIT;

@@ -412,7 +412,9 @@ int cmd_info(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         struct cmd_template *template = NULL;
         _cleanup_json_ json_t *all = NULL;
         struct info in;
-        int r = cmd_parse_format_only(cmd, argc, argv, &format, &template, err);
+        int r = cmd_parse_format_only(cmd, argc, argv,
+                                      "'json' for JSON, or a Go template like '{{.Host.Arch}}'",
+                                      &format, &template, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;

@@ -26,10 +26,25 @@ static json_t *env_or_empty(json_t *process)
         return json_is_array(e) ? json_incref(e) : json_array();
 }
 
-static int inspect_opt(int val, const char *arg, void *data, _unused_ struct eng_error **err)
+struct inspect_args {
+        const char *format;
+        bool containers; /* --type: which kinds of objects to look for */
+        bool images;
+};
+
+static int inspect_opt(int val, const char *arg, void *data, struct eng_error **err)
 {
+        struct inspect_args *a = data;
+
         if (val == 'f')
-                *(const char **) data = arg;
+                a->format = arg;
+        else if (val == 't') {
+                a->containers = strcmp(arg, "container") == 0 || strcmp(arg, "all") == 0;
+                a->images = strcmp(arg, "image") == 0 || strcmp(arg, "all") == 0;
+                if (!a->containers && !a->images)
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--type '%s': use container, image or all", arg);
+        }
         return 0;
 }
 
@@ -207,16 +222,18 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
 int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "format", required_argument, 'f' },
-                { "type", required_argument, 't' },
+                { "format", required_argument, 'f', "FORMAT",
+                  "'json' (the default), or a Go template like '{{.State.Pid}}'" },
+                { "type", required_argument, 't', "TYPE",
+                  "container, image, or all (the default: a container, else an image)" },
                 { 0 },
         };
         struct cmd_store cs = CMD_STORE_INIT;
         _cleanup_json_ json_t *out = json_array();
-        const char *format = NULL;
+        struct inspect_args a = { .containers = true, .images = true };
         int first, r, status = 0;
 
-        r = cmd_parse(cmd, argc, argv, opts, inspect_opt, &format, &first, err);
+        r = cmd_parse(cmd, argc, argv, opts, inspect_opt, &a, &first, err);
         if (r != 0)
                 return r < 0 ? r : 0;
         if (first >= argc)
@@ -229,18 +246,24 @@ int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
                 struct eng_error *e = NULL;
                 json_t *j = NULL;
 
-                if (runtime_container_get(&cs.store, argv[i], &c, &e) == 0) {
+                if (!a.containers)
+                        eng_err(&e, ENG_E_NOTFOUND, 0, "no container asked for");
+                else if (runtime_container_get(&cs.store, argv[i], &c, &e) == 0) {
                         _cleanup_json_ json_t *rec = storage_container_encode(&c);
 
                         j = cmd_container_inspect_json(&cs.store, rec, &e);
-                } else if (e->kind == ENG_E_NOTFOUND) {
+                }
+                if (!j && e->kind == ENG_E_NOTFOUND && a.images) {
                         e = eng_err_free(e);
                         j = image_inspect(&cs.store, argv[i], &e);
-                        if (!j && e->kind == ENG_E_NOTFOUND) {
-                                e = eng_err_free(e);
-                                eng_err(&e, ENG_E_NOTFOUND, 0,
-                                        "no such object: '%s' (no container, no image)", argv[i]);
-                        }
+                }
+                if (!j && e->kind == ENG_E_NOTFOUND) {
+                        e = eng_err_free(e);
+                        eng_err(&e, ENG_E_NOTFOUND, 0, "no such %s: '%s'",
+                                !a.images       ? "container"
+                                : !a.containers ? "image"
+                                                : "object",
+                                argv[i]);
                 }
                 if (!j) {
                         cmd_print_error(e);
@@ -250,11 +273,11 @@ int cmd_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
                 }
                 json_array_append_new(out, j);
         }
-        if (format && strcmp(format, "json") != 0 && strcmp(format, "{{json .}}") != 0) {
+        if (a.format && strcmp(a.format, "json") != 0 && strcmp(a.format, "{{json .}}") != 0) {
                 /* '{{.State.Pid}}' and the rest of the templates podman takes (cmd/template.c) */
                 struct cmd_template *t = NULL;
 
-                r = cmd_template_parse(format, &t, err);
+                r = cmd_template_parse(a.format, &t, err);
                 if (r == 0)
                         r = cmd_template_print(t, out, NULL, err);
                 cmd_template_free(t);

@@ -154,11 +154,15 @@ static int registry_arg(const struct cmd_desc *cmd, int argc, char **argv, int f
 int cmd_login(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "username", required_argument, 'u' },
-                { "password", required_argument, 'p' },
-                { "password-stdin", no_argument, OPT_PASSWORD_STDIN },
-                { "authfile", required_argument, OPT_AUTHFILE },
-                { "tls-verify", optional_argument, OPT_TLS_VERIFY },
+                { "authfile", required_argument, OPT_AUTHFILE, "FILE",
+                  "keep the credentials in FILE" },
+                { "password", required_argument, 'p', "PASSWORD",
+                  "the password (visible to other users: prefer --password-stdin)" },
+                { "password-stdin", no_argument, OPT_PASSWORD_STDIN, NULL,
+                  "read the password from standard input" },
+                { "tls-verify", optional_argument, OPT_TLS_VERIFY, "BOOL",
+                  "verify TLS certificates (default true)" },
+                { "username", required_argument, 'u', "USER", "the user name" },
                 { 0 },
         };
         struct login_args a = { .tls_verify = true };
@@ -226,8 +230,8 @@ out:
 int cmd_logout(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "authfile", required_argument, OPT_AUTHFILE },
-                { "all", no_argument, 'a' },
+                { "all", no_argument, 'a', NULL, "remove the credentials of every registry" },
+                { "authfile", required_argument, OPT_AUTHFILE, "FILE", "the auth file to change" },
                 { 0 },
         };
         struct login_args a = { 0 };

@@ -33,18 +33,21 @@ static const struct cmd_desc commands[] = {
                         "Show the output of CONTAINER (started with run -d) as it comes and, when it was started\n"
                         "with -i, pass it our input.  Ctrl-p ctrl-q detaches; when the container ends, its exit\n"
                         "status is ours.\n",
-                .options = "      --no-stdin            do not pass our input\n"
-                           "      --detach-keys KEYS    instead of ctrl-p,ctrl-q ('' for none)\n",
         },
         {
                 .name = "container",
                 .fn = cmd_container,
                 .summary = "Manage containers: ls, rm, stop, kill, logs, wait, run",
                 .usage = "eng container SUBCOMMAND [options]",
-                .description = "The container commands under one name, as podman has them.\n",
-                .options = "  ls, ps, list       eng ps\n"
-                           "  rm, remove         eng rm\n"
-                           "  stop, kill, logs, wait, run   the commands of those names\n",
+                .description =
+                        "The container commands under one name, as podman has them.\n\n"
+                        "Subcommands:\n"
+                        "  exists CONTAINER   whether it exists (exit 0 or 1)\n"
+                        "  ls, ps, list       eng ps\n"
+                        "  prune              remove every container that is not running\n"
+                        "  rm, remove         eng rm\n"
+                        "  attach, create, exec, inspect, kill, logs, rename, restart, run,\n"
+                        "  start, stop, top, wait   the commands of those names\n",
                 .stop_at_operand = true,
         },
         {
@@ -66,13 +69,6 @@ static const struct cmd_desc commands[] = {
                         "Run COMMAND in the namespaces, root, capabilities and seccomp profile of the running\n"
                         "CONTAINER.  The exit status is the command's; 126 when it cannot be invoked, 127 when\n"
                         "it does not exist.\n",
-                .options =
-                        "  -i, --interactive     keep stdin open\n"
-                        "  -t, --tty             a terminal\n"
-                        "  -d, --detach          do not wait for it\n"
-                        "  -e, --env KEY[=VALUE] add to the environment\n"
-                        "  -u, --user USER[:GROUP]   another user (from the container's passwd)\n"
-                        "  -w, --workdir DIR     working directory\n",
                 .stop_at_operand = true,
         },
         {
@@ -93,8 +89,6 @@ static const struct cmd_desc commands[] = {
                         "ids and subordinate id ranges, newuidmap/newgidmap, user namespaces, native\n"
                         "overlayfs in a user namespace, /dev/fuse, /dev/net/tun, cgroups, and where eng\n"
                         "keeps its files.  For each missing piece it says what to do about it.\n",
-                .options =
-                        "  -f, --format FORMAT   'json' for JSON, or a Go template like '{{.Host.Arch}}'\n",
         },
         {
                 .name = "image",
@@ -118,13 +112,6 @@ static const struct cmd_desc commands[] = {
                 .usage = "eng images [options]",
                 .description =
                         "List the images in the store: repository, tag, image ID, when it was created and its size.\n",
-                .options =
-                        "  -a, --all             show every image (eng has no intermediate images)\n"
-                        "      --digests         show the manifest digests\n"
-                        "  -f, --format FORMAT   'json' for JSON, or a Go template like\n"
-                        "                        '{{.Repository}}:{{.Tag}}' ('table ...' for columns)\n"
-                        "      --no-trunc        do not shorten image IDs\n"
-                        "  -q, --quiet           show image IDs only\n",
         },
         {
                 .name = "login",
@@ -136,12 +123,6 @@ static const struct cmd_desc commands[] = {
                         "($XDG_RUNTIME_DIR/containers/auth.json, else ~/.config/containers/auth.json;\n"
                         "mode 0600), where podman keeps them too.  The password is asked on the\n"
                         "terminal without echo unless --password-stdin is given.\n",
-                .options =
-                        "      --authfile FILE       keep the credentials in FILE\n"
-                        "  -p, --password PASSWORD   the password (visible to other users: prefer --password-stdin)\n"
-                        "      --password-stdin      read the password from standard input\n"
-                        "      --tls-verify[=BOOL]   verify TLS certificates (default true)\n"
-                        "  -u, --username USER       the user name\n",
         },
         {
                 .name = "logout",
@@ -149,8 +130,6 @@ static const struct cmd_desc commands[] = {
                 .summary = "Log out of a registry",
                 .usage = "eng logout [options] REGISTRY",
                 .description = "Remove the credentials for REGISTRY from the auth file.\n",
-                .options = "  -a, --all             remove the credentials of every registry\n"
-                           "      --authfile FILE   the auth file to change\n",
         },
         {
                 .name = "pull",
@@ -163,15 +142,6 @@ static const struct cmd_desc commands[] = {
                         "up on docker.io.  Credentials come from --creds or the auth files podman and docker\n"
                         "write ($XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json,\n"
                         "~/.docker/config.json); per-registry CAs from ~/.config/containers/certs.d/HOST:PORT/.\n",
-                .options =
-                        "      --arch ARCH           the architecture to pull from an index\n"
-                        "      --authfile FILE       read credentials from FILE\n"
-                        "      --creds USER:PASS     credentials for the registry\n"
-                        "      --os OS               the OS to pull from an index (default linux)\n"
-                        "      --platform OS/ARCH[/VARIANT]  the platform to pull from an index\n"
-                        "  -q, --quiet               print the image ID only\n"
-                        "      --tls-verify[=BOOL]   verify TLS certificates; false also allows plain HTTP (default true)\n"
-                        "      --variant VARIANT     the architecture variant to pull from an index\n",
         },
         {
                 .name = "inspect",
@@ -181,8 +151,6 @@ static const struct cmd_desc commands[] = {
                 .description =
                         "Print what eng knows of each container (or, when no container has that name, image)\n"
                         "as podman's JSON.\n",
-                .options =
-                        "  -f, --format FORMAT   'json' (the default), or a Go template like '{{.State.Pid}}'\n",
         },
         {
                 .name = "kill",
@@ -191,8 +159,6 @@ static const struct cmd_desc commands[] = {
                 .usage = "eng kill [options] CONTAINER...",
                 .description =
                         "Send SIGNAL (default KILL) to the main process of each running CONTAINER.\n",
-                .options = "  -s, --signal SIGNAL   the signal, by name or number\n"
-                           "  -a, --all             every running container\n",
         },
         {
                 .name = "logs",
@@ -202,9 +168,6 @@ static const struct cmd_desc commands[] = {
                 .description =
                         "Print what CONTAINER (started with run -d) wrote: its stdout to stdout, its stderr to\n"
                         "stderr.  Also for exited containers.\n",
-                .options = "  -f, --follow       keep printing until the container exits\n"
-                           "  -t, --timestamps   show the time of each line\n"
-                           "      --tail N       only the last N lines\n",
         },
         {
                 .name = "port",
@@ -220,15 +183,6 @@ static const struct cmd_desc commands[] = {
                 .summary = "List containers",
                 .usage = "eng ps [options]",
                 .description = "List the running containers (all with -a), newest first.\n",
-                .options =
-                        "  -a, --all            also containers that are not running\n"
-                        "  -q, --quiet          only ids\n"
-                        "  -l, --latest         the newest container\n"
-                        "  -n, --last N         the N newest containers\n"
-                        "      --no-trunc       whole ids and commands\n"
-                        "      --filter K=V     status=, name=, id=, ancestor=\n"
-                        "  -f, --format FORMAT  'json' for JSON, or a Go template like '{{.Names}}'\n"
-                        "                       ('table ...' for columns)\n",
         },
         {
                 .name = "rename",
@@ -244,7 +198,6 @@ static const struct cmd_desc commands[] = {
                 .usage = "eng restart [options] CONTAINER...",
                 .description =
                         "Stop each running CONTAINER (as 'eng stop') and start it again, detached.\n",
-                .options = "  -t, --time SECONDS   how long to wait before KILL (default 10)\n",
         },
         {
                 .name = "rm",
@@ -255,12 +208,6 @@ static const struct cmd_desc commands[] = {
                         "Remove each CONTAINER and its files.  Exit status 1 when a container does not exist,\n"
                         "2 when it runs and -f is not given (as podman).  A container whose network others\n"
                         "share (--network container:NAME) goes only after them: with --depend, or --all.\n",
-                .options =
-                        "  -f, --force          stop running containers first\n"
-                        "  -t, --time SECONDS   with -f: how long to wait before KILL (default 0)\n"
-                        "  -i, --ignore         a container that does not exist is no error\n"
-                        "  -a, --all            every container\n"
-                        "      --depend         first remove the containers that depend on it\n",
         },
         {
                 .name = "rmi",
@@ -271,9 +218,6 @@ static const struct cmd_desc commands[] = {
                         "Remove each IMAGE.  A name of an image that has other names is only untagged;\n"
                         "otherwise the image goes, with the layers no other image uses.  Exit status 1\n"
                         "when an image does not exist (as podman).\n",
-                .options = "  -a, --all     remove every image\n"
-                           "  -f, --force   remove an image by ID even when it has several names\n"
-                           "  -i, --ignore  an image that does not exist is no error\n",
         },
         {
                 .name = "run",
@@ -287,29 +231,6 @@ static const struct cmd_desc commands[] = {
                         "invoked, 127 when it does not exist.  The container has its own user, mount, pid,\n"
                         "uts, ipc, cgroup and network namespaces; its network is user-mode (slirp: outbound\n"
                         "traffic, DNS, published ports with -p) unless --network says otherwise.\n",
-                .options =
-                        "      --rm                     remove the container when it exits\n"
-                        "      --name NAME              name the container\n"
-                        "  -i, --interactive            keep stdin open\n"
-                        "  -t, --tty                    give the container a terminal\n"
-                        "  -e, --env KEY[=VALUE]        set an environment variable (without a value: ours)\n"
-                        "      --env-file FILE          read KEY=VALUE lines\n"
-                        "  -w, --workdir DIR            working directory\n"
-                        "  -u, --user USER[:GROUP]      user (name or id, from the container's /etc/passwd)\n"
-                        "      --entrypoint CMD         replace the image's entrypoint ('' clears it)\n"
-                        "  -h, --hostname NAME          host name (default: the short container id)\n"
-                        "  -v, --volume HOST:CTR[:OPTS] bind a host directory (ro, rw, ...)\n"
-                        "      --mount type=bind|tmpfs,source=,target=[,ro]\n"
-                        "      --tmpfs PATH[:OPTS]      a tmpfs at PATH\n"
-                        "      --read-only              read-only root (with tmpfs on /run, /tmp, /var/tmp)\n"
-                        "      --read-only-tmpfs=BOOL   those tmpfs with --read-only (default true)\n"
-                        "      --cap-add CAP, --cap-drop CAP   adjust the capabilities (ALL for all)\n"
-                        "      --security-opt OPT       no-new-privileges, seccomp=unconfined|FILE\n"
-                        "      --init                   run an init as PID 1 that reaps zombies\n"
-                        "      --network none|host      the network (default: none until user-mode networking)\n"
-                        "      --pull always|missing|never   when to pull the image (default missing)\n"
-                        "  -m, --memory SIZE, --cpus N, --pids-limit N   limits (need a delegated cgroup v2)\n"
-                        "      --tls-verify=BOOL        verify the registry's TLS when pulling\n",
                 .stop_at_operand = true,
         },
         {
@@ -320,8 +241,6 @@ static const struct cmd_desc commands[] = {
                 .description =
                         "Start each CONTAINER, detached, with the same upper directory and fresh namespaces.\n"
                         "With -a, one container in the foreground: its output here, its exit status eng's.\n",
-                .options = "  -a, --attach        stay with it in the foreground\n"
-                           "  -i, --interactive   pass stdin (with -a)\n",
         },
         {
                 .name = "stop",
@@ -331,9 +250,6 @@ static const struct cmd_desc commands[] = {
                 .description =
                         "Send each CONTAINER its stop signal (the image's StopSignal, else TERM), and KILL\n"
                         "after the timeout.\n",
-                .options = "  -t, --time SECONDS   how long to wait before KILL (default 10)\n"
-                           "  -i, --ignore         a container that does not exist is no error\n"
-                           "  -a, --all            every running container\n",
         },
         {
                 .name = "system",
@@ -389,8 +305,6 @@ static const struct cmd_desc commands[] = {
                 .usage = "eng version [options]",
                 .description =
                         "Show the version of eng, the platform, and the versions of its libraries.\n",
-                .options =
-                        "  -f, --format FORMAT   'json' for JSON, or a Go template like '{{.Version}}'\n",
         },
         {
                 .name = "wait",
@@ -426,6 +340,24 @@ static int cmp_cmd_name(const void *a, const void *b)
                       (*(const struct cmd_desc *const *) b)->name);
 }
 
+/* the options of eng before its command: the global ones and -v */
+static const struct cmd_option *main_options(void)
+{
+        static struct cmd_option all[16];
+
+        if (!all[0].name) {
+                size_t n = 0;
+
+                while (cmd_global_options[n].name && n + 2 < N_ELEMS(all)) {
+                        all[n] = cmd_global_options[n];
+                        n++;
+                }
+                all[n] = (struct cmd_option){ "version", no_argument, 'v', NULL,
+                                              "show the version" };
+        }
+        return all;
+}
+
 void cmd_print_main_help(FILE *out)
 {
         fprintf(out,
@@ -446,10 +378,9 @@ void cmd_print_main_help(FILE *out)
         fprintf(out, "\nNot implemented yet:");
         for (size_t i = 0; i < N_ELEMS(planned); i++)
                 fprintf(out, "%s%s", i % 10 == 0 ? "\n  " : " ", planned[i]);
-        fprintf(out,
-                "\n\n%s  -v, --version                show the version\n\n"
-                "Run 'eng COMMAND --help' for more about a command.\n",
-                cmd_global_options_help);
+        fprintf(out, "\n\nGlobal options:\n");
+        cmd_print_options(out, main_options(), false);
+        fprintf(out, "\nRun 'eng COMMAND --help' for more about a command.\n");
 }
 
 static int unknown_command(const char *name, struct eng_error **err)
@@ -495,8 +426,13 @@ int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         target = cmd_find(argv[first]);
         if (!target)
                 return unknown_command(argv[first], err);
-        cmd_print_help(target);
-        return 0;
+        {
+                /* the command prints its own help, from the options it parses */
+                char *help_argv[] = { argv[first], (char *) "--help", NULL };
+
+                r = target->fn(target, 2, help_argv, err);
+                return r < 0 ? r : 0;
+        }
 }
 
 /* The one place that turns an error into an exit status. */
@@ -521,10 +457,7 @@ static int print_error(struct eng_error *err)
 
 int main(int argc, char **argv)
 {
-        static const struct option main_opts_extra[] = {
-                { "version", no_argument, NULL, 'v' },
-        };
-        struct option longopts[N_ELEMS(main_opts_extra) + 8];
+        _cleanup_free_ struct option *longopts = NULL;
         struct eng_error *err = NULL;
         const struct cmd_desc *cmd;
         int c, r;
@@ -532,13 +465,8 @@ int main(int argc, char **argv)
         setlocale(LC_CTYPE, "");
         eng_log_set_prog("eng");
 
-        memcpy(longopts, main_opts_extra, sizeof(main_opts_extra));
-        {
-                size_t n = N_ELEMS(main_opts_extra), i = 0;
-                do
-                        longopts[n + i] = cmd_global_longopts[i];
-                while (cmd_global_longopts[i++].name);
-        }
+        longopts = cmd_getopt_table((const struct cmd_option[]){
+                { "version", no_argument, 'v', NULL, "show the version" }, { 0 } });
 
         /* Options before the command; '+' stops at the command name. */
         opterr = 0;
@@ -663,8 +591,6 @@ static const struct cmd_desc image_subcommands[] = {
                 .summary = "Show images as JSON",
                 .usage = "eng image inspect [options] IMAGE...",
                 .description = "Show each IMAGE as JSON shaped like podman image inspect's.\n",
-                .options =
-                        "  -f, --format FORMAT   'json' (the default), or a Go template like '{{.Id}}'\n",
         },
         {
                 .name = "prune",
@@ -673,8 +599,6 @@ static const struct cmd_desc image_subcommands[] = {
                 .usage = "eng image prune [options]",
                 .description =
                         "Remove images that have no name left (dangling), and the layers they alone used.\n",
-                .options = "  -a, --all     remove every image\n"
-                           "  -f, --force   do not ask (eng never asks)\n",
         },
 };
 

@@ -25,22 +25,103 @@ enum {
         OPT_HELP = CMD_OPT_HELP, /* --help; -h too unless the command has a -h of its own */
 };
 
-const struct option cmd_global_longopts[] = {
-        { "root", required_argument, NULL, OPT_ROOT },
-        { "runroot", required_argument, NULL, OPT_RUNROOT },
-        { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-        { "storage-driver", required_argument, NULL, OPT_STORAGE_DRIVER },
-        { "help", no_argument, NULL, OPT_HELP },
-        { NULL, 0, NULL, 0 },
+const struct cmd_option cmd_global_options[] = {
+        { "log-level", required_argument, OPT_LOG_LEVEL, "LEVEL",
+          "log messages at and above LEVEL: error, warn, info, debug (default warn)" },
+        { "root", required_argument, OPT_ROOT, "DIR",
+          "the storage root (default $XDG_DATA_HOME/eng, ~/.local/share/eng)" },
+        { "runroot", required_argument, OPT_RUNROOT, "DIR",
+          "the run root (default $XDG_RUNTIME_DIR/eng, else /tmp/eng-run-UID)" },
+        { "storage-driver", required_argument, OPT_STORAGE_DRIVER, "DRIVER",
+          "overlay, fuse-overlay or vfs (default: the best that works here)" },
+        { "help", no_argument, OPT_HELP, NULL, "show help" },
+        { 0 },
 };
 
-const char cmd_global_options_help[] =
-        "Global options:\n"
-        "      --log-level LEVEL        log messages at and above LEVEL: error, warn, info, debug (default warn)\n"
-        "      --root DIR               the storage root (default $XDG_DATA_HOME/eng, ~/.local/share/eng)\n"
-        "      --runroot DIR            the run root (default $XDG_RUNTIME_DIR/eng, else /tmp/eng-run-UID)\n"
-        "      --storage-driver DRIVER  overlay, fuse-overlay or vfs (default: the best that works here)\n"
-        "  -h, --help                   show help\n";
+/* the left part of an option's help line: "  -t, --time SECONDS" (heap) */
+static char *option_left(const struct cmd_option *o, bool own_h)
+{
+        int letter = o->val == OPT_HELP && !own_h ? 'h' : o->val;
+        char *s, *t;
+
+        if (letter > 0 && letter < 256)
+                s = eng_xasprintf("  -%c, --%s", letter, o->name);
+        else
+                s = eng_xasprintf("      --%s", o->name);
+        /* the names after it that mean the same ("--net" after "--network") */
+        for (const struct cmd_option *a = o + 1; a->name && !a->help; a++) {
+                t = eng_xasprintf("%s, --%s", s, a->name);
+                free(s);
+                s = t;
+        }
+        if (o->arg) {
+                t = eng_xasprintf(o->has_arg == optional_argument ? "%s[=%s]" : "%s %s", s, o->arg);
+                free(s);
+                s = t;
+        }
+        return s;
+}
+
+void cmd_print_options(FILE *out, const struct cmd_option *opts, bool own_h)
+{
+        /* one column for the help, unless an option is too long for it */
+        enum { MAX_COLUMN = 32 };
+        size_t column = 0;
+
+        for (const struct cmd_option *o = opts; o->name; o++) {
+                _cleanup_free_ char *left = NULL;
+
+                if (!o->help)
+                        continue;
+                left = option_left(o, own_h);
+                if (strlen(left) + 2 > column && strlen(left) + 2 <= MAX_COLUMN)
+                        column = strlen(left) + 2;
+        }
+        for (const struct cmd_option *o = opts; o->name; o++) {
+                _cleanup_free_ char *left = NULL;
+                const char *h = o->help;
+
+                if (!h)
+                        continue;
+                left = option_left(o, own_h);
+                if (strlen(left) + 2 > column)
+                        fprintf(out, "%s\n%*s", left, (int) column, "");
+                else
+                        fprintf(out, "%-*s", (int) column, left);
+                for (;;) {
+                        size_t n = strcspn(h, "\n");
+
+                        fprintf(out, "%.*s\n", (int) n, h);
+                        if (!h[n])
+                                break;
+                        h += n + 1;
+                        fprintf(out, "%*s", (int) column, "");
+                }
+        }
+}
+
+static size_t count_options(const struct cmd_option *opts)
+{
+        size_t n = 0;
+
+        while (opts && opts[n].name)
+                n++;
+        return n;
+}
+
+struct option *cmd_getopt_table(const struct cmd_option *opts)
+{
+        size_t n = count_options(opts), ng = count_options(cmd_global_options);
+        struct option *t = eng_xcalloc(n + ng + 1, sizeof(struct option));
+
+        for (size_t i = 0; i < n; i++)
+                t[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].val };
+        for (size_t i = 0; i < ng; i++)
+                t[n + i] =
+                        (struct option){ cmd_global_options[i].name, cmd_global_options[i].has_arg,
+                                         NULL, cmd_global_options[i].val };
+        return t;
+}
 
 int cmd_apply_global(int val, const char *arg, struct eng_error **err)
 {
@@ -169,6 +250,19 @@ static char *unknown_flag_message(const struct cmd_desc *cmd, const struct optio
         return eng_xasprintf("unknown shorthand flag '%s'; see 'eng %s --help'", bad, full);
 }
 
+/* the --help page of @cmd, whose options are @opts */
+static void print_help(const struct cmd_desc *cmd, const struct cmd_option *opts, bool own_h)
+{
+        printf("Usage: %s\n\n%s\n", cmd->usage, cmd->description);
+        if (count_options(opts) > 0) {
+                printf("Options:\n");
+                cmd_print_options(stdout, opts, own_h);
+                printf("\n");
+        }
+        printf("Global options:\n");
+        cmd_print_options(stdout, cmd_global_options, own_h);
+}
+
 /*
  * getopt_long takes an abbreviation of a long option (--al for --all,
  * --pid=host for --pids-limit); podman takes exact names only.  The flags
@@ -224,16 +318,13 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
               int (*on_opt)(int val, const char *arg, void *data, struct eng_error **err),
               void *data, int *ret_optind, struct eng_error **err)
 {
-        size_t nopts = 0, nglobal = sizeof(cmd_global_longopts) / sizeof(cmd_global_longopts[0]);
-        _cleanup_free_ struct option *longopts = NULL;
+        size_t nopts = count_options(opts);
+        _cleanup_free_ struct option *longopts = cmd_getopt_table(opts);
         _cleanup_free_ char *shortopts = NULL;
         size_t s = 0;
         bool own_h;
         int c;
 
-        while (opts && opts[nopts].name)
-                nopts++;
-        longopts = eng_xcalloc(nopts + nglobal, sizeof(struct option));
         shortopts = eng_xcalloc(3 * nopts + 9, 1);
         /* '+': stop at the first operand (its own flags follow); ':' first: a
          * missing argument is reported as ':' rather than '?'. */
@@ -241,7 +332,6 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
                 shortopts[s++] = '+';
         shortopts[s++] = ':';
         for (size_t i = 0; i < nopts; i++) {
-                longopts[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].val };
                 if (opts[i].val > 0 && opts[i].val < 256) {
                         shortopts[s++] = (char) opts[i].val;
                         if (opts[i].has_arg == required_argument)
@@ -256,7 +346,6 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
         own_h = strchr(shortopts, 'h') != NULL;
         if (!own_h)
                 shortopts[s++] = 'h';
-        memcpy(longopts + nopts, cmd_global_longopts, sizeof(cmd_global_longopts));
         if (check_long_names(cmd, argc, argv, longopts, shortopts, err) < 0)
                 return -1;
 
@@ -284,7 +373,7 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
                                        full);
                 }
                 if (c == OPT_HELP || (c == 'h' && !own_h)) {
-                        cmd_print_help(cmd);
+                        print_help(cmd, opts, own_h);
                         return 1;
                 }
                 r = cmd_apply_global(c, optarg, err);
@@ -297,24 +386,6 @@ int cmd_parse(const struct cmd_desc *cmd, int argc, char **argv, const struct cm
         }
         *ret_optind = optind;
         return 0;
-}
-
-void cmd_print_help(const struct cmd_desc *cmd)
-{
-        printf("Usage: %s\n\n%s\n", cmd->usage, cmd->description);
-        if (cmd->options)
-                printf("Options:\n%s\n", cmd->options);
-        if (cmd->options && strstr(cmd->options, "  -h, ")) {
-                /* the command's own -h (run's --hostname): --help goes without it */
-                _cleanup_free_ char *g = eng_xstrdup(cmd_global_options_help);
-                char *h = strstr(g, "  -h, --help");
-
-                if (h)
-                        memcpy(h, "      --help", 12);
-                printf("%s", g);
-                return;
-        }
-        printf("%s", cmd_global_options_help);
 }
 
 int cmd_no_operands(const struct cmd_desc *cmd, int argc, char **argv, int first,
@@ -406,11 +477,11 @@ static int on_format_only(int val, const char *arg, void *data, struct eng_error
 }
 
 int cmd_parse_format_only(const struct cmd_desc *cmd, int argc, char **argv,
-                          enum cmd_format *ret_format, struct cmd_template **ret_template,
-                          struct eng_error **err)
+                          const char *format_help, enum cmd_format *ret_format,
+                          struct cmd_template **ret_template, struct eng_error **err)
 {
-        static const struct cmd_option opts[] = {
-                { "format", required_argument, 'f' },
+        const struct cmd_option opts[] = {
+                { "format", required_argument, 'f', "FORMAT", format_help },
                 { 0 },
         };
         struct format_only f = { .format = ret_format, .template = ret_template };

@@ -287,14 +287,21 @@ int cmd_pull_image(struct cmd_store *cs, struct cmd_config *config, const char *
 int cmd_pull(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "quiet", no_argument, 'q' },
-                { "platform", required_argument, OPT_PLATFORM },
-                { "arch", required_argument, OPT_ARCH },
-                { "os", required_argument, OPT_OS },
-                { "variant", required_argument, OPT_VARIANT },
-                { "tls-verify", optional_argument, OPT_TLS_VERIFY },
-                { "creds", required_argument, OPT_CREDS },
-                { "authfile", required_argument, OPT_AUTHFILE },
+                { "arch", required_argument, OPT_ARCH, "ARCH",
+                  "the architecture to pull from an index" },
+                { "authfile", required_argument, OPT_AUTHFILE, "FILE",
+                  "read credentials from FILE" },
+                { "creds", required_argument, OPT_CREDS, "USER:PASS",
+                  "credentials for the registry" },
+                { "os", required_argument, OPT_OS, "OS",
+                  "the OS to pull from an index (default linux)" },
+                { "platform", required_argument, OPT_PLATFORM, "OS/ARCH[/VARIANT]",
+                  "the platform to pull from an index" },
+                { "quiet", no_argument, 'q', NULL, "print the image ID only" },
+                { "tls-verify", optional_argument, OPT_TLS_VERIFY, "BOOL",
+                  "verify TLS certificates; false also allows plain HTTP (default true)" },
+                { "variant", required_argument, OPT_VARIANT, "VARIANT",
+                  "the architecture variant to pull from an index" },
                 { 0 },
         };
         struct pull_args a = { .tls_verify = true };

@@ -50,9 +50,10 @@ static void print_report(json_t *report)
 int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "force", no_argument, 'f' },
-                { "all", no_argument, 'a' },
-                { "ignore", no_argument, 'i' },
+                { "all", no_argument, 'a', NULL, "remove every image" },
+                { "force", no_argument, 'f', NULL,
+                  "remove an image by ID even when it has several names" },
+                { "ignore", no_argument, 'i', NULL, "an image that does not exist is no error" },
                 { 0 },
         };
         struct rmi_args a = { 0 };
@@ -140,7 +141,8 @@ int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct 
         struct cmd_format_arg f = { .format = CMD_FORMAT_JSON };
         int first, r, status = 0;
         static const struct cmd_option opts[] = {
-                { "format", required_argument, 'f' },
+                { "format", required_argument, 'f', "FORMAT",
+                  "'json' (the default), or a Go template like '{{.Id}}'" },
                 { 0 },
         };
 
@@ -179,8 +181,8 @@ out:
 int cmd_image_prune(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "all", no_argument, 'a' },
-                { "force", no_argument, 'f' },
+                { "all", no_argument, 'a', NULL, "remove every image that no container uses" },
+                { "force", no_argument, 'f', NULL, "do not ask (eng never asks)" },
                 { 0 },
         };
         struct rmi_args a = { 0 };

@@ -48,8 +48,9 @@ static int on_check_opt(int val, _unused_ const char *arg, void *data,
 static int system_check(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         static const struct cmd_option opts[] = {
-                { "repair", no_argument, 'r' },
-                { "quick", no_argument, 'q' },
+                { "quick", no_argument, 'q', NULL, "skip the digests of stored blobs" },
+                { "repair", no_argument, 'r', NULL,
+                  "remove broken images (the next pull fetches them again) and leftovers,\nand set damaged container records aside" },
                 { 0 },
         };
         struct check_args a = { 0 };
@@ -174,7 +175,9 @@ static int system_df(const struct cmd_desc *cmd, int argc, char **argv, struct e
         size_t nctr = 0, running = 0, active_images = 0, i;
         json_t *v;
         struct cmd_template *template = NULL;
-        int r = cmd_parse_format_only(cmd, argc, argv, &format, &template, err);
+        int r = cmd_parse_format_only(
+                cmd, argc, argv, "'json' for JSON, or a Go template like '{{.Type}} {{.Size}}'",
+                &format, &template, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;
@@ -314,9 +317,6 @@ static const struct cmd_desc system_subcommands[] = {
                         "Check that every image's manifest, config and layers are in the store and\n"
                         "whole, that each stored blob has its digest (unless --quick), and report\n"
                         "leftovers of pulls that were killed.  Exits 125 when problems remain.\n",
-                .options =
-                        "  -q, --quick    skip the digests of stored blobs\n"
-                        "  -r, --repair   remove broken images (the next pull fetches them again) and leftovers\n",
         },
         {
                 .name = "df",
@@ -324,8 +324,6 @@ static const struct cmd_desc system_subcommands[] = {
                 .summary = "Show the space eng uses",
                 .usage = "eng system df [options]",
                 .description = "Show the space used by images, containers and volumes.\n",
-                .options =
-                        "  -f, --format FORMAT   'json' for JSON, or a Go template like '{{.Type}} {{.Size}}'\n",
         },
 };
 

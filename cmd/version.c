@@ -40,7 +40,9 @@ int cmd_version(const struct cmd_desc *cmd, int argc, char **argv, struct eng_er
         _cleanup_json_ json_t *j = NULL;
         const char *key;
         json_t *v;
-        int r = cmd_parse_format_only(cmd, argc, argv, &format, &template, err);
+        int r = cmd_parse_format_only(cmd, argc, argv,
+                                      "'json' for JSON, or a Go template like '{{.Version}}'",
+                                      &format, &template, err);
 
         if (r != 0)
                 return r < 0 ? r : 0;

@@ -335,6 +335,20 @@ wait_for_log() {
 	run eng inspect nothing-here
 	assert_status 125
 	assert_contains "$output" "no such object"
+	# --type narrows the search, as podman's
+	run eng inspect --type container -f '{{.Id}}' "$IMG"
+	assert_status 125
+	assert_contains "$output" "no such container"
+	run eng inspect --type image -f '{{.Name}}' insp
+	assert_status 125
+	assert_contains "$output" "no such image"
+	run eng inspect --type container -f '{{.Name}}' insp
+	assert_equal "$output" insp
+	run eng inspect --type all -f '{{.Name}}' insp
+	assert_equal "$output" insp
+	run eng inspect --type volume insp
+	assert_status 125
+	assert_contains "$output" "--type 'volume': use container, image or all"
 }
 
 @test "create, start, start -a, restart: the same container, its upper directory kept" {

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <jansson.h>
 
 #include "cmd/cmd.h"
@@ -12,12 +15,11 @@ static const struct cmd_desc test_cmd = {
         .name = "info",
         .usage = "eng info [options]",
         .description = "test\n",
-        .options = "  -f, --format FORMAT\n",
 };
 
 static const struct cmd_option opts[] = {
-        { "format", required_argument, 'f' },
-        { "quiet", no_argument, 'q' },
+        { "format", required_argument, 'f', "FORMAT", "the format" },
+        { "quiet", no_argument, 'q', NULL, "quiet" },
         { 0 },
 };
 
@@ -282,6 +284,49 @@ START_TEST(test_format_parse_template)
 }
 END_TEST
 
+/* the help lines come from the table: short letters, aliases, values, continuation lines */
+START_TEST(test_print_options)
+{
+        static const struct cmd_option t[] = {
+                { "detach", no_argument, 'd', NULL, "in the background" },
+                { "network", required_argument, 300, "MODE", "the network\nsecond line" },
+                { "net", required_argument, 300, NULL, NULL },
+                { "tls-verify", optional_argument, 301, "BOOL", "verify" },
+                { "hostname", required_argument, 'h', "NAME", "host name" },
+                { "a-very-long-option-name", required_argument, 302, "SOME-VALUE", "long" },
+                { 0 },
+        };
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+
+        ck_assert_ptr_nonnull(f);
+        cmd_print_options(f, t, true);
+        fclose(f);
+        ck_assert_str_eq(buf, "  -d, --detach               in the background\n"
+                              "      --network, --net MODE  the network\n"
+                              "                             second line\n"
+                              "      --tls-verify[=BOOL]    verify\n"
+                              "  -h, --hostname NAME        host name\n"
+                              "      --a-very-long-option-name SOME-VALUE\n"
+                              "                             long\n");
+        free(buf);
+
+        /* the global --help is -h too, unless the command has a -h of its own */
+        f = open_memstream(&buf, &len);
+        cmd_print_options(f, cmd_global_options, false);
+        fclose(f);
+        ck_assert_ptr_nonnull(strstr(buf, "  -h, --help "));
+        free(buf);
+        f = open_memstream(&buf, &len);
+        cmd_print_options(f, cmd_global_options, true);
+        fclose(f);
+        ck_assert_ptr_null(strstr(buf, "-h, --help"));
+        ck_assert_ptr_nonnull(strstr(buf, "      --help "));
+        free(buf);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("options");
@@ -300,6 +345,7 @@ int main(void)
         tcase_add_test(tc, test_format_parse);
         tcase_add_test(tc, test_templates);
         tcase_add_test(tc, test_format_parse_template);
+        tcase_add_test(tc, test_print_options);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
