@@ -23,7 +23,7 @@
 #include "common/xalloc.h"
 #include "network/tap.h"
 #include "runtime/cgroup.h"
-#include "storage/mount.h"
+#include "storage/driver.h"
 
 #include "common/banned.h"
 
@@ -261,6 +261,15 @@ static void probe_cgroups(struct info *in)
         runtime_cgroup_info_release(&cg);
 }
 
+/* the drivers' probes as collect() found them, for storage_driver_choose() */
+static bool probed(enum storage_driver d, void *arg, char **ret_why)
+{
+        const bool *usable = arg;
+
+        *ret_why = usable[d] ? NULL : eng_xstrdup("its probe failed");
+        return usable[d];
+}
+
 static int collect(struct info *in, struct eng_error **err)
 {
         _cleanup_free_ char *distro = os_release_name();
@@ -270,7 +279,7 @@ static int collect(struct info *in, struct eng_error **err)
         struct eng_error *e = NULL;
         struct utsname u;
         json_t *subids;
-        bool overlay_ok, fuse_ok;
+        bool usable[STORAGE_DRIVER_COUNT];
         int r;
 
         if (uname(&u) < 0)
@@ -314,32 +323,30 @@ static int collect(struct info *in, struct eng_error **err)
                             json_pack("{s:o, s:o}", "uidmap", idmap_json(map.uid, map.nuid),
                                       "gidmap", idmap_json(map.gid, map.ngid)));
 
-        r = storage_overlay_probe(paths.graph_root, &map, &e);
-        overlay_ok = r == 0;
-        json_object_set_new(
-                in->host, "nativeOverlay",
-                probe_result(overlay_ok, &e, "overlayfs mounts in a user namespace (userxattr)"));
-        if (!overlay_ok)
+        r = storage_driver_ops(STORAGE_DRIVER_OVERLAY)->probe(paths.graph_root, &map, &e);
+        usable[STORAGE_DRIVER_OVERLAY] = r == 0;
+        json_object_set_new(in->host, "nativeOverlay",
+                            probe_result(usable[STORAGE_DRIVER_OVERLAY], &e,
+                                         "overlayfs mounts in a user namespace (userxattr)"));
+        if (!usable[STORAGE_DRIVER_OVERLAY])
                 hint(in,
                      "native overlayfs does not mount in a user namespace on '%s' (%s); it needs Linux 5.11 or later and a graph root on a file system overlayfs accepts (not overlayfs itself, not NFS)",
                      paths.graph_root,
                      json_string_value(json_object_get(json_object_get(in->host, "nativeOverlay"),
                                                        "detail")));
 
+        /* the device, and the driver (which needs eng-overlayfs beside eng too) */
         r = storage_fuse_probe(&e);
-        fuse_ok = r == 0;
-        {
-                /* the FUSE overlay is ours: eng-overlayfs beside eng */
-                _cleanup_free_ char *ovl = eng_find_helper("eng-overlayfs");
-
-                if (!ovl) {
-                        fuse_ok = false;
-                        hint(in,
-                             "eng-overlayfs is not installed beside eng: no fuse-overlay driver");
-                }
-        }
         probe_device(in, "fuse", "/dev/fuse", r, &e, "/dev/fuse opens for reading and writing",
                      "the FUSE overlay (fuse-overlay)");
+        r = storage_driver_ops(STORAGE_DRIVER_FUSE_OVERLAY)->probe(paths.graph_root, &map, &e);
+        usable[STORAGE_DRIVER_FUSE_OVERLAY] = r == 0;
+        if (r < 0 && e->kind == ENG_E_NOTFOUND)
+                hint(in, "%s: no fuse-overlay driver", e->msg);
+        e = eng_err_free(e);
+        usable[STORAGE_DRIVER_VFS] =
+                storage_driver_ops(STORAGE_DRIVER_VFS)->probe(paths.graph_root, &map, &e) == 0;
+        e = eng_err_free(e);
 
         r = net_tap_probe(&map, &e);
         probe_device(in, "tun", "/dev/net/tun", r, &e,
@@ -387,8 +394,7 @@ static int collect(struct info *in, struct eng_error **err)
         }
         json_object_set_new(in->store, "configFile", json_string(config.file));
         cmd_config_release(&config);
-        driver = storage_driver_choose(have_requested ? &requested : NULL, overlay_ok, fuse_ok,
-                                       &reason);
+        driver = storage_driver_choose(have_requested ? &requested : NULL, probed, usable, &reason);
         json_object_set_new(in->store, "graphRoot", json_string(paths.graph_root));
         json_object_set_new(in->store, "runRoot", json_string(paths.run_root));
         json_object_set_new(in->store, "runRootFallback", json_boolean(paths.run_root_fallback));

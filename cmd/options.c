@@ -11,7 +11,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/xalloc.h"
-#include "storage/mount.h"
+#include "storage/driver.h"
 
 #include "common/banned.h"
 

@@ -34,7 +34,7 @@
 #include "runtime/oci/oci.h"
 #include "runtime/oci/state.h"
 #include "storage/container.h"
-#include "storage/mount.h"
+#include "storage/driver.h"
 
 #include "common/banned.h"
 
@@ -505,31 +505,14 @@ static int choose_driver(struct cmd_store *cs, struct cmd_config *config, enum s
         const char *asked =
                 arg_global.storage_driver ? arg_global.storage_driver : config->storage_driver;
         _cleanup_free_ char *why = NULL;
+        enum storage_driver requested;
 
-        if (asked) {
-                if (storage_driver_parse(asked, ret, err) < 0)
-                        return -1;
-                return 0;
-        }
-        if (storage_overlay_usable(&cs->store, &why)) {
-                *ret = STORAGE_DRIVER_OVERLAY;
-                return 0;
-        }
-        {
-                /* then our FUSE overlay, where /dev/fuse opens and it is installed */
-                _cleanup_free_ char *helper = eng_find_helper("eng-overlayfs");
-                struct eng_error *e = NULL;
-
-                if (helper && storage_fuse_probe(&e) == 0) {
-                        eng_log_debug("native overlay is not usable (%s): using fuse-overlay",
-                                      why ? why : "?");
-                        *ret = STORAGE_DRIVER_FUSE_OVERLAY;
-                        return 0;
-                }
-                eng_err_free(e);
-        }
-        eng_log_debug("neither native overlay (%s) nor FUSE is usable: using vfs", why ? why : "?");
-        *ret = STORAGE_DRIVER_VFS;
+        /* the one policy, as eng info reports it: the first driver that works */
+        if (asked && storage_driver_parse(asked, &requested, err) < 0)
+                return -1;
+        *ret = storage_driver_choose(asked ? &requested : NULL, storage_driver_usable, &cs->store,
+                                     &why);
+        eng_log_debug("storage driver %s: %s", storage_driver_name(*ret), why);
         return 0;
 }
 

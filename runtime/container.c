@@ -825,10 +825,9 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
         json_t *cfg = json_object_get(image_config, "config");
         const char *id = json_string_value(json_object_get(record, "id"));
         _cleanup_free_ char *dir = storage_container_dir(s, id);
-        _cleanup_free_ char *root = NULL, *hostname = NULL, *ud = NULL, *keep_user = NULL;
-        _cleanup_strv_ char **root_opts = NULL;
+        _cleanup_free_ char *hostname = NULL, *ud = NULL, *keep_user = NULL;
+        _cleanup_(storage_root_release) struct storage_root root = { 0 };
         json_t *spec = NULL, *process, *env, *args = NULL, *mounts, *ns, *lx, *v, *hooks = NULL;
-        bool fuse_root = false;
         uint64_t caps = oci_default_caps;
         const char *cwd, *user;
         struct rlimit rl;
@@ -912,15 +911,10 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
 
         /* mounts, as podman lays them out */
         mounts = json_array();
-        storage_container_root(s, record, &root, &root_opts);
-        {
-                const char *drv = json_string_value(json_object_get(record, "driver"));
-
-                fuse_root = root_opts && drv && strcmp(drv, "fuse-overlay") == 0;
-        }
-        if (root_opts && !fuse_root)
-                json_array_append_new(mounts,
-                                      mount_obj("/", "overlay", "overlay", strv_json(root_opts)));
+        storage_container_root(s, record, &root);
+        if (root.kind == STORAGE_ROOT_OVERLAY)
+                json_array_append_new(
+                        mounts, mount_obj("/", "overlay", "overlay", strv_json(root.options)));
         json_array_append_new(mounts, mount_obj("/proc", "proc", "proc",
                                                 json_pack("[sss]", "nosuid", "noexec", "nodev")));
         json_array_append_new(mounts, mount_obj("/dev", "tmpfs", "tmpfs",
@@ -1090,7 +1084,7 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                 hooks = json_pack("{s:[{s:s,s:o,s:i}]}", "createRuntime", "path", o->slirp_helper,
                                   "args", hargs, "timeout", 30);
         }
-        if (fuse_root) {
+        if (root.kind == STORAGE_ROOT_FUSE) {
                 /* the root is eng-overlayfs, mounted in the container's namespaces
                  * by a hook of ours before the runtime sets up the root */
                 _cleanup_free_ char *fopts = NULL;
@@ -1105,20 +1099,20 @@ int runtime_container_spec(struct storage_store *s, json_t *record, json_t *imag
                 }
                 /* its processes run as other users of the namespace too */
                 fopts = eng_xstrdup("allow_other");
-                ENG_STRV_FOREACH(opt, root_opts) {
+                ENG_STRV_FOREACH(opt, root.options) {
                         char *t = eng_xasprintf("%s,%s", fopts, *opt);
 
                         free(fopts);
                         fopts = t;
                 }
                 h = json_pack("{s:s,s:[s,s,s,s,s],s:i}", "path", o->overlayfs_helper, "args",
-                              "eng-overlayfs", "--hook", "-o", fopts, root, "timeout", 30);
+                              "eng-overlayfs", "--hook", "-o", fopts, root.path, "timeout", 30);
                 if (!hooks)
                         hooks = json_pack("{s:[]}", "createRuntime");
                 json_array_insert_new(json_object_get(hooks, "createRuntime"), 0, h);
         }
         spec = json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o,s:{s:s}}", "ociVersion", "1.0.2",
-                         "process", process, "root", "path", root, "readonly", o->read_only,
+                         "process", process, "root", "path", root.path, "readonly", o->read_only,
                          "hostname", hostname, "mounts", mounts, "linux", lx, "annotations",
                          "io.eng.container.name",
                          json_string_value(json_object_get(record, "name")));

@@ -520,263 +520,6 @@ int storage_container_update(struct storage_store *s, json_t *record, struct eng
         return r;
 }
 
-/* --- the vfs driver: the layers copied, whiteouts applied */
-
-struct link_seen {
-        dev_t dev;
-        ino_t ino;
-        char *path;
-};
-
-struct copy_state {
-        struct link_seen *links;
-        size_t nlinks;
-        /* keep-id: owners moved so they look the same under the shifted mapping */
-        bool shift;
-        uint32_t shift_uid;
-        uint32_t shift_gid;
-};
-
-/*
- * Under --userns=keep-id the container maps 0..U-1 to the first subordinate
- * ids, U to the user, and U+1.. on.  A file of image id c must then belong,
- * in the store's namespace (0 = the user, 1.. = the subordinate ids), to
- * c + 1 below U, to 0 at U, and stay c above it.
- */
-static uint32_t shift_id(uint32_t c, uint32_t u)
-{
-        if (c < u)
-                return c + 1;
-        return c == u ? 0 : c;
-}
-
-static int copy_xattrs(int src_dir, const char *name, int dst_dir, bool is_link)
-{
-        char list[8192], value[65536], path[64];
-        _cleanup_close_ int sfd = -1, dfd = -1;
-        ssize_t n;
-
-        if (is_link)
-                return 0; /* user xattrs cannot be on symbolic links */
-        sfd = openat(src_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        dfd = openat(dst_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (sfd < 0 || dfd < 0)
-                return -errno;
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", sfd);
-        n = listxattr(path, list, sizeof(list));
-        for (char *k = list; n > 0 && k < list + n; k += strlen(k) + 1) {
-                char dpath[64];
-                ssize_t v;
-
-                if (strncmp(k, "user.overlay.", 13) == 0)
-                        continue;
-                v = getxattr(path, k, value, sizeof(value));
-                if (v < 0)
-                        continue;
-                snprintf(dpath, sizeof(dpath), "/proc/self/fd/%d", dfd);
-                (void) setxattr(dpath, k, value, (size_t) v, 0);
-        }
-        return 0;
-}
-
-static int set_meta(const struct copy_state *cs, int src_dir, const char *name,
-                    const struct stat *st, int dst_dir)
-{
-        struct timespec ts[2] = { st->st_atim, st->st_mtim };
-        uid_t uid = cs->shift ? shift_id(st->st_uid, cs->shift_uid) : st->st_uid;
-        gid_t gid = cs->shift ? shift_id(st->st_gid, cs->shift_gid) : st->st_gid;
-
-        if (fchownat(dst_dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-                return -errno;
-        (void) copy_xattrs(src_dir, name, dst_dir, S_ISLNK(st->st_mode));
-        if (!S_ISLNK(st->st_mode) && fchmodat(dst_dir, name, st->st_mode & 07777, 0) < 0)
-                return -errno;
-        if (utimensat(dst_dir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-                return -errno;
-        return 0;
-}
-
-static int copy_file(int src_dir, const char *name, int dst_dir, mode_t mode)
-{
-        _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_close_ int out = -1;
-        ssize_t n;
-
-        if (in < 0)
-                return -errno;
-        out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                     mode & 0777);
-        if (out < 0)
-                return -errno;
-        if (ioctl(out, FICLONE, in) == 0)
-                return 0;
-        do
-                n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-        while (n > 0);
-        if (n == 0)
-                return 0;
-        /* copy_file_range across file systems of old kernels: plain copy */
-        for (;;) {
-                char buf[65536];
-
-                n = read(in, buf, sizeof(buf));
-                if (n == 0)
-                        return 0;
-                if (n < 0 || eng_write_all(out, buf, (size_t) n) < 0)
-                        return -errno;
-        }
-}
-
-static bool is_opaque(int dir_fd, const char *name)
-{
-        char path[64], v[4];
-        _cleanup_close_ int fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-
-        if (fd < 0)
-                return false;
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        return getxattr(path, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
-}
-
-static int apply_dir(struct copy_state *cs, int src, int dst, const char *rel,
-                     struct eng_error **err)
-{
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        int dupfd = dup(src);
-
-        if (dupfd < 0)
-                return eng_err(err, ENG_E_SYS, errno, "reading layer directory '%s'", rel);
-        d = fdopendir(dupfd);
-        if (!d) {
-                close(dupfd);
-                return eng_err(err, ENG_E_SYS, errno, "reading layer directory '%s'", rel);
-        }
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *sub = NULL;
-                struct stat st, dst_st;
-                bool exists;
-                int r = 0;
-
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                sub = eng_xasprintf("%s/%s", rel, de->d_name);
-                if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "reading '%s'", sub);
-                exists = fstatat(dst, de->d_name, &dst_st, AT_SYMLINK_NOFOLLOW) == 0;
-                if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-                        if (exists && eng_rm_rf_at(dst, de->d_name, err) < 0)
-                                return -1;
-                        continue;
-                }
-                if (S_ISDIR(st.st_mode)) {
-                        _cleanup_close_ int s2 = -1, d2 = -1;
-
-                        if (exists && (!S_ISDIR(dst_st.st_mode) || is_opaque(src, de->d_name))) {
-                                if (eng_rm_rf_at(dst, de->d_name, err) < 0)
-                                        return -1;
-                                exists = false;
-                        }
-                        if (!exists && mkdirat(dst, de->d_name, 0700) < 0)
-                                return eng_err(err, ENG_E_SYS, errno, "creating '%s'", sub);
-                        s2 = openat(src, de->d_name,
-                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        d2 = openat(dst, de->d_name,
-                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (s2 < 0 || d2 < 0)
-                                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", sub);
-                        if (apply_dir(cs, s2, d2, sub, err) < 0)
-                                return -1;
-                        r = set_meta(cs, src, de->d_name, &st, dst);
-                        if (r < 0)
-                                return eng_err(err, ENG_E_SYS, -r, "copying the metadata of '%s'",
-                                               sub);
-                        continue;
-                }
-                if (exists && eng_rm_rf_at(dst, de->d_name, err) < 0)
-                        return -1;
-                if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-                        size_t i;
-
-                        for (i = 0; i < cs->nlinks; i++)
-                                if (cs->links[i].dev == st.st_dev && cs->links[i].ino == st.st_ino)
-                                        break;
-                        if (i < cs->nlinks) {
-                                /* paths are relative to the root: linkat from its fd */
-                                if (linkat(AT_FDCWD, cs->links[i].path, dst, de->d_name, 0) < 0)
-                                        return eng_err(err, ENG_E_SYS, errno, "linking '%s'", sub);
-                                continue;
-                        }
-                        cs->links =
-                                eng_xreallocarray(cs->links, cs->nlinks + 1, sizeof(*cs->links));
-                        cs->links[cs->nlinks++] = (struct link_seen){
-                                .dev = st.st_dev, .ino = st.st_ino, .path = eng_xstrdup(sub + 1)
-                        };
-                }
-                if (S_ISREG(st.st_mode))
-                        r = copy_file(src, de->d_name, dst, st.st_mode);
-                else if (S_ISLNK(st.st_mode)) {
-                        char target[4096];
-                        ssize_t n = readlinkat(src, de->d_name, target, sizeof(target) - 1);
-
-                        if (n < 0)
-                                r = -errno;
-                        else {
-                                target[n] = '\0';
-                                r = symlinkat(target, dst, de->d_name) < 0 ? -errno : 0;
-                        }
-                } else if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
-                        r = mknodat(dst, de->d_name, st.st_mode, 0) < 0 ? -errno : 0;
-                else {
-                        /* A device node: a user namespace cannot make one. */
-                        eng_log_debug("vfs: skipping device '%s'", sub);
-                        continue;
-                }
-                if (r == 0)
-                        r = set_meta(cs, src, de->d_name, &st, dst);
-                if (r < 0)
-                        return eng_err(err, ENG_E_SYS, -r, "copying '%s'", sub);
-        }
-        return 0;
-}
-
-struct vfs_args {
-        const char *rootfs;
-        char **layer_dirs;
-        const struct storage_keep_id *keep_id;
-};
-
-static int vfs_copy(void *arg, struct eng_error **err)
-{
-        struct vfs_args *a = arg;
-        _cleanup_close_ int dst = open(a->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        struct copy_state cs = { 0 };
-        int r = 0;
-
-        if (a->keep_id) {
-                cs.shift = true;
-                cs.shift_uid = a->keep_id->uid;
-                cs.shift_gid = a->keep_id->gid;
-        }
-        if (dst < 0 || fchdir(dst) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", a->rootfs);
-        ENG_STRV_FOREACH(l, a->layer_dirs) {
-                _cleanup_close_ int src = open(*l, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-                if (src < 0)
-                        return eng_err(err, ENG_E_SYS, errno, "opening layer '%s'", *l);
-                r = apply_dir(&cs, src, dst, "", err);
-                for (size_t i = 0; i < cs.nlinks; i++)
-                        free(cs.links[i].path);
-                free(cs.links);
-                cs.links = NULL;
-                cs.nlinks = 0;
-                if (r < 0)
-                        return eng_err_wrap(err, "copying layer '%s'", *l);
-        }
-        return 0;
-}
-
 char *storage_container_files_dir(struct storage_store *s, json_t *record)
 {
         const char *building = json_string_value(json_object_get(record, "_building"));
@@ -818,22 +561,17 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
                         goto fail;
                 }
         }
-        if (driver == STORAGE_DRIVER_VFS) {
-                struct vfs_args a = { .layer_dirs = NULL, .keep_id = keep_id };
-                _cleanup_free_ char *rootfs = eng_xasprintf("%s/rootfs", tmp);
+        if (storage_driver_ops(driver)->prepare) {
+                _cleanup_strv_ char **layer_dirs = NULL;
                 json_t *l;
 
-                a.rootfs = rootfs;
                 json_array_foreach(layers, i, l) {
                         _cleanup_free_ char *ld = storage_layer_dir(s, json_string_value(l));
 
-                        eng_strv_consume(&a.layer_dirs, eng_xasprintf("%s/diff", ld));
+                        eng_strv_consume(&layer_dirs, eng_xasprintf("%s/diff", ld));
                 }
-                ret = s->map ? eng_userns_run(s->map, 0, vfs_copy, &a, err) : vfs_copy(&a, err);
-                eng_strv_free(a.layer_dirs);
-                if (ret < 0)
+                if (storage_driver_ops(driver)->prepare(s, tmp, layer_dirs, keep_id, err) < 0)
                         goto fail;
-                ret = -1;
         }
         {
                 /* overlay needs a lower layer: an image of none gets an empty one */
@@ -932,18 +670,29 @@ int storage_container_delete(struct storage_store *s, const char *id, struct eng
         return storage_remove_tree(s, tmp, err);
 }
 
-void storage_container_root(struct storage_store *s, json_t *record, char **ret_path,
-                            char ***ret_options)
+/* the driver a record names; its own field is checked when records are decoded */
+static const struct storage_driver_ops *record_driver(json_t *record)
+{
+        const char *name = json_string_value(json_object_get(record, "driver"));
+        enum storage_driver d = STORAGE_DRIVER_OVERLAY;
+        struct eng_error *e = NULL;
+
+        if (name && storage_driver_parse(name, &d, &e) < 0)
+                eng_err_free(e);
+        return storage_driver_ops(d);
+}
+
+void storage_container_root(struct storage_store *s, json_t *record, struct storage_root *ret)
 {
         const char *id = json_string_value(json_object_get(record, "id"));
-        const char *driver = json_string_value(json_object_get(record, "driver"));
         _cleanup_free_ char *dir = storage_container_dir(s, id);
         json_t *layers = json_object_get(record, "layers");
         char **opts = NULL, *lower = eng_xstrdup("");
 
-        *ret_path = eng_xasprintf("%s/rootfs", dir);
-        *ret_options = NULL;
-        if (driver && strcmp(driver, "vfs") == 0) {
+        ret->kind = record_driver(record)->root;
+        ret->path = eng_xasprintf("%s/rootfs", dir);
+        ret->options = NULL;
+        if (ret->kind == STORAGE_ROOT_DIR) {
                 free(lower);
                 return;
         }
@@ -965,7 +714,15 @@ void storage_container_root(struct storage_store *s, json_t *record, char **ret_
         eng_strv_consume(&opts, eng_xasprintf("workdir=%s/work", dir));
         eng_strv_push(&opts, "userxattr");
         free(lower);
-        *ret_options = opts;
+        ret->options = opts;
+}
+
+void storage_root_release(struct storage_root *r)
+{
+        free(r->path);
+        eng_strv_free(r->options);
+        r->path = NULL;
+        r->options = NULL;
 }
 
 /* Whether @dir/@rel (or one of its parents) is hidden by this layer. */
@@ -1038,14 +795,13 @@ static bool parent_opaque(const char *dir, const char *rel)
 int storage_container_read_file(struct storage_store *s, json_t *record, const char *path,
                                 size_t max, char **ret_data, struct eng_error **err)
 {
-        const char *driver = json_string_value(json_object_get(record, "driver"));
         _cleanup_free_ char *cdir = storage_container_files_dir(s, record);
         json_t *layers = json_object_get(record, "layers");
         _cleanup_strv_ char **dirs = NULL;
         bool stop;
         int r;
 
-        if (driver && strcmp(driver, "vfs") == 0)
+        if (record_driver(record)->root == STORAGE_ROOT_DIR)
                 eng_strv_consume(&dirs, eng_xasprintf("%s/rootfs", cdir));
         else {
                 eng_strv_consume(&dirs, eng_xasprintf("%s/diff", cdir));
@@ -1066,55 +822,6 @@ int storage_container_read_file(struct storage_store *s, json_t *record, const c
                         break;
         }
         return -ENOENT;
-}
-
-static int noop(_unused_ void *arg, _unused_ struct eng_error **err)
-{
-        return 0;
-}
-
-bool storage_overlay_usable(struct storage_store *s, char **ret_reason)
-{
-        _cleanup_free_ char *path = eng_xasprintf("%s/overlay.json", s->root);
-        _cleanup_free_ char *data = NULL;
-        _cleanup_json_ json_t *j = NULL;
-        struct eng_error *e = NULL;
-        struct utsname u;
-        bool ok;
-
-        *ret_reason = NULL;
-        (void) uname(&u);
-        if (eng_read_file(path, 65536, &data, NULL, &e) == 0) {
-                j = json_loads(data, 0, NULL);
-                if (j && json_is_string(json_object_get(j, "kernel")) &&
-                    strcmp(json_string_value(json_object_get(j, "kernel")), u.release) == 0) {
-                        const char *why = json_string_value(json_object_get(j, "reason"));
-
-                        if (why)
-                                *ret_reason = eng_xstrdup(why);
-                        return json_is_true(json_object_get(j, "usable"));
-                }
-        }
-        e = eng_err_free(e);
-        ok = storage_overlay_probe(s->root, s->map, &e) == 0;
-        if (!ok) {
-                *ret_reason = eng_xstrdup(e->msg);
-                e = eng_err_free(e);
-                /* Remember only what overlay itself refused: a user namespace that
-                 * could not be made now (a helper failing, a tracer) is asked again. */
-                if (s->map && eng_userns_run(s->map, 0, noop, NULL, &e) < 0) {
-                        eng_err_free(e);
-                        return false;
-                }
-        }
-        eng_err_free(e);
-        json_decref(j);
-        j = json_pack("{s:s,s:b,s:s?}", "kernel", u.release, "usable", ok, "reason", *ret_reason);
-        free(data);
-        data = json_dumps(j, 0);
-        if (eng_write_file_replace(path, data, strlen(data), 0600, &e) < 0)
-                eng_err_warn_and_free(&e);
-        return ok;
 }
 
 int storage_container_rename(struct storage_store *s, json_t *record, const char *name,

@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
-#include "storage/mount.h"
+#include "storage/driver.h"
 #include "storage/store.h"
 
 /*
@@ -142,12 +142,6 @@ json_t *storage_container_damaged(struct storage_store *s, struct eng_error **er
 int storage_container_set_aside(struct storage_store *s, const char *hex, char **ret_path,
                                 struct eng_error **err);
 
-/* --userns=keep-id: the user's uid and gid inside the container */
-struct storage_keep_id {
-        uint32_t uid;
-        uint32_t gid;
-};
-
 /**
  * storage_container_create() - make a container of the layers @layers
  * (chain IDs, lowest first) with the record @record (borrowed; "id" and
@@ -213,14 +207,20 @@ int storage_container_lock(struct storage_store *s, const char *id, struct eng_e
 /** storage_container_delete() - remove the container @id and all its files */
 int storage_container_delete(struct storage_store *s, const char *id, struct eng_error **err);
 
-/**
- * storage_container_root() - how the container's root is made: @ret_path is
- * where it is (rootfs/); for overlay, @ret_options are the mount options of
- * the overlay (lowerdir with the top layer first, upperdir, workdir,
- * userxattr), NULL for vfs.  Heap results.
- */
-void storage_container_root(struct storage_store *s, json_t *record, char **ret_path,
-                            char ***ret_options);
+/* A container's root, as its driver makes it. */
+struct storage_root {
+        enum storage_root_kind kind;
+        char *path; /* rootfs/ */
+        /* for the overlays, the mount options: lowerdir with the top layer
+         * first, upperdir, workdir, userxattr; NULL for a directory */
+        char **options;
+};
+
+/** storage_container_root() - how the root of the container of @record is made */
+void storage_container_root(struct storage_store *s, json_t *record, struct storage_root *ret);
+
+/** storage_root_release() - the heap parts of @r */
+void storage_root_release(struct storage_root *r);
 
 /**
  * storage_container_read_file() - read @path ("/etc/passwd") of the
@@ -231,11 +231,5 @@ void storage_container_root(struct storage_store *s, json_t *record, char **ret_
  */
 int storage_container_read_file(struct storage_store *s, json_t *record, const char *path,
                                 size_t max, char **ret_data, struct eng_error **err);
-
-/**
- * storage_overlay_usable() - whether native overlay works for this store,
- * probed once per kernel and remembered in ROOT/overlay.json
- */
-bool storage_overlay_usable(struct storage_store *s, char **ret_reason);
 
 #endif

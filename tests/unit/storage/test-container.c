@@ -93,8 +93,8 @@ START_TEST(test_create_get_rename_delete)
         _cleanup_json_ json_t *dup = new_record(
                 "aaaa000000000000000000000000000000000000000000000000000000000002", "web");
         _cleanup_json_ json_t *got = NULL, *all = NULL;
-        _cleanup_free_ char *root = NULL, *dir = NULL, *tmp = NULL;
-        _cleanup_strv_ char **opts = NULL;
+        _cleanup_free_ char *dir = NULL, *tmp = NULL;
+        _cleanup_(storage_root_release) struct storage_root root = { 0 };
         struct fill_seen f = { .rec = rec };
 
         eng_assert_ok(storage_container_create(&store, rec, layers, STORAGE_DRIVER_OVERLAY, NULL,
@@ -124,17 +124,29 @@ START_TEST(test_create_get_rename_delete)
         ck_assert_int_eq(err->kind, ENG_E_NOTFOUND);
         err = eng_err_free(err);
 
-        storage_container_root(&store, rec, &root, &opts);
+        storage_container_root(&store, rec, &root);
         dir = storage_container_dir(&store, json_string_value(json_object_get(rec, "id")));
         {
                 _cleanup_free_ char *cfg = eng_xasprintf("%s/config.json", dir);
 
                 ck_assert_int_eq(access(cfg, F_OK), 0); /* it came along */
         }
-        ck_assert(strstr(opts[0], "lowerdir="));
+        ck_assert_int_eq(root.kind, STORAGE_ROOT_OVERLAY);
+        ck_assert(strstr(root.path, "/rootfs"));
+        ck_assert(strstr(root.options[0], "lowerdir="));
         /* the top layer first */
-        ck_assert(strstr(opts[0], "2222") < strstr(opts[0], "1111"));
-        ck_assert(strstr(opts[1], "/diff"));
+        ck_assert(strstr(root.options[0], "2222") < strstr(root.options[0], "1111"));
+        ck_assert(strstr(root.options[1], "/diff"));
+        {
+                /* a copy is a directory: no mount options */
+                _cleanup_(storage_root_release) struct storage_root vfs = { 0 };
+                _cleanup_json_ json_t *copy = json_deep_copy(rec);
+
+                json_object_set_new(copy, "driver", json_string("vfs"));
+                storage_container_root(&store, copy, &vfs);
+                ck_assert_int_eq(vfs.kind, STORAGE_ROOT_DIR);
+                ck_assert_ptr_null(vfs.options);
+        }
 
         eng_assert_ok(storage_container_rename(&store, rec, "front", &err), err);
         ck_assert_int_lt(storage_container_rename(&store, rec, "bad name", &err), 0);
@@ -362,6 +374,60 @@ START_TEST(test_damaged_record)
 }
 END_TEST
 
+/* a probe for storage_driver_choose() that says what the test wants */
+static bool fake_probe(enum storage_driver d, void *arg, char **ret_why)
+{
+        const bool *ok = arg;
+
+        *ret_why = ok[d] ? NULL : strdup("no");
+        return ok[d];
+}
+
+START_TEST(test_driver_choose)
+{
+        bool ok[STORAGE_DRIVER_COUNT] = { true, true, true };
+        enum storage_driver want = STORAGE_DRIVER_VFS;
+        char *why = NULL;
+
+        /* the first of the table that works: overlay, fuse-overlay, vfs */
+        ck_assert_int_eq(storage_driver_choose(NULL, fake_probe, ok, &why), STORAGE_DRIVER_OVERLAY);
+        ck_assert_str_eq(why, storage_driver_ops(STORAGE_DRIVER_OVERLAY)->chosen_because);
+        free(why);
+        ok[STORAGE_DRIVER_OVERLAY] = false;
+        ck_assert_int_eq(storage_driver_choose(NULL, fake_probe, ok, &why),
+                         STORAGE_DRIVER_FUSE_OVERLAY);
+        free(why);
+        ok[STORAGE_DRIVER_FUSE_OVERLAY] = false;
+        ck_assert_int_eq(storage_driver_choose(NULL, fake_probe, ok, &why), STORAGE_DRIVER_VFS);
+        ck_assert(strstr(why, "full copy"));
+        free(why);
+        /* what was asked for is taken, and a failing probe is said */
+        want = STORAGE_DRIVER_OVERLAY;
+        ck_assert_int_eq(storage_driver_choose(&want, fake_probe, ok, &why),
+                         STORAGE_DRIVER_OVERLAY);
+        ck_assert(strstr(why, "its probe failed"));
+        free(why);
+        want = STORAGE_DRIVER_VFS;
+        ck_assert_int_eq(storage_driver_choose(&want, fake_probe, ok, &why), STORAGE_DRIVER_VFS);
+        ck_assert(!strstr(why, "probe failed"));
+        free(why);
+
+        /* the table: names, how roots are mounted, who copies */
+        ck_assert_str_eq(storage_driver_name(STORAGE_DRIVER_FUSE_OVERLAY), "fuse-overlay");
+        ck_assert_int_eq(storage_driver_ops(STORAGE_DRIVER_OVERLAY)->root, STORAGE_ROOT_OVERLAY);
+        ck_assert_int_eq(storage_driver_ops(STORAGE_DRIVER_FUSE_OVERLAY)->root, STORAGE_ROOT_FUSE);
+        ck_assert_int_eq(storage_driver_ops(STORAGE_DRIVER_VFS)->root, STORAGE_ROOT_DIR);
+        ck_assert_ptr_nonnull(storage_driver_ops(STORAGE_DRIVER_VFS)->prepare);
+        ck_assert_ptr_null(storage_driver_ops(STORAGE_DRIVER_OVERLAY)->prepare);
+        {
+                struct eng_error *err = NULL;
+
+                eng_assert_ok(storage_driver_parse("fuse-overlayfs", &want, &err), err);
+        }
+        ck_assert_int_eq(want, STORAGE_DRIVER_FUSE_OVERLAY);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("storage-container");
@@ -373,6 +439,7 @@ int main(void)
         tcase_add_test(tc, test_codec_round_trip);
         tcase_add_test(tc, test_codec_refuses);
         tcase_add_test(tc, test_damaged_record);
+        tcase_add_test(tc, test_driver_choose);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
