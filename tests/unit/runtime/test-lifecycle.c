@@ -64,14 +64,25 @@ static void make(const char *name, struct storage_container *ret)
 /* A process of ours that sleeps until signalled. */
 static pid_t sleeper(void)
 {
-        pid_t pid = fork();
+        int ready[2];
+        char c;
+        pid_t pid;
 
+        ck_assert_int_eq(pipe(ready), 0);
+        pid = fork();
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
+                /* Check's handler, inherited, would answer TERM by killing the
+                 * test's whole process group: ready only once TERM kills us */
                 signal(SIGTERM, SIG_DFL);
+                close(ready[0]);
+                (void) !write(ready[1], "r", 1);
                 for (;;)
                         pause();
         }
+        close(ready[1]);
+        ck_assert_int_eq(read(ready[0], &c, 1), 1);
+        close(ready[0]);
         /* its start time is readable once it runs */
         for (int i = 0; i < 100 && !oci_proc_start_time(pid); i++)
                 usleep(1000);
