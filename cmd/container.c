@@ -2,7 +2,6 @@
 /* Containers after run: ps, logs, stop, kill, rm, wait, and the monitor's cleanup. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,10 +19,7 @@
 #include "common/platform.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "network/slirp.h"
 #include "runtime/container.h"
-#include "runtime/oci/oci.h"
-#include "runtime/oci/state.h"
 #include "storage/container.h"
 
 #include "common/banned.h"
@@ -209,23 +205,20 @@ json_t *cmd_container_ports(json_t *r, bool inspect)
         size_t i;
 
         json_array_foreach(json_object_get(r, "ports"), i, p) {
-                struct net_port *ports = NULL;
+                struct runtime_port *ports = NULL;
                 size_t n = 0;
                 struct eng_error *e = NULL;
 
-                if (net_port_parse(json_string_value(p), &ports, &n, &e) < 0) {
+                if (runtime_ports_parse(json_string_value(p), &ports, &n, &e) < 0) {
                         eng_err_free(e);
                         continue;
                 }
                 for (size_t k = 0; k < n; k++) {
-                        char a[INET_ADDRSTRLEN] = "";
+                        const char *a = ports[k].host_ip; /* podman: empty for all addresses */
                         char hport[8], key[32];
                         const char *proto = ports[k].udp ? "udp" : "tcp";
                         json_t *list;
 
-                        /* podman leaves the address empty when the port is on all of them */
-                        if (ports[k].host_addr.s_addr != htonl(INADDR_ANY))
-                                inet_ntop(AF_INET, &ports[k].host_addr, a, sizeof(a));
                         if (!inspect) {
                                 json_array_append_new(
                                         out,
@@ -772,7 +765,7 @@ int cmd_kill(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
         r = cmd_parse(cmd, argc, argv, opts, stop_opt, &a, &first, err);
         if (r != 0)
                 return r < 0 ? r : 0;
-        sig = oci_signal_parse(a.signal);
+        sig = runtime_signal_parse(a.signal);
         if (sig < 0)
                 return eng_err(err, ENG_E_USAGE, 0, "unknown signal '%s'", a.signal);
         if (cmd_store_open(&cs, false, err) < 0)
@@ -1026,18 +1019,16 @@ int cmd_port(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
                 goto out;
         /* "80/tcp -> 0.0.0.0:8080", one a line, as podman port prints them */
         json_array_foreach(json_object_get(rec, "ports"), i, p) {
-                struct net_port *ports = NULL;
+                struct runtime_port *ports = NULL;
                 size_t n = 0;
 
-                if (net_port_parse(json_string_value(p), &ports, &n, err) < 0)
+                if (runtime_ports_parse(json_string_value(p), &ports, &n, err) < 0)
                         goto out;
-                for (size_t k = 0; k < n; k++) {
-                        char a[INET_ADDRSTRLEN];
-
-                        inet_ntop(AF_INET, &ports[k].host_addr, a, sizeof(a));
+                for (size_t k = 0; k < n; k++)
                         printf("%u/%s -> %s:%u\n", ports[k].container_port,
-                               ports[k].udp ? "udp" : "tcp", a, ports[k].host_port);
-                }
+                               ports[k].udp ? "udp" : "tcp",
+                               *ports[k].host_ip ? ports[k].host_ip : "0.0.0.0",
+                               ports[k].host_port);
                 free(ports);
         }
         r = 0;

@@ -21,8 +21,8 @@
 #include "common/strv.h"
 #include "common/userns.h"
 #include "common/xalloc.h"
-#include "network/tap.h"
 #include "runtime/cgroup.h"
+#include "runtime/container.h"
 #include "storage/driver.h"
 
 #include "common/banned.h"
@@ -348,7 +348,7 @@ static int collect(struct info *in, struct eng_error **err)
                 storage_driver_ops(STORAGE_DRIVER_VFS)->probe(paths.graph_root, &map, &e) == 0;
         e = eng_err_free(e);
 
-        r = net_tap_probe(&map, &e);
+        r = runtime_network_probe(&map, &e);
         probe_device(in, "tun", "/dev/net/tun", r, &e,
                      "a tap device can be made in a new user and network namespace",
                      "user-mode networking (slirp)");

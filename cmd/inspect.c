@@ -14,7 +14,6 @@
 #include "common/xalloc.h"
 #include "image/image.h"
 #include "runtime/container.h"
-#include "runtime/oci/oci.h"
 #include "storage/container.h"
 
 #include "common/banned.h"
@@ -103,8 +102,8 @@ static void set_copy(json_t *o, const char *k, json_t *v)
 json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct eng_error **err)
 {
         const char *id = json_string_value(json_object_get(rec, "id"));
-        _cleanup_free_ char *dir = storage_container_dir(s, id);
-        struct oci_spec *spec = oci_spec_load(dir, err);
+        struct runtime_limits lim;
+        _cleanup_json_ json_t *spec = runtime_container_config(s, id, &lim, err);
         const char *state = json_string_value(json_object_get(rec, "state"));
         bool running = state && strcmp(state, "running") == 0;
         json_t *p, *args, *user, *out, *st, *cfg, *host, *tail;
@@ -113,7 +112,7 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
 
         if (!spec)
                 return NULL;
-        p = json_object_get(spec->json, "process");
+        p = json_object_get(spec, "process");
         args = json_object_get(p, "args");
         user = json_object_get(p, "user");
         snprintf(user_s, sizeof(user_s), "%lld:%lld",
@@ -158,10 +157,10 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
                 out, "RestartCount",
                 json_integer(json_integer_value(json_object_get(rec, "restart_count"))));
         set_copy(out, "Driver", json_object_get(rec, "driver"));
-        json_object_set_new(out, "Mounts", user_mounts(spec->json));
+        json_object_set_new(out, "Mounts", user_mounts(spec));
 
         cfg = json_object();
-        set_copy(cfg, "Hostname", json_object_get(spec->json, "hostname"));
+        set_copy(cfg, "Hostname", json_object_get(spec, "hostname"));
         set_str(cfg, "User", user_s);
         json_object_set_new(cfg, "Env", env_or_empty(p));
         set_copy(cfg, "Cmd", args);
@@ -186,8 +185,8 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
         json_object_set_new(host, "AutoRemove",
                             json_boolean(json_is_true(json_object_get(rec, "rm"))));
         json_object_set_new(host, "ReadonlyRootfs",
-                            json_boolean(json_is_true(json_object_get(
-                                    json_object_get(spec->json, "root"), "readonly"))));
+                            json_boolean(json_is_true(
+                                    json_object_get(json_object_get(spec, "root"), "readonly"))));
         {
                 json_t *pol = json_object_get(rec, "restart");
                 const char *name = json_string_value(json_object_get(pol, "policy"));
@@ -199,15 +198,15 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
         }
         {
                 /* resource limits as podman shows them: 0 where none */
-                int64_t period = spec->cpu_period ? spec->cpu_period : 100000;
+                int64_t period = lim.cpu_period ? lim.cpu_period : 100000;
 
-                json_object_set_new(host, "Memory", json_integer(spec->memory_limit));
-                json_object_set_new(host, "MemorySwap", json_integer(spec->memory_swap));
+                json_object_set_new(host, "Memory", json_integer(lim.memory));
+                json_object_set_new(host, "MemorySwap", json_integer(lim.memory_swap));
                 json_object_set_new(host, "NanoCpus",
-                                    json_integer(spec->cpu_quota * 1000000000 / period));
-                json_object_set_new(host, "CpuQuota", json_integer(spec->cpu_quota));
-                json_object_set_new(host, "CpuPeriod", json_integer(spec->cpu_quota ? period : 0));
-                json_object_set_new(host, "PidsLimit", json_integer(spec->pids_limit));
+                                    json_integer(lim.cpu_quota * 1000000000 / period));
+                json_object_set_new(host, "CpuQuota", json_integer(lim.cpu_quota));
+                json_object_set_new(host, "CpuPeriod", json_integer(lim.cpu_quota ? period : 0));
+                json_object_set_new(host, "PidsLimit", json_integer(lim.pids));
         }
         json_object_set_new(out, "HostConfig", host);
         /* rootless user-mode networking: no address of its own on a bridge, as podman shows it */
@@ -215,7 +214,6 @@ json_t *cmd_container_inspect_json(struct storage_store *s, json_t *rec, struct 
                 out, "NetworkSettings",
                 json_pack("{s:s,s:o}", "IPAddress", "", "Ports", cmd_container_ports(rec, true)));
         json_object_set_new(host, "PortBindings", cmd_container_ports(rec, true));
-        oci_spec_free(spec);
         return out;
 }
 

@@ -27,12 +27,9 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "image/image.h"
-#include "network/slirp.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/monitor.h"
-#include "runtime/oci/oci.h"
-#include "runtime/oci/state.h"
 #include "storage/container.h"
 #include "storage/driver.h"
 
@@ -141,10 +138,9 @@ static int parse_slirp(struct run_args *a, const char *arg, struct eng_error **e
                                         return -1;
                         } else if ((klen == 13 && strncmp(*o, "outbound_addr", 13) == 0) ||
                                    (klen == 14 && strncmp(*o, "outbound_addr6", 14) == 0)) {
-                                struct net_slirp_opts check = { 0 };
                                 bool v6 = klen == 14;
 
-                                if (net_parse_outbound(v, v6, &check, err) < 0)
+                                if (runtime_outbound_check(v, v6, err) < 0)
                                         return eng_err_wrap(err, "--network");
                                 eng_strv_push(&a->slirp_values, v);
                                 *(v6 ? &a->o.slirp_outbound6 : &a->o.slirp_outbound) =
@@ -187,7 +183,7 @@ static int add_publish(struct run_args *a, const char *arg, struct eng_error **e
 {
         _cleanup_free_ char *s = eng_xstrdup(arg);
         char *proto = strchr(s, '/'), *last;
-        struct net_port *ports = NULL;
+        struct runtime_port *ports = NULL;
         size_t n = 0;
 
         if (proto)
@@ -202,7 +198,7 @@ static int add_publish(struct run_args *a, const char *arg, struct eng_error **e
                         eng_xasprintf("1:%s%s%s", cport, proto ? "/" : "", proto ? proto : "");
                 bool udp = proto && strcmp(proto, "udp") == 0;
 
-                if (net_port_parse(probe, &ports, &n, err) < 0) {
+                if (runtime_ports_parse(probe, &ports, &n, err) < 0) {
                         free(ports);
                         return eng_err_wrap(err, "-p '%s'", arg);
                 }
@@ -221,7 +217,7 @@ static int add_publish(struct run_args *a, const char *arg, struct eng_error **e
                 free(ports);
                 return 0;
         }
-        if (net_port_parse(arg, &ports, &n, err) < 0)
+        if (runtime_ports_parse(arg, &ports, &n, err) < 0)
                 return -1;
         free(ports);
         eng_strv_push(&a->o.publish, arg);

@@ -22,7 +22,6 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
-#include "runtime/oci/oci.h"
 #include "storage/container.h"
 
 #include "common/banned.h"
@@ -246,7 +245,7 @@ static void cap_list(struct cmd_table *t, unsigned long long set)
         _cleanup_free_ char *names = eng_xstrdup("");
         int last = 0;
 
-        while (oci_cap_name(last + 1))
+        while (runtime_cap_name(last + 1))
                 last++;
         all = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
         if ((set & all) == all) {
@@ -258,7 +257,7 @@ static void cap_list(struct cmd_table *t, unsigned long long set)
                         continue;
                 {
                         char *more = eng_xasprintf("%s%s%s", names, *names ? "," : "",
-                                                   oci_cap_name(c) + 4);
+                                                   runtime_cap_name(c) + 4);
 
                         free(names);
                         names = more;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +30,8 @@
 #include "common/platform.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "network/slirp.h"
+#include "network/tap.h"
 #include "runtime/container.h"
 #include "runtime/lifecycle.h"
 #include "runtime/oci/oci.h"
@@ -317,4 +320,69 @@ int runtime_network_join(struct storage_store *s, const struct storage_container
         free(data);
         data = json_dumps(spec, JSON_INDENT(1));
         return eng_write_file_replace(cfg, data, strlen(data), 0600, err);
+}
+
+/* --- what cmd/ shows of the lower layers */
+
+int runtime_ports_parse(const char *spec, struct runtime_port **ports, size_t *nports,
+                        struct eng_error **err)
+{
+        _cleanup_free_ struct net_port *np = NULL;
+        size_t n = 0;
+
+        if (net_port_parse(spec, &np, &n, err) < 0)
+                return -1;
+        *ports = eng_xreallocarray(*ports, *nports + n, sizeof(**ports));
+        for (size_t i = 0; i < n; i++) {
+                struct runtime_port *p = &(*ports)[*nports + i];
+
+                *p = (struct runtime_port){ .udp = np[i].udp,
+                                            .host_port = np[i].host_port,
+                                            .container_port = np[i].container_port };
+                if (np[i].host_addr.s_addr != htonl(INADDR_ANY))
+                        inet_ntop(AF_INET, &np[i].host_addr, p->host_ip, sizeof(p->host_ip));
+        }
+        *nports += n;
+        return 0;
+}
+
+int runtime_outbound_check(const char *value, bool v6, struct eng_error **err)
+{
+        struct net_slirp_opts check = { 0 };
+
+        return net_parse_outbound(value, v6, &check, err);
+}
+
+int runtime_network_probe(const struct eng_idmap *map, struct eng_error **err)
+{
+        return net_tap_probe(map, err);
+}
+
+int runtime_signal_parse(const char *name)
+{
+        return oci_signal_parse(name);
+}
+
+const char *runtime_cap_name(int cap)
+{
+        return oci_cap_name(cap);
+}
+
+json_t *runtime_container_config(struct storage_store *s, const char *id,
+                                 struct runtime_limits *ret_limits, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = storage_container_dir(s, id);
+        struct oci_spec *spec = oci_spec_load(dir, err);
+        json_t *j;
+
+        if (!spec)
+                return NULL;
+        *ret_limits = (struct runtime_limits){ .memory = spec->memory_limit,
+                                               .memory_swap = spec->memory_swap,
+                                               .cpu_quota = spec->cpu_quota,
+                                               .cpu_period = spec->cpu_period,
+                                               .pids = spec->pids_limit };
+        j = json_incref(spec->json);
+        oci_spec_free(spec);
+        return j;
 }

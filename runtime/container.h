@@ -114,6 +114,56 @@ json_t *runtime_exec_process(struct storage_store *s, json_t *record, json_t *sp
                              char **env, const char *workdir, const char *user, bool tty,
                              struct eng_error **err);
 
+/* One published port (-p), as ps, port and inspect show it. */
+struct runtime_port {
+        bool udp;
+        char host_ip[16]; /* "" when it is on every address */
+        unsigned int host_port;
+        unsigned int container_port;
+};
+
+/**
+ * runtime_ports_parse() - the ports of one -p value as the network helper
+ * reads it, "[hostip:]hostport:containerport[/tcp|/udp]" with ranges
+ * ("8000-8003:80-83"); appended to *@ports (heap)
+ */
+int runtime_ports_parse(const char *spec, struct runtime_port **ports, size_t *nports,
+                        struct eng_error **err);
+
+/**
+ * runtime_outbound_check() - whether --network slirp:outbound_addr=@value
+ * (outbound_addr6 with @v6) names an address or an interface that has one
+ */
+int runtime_outbound_check(const char *value, bool v6, struct eng_error **err);
+
+/**
+ * runtime_network_probe() - whether user-mode networking can work here: a
+ * tap device made in a new user and network namespace with @map
+ */
+int runtime_network_probe(const struct eng_idmap *map, struct eng_error **err);
+
+/** runtime_signal_parse() - "TERM", "SIGTERM" or "15" to its number; -1 if unknown */
+int runtime_signal_parse(const char *name);
+
+/** runtime_cap_name() - "CAP_CHOWN" for 0 and so on, NULL past the last known one */
+const char *runtime_cap_name(int cap);
+
+/* A container's resource limits, as its config.json has them (0: none). */
+struct runtime_limits {
+        int64_t memory;      /* bytes */
+        int64_t memory_swap; /* memory plus swap, bytes */
+        int64_t cpu_quota;   /* microseconds per period */
+        int64_t cpu_period;  /* microseconds, 0 for the default */
+        int64_t pids;
+};
+
+/**
+ * runtime_container_config() - the config.json of container @id, checked
+ * as the runtime reads it, with its limits in @ret_limits.  A new object.
+ */
+json_t *runtime_container_config(struct storage_store *s, const char *id,
+                                 struct runtime_limits *ret_limits, struct eng_error **err);
+
 /** runtime_parse_size() - "512m", "1g", "1024" (bytes) to bytes; -1 if bad */
 int64_t runtime_parse_size(const char *s);
 

@@ -444,6 +444,33 @@ START_TEST(test_hooks)
 }
 END_TEST
 
+/* what ps, port and inspect show of -p, without network/ in cmd/ */
+START_TEST(test_ports)
+{
+        struct runtime_port *p = NULL;
+        struct eng_error *err = NULL;
+        size_t n = 0;
+
+        eng_assert_ok(runtime_ports_parse("8080:80", &p, &n, &err), err);
+        eng_assert_ok(runtime_ports_parse("127.0.0.1:9000-9001:90-91/udp", &p, &n, &err), err);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_str_eq(p[0].host_ip, "");
+        ck_assert(!p[0].udp);
+        ck_assert_uint_eq(p[0].host_port, 8080);
+        ck_assert_uint_eq(p[0].container_port, 80);
+        ck_assert_str_eq(p[2].host_ip, "127.0.0.1");
+        ck_assert(p[2].udp);
+        ck_assert_uint_eq(p[2].host_port, 9001);
+        ck_assert_uint_eq(p[2].container_port, 91);
+        eng_assert_fails(runtime_ports_parse("http", &p, &n, &err), err, ENG_E_USAGE);
+        err = eng_err_free(err);
+        ck_assert_uint_eq(n, 3);
+        free(p);
+        ck_assert_int_eq(runtime_signal_parse("SIGTERM"), 15);
+        ck_assert_str_eq(runtime_cap_name(0), "CAP_CHOWN");
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("builders");
@@ -459,6 +486,7 @@ int main(void)
         tcase_add_test(tc, test_linux);
         tcase_add_test(tc, test_seccomp);
         tcase_add_test(tc, test_hooks);
+        tcase_add_test(tc, test_ports);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
