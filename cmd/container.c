@@ -17,6 +17,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/platform.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
@@ -184,16 +185,14 @@ static int filter_match(json_t *r, char **filters, bool *ret, struct eng_error *
 /* the command, cut to 20 characters as podman's ps shows it unless @whole */
 static char *command_line(json_t *r, bool whole)
 {
-        char *s = eng_xstrdup("");
+        _cleanup_strbuf_ struct eng_strbuf b = ENG_STRBUF_INIT;
         json_t *v;
         size_t i;
+        char *s;
 
-        json_array_foreach(json_object_get(r, "command"), i, v) {
-                char *t = eng_xasprintf("%s%s%s", s, i ? " " : "", json_string_value(v));
-
-                free(s);
-                s = t;
-        }
+        json_array_foreach(json_object_get(r, "command"), i, v)
+                eng_strbuf_addf(&b, "%s%s", i ? " " : "", json_string_value(v));
+        s = eng_strbuf_steal(&b);
         if (!whole && strlen(s) > 20)
                 memcpy(s + 17, "...", 4);
         return s;
@@ -247,23 +246,20 @@ json_t *cmd_container_ports(json_t *r, bool inspect)
 static char *ports_text(json_t *r)
 {
         _cleanup_json_ json_t *list = cmd_container_ports(r, false);
-        char *out = eng_xstrdup("");
+        _cleanup_strbuf_ struct eng_strbuf out = ENG_STRBUF_INIT;
         json_t *p;
         size_t i;
 
         json_array_foreach(list, i, p) {
                 const char *ip = json_string_value(json_object_get(p, "host_ip"));
-                char *t = eng_xasprintf("%s%s%s:%" JSON_INTEGER_FORMAT "->%" JSON_INTEGER_FORMAT
-                                        "/%s",
-                                        out, *out ? ", " : "", ip && *ip ? ip : "0.0.0.0",
-                                        json_integer_value(json_object_get(p, "host_port")),
-                                        json_integer_value(json_object_get(p, "container_port")),
-                                        json_string_value(json_object_get(p, "protocol")));
 
-                free(out);
-                out = t;
+                eng_strbuf_addf(&out, "%s%s:%" JSON_INTEGER_FORMAT "->%" JSON_INTEGER_FORMAT "/%s",
+                                i ? ", " : "", ip && *ip ? ip : "0.0.0.0",
+                                json_integer_value(json_object_get(p, "host_port")),
+                                json_integer_value(json_object_get(p, "container_port")),
+                                json_string_value(json_object_get(p, "protocol")));
         }
-        return out;
+        return eng_strbuf_steal(&out);
 }
 
 static char *status_text(json_t *r, time_t now)

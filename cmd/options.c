@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "storage/driver.h"
 
@@ -42,24 +43,18 @@ const struct cmd_option cmd_global_options[] = {
 static char *option_left(const struct cmd_option *o, bool own_h)
 {
         int letter = o->val == OPT_HELP && !own_h ? 'h' : o->val;
-        char *s, *t;
+        struct eng_strbuf b = ENG_STRBUF_INIT;
 
         if (letter > 0 && letter < 256)
-                s = eng_xasprintf("  -%c, --%s", letter, o->name);
+                eng_strbuf_addf(&b, "  -%c, --%s", letter, o->name);
         else
-                s = eng_xasprintf("      --%s", o->name);
+                eng_strbuf_addf(&b, "      --%s", o->name);
         /* the names after it that mean the same ("--net" after "--network") */
-        for (const struct cmd_option *a = o + 1; a->name && !a->help; a++) {
-                t = eng_xasprintf("%s, --%s", s, a->name);
-                free(s);
-                s = t;
-        }
-        if (o->arg) {
-                t = eng_xasprintf(o->has_arg == optional_argument ? "%s[=%s]" : "%s %s", s, o->arg);
-                free(s);
-                s = t;
-        }
-        return s;
+        for (const struct cmd_option *a = o + 1; a->name && !a->help; a++)
+                eng_strbuf_addf(&b, ", --%s", a->name);
+        if (o->arg)
+                eng_strbuf_addf(&b, o->has_arg == optional_argument ? "[=%s]" : " %s", o->arg);
+        return eng_strbuf_steal(&b);
 }
 
 void cmd_print_options(FILE *out, const struct cmd_option *opts, bool own_h)

@@ -19,6 +19,7 @@
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
@@ -242,7 +243,7 @@ static void go_duration(struct cmd_table *t, double secs)
 static void cap_list(struct cmd_table *t, unsigned long long set)
 {
         unsigned long long all = 0;
-        _cleanup_free_ char *names = eng_xstrdup("");
+        _cleanup_strbuf_ struct eng_strbuf names = ENG_STRBUF_INIT;
         int last = 0;
 
         while (runtime_cap_name(last + 1))
@@ -255,15 +256,9 @@ static void cap_list(struct cmd_table *t, unsigned long long set)
         for (int c = 0; c <= last; c++) {
                 if (!(set & (1ULL << c)))
                         continue;
-                {
-                        char *more = eng_xasprintf("%s%s%s", names, *names ? "," : "",
-                                                   runtime_cap_name(c) + 4);
-
-                        free(names);
-                        names = more;
-                }
+                eng_strbuf_addf(&names, "%s%s", names.len ? "," : "", runtime_cap_name(c) + 4);
         }
-        cmd_table_cell(t, "%s", *names ? names : "none");
+        cmd_table_cell(t, "%s", names.len ? eng_strbuf_str(&names) : "none");
 }
 
 enum field {
@@ -358,20 +353,16 @@ static int parse_descriptors(char **words, size_t nwords, const struct descripto
                         const struct descriptor *d = find_descriptor(*w);
 
                         if (!d) {
-                                _cleanup_free_ char *known = eng_xstrdup("");
+                                _cleanup_strbuf_ struct eng_strbuf known = ENG_STRBUF_INIT;
 
-                                for (size_t k = 0; k < ELEMENTSOF(descriptors); k++) {
-                                        char *more = eng_xasprintf("%s%s%s", known, k ? ", " : "",
-                                                                   descriptors[k].name);
-
-                                        free(known);
-                                        known = more;
-                                }
+                                for (size_t k = 0; k < ELEMENTSOF(descriptors); k++)
+                                        eng_strbuf_addf(&known, "%s%s", k ? ", " : "",
+                                                        descriptors[k].name);
                                 free(*ret);
                                 *ret = NULL;
                                 return eng_err(err, ENG_E_USAGE, 0,
                                                "unknown descriptor '%s' (eng top takes: %s)", *w,
-                                               known);
+                                               eng_strbuf_str(&known));
                         }
                         *ret = eng_xreallocarray(*ret, *n + 1, sizeof(**ret));
                         (*ret)[(*n)++] = d;

@@ -21,6 +21,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "common/strbuf.h"
 #include "common/userns.h"
 #include "common/xalloc.h"
 
@@ -255,15 +256,12 @@ uint64_t eng_idmap_count(const struct eng_idrange *r, size_t n)
 
 char *eng_idmap_format(const struct eng_idrange *r, size_t n)
 {
-        char *s = eng_xstrdup("");
+        struct eng_strbuf b = ENG_STRBUF_INIT;
 
-        for (size_t i = 0; i < n; i++) {
-                char *t = eng_xasprintf("%s%s%" PRIu32 ":%" PRIu32 ":%" PRIu32, s, i ? "," : "",
-                                        r[i].container, r[i].host, r[i].size);
-                free(s);
-                s = t;
-        }
-        return s;
+        for (size_t i = 0; i < n; i++)
+                eng_strbuf_addf(&b, "%s%" PRIu32 ":%" PRIu32 ":%" PRIu32, i ? "," : "",
+                                r[i].container, r[i].host, r[i].size);
+        return eng_strbuf_steal(&b);
 }
 
 void eng_idmap_helper_check(const char *name, struct eng_idmap_helper *ret)
@@ -317,16 +315,13 @@ static int write_proc_file(pid_t pid, const char *file, const char *data)
 static int write_map_direct(pid_t pid, const char *file, const struct eng_idrange *r, size_t n,
                             struct eng_error **err)
 {
-        _cleanup_free_ char *buf = eng_xstrdup("");
+        _cleanup_strbuf_ struct eng_strbuf buf = ENG_STRBUF_INIT;
         int ret;
 
-        for (size_t i = 0; i < n; i++) {
-                char *t = eng_xasprintf("%s%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", buf,
-                                        r[i].container, r[i].host, r[i].size);
-                free(buf);
-                buf = t;
-        }
-        ret = write_proc_file(pid, file, buf);
+        for (size_t i = 0; i < n; i++)
+                eng_strbuf_addf(&buf, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", r[i].container,
+                                r[i].host, r[i].size);
+        ret = write_proc_file(pid, file, eng_strbuf_str(&buf));
         if (ret < 0)
                 return eng_err(err, ENG_E_SYS, -ret, "writing /proc/%d/%s", (int) pid, file);
         return 0;

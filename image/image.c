@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "image/image.h"
 #include "image/reference.h"
@@ -62,7 +63,8 @@ static char *short_suffix(const char *name, const struct image_ref *ref)
 json_t *image_lookup(struct storage_store *s, const char *name, struct eng_error **err)
 {
         _cleanup_json_ json_t *list = storage_image_list(s, err);
-        _cleanup_free_ char *full = NULL, *suffix = NULL, *candidates = NULL;
+        _cleanup_free_ char *full = NULL, *suffix = NULL;
+        _cleanup_strbuf_ struct eng_strbuf candidates = ENG_STRBUF_INIT;
         struct image_ref ref = { 0 };
         struct eng_error *perr = NULL;
         json_t *img, *found = NULL;
@@ -115,17 +117,14 @@ json_t *image_lookup(struct storage_store *s, const char *name, struct eng_error
         if (is_short) {
                 /* "busybox" or "eng-test/busybox:1": the repository's last components */
                 suffix = short_suffix(name, &ref);
-                candidates = eng_xstrdup("");
                 json_array_foreach(list, i, img) {
                         size_t k;
                         json_t *v;
                         json_array_foreach(json_object_get(img, "names"), k, v) {
                                 const char *nm = json_string_value(v);
                                 if (nm && name_ends_with(nm, suffix)) {
-                                        char *c = eng_xasprintf("%s%s'%s'", candidates,
-                                                                *candidates ? ", " : "", nm);
-                                        free(candidates);
-                                        candidates = c;
+                                        eng_strbuf_addf(&candidates, "%s'%s'",
+                                                        candidates.len ? ", " : "", nm);
                                         if (found != img)
                                                 nfound++;
                                         found = img;
@@ -139,7 +138,7 @@ json_t *image_lookup(struct storage_store *s, const char *name, struct eng_error
                 if (nfound > 1) {
                         image_ref_release(&ref);
                         eng_err(err, ENG_E_USAGE, 0, "'%s' could be %s; give the full name", name,
-                                candidates);
+                                eng_strbuf_str(&candidates));
                         return NULL;
                 }
         }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "image/manifest.h"
 #include "image/reference.h"
@@ -249,7 +250,7 @@ const struct image_descriptor *image_index_select(const struct image_manifest *m
                                                   const char *arch, const char *variant,
                                                   struct eng_error **err)
 {
-        _cleanup_free_ char *have = eng_xstrdup("");
+        _cleanup_strbuf_ struct eng_strbuf have = ENG_STRBUF_INIT;
 
         for (size_t i = 0; i < m->nmanifests; i++) {
                 const struct image_descriptor *d = &m->manifests[i];
@@ -260,13 +261,12 @@ const struct image_descriptor *image_index_select(const struct image_manifest *m
         }
         for (size_t i = 0; i < m->nmanifests; i++) {
                 const struct image_descriptor *d = &m->manifests[i];
-                char *t = eng_xasprintf("%s%s%s/%s%s%s", have, *have ? ", " : "",
-                                        d->os ? d->os : "?", d->arch ? d->arch : "?",
-                                        d->variant ? "/" : "", d->variant ? d->variant : "");
-                free(have);
-                have = t;
+                eng_strbuf_addf(&have, "%s%s/%s%s%s", have.len ? ", " : "", d->os ? d->os : "?",
+                                d->arch ? d->arch : "?", d->variant ? "/" : "",
+                                d->variant ? d->variant : "");
         }
         eng_err(err, ENG_E_NOTFOUND, 0, "no image for %s/%s%s%s in the index (it has: %s)", os,
-                arch, variant ? "/" : "", variant ? variant : "", *have ? have : "nothing");
+                arch, variant ? "/" : "", variant ? variant : "",
+                have.len ? eng_strbuf_str(&have) : "nothing");
         return NULL;
 }

@@ -28,6 +28,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/platform.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "network/slirp.h"
@@ -117,21 +118,18 @@ char *runtime_name_generate(void)
 /* "inside outside count" lines of a spec's mappings, as /proc/PID/uid_map has them */
 static char *mappings_text(json_t *maps)
 {
-        char *text = eng_xstrdup("");
+        struct eng_strbuf text = ENG_STRBUF_INIT;
         size_t i;
         json_t *m;
 
-        json_array_foreach(maps, i, m) {
-                char *t = eng_xasprintf("%s%" JSON_INTEGER_FORMAT " %" JSON_INTEGER_FORMAT
-                                        " %" JSON_INTEGER_FORMAT "\n",
-                                        text, json_integer_value(json_object_get(m, "containerID")),
-                                        json_integer_value(json_object_get(m, "hostID")),
-                                        json_integer_value(json_object_get(m, "size")));
-
-                free(text);
-                text = t;
-        }
-        return text;
+        json_array_foreach(maps, i, m)
+                eng_strbuf_addf(&text,
+                                "%" JSON_INTEGER_FORMAT " %" JSON_INTEGER_FORMAT
+                                " %" JSON_INTEGER_FORMAT "\n",
+                                json_integer_value(json_object_get(m, "containerID")),
+                                json_integer_value(json_object_get(m, "hostID")),
+                                json_integer_value(json_object_get(m, "size")));
+        return eng_strbuf_steal(&text);
 }
 
 /* the same mappings, whitespace aside */

@@ -22,6 +22,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/container.h"
@@ -572,6 +573,7 @@ static int write_userdata(const char *dir, const char *hostname, const char *nam
         _cleanup_free_ char *line = eng_xasprintf("%s\n", hostname);
         _cleanup_free_ char *hosts = NULL, *host_hosts = NULL, *resolv = NULL;
         _cleanup_strv_ char **lines = NULL;
+        _cleanup_strbuf_ struct eng_strbuf kept = ENG_STRBUF_INIT;
         struct eng_error *e = NULL;
 
         if (eng_write_file_replace(hostname_path, line, strlen(line), 0644, err) < 0)
@@ -609,19 +611,13 @@ static int write_userdata(const char *dir, const char *hostname, const char *nam
                 resolv = eng_xstrdup("");
         }
         lines = eng_strv_split(resolv, "\n");
-        free(resolv);
-        resolv = eng_xstrdup("");
         ENG_STRV_FOREACH(l, lines) {
-                char *t;
-
                 if (net != RUNTIME_NET_HOST && strncmp(*l, "nameserver", 10) == 0 &&
                     (strstr(*l, " 127.") || strstr(*l, "\t127.") || strstr(*l, " ::1")))
                         continue;
-                t = eng_xasprintf("%s%s\n", resolv, *l);
-                free(resolv);
-                resolv = t;
+                eng_strbuf_addf(&kept, "%s\n", *l);
         }
-        return eng_write_file_replace(resolv_path, resolv, strlen(resolv), 0644, err);
+        return eng_write_file_replace(resolv_path, eng_strbuf_str(&kept), kept.len, 0644, err);
 }
 
 /* --- capabilities */

@@ -24,6 +24,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "storage/container.h"
@@ -687,33 +688,27 @@ void storage_container_root(struct storage_store *s, json_t *record, struct stor
         const char *id = json_string_value(json_object_get(record, "id"));
         _cleanup_free_ char *dir = storage_container_dir(s, id);
         json_t *layers = json_object_get(record, "layers");
-        char **opts = NULL, *lower = eng_xstrdup("");
+        _cleanup_strbuf_ struct eng_strbuf lower = ENG_STRBUF_INIT;
+        char **opts = NULL;
 
         ret->kind = record_driver(record)->root;
         ret->path = eng_xasprintf("%s/rootfs", dir);
         ret->options = NULL;
-        if (ret->kind == STORAGE_ROOT_DIR) {
-                free(lower);
+        if (ret->kind == STORAGE_ROOT_DIR)
                 return;
-        }
         for (size_t i = json_array_size(layers); i-- > 0;) {
                 _cleanup_free_ char *ld =
                         storage_layer_dir(s, json_string_value(json_array_get(layers, i)));
-                char *t = eng_xasprintf("%s%s%s/diff", lower, *lower ? ":" : "", ld);
 
-                free(lower);
-                lower = t;
+                eng_strbuf_addf(&lower, "%s%s/diff", lower.len ? ":" : "", ld);
         }
-        if (json_array_size(layers) == 0) {
-                /* overlay needs a lower layer: an empty one of the container's own */
-                free(lower);
-                lower = eng_xasprintf("%s/userdata/empty", dir);
-        }
-        eng_strv_consume(&opts, eng_xasprintf("lowerdir=%s", lower));
+        /* overlay needs a lower layer: an image of none gets an empty one of its own */
+        if (json_array_size(layers) == 0)
+                eng_strbuf_addf(&lower, "%s/userdata/empty", dir);
+        eng_strv_consume(&opts, eng_xasprintf("lowerdir=%s", eng_strbuf_str(&lower)));
         eng_strv_consume(&opts, eng_xasprintf("upperdir=%s/diff", dir));
         eng_strv_consume(&opts, eng_xasprintf("workdir=%s/work", dir));
         eng_strv_push(&opts, "userxattr");
-        free(lower);
         ret->options = opts;
 }
 

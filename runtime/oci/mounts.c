@@ -24,6 +24,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/oci/oci-internal.h"
@@ -93,8 +94,9 @@ static const struct {
 
 void oci_mount_options_parse(char *const *options, struct oci_mount_flags *ret)
 {
+        struct eng_strbuf data = ENG_STRBUF_INIT;
+
         memset(ret, 0, sizeof(*ret));
-        ret->data = eng_xstrdup("");
         for (char *const *o = options; o && *o; o++) {
                 size_t i;
                 bool done = false;
@@ -127,13 +129,10 @@ void oci_mount_options_parse(char *const *options, struct oci_mount_flags *ret)
                 if (!done && (strcmp(*o, "z") == 0 || strcmp(*o, "Z") == 0 ||
                               strcmp(*o, "tmpcopyup") == 0 || strcmp(*o, "notmpcopyup") == 0))
                         done = true;
-                if (!done) {
-                        char *t = eng_xasprintf("%s%s%s", ret->data, *ret->data ? "," : "", *o);
-
-                        free(ret->data);
-                        ret->data = t;
-                }
+                if (!done)
+                        eng_strbuf_addf(&data, "%s%s", data.len ? "," : "", *o);
         }
+        ret->data = eng_strbuf_steal(&data);
 }
 
 /* The flags of the mount at @path a user namespace cannot clear on remount. */
@@ -491,16 +490,12 @@ static int do_mount(const struct oci_spec *spec, int rootfd, const struct oci_mo
         if (r < 0 && is_type(m, "devpts") && strstr(data, "gid=")) {
                 /* gid 5 (tty) is not mapped with a single-id mapping */
                 _cleanup_strv_ char **opts = eng_strv_split(data, ",");
-                _cleanup_free_ char *d2 = eng_xstrdup("");
+                _cleanup_strbuf_ struct eng_strbuf d2 = ENG_STRBUF_INIT;
 
                 ENG_STRV_FOREACH(o, opts)
-                        if (strncmp(*o, "gid=", 4) != 0) {
-                                char *t = eng_xasprintf("%s%s%s", d2, *d2 ? "," : "", *o);
-
-                                free(d2);
-                                d2 = t;
-                        }
-                r = mount_at_fd(m->source, fd, m->type, mf.flags, d2);
+                        if (strncmp(*o, "gid=", 4) != 0)
+                                eng_strbuf_addf(&d2, "%s%s", d2.len ? "," : "", *o);
+                r = mount_at_fd(m->source, fd, m->type, mf.flags, eng_strbuf_str(&d2));
         }
         if (r < 0)
                 return eng_err(err, ENG_E_SYS, -r, "mounting '%s' (%s) on '%s'", m->source, m->type,

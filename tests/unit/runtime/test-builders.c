@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "runtime/oci/oci.h"
 #include "runtime/spec.h"
@@ -29,17 +30,13 @@ static json_t *cfg_of(const char *text)
 /* the strings of a JSON array, joined by spaces: easy to compare */
 static char *words(json_t *a)
 {
-        char *s = eng_xstrdup("");
+        struct eng_strbuf b = ENG_STRBUF_INIT;
         json_t *v;
         size_t i;
 
-        json_array_foreach(a, i, v) {
-                char *t = eng_xasprintf("%s%s%s", s, i ? " " : "", json_string_value(v));
-
-                free(s);
-                s = t;
-        }
-        return s;
+        json_array_foreach(a, i, v)
+                eng_strbuf_addf(&b, "%s%s", i ? " " : "", json_string_value(v));
+        return eng_strbuf_steal(&b);
 }
 
 static json_t *mount_at(json_t *mounts, const char *dest)
