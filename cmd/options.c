@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -50,8 +51,10 @@ static char *option_left(const struct cmd_option *o, bool own_h)
         else
                 eng_strbuf_addf(&b, "      --%s", o->name);
         /* the names after it that mean the same ("--net" after "--network") */
-        for (const struct cmd_option *a = o + 1; a->name && !a->help; a++)
+        for (const struct cmd_option *a = o + 1; a->name && !a->help; a++) {
+                assert(a->val == o->val); /* an alias is of the option before it */
                 eng_strbuf_addf(&b, ", --%s", a->name);
+        }
         if (o->arg)
                 eng_strbuf_addf(&b, o->has_arg == optional_argument ? "[=%s]" : " %s", o->arg);
         return eng_strbuf_steal(&b);

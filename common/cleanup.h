@@ -16,8 +16,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -48,6 +50,12 @@
                 (fd) = -1;      \
                 _tf;            \
         })
+#define TAKE_PID(pid)               \
+        ({                          \
+                pid_t _tp_ = (pid); \
+                (pid) = -1;         \
+                _tp_;               \
+        })
 
 static inline void eng_freep(void *p)
 {
@@ -77,6 +85,22 @@ static inline void eng_fclosep(FILE **f)
                 (void) fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(eng_fclosep)
+
+/*
+ * A child of ours: killed and reaped when the block is left, however that
+ * is, unless it was reaped (set it to -1) or handed on with TAKE_PID().
+ */
+static inline void eng_pid_killp(pid_t *pid)
+{
+        if (*pid > 0) {
+                int saved = errno;
+
+                (void) kill(*pid, SIGKILL);
+                (void) waitpid(*pid, NULL, 0);
+                errno = saved;
+        }
+}
+#define _cleanup_kill_ _cleanup_(eng_pid_killp)
 
 static inline void eng_closedirp(DIR **d)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ static void grow(struct eng_strbuf *b, size_t more)
         if (b->cap < 64)
                 b->cap = 64;
         b->s = eng_xrealloc(b->s, b->cap);
+        assert(b->len + more < b->cap);
 }
 
 void eng_strbuf_add(struct eng_strbuf *b, const char *s)

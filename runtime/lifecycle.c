@@ -476,6 +476,23 @@ static bool wait_gone(struct storage_store *s, struct storage_container *c, long
         }
 }
 
+/*
+ * @sig to the process of @c, never to pid 0 (our own process group) or -1
+ * (every process we may signal); @gone_ok: a process that ended meanwhile
+ * is no error
+ */
+static int signal_container(const struct storage_container *c, int sig, bool gone_ok,
+                            struct eng_error **err)
+{
+        if (c->pid < 2)
+                return eng_err(err, ENG_E_INVALID, 0,
+                               "the record of container %s says it runs, but names no process",
+                               short_id(c->id));
+        if (kill((pid_t) c->pid, sig) < 0 && !(gone_ok && errno == ESRCH))
+                return eng_err(err, ENG_E_SYS, errno, "signalling container %s", short_id(c->id));
+        return 0;
+}
+
 int runtime_container_stop(const struct runtime_ctx *ctx, struct storage_container *c, long timeout,
                            struct eng_error **err)
 {
@@ -488,12 +505,12 @@ int runtime_container_stop(const struct runtime_ctx *ctx, struct storage_contain
         /* the monitor's cleanup must not bring it back (--restart) */
         c->stopped_by_user = true;
         save_or_warn(ctx->store, c);
-        if (kill((pid_t) c->pid, sig) < 0 && errno != ESRCH)
-                return eng_err(err, ENG_E_SYS, errno, "signalling container %s", short_id(c->id));
+        if (signal_container(c, sig, true, err) < 0)
+                return -1;
         if (!wait_gone(ctx->store, c, timeout * 1000)) {
                 eng_log_info("container %s did not stop within %ld seconds: killing it",
                              short_id(c->id), timeout);
-                (void) kill((pid_t) c->pid, SIGKILL);
+                (void) signal_container(c, SIGKILL, true, NULL);
                 if (!wait_gone(ctx->store, c, 10000))
                         return eng_err(err, ENG_E_SYS, 0, "container %s does not die",
                                        short_id(c->id));
@@ -509,9 +526,7 @@ int runtime_container_kill(_unused_ const struct runtime_ctx *ctx,
                         err, ENG_E_USAGE, 0,
                         "can only kill running containers. %s is in state %s: container state improper",
                         short_id(c->id), storage_container_state_name(c->state));
-        if (kill((pid_t) c->pid, sig) < 0)
-                return eng_err(err, ENG_E_SYS, errno, "signalling container %s", short_id(c->id));
-        return 0;
+        return signal_container(c, sig, false, err);
 }
 
 int runtime_container_restart(const struct runtime_ctx *ctx, struct storage_container *c,

@@ -605,30 +605,31 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
         if (write_record(tmp, record, err) < 0)
                 goto fail;
         dir = storage_container_dir(s, id);
-        if (storage_store_lock(s, err) < 0)
-                goto fail;
-        all = storage_container_list(s, err);
-        if (!all) {
-                storage_store_unlock(s);
-                goto fail;
-        }
-        json_array_foreach(all, i, r) {
-                const char *n = json_string_value(json_object_get(r, "name"));
+        {
+                /* the name is unique when the container goes into place */
+                _cleanup_store_unlock_ struct storage_store *locked =
+                        storage_store_lock_guard(s, err);
 
-                if (name && n && strcmp(n, name) == 0) {
-                        storage_store_unlock(s);
-                        eng_err(err, ENG_E_USAGE, EEXIST,
-                                "the container name '%s' is already in use by %.12s: choose another name or remove that container",
-                                name, hex_of(json_string_value(json_object_get(r, "id"))));
+                if (!locked)
+                        goto fail;
+                all = storage_container_list(s, err);
+                if (!all)
+                        goto fail;
+                json_array_foreach(all, i, r) {
+                        const char *n = json_string_value(json_object_get(r, "name"));
+
+                        if (name && n && strcmp(n, name) == 0) {
+                                eng_err(err, ENG_E_USAGE, EEXIST,
+                                        "the container name '%s' is already in use by %.12s: choose another name or remove that container",
+                                        name, hex_of(json_string_value(json_object_get(r, "id"))));
+                                goto fail;
+                        }
+                }
+                if (rename(tmp, dir) < 0) {
+                        eng_err(err, ENG_E_SYS, errno, "moving container %s into place", id);
                         goto fail;
                 }
         }
-        if (rename(tmp, dir) < 0) {
-                eng_err(err, ENG_E_SYS, errno, "moving container %s into place", id);
-                storage_store_unlock(s);
-                goto fail;
-        }
-        storage_store_unlock(s);
         return 0;
 fail : {
         struct eng_error *e = NULL;
@@ -825,39 +826,36 @@ int storage_container_rename(struct storage_store *s, json_t *record, const char
         const char *id = json_string_value(json_object_get(record, "id"));
         _cleanup_free_ char *dir = storage_container_dir(s, id);
         _cleanup_json_ json_t *all = NULL, *fresh = NULL;
+        _cleanup_store_unlock_ struct storage_store *locked = NULL;
         json_t *r;
         size_t i;
-        int ret = -1;
 
         if (check_name(name, err) < 0)
                 return -1;
-        if (storage_store_lock(s, err) < 0)
+        locked = storage_store_lock_guard(s, err);
+        if (!locked)
                 return -1;
         all = storage_container_list(s, err);
         if (!all)
-                goto out;
+                return -1;
         json_array_foreach(all, i, r) {
                 const char *n = json_string_value(json_object_get(r, "name"));
 
                 if (n && strcmp(n, name) == 0 &&
-                    strcmp(json_string_value(json_object_get(r, "id")), id) != 0) {
-                        eng_err(err, ENG_E_USAGE, EEXIST,
-                                "the container name '%s' is already in use by %.12s", name,
-                                hex_of(json_string_value(json_object_get(r, "id"))));
-                        goto out;
-                }
+                    strcmp(json_string_value(json_object_get(r, "id")), id) != 0)
+                        return eng_err(err, ENG_E_USAGE, EEXIST,
+                                       "the container name '%s' is already in use by %.12s", name,
+                                       hex_of(json_string_value(json_object_get(r, "id"))));
         }
         /* the record as it is on disk now, with only the name changed */
         fresh = read_record(dir, err);
         if (!fresh)
-                goto out;
+                return -1;
         json_object_set_new(fresh, "name", json_string(name));
-        ret = write_record(dir, fresh, err);
-        if (ret == 0)
-                json_object_set_new(record, "name", json_string(name));
-out:
-        storage_store_unlock(s);
-        return ret;
+        if (write_record(dir, fresh, err) < 0)
+                return -1;
+        json_object_set_new(record, "name", json_string(name));
+        return 0;
 }
 
 int storage_container_lock(struct storage_store *s, const char *id, struct eng_error **err)

@@ -369,19 +369,19 @@ static bool array_has(json_t *a, const char *s)
 
 int storage_image_put(struct storage_store *s, json_t *image, struct eng_error **err)
 {
+        _cleanup_store_unlock_ struct storage_store *locked = storage_store_lock_guard(s, err);
         _cleanup_json_ json_t *list = NULL;
         const char *id = json_string_value(json_object_get(image, "id"));
         json_t *names = json_object_get(image, "names");
         json_t *digests = json_object_get(image, "digests");
         json_t *other;
         size_t i;
-        int ret = -1;
 
-        if (storage_store_lock(s, err) < 0)
+        if (!locked)
                 return -1;
         list = storage_image_list(s, err);
         if (!list)
-                goto out;
+                return -1;
         json_array_foreach(list, i, other) {
                 const char *oid = json_string_value(json_object_get(other, "id"));
                 json_t *onames = json_object_get(other, "names");
@@ -410,12 +410,9 @@ int storage_image_put(struct storage_store *s, json_t *image, struct eng_error *
                         }
                 }
                 if (changed && write_image(s, other, err) < 0)
-                        goto out;
+                        return -1;
         }
-        ret = write_image(s, image, err);
-out:
-        storage_store_unlock(s);
-        return ret;
+        return write_image(s, image, err);
 }
 
 static json_t *read_image(struct storage_store *s, const char *id, struct eng_error **err)
@@ -438,23 +435,20 @@ static json_t *read_image(struct storage_store *s, const char *id, struct eng_er
 int storage_image_untag(struct storage_store *s, const char *id, const char *name,
                         struct eng_error **err)
 {
+        _cleanup_store_unlock_ struct storage_store *locked = storage_store_lock_guard(s, err);
         _cleanup_json_ json_t *img = NULL;
         json_t *names;
-        int ret = -1;
 
-        if (storage_store_lock(s, err) < 0)
+        if (!locked)
                 return -1;
         img = read_image(s, id, err);
         if (!img)
-                goto out;
+                return -1;
         names = json_object_get(img, "names");
         for (size_t k = json_array_size(names); k-- > 0;)
                 if (strcmp(json_string_value(json_array_get(names, k)), name) == 0)
                         json_array_remove(names, k);
-        ret = write_image(s, img, err);
-out:
-        storage_store_unlock(s);
-        return ret;
+        return write_image(s, img, err);
 }
 
 /* Remove the layers and blobs no image record names. */

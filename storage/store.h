@@ -70,6 +70,26 @@ void storage_store_close(struct storage_store *s);
 int storage_store_lock(struct storage_store *s, struct eng_error **err);
 void storage_store_unlock(struct storage_store *s);
 
+/*
+ * The store lock held until the end of a block, however it is left:
+ *
+ *	_cleanup_store_unlock_ struct storage_store *locked = storage_store_lock_guard(s, err);
+ *
+ *	if (!locked)
+ *		return -1;
+ */
+static inline struct storage_store *storage_store_lock_guard(struct storage_store *s,
+                                                             struct eng_error **err)
+{
+        return storage_store_lock(s, err) < 0 ? NULL : s;
+}
+static inline void storage_store_unlockp(struct storage_store **s)
+{
+        if (*s)
+                storage_store_unlock(*s);
+}
+#define _cleanup_store_unlock_ __attribute__((cleanup(storage_store_unlockp)))
+
 /**
  * storage_tmpdir() - a new private directory under ROOT/tmp (heap path).
  * Remove it with eng_rm_rf(), or rename it into place.

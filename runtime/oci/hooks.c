@@ -33,57 +33,54 @@ static const char *const kind_names[OCI_HOOK_COUNT] = {
 /* one hook, to its end or its timeout; its stderr makes the error */
 static int run_one(const struct oci_hook *h, const char *state, struct eng_error **err)
 {
-        int in[2], out[2], status = 0;
+        _cleanup_close_ int in_r = -1, in_w = -1, out_r = -1, out_w = -1;
+        _cleanup_kill_ pid_t c = -1;
+        int p[2], status = 0;
         char said[1024] = "";
-        pid_t c;
 
-        if (pipe2(in, O_CLOEXEC) < 0)
+        if (pipe2(p, O_CLOEXEC) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "making a pipe for a hook");
-        if (pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0) {
-                close(in[0]);
-                close(in[1]);
+        in_r = p[0];
+        in_w = p[1];
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "making a pipe for a hook");
-        }
+        out_r = p[0];
+        out_w = p[1];
         c = fork();
-        if (c < 0) {
-                close(in[0]);
-                close(in[1]);
-                close(out[0]);
-                close(out[1]);
+        if (c < 0)
                 return eng_err(err, ENG_E_SYS, errno, "running the hook '%s'", h->path);
-        }
         if (c == 0) {
-                if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDERR_FILENO) < 0)
+                if (dup2(in_r, STDIN_FILENO) < 0 || dup2(out_w, STDERR_FILENO) < 0)
                         _exit(126);
                 execve(h->path, h->args, h->env);
                 _exit(errno == ENOENT ? 127 : 126);
         }
-        close(in[0]);
-        close(out[1]);
+        in_r = eng_close_safe(in_r);
+        out_w = eng_close_safe(out_w);
         {
                 /* a hook that exits without reading its stdin must not kill us */
                 struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 
                 (void) sigaction(SIGPIPE, &ign, &old);
-                (void) eng_write_all(in[1], state, strlen(state));
+                (void) eng_write_all(in_w, state, strlen(state));
                 (void) sigaction(SIGPIPE, &old, NULL);
         }
-        close(in[1]);
+        in_w = eng_close_safe(in_w);
         for (int waited = 0;; waited++) {
                 pid_t w = waitpid(c, &status, h->timeout ? WNOHANG : 0);
 
-                if (w == c)
+                if (w == c) {
+                        c = -1; /* reaped */
                         break;
+                }
                 if (w < 0 && errno != EINTR) {
+                        c = -1; /* not ours to wait for any more */
                         status = -1;
                         break;
                 }
-                if (h->timeout && waited >= h->timeout * 100) {
-                        (void) kill(c, SIGKILL);
-                        (void) waitpid(c, NULL, 0);
-                        close(out[0]);
+                /* past its timeout: killed and reaped as c goes */
+                if (h->timeout && waited >= h->timeout * 100)
                         return eng_err(err, ENG_E_SYS, ETIMEDOUT, "the hook '%s'", h->path);
-                }
                 if (h->timeout) {
                         struct timespec ts = { 0, 10 * 1000 * 1000 };
 
@@ -92,12 +89,11 @@ static int run_one(const struct oci_hook *h, const char *state, struct eng_error
         }
         {
                 /* what it said on stderr (a hook that daemonized closed it) */
-                ssize_t n = read(out[0], said, sizeof(said) - 1);
+                ssize_t n = read(out_r, said, sizeof(said) - 1);
 
                 said[n > 0 ? n : 0] = '\0';
                 if (n > 0 && said[n - 1] == '\n')
                         said[n - 1] = '\0';
-                close(out[0]);
         }
         if (status != 0 && said[0])
                 return eng_err(err, ENG_E_SYS, 0, "%s", said);

@@ -84,6 +84,40 @@ START_TEST(test_cleanup_err_and_strv)
 }
 END_TEST
 
+START_TEST(test_kill_at_scope_end)
+{
+        pid_t seen, kept;
+
+        {
+                _cleanup_kill_ pid_t c = fork();
+
+                ck_assert_int_ge(c, 0);
+                if (c == 0)
+                        for (;;)
+                                pause();
+                seen = c;
+        }
+        /* killed and reaped: no such child any more */
+        ck_assert_int_eq(waitpid(seen, NULL, WNOHANG), -1);
+        ck_assert_int_eq(errno, ECHILD);
+        {
+                _cleanup_kill_ pid_t c = fork();
+
+                ck_assert_int_ge(c, 0);
+                if (c == 0)
+                        _exit(7);
+                kept = TAKE_PID(c);
+                ck_assert_int_eq(c, -1);
+        }
+        {
+                int status;
+
+                ck_assert_int_eq(waitpid(kept, &status, 0), kept);
+                ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+        }
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("cleanup");
@@ -94,6 +128,7 @@ int main(void)
         tcase_add_test(tc, test_close_safe_keeps_errno);
         tcase_add_test(tc, test_take_ptr);
         tcase_add_test(tc, test_cleanup_err_and_strv);
+        tcase_add_test(tc, test_kill_at_scope_end);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }

@@ -182,6 +182,18 @@ START_TEST(test_stop_kill)
         ck_assert_int_eq(c.state, STORAGE_CONTAINER_EXITED);
         eng_assert_ok(storage_container_load(&store, ID1, &again, &err), err);
         ck_assert(again.stopped_by_user);
+
+        /* a record that says it runs but names no process: kill(0) would
+         * signal our own process group, kill(-1) every process of ours */
+        c.state = STORAGE_CONTAINER_RUNNING;
+        c.pid = 0;
+        eng_assert_fails(runtime_container_kill(&ctx, &c, SIGTERM, &err), err, ENG_E_INVALID);
+        ck_assert(strstr(err->msg, "names no process"));
+        err = eng_err_free(err);
+        free(c.stop_signal);
+        c.stop_signal = NULL;
+        eng_assert_fails(runtime_container_stop(&ctx, &c, 0, &err), err, ENG_E_INVALID);
+        err = eng_err_free(err);
 }
 END_TEST
 

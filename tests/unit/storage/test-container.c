@@ -2,7 +2,9 @@
 /* Container records and files in the store, without namespaces. */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -374,6 +376,39 @@ START_TEST(test_damaged_record)
 }
 END_TEST
 
+/* whether another process could take the store lock now */
+static bool lock_free(void)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/store.lock", store.root);
+        pid_t pid = fork();
+        int status;
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                int fd = open(path, O_RDWR | O_CLOEXEC);
+
+                _exit(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : 1);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+START_TEST(test_lock_guard)
+{
+        struct eng_error *err = NULL;
+
+        {
+                _cleanup_store_unlock_ struct storage_store *locked =
+                        storage_store_lock_guard(&store, &err);
+
+                ck_assert_ptr_eq(locked, &store);
+                ck_assert(!lock_free());
+        }
+        /* dropped as the block ended */
+        ck_assert(lock_free());
+}
+END_TEST
+
 /* a probe for storage_driver_choose() that says what the test wants */
 static bool fake_probe(enum storage_driver d, void *arg, char **ret_why)
 {
@@ -440,6 +475,7 @@ int main(void)
         tcase_add_test(tc, test_codec_refuses);
         tcase_add_test(tc, test_damaged_record);
         tcase_add_test(tc, test_driver_choose);
+        tcase_add_test(tc, test_lock_guard);
         suite_add_tcase(s, tc);
         return eng_run_suite(s);
 }
