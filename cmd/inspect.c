@@ -60,6 +60,7 @@ static json_t *user_mounts(json_t *spec)
                                            "/etc/hosts",
                                            "/etc/hostname",
                                            "/etc/resolv.conf",
+                                           "/run/.containerenv",
                                            "/" };
         json_t *out = json_array(), *m;
         size_t i;

@@ -570,13 +570,17 @@ static int write_userdata(const char *dir, const char *hostname, const char *nam
         _cleanup_free_ char *hostname_path = eng_xasprintf("%s/userdata/hostname", dir);
         _cleanup_free_ char *hosts_path = eng_xasprintf("%s/userdata/hosts", dir);
         _cleanup_free_ char *resolv_path = eng_xasprintf("%s/userdata/resolv.conf", dir);
+        _cleanup_free_ char *env_path = eng_xasprintf("%s/userdata/containerenv", dir);
         _cleanup_free_ char *line = eng_xasprintf("%s\n", hostname);
         _cleanup_free_ char *hosts = NULL, *host_hosts = NULL, *resolv = NULL;
         _cleanup_strv_ char **lines = NULL;
         _cleanup_strbuf_ struct eng_strbuf kept = ENG_STRBUF_INIT;
         struct eng_error *e = NULL;
 
-        if (eng_write_file_replace(hostname_path, line, strlen(line), 0644, err) < 0)
+        /* /run/.containerenv says "in a container" to programs that look (podman
+         * writes it empty for containers that are not privileged) */
+        if (eng_write_file_replace(env_path, "", 0, 0644, err) < 0 ||
+            eng_write_file_replace(hostname_path, line, strlen(line), 0644, err) < 0)
                 return -1;
         if (net == RUNTIME_NET_HOST &&
             eng_read_file("/etc/hosts", ETC_MAX, &host_hosts, NULL, &e) == 0)
@@ -882,6 +886,14 @@ int runtime_spec_mounts(const struct runtime_run_opts *o, const struct storage_r
         ENG_STRV_FOREACH(m, o->volumes)
                 if (add_volume(mounts, *m, err) < 0)
                         return -1;
+        /* last: a tmpfs on /run must not hide it */
+        if (!has_dest(mounts, "/run/.containerenv")) {
+                _cleanup_free_ char *src = eng_xasprintf("%s/containerenv", userdata);
+
+                json_array_append_new(mounts,
+                                      mount_obj("/run/.containerenv", "bind", src,
+                                                json_pack("[sss]", "bind", "rprivate", "ro")));
+        }
         *ret = json_incref(mounts);
         return 0;
 }

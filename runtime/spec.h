@@ -49,7 +49,8 @@ int runtime_spec_process(struct storage_store *s, json_t *record, json_t *cfg,
  * @root), the kernel file systems, the files of @userdata bound on
  * /etc/hostname, /etc/hosts and /etc/resolv.conf, the tmpfs of
  * --read-only, then --tmpfs, --mount and -v, each replacing a mount of
- * the same place
+ * the same place, and last /run/.containerenv (podman's) unless one of
+ * them is there
  */
 int runtime_spec_mounts(const struct runtime_run_opts *o, const struct storage_root *root,
                         const char *userdata, json_t **ret, struct eng_error **err);

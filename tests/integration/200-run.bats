@@ -430,3 +430,17 @@ started_pid() {
 	run eng run --rm --userns=nonsense "$L" true
 	assert_status 125
 }
+
+@test "run: /run/.containerenv is there, as podman binds it, with --read-only too" {
+	# scripts test for it to know they run in a container
+	run eng run --rm --network none "$IMG" sh -c 'test -f /run/.containerenv && wc -c </run/.containerenv'
+	assert_status 0
+	assert_equal "$output" 0
+	run eng run --rm --network none --read-only "$IMG" sh -c 'test -f /run/.containerenv && touch /run/other && echo ok'
+	assert_status 0
+	assert_equal "$output" ok
+	# it is eng's, not the user's: inspect lists only the user's mounts
+	eng create --name envfile --network none -v /tmp:/host "$IMG" true >/dev/null
+	run eng inspect -f '{{len .Mounts}}' envfile
+	assert_equal "$output" 1
+}

@@ -270,6 +270,11 @@ START_TEST(test_mounts)
                          "/ud/hosts");
         /* --read-only: tmpfs where programs write */
         ck_assert_str_eq(json_string_value(json_object_get(mount_at(m, "/tmp"), "type")), "tmpfs");
+        /* podman's /run/.containerenv, after the tmpfs on /run that would hide it */
+        x = json_array_get(m, json_array_size(m) - 1);
+        ck_assert_str_eq(json_string_value(json_object_get(x, "destination")),
+                         "/run/.containerenv");
+        ck_assert_str_eq(json_string_value(json_object_get(x, "source")), "/ud/containerenv");
         json_decref(m);
 
         /* a FUSE root is no mount of the spec (its hook mounts it) */
