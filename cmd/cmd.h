@@ -211,6 +211,10 @@ int cmd_template_render(const struct cmd_template *t, json_t *dot, char **ret,
 int cmd_template_print(const struct cmd_template *t, json_t *rows, json_t *headers,
                        struct eng_error **err);
 
+/** cmd_template_print_rows() - cmd_template_print(), a table without its header unless @heading */
+int cmd_template_print_rows(const struct cmd_template *t, json_t *rows, json_t *headers,
+                            bool heading, struct eng_error **err);
+
 /* -f/--format of a command that takes Go templates */
 struct cmd_format_arg {
         enum cmd_format format;
@@ -262,6 +266,9 @@ void cmd_table_cell(struct cmd_table *t, const char *fmt, ...)
 
 /** cmd_table_print() - the table on stdout; then it is emptied */
 void cmd_table_print(struct cmd_table *t);
+
+/** cmd_table_drop_header() - the first row goes (--noheading): the columns fit the rest */
+void cmd_table_drop_header(struct cmd_table *t);
 
 /** cmd_table_release() - the table emptied without printing it (an error half way) */
 void cmd_table_release(struct cmd_table *t);

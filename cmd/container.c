@@ -28,6 +28,9 @@
 enum {
         OPT_NO_TRUNC = 256,
         OPT_FILTER,
+        OPT_NOHEADING,
+        OPT_SORT,
+        OPT_EXTERNAL,
         OPT_TAIL,
         OPT_SINCE,
         OPT_UNTIL,
@@ -95,6 +98,18 @@ struct ps_args {
         enum cmd_format format;
         struct cmd_template *template;
         char **filters;
+        bool noheading;
+        const char *sort; /* a key of ps_sort_keys */
+};
+
+/* ps --sort: podman's keys; the times newest first, the rest in byte order */
+static const struct {
+        const char *name;
+        const char *field; /* of the record; NULL: created, newest first */
+} ps_sort_keys[] = {
+        { "created", NULL },       { "runningfor", NULL }, { "id", "id" },
+        { "image", "image_name" }, { "names", "name" },    { "status", "state" },
+        { "command", "command" },
 };
 
 static int ps_opt(int val, const char *arg, void *data, struct eng_error **err)
@@ -131,6 +146,22 @@ static int ps_opt(int val, const char *arg, void *data, struct eng_error **err)
                 return 0;
         case 'f':
                 return cmd_format_parse_template(arg, &a->format, &a->template, err);
+        case OPT_NOHEADING:
+                a->noheading = true;
+                return 0;
+        case OPT_SORT:
+                for (size_t i = 0; i < ELEMENTSOF(ps_sort_keys); i++)
+                        if (strcmp(arg, ps_sort_keys[i].name) == 0) {
+                                a->sort = ps_sort_keys[i].field;
+                                return 0;
+                        }
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "--sort '%s': use command, created, id, image, names, runningfor or status%s",
+                        arg, strcmp(arg, "size") == 0 ? " (eng ps shows no sizes)" : "");
+        case OPT_EXTERNAL:
+                /* containers of other tools in our store: eng's store has none */
+                return 0;
         }
         return 0;
 }
@@ -286,6 +317,54 @@ static char *status_text(json_t *r, time_t now)
         return eng_xstrdup("Created");
 }
 
+/* the text ps sorts @r by for @field: the value, or a command's words */
+static char *sort_text(json_t *r, const char *field)
+{
+        json_t *v = json_object_get(r, field);
+        _cleanup_strv_ char **words = NULL;
+        json_t *w;
+        size_t i;
+
+        if (json_is_string(v))
+                return eng_xstrdup(json_string_value(v));
+        if (strcmp(field, "image_name") == 0) /* a record from before image names */
+                v = json_object_get(r, "image");
+        if (json_is_string(v))
+                return eng_xstrdup(json_string_value(v));
+        json_array_foreach(v, i, w)
+                if (json_is_string(w))
+                        eng_strv_push(&words, json_string_value(w));
+        return eng_strv_join(words, " ");
+}
+
+struct sort_row {
+        json_t *r;
+        char *key;
+        size_t at; /* its place before: among equals, newest first stays */
+};
+
+static int cmp_sort_row(const void *a, const void *b)
+{
+        const struct sort_row *x = a, *y = b;
+        int c = strcmp(x->key, y->key);
+
+        return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* @v (newest first) by @field */
+static void sort_rows(json_t **v, size_t n, const char *field)
+{
+        _cleanup_free_ struct sort_row *rows = eng_xcalloc(n + 1, sizeof(*rows));
+
+        for (size_t i = 0; i < n; i++)
+                rows[i] = (struct sort_row){ .r = v[i], .key = sort_text(v[i], field), .at = i };
+        qsort(rows, n, sizeof(*rows), cmp_sort_row);
+        for (size_t i = 0; i < n; i++) {
+                v[i] = rows[i].r;
+                free(rows[i].key);
+        }
+}
+
 static int cmp_created_desc(const void *a, const void *b)
 {
         const char *ca = json_string_value(json_object_get(*(json_t *const *) a, "created"));
@@ -353,6 +432,11 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                   "status=, name=, id=, ancestor=" },
                 { "format", required_argument, 'f', "FORMAT",
                   "'json' for JSON, or a Go template like '{{.Names}}'\n('table ...' for columns)" },
+                { "noheading", no_argument, OPT_NOHEADING, NULL, "no header line" },
+                { "sort", required_argument, OPT_SORT, "KEY",
+                  "command, created (the default), id, image, names, runningfor, status" },
+                { "external", no_argument, OPT_EXTERNAL, NULL,
+                  "also containers of other tools (eng's store has only its own)" },
                 { 0 },
         };
         struct ps_args a = { .last = -1 };
@@ -385,6 +469,8 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                         n++;
         }
         qsort(v, n, sizeof(*v), cmp_created_desc);
+        if (a.sort)
+                sort_rows(v, n, a.sort);
         if (a.latest)
                 n = n > 1 ? 1 : n;
         if (a.last >= 0 && (size_t) a.last < n)
@@ -402,7 +488,7 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
 
                 for (i = 0; i < n; i++)
                         json_array_append_new(out, ps_template_row(v[i], a.no_trunc, now));
-                r = cmd_template_print(a.template, out, headers, err);
+                r = cmd_template_print_rows(a.template, out, headers, !a.noheading, err);
                 goto out;
         }
         if (a.quiet) {
@@ -442,6 +528,8 @@ int cmd_ps(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error *
                         cmd_table_cell(&t, "%s", ports);
                         cmd_table_cell(&t, "%s", json_string_value(json_object_get(v[i], "name")));
                 }
+                if (a.noheading)
+                        cmd_table_drop_header(&t);
                 cmd_table_print(&t);
         }
         r = 0;

@@ -211,6 +211,16 @@ void cmd_table_release(struct cmd_table *t)
         *t = (struct cmd_table){ .ncol = t->ncol };
 }
 
+void cmd_table_drop_header(struct cmd_table *t)
+{
+        size_t n = t->ncells < t->ncol ? t->ncells : t->ncol;
+
+        for (size_t i = 0; i < n; i++)
+                free(t->cells[i]);
+        memmove(t->cells, t->cells + n, (t->ncells - n) * sizeof(*t->cells));
+        t->ncells -= n;
+}
+
 void cmd_table_print(struct cmd_table *t)
 {
         _cleanup_free_ size_t *width = NULL;

@@ -799,6 +799,12 @@ int cmd_template_render(const struct cmd_template *t, json_t *dot, char **ret,
 int cmd_template_print(const struct cmd_template *t, json_t *rows, json_t *headers,
                        struct eng_error **err)
 {
+        return cmd_template_print_rows(t, rows, headers, true, err);
+}
+
+int cmd_template_print_rows(const struct cmd_template *t, json_t *rows, json_t *headers,
+                            bool heading, struct eng_error **err)
+{
         struct cmd_table table;
         size_t ncol = 0, i;
         json_t *row;
@@ -848,6 +854,8 @@ int cmd_template_print(const struct cmd_template *t, json_t *rows, json_t *heade
                                 cmd_table_cell(&table, "%s", "");
                 }
         }
+        if (!heading)
+                cmd_table_drop_header(&table);
         cmd_table_print(&table);
         return 0;
 }

@@ -222,6 +222,31 @@ wait_for_log() {
 	assert_status 125
 }
 
+@test "ps: --noheading, --sort, --external, as podman's scripts use them" {
+	eng create --name b-second "$IMG" true >/dev/null
+	eng create --name a-third "$IMG" true >/dev/null
+	eng create --name c-first "$IMG" true >/dev/null
+	run eng ps -a --noheading
+	assert_status 0
+	assert_not_contains "$output" "CONTAINER ID"
+	assert_equal "$(wc -l <<<"$output")" 3
+	run eng ps -a --noheading --format 'table {{.Names}}'
+	assert_equal "$output" "c-first
+a-third
+b-second"
+	run eng ps -a --sort names --format '{{.Names}}'
+	assert_equal "$output" "a-third
+b-second
+c-first"
+	run eng ps -a --sort created --format '{{.Names}}'
+	assert_equal "$(head -1 <<<"$output")" c-first
+	run eng ps -a --external -q
+	assert_equal "$(wc -l <<<"$output")" 3
+	run eng ps --sort size
+	assert_status 125
+	assert_contains "$output" "--sort 'size'"
+}
+
 @test "a killed monitor, a vanished runtime directory: ps tells the truth, rm -f cleans up" {
 	eng run -d --name orphan "$IMG" sleep 300 >/dev/null
 	local rec pid mon
