@@ -350,6 +350,7 @@ int cmd_pull_image(struct cmd_store *cs, struct cmd_config *config, const char *
                    bool tls_verify, bool tls_verify_given, char **ret_id, struct eng_error **err);
 int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+int cmd_untag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_image(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_image_inspect(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);

@@ -102,7 +102,8 @@ static const struct cmd_desc commands[] = {
                         "  prune [-a]         remove images without a name (-a: every image)\n"
                         "  pull IMAGE         pull an image (eng pull)\n"
                         "  rm IMAGE...        remove images (eng rmi)\n"
-                        "  tag IMAGE NAME...  add names to an image (eng tag)\n",
+                        "  tag IMAGE NAME...  add names to an image (eng tag)\n"
+                        "  untag IMAGE [NAME...]  remove names from an image (eng untag)\n",
                 .stop_at_operand = true,
         },
         {
@@ -270,6 +271,15 @@ static const struct cmd_desc commands[] = {
                 .description =
                         "Give IMAGE each NAME as a further name.  A NAME without a registry is\n"
                         "put under localhost/, as podman does.\n",
+        },
+        {
+                .name = "untag",
+                .fn = cmd_untag,
+                .summary = "Remove names from an image",
+                .usage = "eng untag IMAGE [NAME...]",
+                .description =
+                        "Take each NAME from IMAGE, or every name when none is given; the image stays\n"
+                        "(without a name it shows as <none>, and image prune removes it).\n",
         },
         {
                 .name = "top",
@@ -606,7 +616,8 @@ int cmd_image(const struct cmd_desc *cmd, int argc, char **argv, struct eng_erro
 {
         static const struct cmd_alias aliases[] = { { "ls", "images" },  { "list", "images" },
                                                     { "pull", "pull" },  { "rm", "rmi" },
-                                                    { "remove", "rmi" }, { "tag", "tag" } };
+                                                    { "remove", "rmi" }, { "tag", "tag" },
+                                                    { "untag", "untag" } };
 
         return cmd_dispatch(cmd, argc, argv, image_subcommands, N_ELEMS(image_subcommands), aliases,
                             N_ELEMS(aliases), err);

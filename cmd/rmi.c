@@ -110,6 +110,25 @@ out:
         return r;
 }
 
+int cmd_untag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
+{
+        struct cmd_store cs = CMD_STORE_INIT;
+        int first, r;
+
+        r = cmd_parse(cmd, argc, argv, NULL, NULL, NULL, &first, err);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (first >= argc)
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "'eng untag' needs an image; see 'eng untag --help'");
+        r = -1;
+        if (cmd_store_open(&cs, false, err) == 0 &&
+            image_untag(&cs.store, argv[first], argv + first + 1, err) == 0)
+                r = 0;
+        cmd_store_close(&cs);
+        return r;
+}
+
 int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err)
 {
         struct cmd_store cs = CMD_STORE_INIT;

@@ -238,6 +238,35 @@ int image_remove(struct storage_store *s, const char *name, bool force, json_t *
         return 0;
 }
 
+int image_untag(struct storage_store *s, const char *name, char **names, struct eng_error **err)
+{
+        _cleanup_json_ json_t *img = image_lookup(s, name, err);
+        _cleanup_strv_ char **drop = NULL;
+        const char *id;
+        size_t i;
+        json_t *v;
+
+        if (!img)
+                return -1;
+        id = json_string_value(json_object_get(img, "id"));
+        if (!names || !*names)
+                json_array_foreach(json_object_get(img, "names"), i, v)
+                        eng_strv_push(&drop, json_string_value(v));
+        /* every name is checked before any goes */
+        ENG_STRV_FOREACH(n, names) {
+                const char *nm = matching_name(img, *n);
+
+                if (!nm)
+                        return eng_err(err, ENG_E_NOTFOUND, 0, "%s: tag not known (image %.12s)",
+                                       *n, id + 7);
+                eng_strv_push(&drop, nm);
+        }
+        ENG_STRV_FOREACH(n, drop)
+                if (storage_image_untag(s, id, *n, err) < 0)
+                        return -1;
+        return 0;
+}
+
 int image_tag(struct storage_store *s, const char *name, const char *target, struct eng_error **err)
 {
         _cleanup_json_ json_t *img = image_lookup(s, name, err);

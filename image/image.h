@@ -42,6 +42,14 @@ int image_remove(struct storage_store *s, const char *name, bool force, json_t *
  */
 int image_prune(struct storage_store *s, bool all, json_t *ret_ids, struct eng_error **err);
 
+/**
+ * image_untag() - take the names @names (as tag and rmi take them: a short
+ * name matches by its repository's last components) from the image @name,
+ * or every name of it when @names is empty; the image stays, dangling when
+ * it has no name left.  A name the image does not have is ENG_E_NOTFOUND.
+ */
+int image_untag(struct storage_store *s, const char *name, char **names, struct eng_error **err);
+
 /** image_tag() - give the image @name the further name @target (normalised) */
 int image_tag(struct storage_store *s, const char *name, const char *target,
               struct eng_error **err);

@@ -256,6 +256,30 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_equal "$(eng images -q)" "" "images left"
 }
 
+@test "untag: names go, the image stays" {
+	eng pull -q --tls-verify=false "$R/eng-test/busybox:latest" >/dev/null
+	eng tag busybox one:1 two:2 three:3
+	run eng untag busybox one:1 localhost/two:2
+	assert_status 0
+	assert_equal "$output" ""
+	run eng images --format '{{.Repository}}:{{.Tag}}'
+	assert_not_contains "$output" one:1
+	assert_not_contains "$output" two:2
+	assert_contains "$output" localhost/three:3
+	# a name it does not have: nothing goes
+	run --separate-stderr eng untag busybox three:3 nope:1
+	assert_status 125
+	assert_contains "$stderr" "nope:1: tag not known"
+	run eng image untag three:3
+	assert_status 0
+	# no name given: every name; the image is dangling, and still there
+	run eng images --format '{{.Repository}}:{{.Tag}}'
+	assert_equal "$output" "<none>:<none>"
+	run eng image prune -f
+	assert_status 0
+	assert_equal "$(eng images -q)" ""
+}
+
 @test "image inspect: podman's shape" {
 	eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip" >/dev/null
 	run eng image inspect layers:oci-gzip
