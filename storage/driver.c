@@ -449,6 +449,7 @@ enum storage_driver storage_driver_choose(const enum storage_driver *requested,
         }
         for (size_t i = 0; i < STORAGE_DRIVER_COUNT; i++) {
                 if (probe((enum storage_driver) i, arg, &why)) {
+                        free(why);
                         *ret_reason = eng_xstrdup(drivers[i].chosen_because);
                         return (enum storage_driver) i;
                 }
