@@ -79,31 +79,48 @@ static json_t *idmap_json(const struct eng_idrange *r, size_t n)
         return a;
 }
 
-static char *os_release_name(void)
+/* KEY's value in os-release(5) text @data, unquoted (heap), or NULL */
+static char *os_release_value(const char *data, const char *key)
 {
-        _cleanup_free_ char *data = NULL;
+        size_t klen = strlen(key);
+
+        for (const char *line = data; line && *line;) {
+                const char *end = strchr(line, '\n');
+                size_t len = end ? (size_t) (end - line) : strlen(line);
+
+                if (len > klen && strncmp(line, key, klen) == 0 && line[klen] == '=') {
+                        const char *v = line + klen + 1;
+                        size_t n = len - klen - 1;
+
+                        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
+                                return eng_xstrndup(v + 1, n - 2);
+                        return eng_xstrndup(v, n);
+                }
+                line = end ? end + 1 : NULL;
+        }
+        return NULL;
+}
+
+/* the distribution as podman's info shows it: .Host.Distribution.Distribution, ... */
+static json_t *distribution_json(void)
+{
+        _cleanup_free_ char *data = NULL, *id = NULL, *version = NULL, *codename = NULL;
+        _cleanup_free_ char *variant = NULL, *pretty = NULL;
         struct eng_error *e = NULL;
 
         if (eng_read_file("/etc/os-release", 64 * 1024, &data, NULL, &e) < 0 &&
-            eng_read_file("/usr/lib/os-release", 64 * 1024, &data, NULL, &e) < 0) {
-                e = eng_err_free(e);
-                return eng_xstrdup("unknown");
-        }
+            eng_read_file("/usr/lib/os-release", 64 * 1024, &data, NULL, &e) < 0)
+                data = eng_xstrdup("");
         e = eng_err_free(e);
-        for (char *line = data, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                if (strncmp(line, "PRETTY_NAME=", 12) == 0) {
-                        char *v = line + 12;
-                        size_t len = strlen(v);
-
-                        if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0])
-                                return eng_xstrndup(v + 1, len - 2);
-                        return eng_xstrdup(v);
-                }
-        }
-        return eng_xstrdup("unknown");
+        id = os_release_value(data, "ID");
+        version = os_release_value(data, "VERSION_ID");
+        codename = os_release_value(data, "VERSION_CODENAME");
+        variant = os_release_value(data, "VARIANT_ID");
+        pretty = os_release_value(data, "PRETTY_NAME");
+        return json_pack("{s:s, s:s, s:s, s:s, s:s}", "distribution", id ? id : "unknown",
+                         "version", version ? version : "unknown", "codename",
+                         codename ? codename : "", "variant", variant ? variant : "", "prettyName",
+                         pretty ? pretty : "unknown");
 }
 
 static void probe_subids(struct info *in, const char *file, const char *kind, const char *name,
@@ -272,7 +289,6 @@ static bool probed(enum storage_driver d, void *arg, char **ret_why)
 
 static int collect(struct info *in, struct eng_error **err)
 {
-        _cleanup_free_ char *distro = os_release_name();
         struct passwd *pw = getpwuid(geteuid());
         struct eng_idmap map = { 0 };
         struct eng_paths paths;
@@ -291,7 +307,7 @@ static int collect(struct info *in, struct eng_error **err)
         json_object_set_new(in->host, "arch", json_string(eng_platform_arch(NULL)));
         json_object_set_new(in->host, "os", json_string("linux"));
         json_object_set_new(in->host, "kernel", json_string(u.release));
-        json_object_set_new(in->host, "distribution", json_string(distro));
+        json_object_set_new(in->host, "distribution", distribution_json());
         json_object_set_new(in->host, "hostname", json_string(u.nodename));
         json_object_set_new(in->host, "user",
                             json_pack("{s:s?, s:I, s:I, s:b}", "name", in->user, "uid",
@@ -367,6 +383,19 @@ static int collect(struct info *in, struct eng_error **err)
         }
 
         probe_cgroups(in);
+        {
+                /* the runtime detached containers run under (the foreground ones run
+                 * the same code inside eng), and the format of their logs */
+                _cleanup_free_ char *rt = eng_find_helper("eng-runtime");
+
+                json_object_set_new(in->host, "ociRuntime",
+                                    json_pack("{s:s, s:s?, s:s}", "name", "eng-runtime", "path", rt,
+                                              "version", PACKAGE_VERSION));
+                if (!rt)
+                        hint(in,
+                             "the runtime eng-runtime is not installed beside eng: run -d cannot start containers");
+                json_object_set_new(in->host, "logDriver", json_string("k8s-file"));
+        }
 
         enum storage_driver requested, driver;
         bool have_requested = false;
@@ -403,6 +432,18 @@ static int collect(struct info *in, struct eng_error **err)
         json_object_set_new(in->store, "configDir", json_string(paths.config_dir));
         json_object_set_new(in->store, "graphDriverName", json_string(storage_driver_name(driver)));
         json_object_set_new(in->store, "graphDriverReason", json_string(reason));
+        {
+                /* as podman shows its mount program for fuse-overlayfs */
+                json_t *opts = json_object();
+
+                if (driver == STORAGE_DRIVER_FUSE_OVERLAY) {
+                        _cleanup_free_ char *ovl = eng_find_helper("eng-overlayfs");
+
+                        json_object_set_new(opts, "overlay.mount_program",
+                                            json_pack("{s:s?}", "Executable", ovl));
+                }
+                json_object_set_new(in->store, "graphOptions", opts);
+        }
         if (driver == STORAGE_DRIVER_VFS && !have_requested)
                 hint(in,
                      "no overlay is available, so the vfs driver copies every image for each container: slow and large");

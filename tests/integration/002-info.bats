@@ -18,6 +18,24 @@ info_json() {
 	assert_equal "$(json .host.kernel)" "$(uname -r)" kernel
 }
 
+@test "info: podman's field names for the distribution, runtime, log driver, graph options" {
+	# scripts ask podman info for these by name
+	local id version
+	id=$(. /etc/os-release && echo "$ID")
+	version=$(. /etc/os-release && echo "$VERSION_ID")
+	run "$ENG" --root "$BATS_TEST_TMPDIR/store" info --format '{{.Host.Distribution.Distribution}} {{.Host.Distribution.Version}}'
+	assert_status 0
+	assert_equal "$output" "$id $version"
+	run "$ENG" --root "$BATS_TEST_TMPDIR/store" info --format '{{.Host.OCIRuntime.Name}} {{.Host.LogDriver}}'
+	assert_equal "$output" "eng-runtime k8s-file"
+	run "$ENG" --root "$BATS_TEST_TMPDIR/store" info --format '{{.Host.OCIRuntime.Path}}'
+	[ -x "$output" ] || fail "OCIRuntime.Path '$output' is not a program"
+	info_json --storage-driver vfs
+	assert_equal "$(json '.store.graphOptions | length')" 0
+	info_json --storage-driver fuse-overlay
+	[ -x "$(json '.store.graphOptions["overlay.mount_program"].Executable')" ] || fail "no mount program"
+}
+
 @test "info: subordinate ranges from /etc/subuid and /etc/subgid" {
 	local me
 	me=$(id -un)
