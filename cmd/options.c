@@ -3,10 +3,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "common/cleanup.h"
@@ -24,6 +26,7 @@ enum {
         OPT_RUNROOT,
         OPT_LOG_LEVEL,
         OPT_STORAGE_DRIVER,
+        OPT_NOOUT,
         OPT_HELP = CMD_OPT_HELP, /* --help; -h too unless the command has a -h of its own */
 };
 
@@ -36,6 +39,8 @@ const struct cmd_option cmd_global_options[] = {
           "the run root (default $XDG_RUNTIME_DIR/eng, else /tmp/eng-run-UID)" },
         { "storage-driver", required_argument, OPT_STORAGE_DRIVER, "DRIVER",
           "overlay, fuse-overlay or vfs (default: the best that works here)" },
+        { "noout", no_argument, OPT_NOOUT, NULL,
+          "nothing on standard output (errors still go out)" },
         { "help", no_argument, OPT_HELP, NULL, "show help" },
         { 0 },
 };
@@ -149,6 +154,14 @@ int cmd_apply_global(int val, const char *arg, struct eng_error **err)
                         return eng_err_wrap(err, "--storage-driver");
                 arg_global.storage_driver = arg;
                 return 1;
+        case OPT_NOOUT: {
+                /* podman's --noout: what we would print goes nowhere */
+                _cleanup_close_ int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                if (fd < 0 || fflush(stdout) == EOF || dup2(fd, STDOUT_FILENO) < 0)
+                        return eng_err(err, ENG_E_SYS, errno, "--noout");
+                return 1;
+        }
         default:
                 return 0;
         }

@@ -123,6 +123,21 @@ load helpers
 	assert_contains "$output" "-P, --publish-all"
 }
 
+@test "--noout: nothing on stdout, errors still on stderr (podman's global flag)" {
+	run --separate-stderr "$ENG" --noout version
+	assert_status 0
+	assert_equal "$output" ""
+	run --separate-stderr "$ENG" version --noout --format json
+	assert_status 0
+	assert_equal "$output" ""
+	run --separate-stderr "$ENG" --noout rmi no-such-image
+	assert_status 1
+	assert_equal "$output" ""
+	assert_contains "$stderr" "no-such-image"
+	run "$ENG" --help
+	assert_contains "$output" "--noout"
+}
+
 @test "a flag without its argument exits 125" {
 	run "$ENG" info --format
 	assert_status 125
