@@ -350,6 +350,12 @@ int cmd_pull_image(struct cmd_store *cs, struct cmd_config *config, const char *
                    bool tls_verify, bool tls_verify_given, char **ret_id, struct eng_error **err);
 int cmd_images(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_rmi(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
+/**
+ * cmd_containers_matching() - the ids of the containers that every one of
+ * @filters (ps --filter's K=V) matches, all of them for none; newest last
+ */
+char **cmd_containers_matching(struct cmd_store *cs, char **filters, struct eng_error **err);
+
 int cmd_untag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_tag(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);
 int cmd_image(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error **err);

@@ -213,6 +213,30 @@ static int filter_match(json_t *r, char **filters, bool *ret, struct eng_error *
         return 0;
 }
 
+char **cmd_containers_matching(struct cmd_store *cs, char **filters, struct eng_error **err)
+{
+        _cleanup_json_ json_t *all = runtime_container_list(&cs->store, err);
+        char **ids = eng_xcalloc(1, sizeof(char *));
+        json_t *r;
+        size_t i;
+
+        if (!all) {
+                free(ids);
+                return NULL;
+        }
+        json_array_foreach(all, i, r) {
+                bool ok;
+
+                if (filter_match(r, filters, &ok, err) < 0) {
+                        eng_strv_free(ids);
+                        return NULL;
+                }
+                if (ok)
+                        eng_strv_push(&ids, json_string_value(json_object_get(r, "id")));
+        }
+        return ids;
+}
+
 /* the command, cut to 20 characters as podman's ps shows it unless @whole */
 static char *command_line(json_t *r, bool whole)
 {

@@ -923,8 +923,12 @@ int cmd_create(const struct cmd_desc *cmd, int argc, char **argv, struct eng_err
 struct start_args {
         bool attach;
         bool interactive;
+        bool all;
+        char **filters;
         long timeout;
 };
+
+enum { OPT_START_ALL = 300, OPT_START_FILTER };
 
 static int start_opt(int val, const char *arg, void *data, struct eng_error **err)
 {
@@ -937,6 +941,16 @@ static int start_opt(int val, const char *arg, void *data, struct eng_error **er
                 break;
         case 'i':
                 a->interactive = true;
+                break;
+        case OPT_START_ALL:
+                a->all = true;
+                break;
+        case 'f':
+        case OPT_START_FILTER:
+                if (!strchr(arg, '='))
+                        return eng_err(err, ENG_E_USAGE, 0, "--filter '%s': use KEY=VALUE", arg);
+                eng_strv_push(&a->filters, arg);
+                a->all = true; /* podman: a filter picks among all containers */
                 break;
         case 't':
                 a->timeout = strtol(arg, &end, 10);
@@ -954,6 +968,10 @@ static int start_or_restart(const struct cmd_desc *cmd, int argc, char **argv, b
         static const struct cmd_option start_opts[] = {
                 { "attach", no_argument, 'a', NULL, "stay with it in the foreground" },
                 { "interactive", no_argument, 'i', NULL, "pass stdin (with -a)" },
+                { "all", no_argument, OPT_START_ALL, NULL,
+                  "every container (running ones stay as they are)" },
+                { "filter", required_argument, 'f', "K=V",
+                  "the containers ps --filter K=V lists (status=, name=, id=, ancestor=, label=)" },
                 { 0 },
         };
         static const struct cmd_option restart_opts[] = {
@@ -963,34 +981,50 @@ static int start_or_restart(const struct cmd_desc *cmd, int argc, char **argv, b
         };
         struct start_args a = { .timeout = 10 };
         struct cmd_store cs = CMD_STORE_INIT;
+        _cleanup_strv_ char **names = NULL;
         int first, r, ret = 0;
 
         r = cmd_parse(cmd, argc, argv, restart ? restart_opts : start_opts, start_opt, &a, &first,
                       err);
-        if (r != 0)
+        if (r == 0 && first >= argc && !a.all)
+                r = eng_err(err, ENG_E_USAGE, 0, "'eng %s' needs a container", cmd->name);
+        if (r == 0 && a.all && first < argc)
+                r = eng_err(err, ENG_E_USAGE, 0, "--all and --filter take no container names");
+        if (r == 0 && a.attach && (a.all || argc - first > 1))
+                r = eng_err(err, ENG_E_USAGE, 0, "--attach takes one container");
+        if (r != 0) {
+                eng_strv_free(a.filters);
                 return r < 0 ? r : 0;
-        if (first >= argc)
-                return eng_err(err, ENG_E_USAGE, 0, "'eng %s' needs a container", cmd->name);
-        if (a.attach && argc - first > 1)
-                return eng_err(err, ENG_E_USAGE, 0, "--attach takes one container");
+        }
         if (cmd_store_open(&cs, true, err) < 0) {
+                eng_strv_free(a.filters);
                 cmd_store_close(&cs);
                 return -1;
         }
-        for (int i = first; i < argc; i++) {
+        if (a.all)
+                names = cmd_containers_matching(&cs, a.filters, err);
+        else
+                for (int i = first; i < argc; i++)
+                        eng_strv_push(&names, argv[i]);
+        eng_strv_free(a.filters);
+        if (!names) {
+                cmd_store_close(&cs);
+                return -1;
+        }
+        for (int i = 0; names[i]; i++) {
                 _cleanup_(storage_container_release) struct storage_container c = { 0 };
                 const struct runtime_start_opts so = { .detach = !a.attach,
                                                        .interactive = a.interactive };
                 _cleanup_close_ int lock = -1;
 
-                if (storage_container_load(&cs.store, argv[i], &c, err) < 0)
+                if (storage_container_load(&cs.store, names[i], &c, err) < 0)
                         goto failed;
                 lock = runtime_container_lock(&cs.rt, &c, err);
                 if (lock < 0)
                         goto failed;
                 if (c.state == STORAGE_CONTAINER_RUNNING && !restart) {
                         /* podman: starting a running container is no error */
-                        printf("%s\n", argv[i]);
+                        printf("%s\n", names[i]);
                         continue;
                 }
                 r = restart ? runtime_container_restart(&cs.rt, &c, a.timeout, err)
@@ -999,7 +1033,7 @@ static int start_or_restart(const struct cmd_desc *cmd, int argc, char **argv, b
                         if (a.attach)
                                 ret = r;
                         else
-                                printf("%s\n", argv[i]);
+                                printf("%s\n", names[i]);
                         continue;
                 }
 failed:

@@ -376,6 +376,29 @@ c-first"
 	assert_contains "$output" "--type 'volume': use container, image or all"
 }
 
+@test "start --all and --filter: the containers ps --filter would list" {
+	eng create --name g1 --label grp=web "$IMG" sleep 300 >/dev/null
+	eng create --name g2 --label grp=web "$IMG" sleep 300 >/dev/null
+	eng create --name other "$IMG" sleep 300 >/dev/null
+	run eng start --filter label=grp=web
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" 2
+	run eng ps --format '{{.Names}}'
+	assert_equal "$(sort <<<"$output" | tr '\n' ' ')" "g1 g2 "
+	# --all: the rest too; a running one is no error
+	run eng start --all
+	assert_status 0
+	assert_equal "$(wc -l <<<"$output")" 3
+	run eng ps -q
+	assert_equal "$(wc -l <<<"$output")" 3
+	run eng start --all g1
+	assert_status 125
+	assert_contains "$output" "take no container names"
+	run eng start --filter nokey
+	assert_status 125
+	eng rm -f -t 0 g1 g2 other >/dev/null
+}
+
 @test "create, start, start -a, restart: the same container, its upper directory kept" {
 	run eng create --name later "$IMG" sh -c 'echo run >>/count; cat /count | wc -l; sleep 300'
 	assert_status 0
