@@ -406,7 +406,7 @@ started_pid() {
 	run "$ENG" unshare "$ENG_TEST_HELPERS/eng-canon-tree" "$d/rootfs"
 	assert_status 0
 	# less the file written and the mount points made for the container (podman makes them too)
-	diff <(grep -Ev '^(new|dev|proc|sys|etc/hostname|etc/hosts|etc/resolv.conf) ' <<<"$output") \
+	diff <(grep -Ev '^(new|dev|proc|sys|run|etc/hostname|etc/hosts|etc/resolv.conf|run/.containerenv) ' <<<"$output") \
 		<(expected_listing layers-merged)
 	run eng --storage-driver vfs run --rm -u 1000 "$L" stat -c %u /home/tester/owned-by-1000
 	assert_equal "$output" 1000
