@@ -51,6 +51,7 @@ struct ovl_node {
         ino_t ino;               /* what stat says, for the life of the mount */
         uint64_t lookups;        /* the kernel's references */
         bool gone;               /* unlinked: kept until forgotten */
+        int gone_fd;             /* unlinked: an O_PATH descriptor of the file, or -1 */
         struct ovl_dir *listing; /* directories: the merged listing being read */
         struct stat *lower_st;   /* directories of a lower layer: their stat, as presented */
 };
@@ -136,6 +137,8 @@ void ovl_node_move(struct ovl_fs *fs, struct ovl_node *n, struct ovl_node *paren
 struct ovl_node *ovl_node_find(struct ovl_fs *fs, const char *path);
 /* an entry removed: the node leaves the table, and memory once forgotten */
 void ovl_node_unlink(struct ovl_fs *fs, struct ovl_node *n);
+/* before its last name goes: a descriptor that keeps the file for fstat of an open file */
+void ovl_node_keep_open(struct ovl_fs *fs, struct ovl_node *n);
 
 /* whiteouts */
 bool ovl_is_whiteout(struct ovl_fs *fs, int layer, const char *path, const struct stat *st);

@@ -233,13 +233,12 @@ gid_t ovl_gid_to_layer(struct ovl_fs *fs, gid_t gid)
         return (gid_t) map_id(&fs->gid_map, gid, false);
 }
 
-void ovl_present(struct ovl_fs *fs, int layer, const char *path, _unused_ int fd, ino_t ino,
-                 struct stat *st)
+/* ovl_present() with the override attribute read by @get from the path @p */
+static void present_with(struct ovl_fs *fs, int layer, const char *p, ino_t ino, struct stat *st,
+                         ssize_t (*get)(const char *, const char *, void *, size_t))
 {
         char v[64];
-        ssize_t n = S_ISLNK(st->st_mode)
-                            ? -1
-                            : layer_getxattr(fs, layer, path, OVL_XATTR_OVERRIDE, v, sizeof(v) - 1);
+        ssize_t n = S_ISLNK(st->st_mode) ? -1 : get(p, OVL_XATTR_OVERRIDE, v, sizeof(v) - 1);
 
         if (n > 0) {
                 unsigned int uid, gid, mode;
@@ -264,6 +263,14 @@ void ovl_present(struct ovl_fs *fs, int layer, const char *path, _unused_ int fd
         st->st_ino = ino;
 }
 
+void ovl_present(struct ovl_fs *fs, int layer, const char *path, _unused_ int fd, ino_t ino,
+                 struct stat *st)
+{
+        _cleanup_free_ char *p = proc_path(fs, layer, path);
+
+        present_with(fs, layer, p, ino, st, lgetxattr);
+}
+
 /*
  * The lower layers do not change under the mount, and a directory of one
  * is copied up before anything in it changes: its stat is kept, which
@@ -272,6 +279,15 @@ void ovl_present(struct ovl_fs *fs, int layer, const char *path, _unused_ int fd
  */
 int ovl_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 {
+        if (n->gone && n->gone_fd >= 0) {
+                /* unlinked but still open (fstat): the file itself, its link count 0 */
+                _cleanup_free_ char *p = eng_xasprintf("/proc/self/fd/%d", n->gone_fd);
+
+                if (fstat(n->gone_fd, st) < 0)
+                        return -errno;
+                present_with(fs, n->layer, p, n->ino, st, getxattr);
+                return 0;
+        }
         if (n->lower_st && n->layer > 0) {
                 *st = *n->lower_st;
                 return 0;
@@ -294,6 +310,7 @@ static struct ovl_node *node_new(struct ovl_fs *fs, struct ovl_node *parent, con
         n->parent = parent;
         n->name = eng_xstrdup(name);
         n->path = path;
+        n->gone_fd = -1;
         table_add(fs, n);
         return n;
 }
@@ -349,6 +366,8 @@ struct ovl_node *ovl_lookup(struct ovl_fs *fs, struct ovl_node *parent, const ch
 
 static void node_free(struct ovl_node *n)
 {
+        if (n->gone_fd >= 0)
+                close(n->gone_fd);
         ovl_dir_changed(n);
         free(n->lower_st);
         free(n->name);
@@ -374,6 +393,13 @@ void ovl_node_unlink(struct ovl_fs *fs, struct ovl_node *n)
                 return;
         table_del(fs, n);
         n->gone = true;
+}
+
+void ovl_node_keep_open(struct ovl_fs *fs, struct ovl_node *n)
+{
+        if (n->gone_fd < 0 && n->type != S_IFDIR)
+                n->gone_fd =
+                        openat(fs->layers[n->layer].fd, n->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 }
 
 /* The path of @n (and of every node under it) after a rename. */

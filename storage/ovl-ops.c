@@ -514,10 +514,13 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
                 r = prepare_new(fs, p, newname, path, NULL);
         if (r == 0 && linkat(fs->layers[0].fd, n->path, fs->layers[0].fd, path, 0) < 0)
                 r = -errno;
-        if (r == 0 && (r = ovl_stat(fs, n, &st)) == 0) {
-                /* the same inode as the kernel knows it: its link count goes up */
-                n->lookups++;
-                fill_entry(fs, &e, n, &st);
+        if (r == 0) {
+                /* the new name is a node of its own, as a lookup of it makes: when
+                 * the old name goes, this one still finds the file */
+                struct ovl_node *nn = ovl_lookup(fs, p, newname, &st, &r);
+
+                if (nn)
+                        fill_entry(fs, &e, nn, &st);
         }
         unlock(fs);
         if (r < 0)
@@ -599,6 +602,13 @@ static int do_remove(struct ovl_fs *fs, struct ovl_node *p, const char *name, bo
                 return r;
         ovl_dir_changed(p);
         lower = ovl_in_lower(fs, p, name);
+        {
+                /* a node the kernel still holds (an open file) keeps the file at hand */
+                struct ovl_node *held = ovl_node_find(fs, path);
+
+                if (held && !dir)
+                        ovl_node_keep_open(fs, held);
+        }
         if (tmp.layer == 0) {
                 if (dir && (r = clear_upper_dir(fs, path)) < 0)
                         return r;
@@ -1505,6 +1515,7 @@ layers_done:
         fs->root = eng_xcalloc(1, sizeof(*fs->root));
         fs->root->name = eng_xstrdup("");
         fs->root->path = eng_xstrdup(".");
+        fs->root->gone_fd = -1;
         fs->root->type = S_IFDIR;
         fs->root->lookups = 1;
         /* the root: found in the top layer that has it, merged through every layer

@@ -76,6 +76,22 @@ mount_ovl() {
 	assert_equal "${lines[1]}" "again: changed"
 }
 
+@test "eng-overlayfs: a hard link outlives the name it was made from; an open unlinked file has 0 links" {
+	# the new name was the old name's node: once the old name went, stat of
+	# the new one said ENOENT, and fstat of an open, unlinked file too
+	local k=$W/k
+	run in_userns "mkdir -p $k/l $k/upper $k/work $k/mnt &&
+		$OVLFS -o lowerdir=$k/l,upperdir=$k/upper,workdir=$k/work $k/mnt && cd $k/mnt &&
+		echo x >a && ln a b && rm a && stat -c %h b && cat b && ln b c && rm b && cat c &&
+		exec 3<c && rm c && stat -L -c %h /proc/self/fd/3 && cat <&3; exec 3<&-; cd /; umount $k/mnt"
+	assert_status 0
+	assert_equal "$output" "1
+x
+x
+0
+x"
+}
+
 @test "eng-overlayfs: what it makes ahead for copy-ups is gone after it, and after a kill -9 at the next mount" {
 	# (the daemon's command line only: this script's has the same words)
 	local daemon="'^$OVLFS .*upperdir=$W/s/upper'"
