@@ -745,6 +745,10 @@ static int run_or_create(const struct cmd_desc *cmd, int argc, char **argv, bool
                         "--restart needs a detached container (-d): the monitor carries it out");
                 goto out;
         }
+        /* podman's words: it warns, and runs */
+        if (a.o.tty && a.interactive && !create_only && !isatty(STDIN_FILENO))
+                eng_log_warn(
+                        "The input device is not a TTY. The --tty and --interactive flags might not work properly");
         if (argc > first + 1)
                 a.o.command = argv + first + 1;
         if (check_resources(&a, err) < 0)

@@ -444,3 +444,13 @@ started_pid() {
 	run eng inspect -f '{{len .Mounts}}' envfile
 	assert_equal "$output" 1
 }
+
+@test "run: -it without a terminal warns as podman does, and runs" {
+	run --separate-stderr eng run --rm -it --network none "$IMG" echo ran </dev/null
+	assert_status 0
+	assert_contains "$output" ran
+	assert_contains "$stderr" "The input device is not a TTY. The --tty and --interactive flags might not work properly"
+	# -i alone, or -t alone, is no cause for it
+	run --separate-stderr eng run --rm -i --network none "$IMG" echo ran </dev/null
+	assert_not_contains "$stderr" "not a TTY"
+}
