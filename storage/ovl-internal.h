@@ -96,6 +96,7 @@ struct ovl_fills {
 };
 
 struct ovl_fs {
+        struct fuse_session *se;  /* for notifications to the kernel */
         bool no_opendir;          /* the kernel opens directories without asking us */
         bool read_only;           /* no upper directory: layer 0 is the top lower one */
         struct ovl_layer *layers; /* [0] upper */

@@ -503,6 +503,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
         struct stat st;
         struct ovl_node *n, *p;
         _cleanup_free_ char *path = NULL;
+        bool linked = false;
         int r;
 
         lock(fs);
@@ -521,8 +522,13 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 
                 if (nn)
                         fill_entry(fs, &e, nn, &st);
+                linked = true;
         }
         unlock(fs);
+        /* the kernel's inode of the old name is another one: what it keeps of
+         * its attributes (one link) is stale, before the link returns */
+        if (linked && fs->se)
+                (void) fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
         if (r < 0)
                 fuse_reply_err(req, -r);
         else
@@ -1579,6 +1585,7 @@ int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
                 return 1;
         }
         se = fuse_session_new(&args, &ovl_ops, sizeof(ovl_ops), &fs);
+        fs.se = se;
         if (!se) {
                 fs_release(&fs);
                 eng_err(err, ENG_E_USAGE, 0, "the FUSE options '%s' were refused", opts);
