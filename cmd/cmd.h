@@ -68,6 +68,10 @@ extern const struct cmd_option cmd_global_options[];
  */
 void cmd_print_options(FILE *out, const struct cmd_option *opts, bool own_h);
 
+/** cmd_print_options_with() - @opts, then @more, in one column */
+void cmd_print_options_with(FILE *out, const struct cmd_option *opts, const struct cmd_option *more,
+                            bool own_h);
+
 /** cmd_getopt_table() - @opts and the global options as getopt_long's table (heap) */
 struct option *cmd_getopt_table(const struct cmd_option *opts);
 

@@ -350,23 +350,11 @@ static int cmp_cmd_name(const void *a, const void *b)
                       (*(const struct cmd_desc *const *) b)->name);
 }
 
-/* the options of eng before its command: the global ones and -v */
-static const struct cmd_option *main_options(void)
-{
-        static struct cmd_option all[16];
-
-        if (!all[0].name) {
-                size_t n = 0;
-
-                while (cmd_global_options[n].name && n + 2 < N_ELEMS(all)) {
-                        all[n] = cmd_global_options[n];
-                        n++;
-                }
-                all[n] = (struct cmd_option){ "version", no_argument, 'v', NULL,
-                                              "show the version" };
-        }
-        return all;
-}
+/* the options of eng before its command that no command has: -v */
+static const struct cmd_option main_own_options[] = {
+        { "version", no_argument, 'v', NULL, "show the version" },
+        { 0 },
+};
 
 void cmd_print_main_help(FILE *out)
 {
@@ -389,7 +377,7 @@ void cmd_print_main_help(FILE *out)
         for (size_t i = 0; i < N_ELEMS(planned); i++)
                 fprintf(out, "%s%s", i % 10 == 0 ? "\n  " : " ", planned[i]);
         fprintf(out, "\n\nGlobal options:\n");
-        cmd_print_options(out, main_options(), false);
+        cmd_print_options_with(out, cmd_global_options, main_own_options, false);
         fprintf(out, "\nRun 'eng COMMAND --help' for more about a command.\n");
 }
 
@@ -475,8 +463,7 @@ int main(int argc, char **argv)
         setlocale(LC_CTYPE, "");
         eng_log_set_prog("eng");
 
-        longopts = cmd_getopt_table((const struct cmd_option[]){
-                { "version", no_argument, 'v', NULL, "show the version" }, { 0 } });
+        longopts = cmd_getopt_table(main_own_options);
 
         /* Options before the command; '+' stops at the command name. */
         opterr = 0;

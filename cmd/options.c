@@ -65,42 +65,51 @@ static char *option_left(const struct cmd_option *o, bool own_h)
         return eng_strbuf_steal(&b);
 }
 
-void cmd_print_options(FILE *out, const struct cmd_option *opts, bool own_h)
+void cmd_print_options_with(FILE *out, const struct cmd_option *opts, const struct cmd_option *more,
+                            bool own_h)
 {
-        /* one column for the help, unless an option is too long for it */
+        /* one column for the help of both, unless an option is too long for it */
         enum { MAX_COLUMN = 32 };
+        const struct cmd_option *tables[] = { opts, more };
         size_t column = 0;
 
-        for (const struct cmd_option *o = opts; o->name; o++) {
-                _cleanup_free_ char *left = NULL;
+        for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+                for (const struct cmd_option *o = tables[t]; o && o->name; o++) {
+                        _cleanup_free_ char *left = NULL;
 
-                if (!o->help)
-                        continue;
-                left = option_left(o, own_h);
-                if (strlen(left) + 2 > column && strlen(left) + 2 <= MAX_COLUMN)
-                        column = strlen(left) + 2;
-        }
-        for (const struct cmd_option *o = opts; o->name; o++) {
-                _cleanup_free_ char *left = NULL;
-                const char *h = o->help;
-
-                if (!h)
-                        continue;
-                left = option_left(o, own_h);
-                if (strlen(left) + 2 > column)
-                        fprintf(out, "%s\n%*s", left, (int) column, "");
-                else
-                        fprintf(out, "%-*s", (int) column, left);
-                for (;;) {
-                        size_t n = strcspn(h, "\n");
-
-                        fprintf(out, "%.*s\n", (int) n, h);
-                        if (!h[n])
-                                break;
-                        h += n + 1;
-                        fprintf(out, "%*s", (int) column, "");
+                        if (!o->help)
+                                continue;
+                        left = option_left(o, own_h);
+                        if (strlen(left) + 2 > column && strlen(left) + 2 <= MAX_COLUMN)
+                                column = strlen(left) + 2;
                 }
-        }
+        for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+                for (const struct cmd_option *o = tables[t]; o && o->name; o++) {
+                        _cleanup_free_ char *left = NULL;
+                        const char *h = o->help;
+
+                        if (!h)
+                                continue;
+                        left = option_left(o, own_h);
+                        if (strlen(left) + 2 > column)
+                                fprintf(out, "%s\n%*s", left, (int) column, "");
+                        else
+                                fprintf(out, "%-*s", (int) column, left);
+                        for (;;) {
+                                size_t n = strcspn(h, "\n");
+
+                                fprintf(out, "%.*s\n", (int) n, h);
+                                if (!h[n])
+                                        break;
+                                h += n + 1;
+                                fprintf(out, "%*s", (int) column, "");
+                        }
+                }
+}
+
+void cmd_print_options(FILE *out, const struct cmd_option *opts, bool own_h)
+{
+        cmd_print_options_with(out, opts, NULL, own_h);
 }
 
 static size_t count_options(const struct cmd_option *opts)

@@ -31,6 +31,7 @@ info_json() {
 	run "$ENG" --root "$BATS_TEST_TMPDIR/store" info --format '{{.Host.OCIRuntime.Path}}'
 	[ -x "$output" ] || fail "OCIRuntime.Path '$output' is not a program"
 	info_json --storage-driver vfs
+	assert_equal "$(json '.store.graphOptions | type')" object
 	assert_equal "$(json '.store.graphOptions | length')" 0
 	info_json --storage-driver fuse-overlay
 	[ -x "$(json '.store.graphOptions["overlay.mount_program"].Executable')" ] || fail "no mount program"
