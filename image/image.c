@@ -176,6 +176,28 @@ static const char *matching_name(json_t *img, const char *name)
         return found;
 }
 
+/* The digested name of @img that @name ("repo@sha256:...") stands for. */
+static const char *matching_digest(json_t *img, const char *name)
+{
+        struct image_ref ref = { 0 };
+        struct eng_error *e = NULL;
+        _cleanup_free_ char *full = NULL;
+        size_t i;
+        json_t *v;
+
+        if (image_ref_parse(name, &ref, NULL, &e) < 0) {
+                eng_err_free(e);
+                return NULL;
+        }
+        if (ref.digest && !ref.tag)
+                full = image_ref_string(&ref);
+        image_ref_release(&ref);
+        json_array_foreach(json_object_get(img, "digests"), i, v)
+                if (full && json_is_string(v) && strcmp(json_string_value(v), full) == 0)
+                        return json_string_value(v);
+        return NULL;
+}
+
 int image_remove(struct storage_store *s, const char *name, bool force, json_t *report,
                  struct eng_error **err)
 {
@@ -187,7 +209,18 @@ int image_remove(struct storage_store *s, const char *name, bool force, json_t *
                 return -1;
         id = json_string_value(json_object_get(img, "id"));
         names = json_object_get(img, "names");
-        nm = matching_name(img, name);
+        /* "repo@sha256:..." drops that reference only, as docker's rmi does,
+         * while the image has another name or digest to be known by */
+        nm = matching_digest(img, name);
+        if (nm && json_array_size(names) + json_array_size(json_object_get(img, "digests")) > 1) {
+                _cleanup_free_ char *line = eng_xasprintf("Untagged: %s", nm);
+                if (storage_image_untag(s, id, nm, err) < 0)
+                        return -1;
+                json_array_append_new(report, json_string(line));
+                return 0;
+        }
+        if (!nm)
+                nm = matching_name(img, name);
         if (nm && json_array_size(names) > 1) {
                 _cleanup_free_ char *line = eng_xasprintf("Untagged: %s", nm);
                 if (storage_image_untag(s, id, nm, err) < 0)

@@ -444,7 +444,8 @@ int storage_image_untag(struct storage_store *s, const char *id, const char *nam
         img = read_image(s, id, err);
         if (!img)
                 return -1;
-        names = json_object_get(img, "names");
+        /* a tag is among the names, "repo@sha256:..." among the digests */
+        names = json_object_get(img, strchr(name, '@') ? "digests" : "names");
         for (size_t k = json_array_size(names); k-- > 0;)
                 if (strcmp(json_string_value(json_array_get(names, k)), name) == 0)
                         json_array_remove(names, k);

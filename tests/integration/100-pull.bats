@@ -280,6 +280,30 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_equal "$(eng images -q)" ""
 }
 
+@test "rmi NAME@sha256:...: that reference goes, as docker's rmi; the last one takes the image" {
+	eng pull -q --tls-verify=false "$R/eng-test/busybox:latest" >/dev/null
+	local d id
+	d=$(eng image inspect busybox --format '{{.Digest}}')
+	id=$(eng image inspect busybox --format '{{.Id}}')
+	eng tag busybox other:1
+	run eng rmi "$R/eng-test/busybox@$d"
+	assert_status 0
+	assert_equal "$output" "Untagged: $R/eng-test/busybox@$d"
+	# the tags stay; the digested name is gone
+	run eng image inspect "$id" --format '{{.RepoTags}} {{.RepoDigests}}'
+	assert_equal "$output" "[localhost/other:1 $R/eng-test/busybox:latest] []"
+	run --separate-stderr eng rmi "$R/eng-test/busybox@$d"
+	assert_status 1
+	assert_contains "$stderr" "image not known"
+	# pulled by digest with no name left but that: rmi by it deletes the image
+	eng untag busybox
+	eng pull -q --tls-verify=false "$R/eng-test/busybox@$d" >/dev/null
+	run eng rmi "$R/eng-test/busybox@$d"
+	assert_status 0
+	assert_contains "$output" "Deleted: ${id#sha256:}"
+	assert_equal "$(eng images -q)" ""
+}
+
 @test "image inspect: podman's shape" {
 	eng pull -q --tls-verify=false "$R/eng-test/layers:oci-gzip" >/dev/null
 	run eng image inspect layers:oci-gzip
