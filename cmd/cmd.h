@@ -40,6 +40,7 @@ struct cmd_global {
         const char *runroot;
         const char *storage_driver;
         const char *log_level;
+        bool log_level_refused; /* --log-level named no level: podman exits 1 */
 };
 extern struct cmd_global arg_global;
 

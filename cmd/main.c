@@ -436,6 +436,8 @@ int cmd_help(const struct cmd_desc *cmd, int argc, char **argv, struct eng_error
 /* The one place that turns an error into an exit status. */
 static int exit_status(const struct eng_error *err)
 {
+        if (arg_global.log_level_refused)
+                return EXIT_FAILURE; /* podman's status, before any command runs */
         if (err->kind == ENG_E_EXEC)
                 return err->errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_INVOKE;
         return EXIT_ENGINE;
@@ -449,6 +451,12 @@ static int print_error(struct eng_error *err)
          * classify a usage error; their strerror() says nothing more. */
         if ((err->errnum == ENOSYS || err->errnum == EEXIST) && err->kind == ENG_E_USAGE)
                 err->errnum = 0;
+        if (arg_global.log_level_refused) {
+                /* as podman prints it, without "Error: " */
+                fflush(stdout);
+                fprintf(stderr, "%s\n", err->msg);
+                return status;
+        }
         cmd_print_error(err);
         return status;
 }

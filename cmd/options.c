@@ -27,12 +27,17 @@ enum {
         OPT_LOG_LEVEL,
         OPT_STORAGE_DRIVER,
         OPT_NOOUT,
+        OPT_EVENTS_BACKEND,
         OPT_HELP = CMD_OPT_HELP, /* --help; -h too unless the command has a -h of its own */
 };
 
 const struct cmd_option cmd_global_options[] = {
         { "log-level", required_argument, OPT_LOG_LEVEL, "LEVEL",
-          "log messages at and above LEVEL: error, warn, info, debug (default warn)" },
+          "log messages at and above LEVEL: error, warn, info, debug (default warn);\n"
+          "podman's trace, warning, fatal and panic are taken too" },
+        { "events-backend", required_argument, OPT_EVENTS_BACKEND, "BACKEND",
+          "file, journald or none, as podman takes it; eng records no events yet,\n"
+          "so each means none" },
         { "root", required_argument, OPT_ROOT, "DIR",
           "the storage root (default $XDG_DATA_HOME/eng, ~/.local/share/eng)" },
         { "runroot", required_argument, OPT_RUNROOT, "DIR",
@@ -152,11 +157,22 @@ int cmd_apply_global(int val, const char *arg, struct eng_error **err)
                         arg_global.runroot = arg;
                 return 1;
         case OPT_LOG_LEVEL:
-                if (eng_log_level_parse(arg, &level) < 0)
-                        return eng_err(err, ENG_E_USAGE, 0,
-                                       "--log-level '%s': use error, warn, info or debug", arg);
+                if (eng_log_level_parse(arg, &level) < 0) {
+                        /* podman's words, and its status 1 (cmd/main.c): scripts match on both */
+                        arg_global.log_level_refused = true;
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "Log Level \"%s\" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic",
+                                arg);
+                }
                 eng_log_set_level(level);
                 arg_global.log_level = arg;
+                return 1;
+        case OPT_EVENTS_BACKEND:
+                if (strcmp(arg, "file") != 0 && strcmp(arg, "journald") != 0 &&
+                    strcmp(arg, "none") != 0)
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--events-backend '%s': use file, journald or none", arg);
                 return 1;
         case OPT_STORAGE_DRIVER:
                 if (storage_driver_parse(arg, &driver, err) < 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,7 +56,7 @@ int eng_log_level_parse(const char *name, enum eng_log_level *ret_level)
         };
 
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                if (strcmp(name, names[i].name) == 0) {
+                if (strcasecmp(name, names[i].name) == 0) { /* "DEBUG" too, as podman */
                         *ret_level = names[i].level;
                         return 0;
                 }

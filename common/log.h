@@ -29,7 +29,7 @@ enum eng_log_level eng_log_get_level(void);
 /**
  * eng_log_level_parse() - "error", "warn" (or "warning"), "info", "debug";
  * also "fatal" and "panic" (as error) and "trace" (as debug), which podman
- * accepts.  Return: 0 and *ret_level set, or -EINVAL.
+ * accepts, in any case as podman does.  Return: 0 and *ret_level set, or -EINVAL.
  */
 int eng_log_level_parse(const char *name, enum eng_log_level *ret_level);
 

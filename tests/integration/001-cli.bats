@@ -144,10 +144,45 @@ load helpers
 	assert_equal "$output" "Error: flag '--format' needs an argument; see 'eng info --help'"
 }
 
-@test "bad values of global options exit 125 and name the value" {
-	run "$ENG" --log-level loud info
+@test "--log-level: podman's names in any case; a bad one exits 1 with podman's words" {
+	run --separate-stderr "$ENG" --log-level loud info
+	assert_status 1
+	assert_equal "$stderr" 'Log Level "loud" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic'
+	# after the command too
+	run --separate-stderr "$ENG" info --log-level=telepathic
+	assert_status 1
+	assert_contains "$stderr" 'Log Level "telepathic" is not supported'
+	local l
+	for l in trace debug info warn warning error fatal panic DEBUG Warn; do
+		run "$ENG" --log-level "$l" version --format '{{.Version}}'
+		assert_status 0
+	done
+	# trace is debug; error keeps debug lines out
+	run --separate-stderr env -u XDG_RUNTIME_DIR "$ENG" --log-level TRACE \
+		--root "$BATS_TEST_TMPDIR/s" ps
+	assert_status 0
+	assert_contains "$stderr" "eng: debug: XDG_RUNTIME_DIR is not set"
+	run --separate-stderr env -u XDG_RUNTIME_DIR "$ENG" --log-level error \
+		--root "$BATS_TEST_TMPDIR/s" ps
+	assert_equal "$stderr" ""
+}
+
+@test "--events-backend: podman's values taken, others refused" {
+	local b
+	for b in file journald none; do
+		run "$ENG" --events-backend "$b" version --format '{{.Version}}'
+		assert_status 0
+		run "$ENG" --root "$BATS_TEST_TMPDIR/s" ps --events-backend="$b"
+		assert_status 0
+	done
+	run "$ENG" --events-backend syslog ps
 	assert_status 125
-	assert_contains "$output" "--log-level 'loud': use error, warn, info or debug"
+	assert_contains "$output" "--events-backend 'syslog': use file, journald or none"
+	run "$ENG" --help
+	assert_contains "$output" "--events-backend BACKEND"
+}
+
+@test "bad values of global options exit 125 and name the value" {
 	run "$ENG" info --storage-driver btrfs
 	assert_status 125
 	assert_contains "$output" "unknown storage driver 'btrfs' (known: overlay, fuse-overlay, vfs)"
