@@ -31,13 +31,27 @@ load helpers
 	local v=${BASH_REMATCH[1]}
 	run "$ENG" version
 	assert_status 0
-	assert_contains "$output" "Version:      $v"
-	assert_contains "$output" "OS/Arch:      linux/"
+	# podman's lines, in podman's order (its system tests read them so)
+	assert_equal "${lines[0]}" "Client:       eng"
+	assert_equal "${lines[1]}" "Version:      $v"
+	assert_equal "${lines[2]}" "API Version:  none (eng serves no API yet)"
+	[[ "${lines[3]}" =~ ^Go\ Version:\ +none\ \(eng\ is\ C,\ built\ by\ (gcc|clang)\  ]] ||
+		fail "Go Version line: ${lines[3]}"
+	[[ "${lines[4]}" =~ ^Built:\ +[A-Z][a-z]{2}\ [A-Z][a-z]{2}\ [\ 0-9][0-9]\ [0-9:]{8}\ [0-9]{4}$ ]] ||
+		fail "Built line: ${lines[4]}"
+	assert_equal "${lines[5]}" "OS/Arch:      linux/$(dpkg --print-architecture)"
 	run "$ENG" version --format json
 	assert_status 0
-	assert_equal "$(json .Version)" "$v"
-	assert_equal "$(json '.Libraries | keys | sort | join(",")')" \
+	# podman's shape: everything under "Client"
+	assert_equal "$(json .Client.Version)" "$v"
+	assert_equal "$(json .Client.APIVersion)" ""
+	assert_equal "$(json .Client.GoVersion)" ""
+	assert_equal "$(json '.Client.Built | type')" "number"
+	assert_equal "$(json '.Client.Libraries | keys | sort | join(",")')" \
 		"jansson,libcurl,libseccomp,openssl"
+	# the same fields as info's .version, as podman's
+	run "$ENG" info --format '{{.Version.Version}} {{.Version.OsArch}}'
+	assert_equal "$output" "$v linux/$(dpkg --print-architecture)"
 }
 
 @test "no command: usage on stderr, exit 125" {
@@ -200,7 +214,7 @@ load helpers
 	assert_equal "$output" "$(dpkg --print-architecture)/linux"
 	run "$ENG" version --format '{{.Client.Version}}'
 	assert_status 0
-	assert_equal "$output" "$("$ENG" version --format json | jq -r .Version)"
+	assert_equal "$output" "$("$ENG" version --format json | jq -r .Client.Version)"
 }
 
 @test "operands a command does not take are refused" {
