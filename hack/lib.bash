@@ -148,11 +148,21 @@ start_registries() { # FIXTURES_DIR STATE_DIR
 	# Range of each request.
 	proxy_start "$state/proxy" "$(registry_free_port)" "$(cat "$state/plain/address")" ||
 		die "the test proxy did not start"
+	# As root, and with 127.0.0.1's ports 80 and 443 free: a plain registry
+	# on 80, for an insecure registry named without a port, whose 443
+	# refuses the connection.
+	ENG_TEST_REGISTRY_PORT80=
+	if [ "$(id -u)" = 0 ] && ! ss -Hltn "( sport = :80 or sport = :443 )" | grep -q .; then
+		registry_start "$state/port80" 80 "$state/storage" plain ||
+			die "the registry on port 80 did not start"
+		ENG_TEST_REGISTRY_PORT80=127.0.0.1
+	fi
 	chmod a+rX "$state/plain" "$state/tls" "$state/proxy"
 	chmod a+r "$state/tls/ca.crt" "$state/tls/password" "$state/proxy/access.log"
 	export ENG_TEST_REGISTRY ENG_TEST_REGISTRY_TLS ENG_TEST_REGISTRY_CA \
 		ENG_TEST_REGISTRY_USER ENG_TEST_REGISTRY_PASSWORD ENG_TEST_FIXTURES \
-		ENG_TEST_REGISTRY_CORRUPT ENG_TEST_REGISTRY_SLOW ENG_TEST_PROXY_LOG
+		ENG_TEST_REGISTRY_CORRUPT ENG_TEST_REGISTRY_SLOW ENG_TEST_PROXY_LOG \
+		ENG_TEST_REGISTRY_PORT80
 	ENG_TEST_REGISTRY_CORRUPT=$(cat "$state/corrupt/address")
 	ENG_TEST_REGISTRY_SLOW=$(cat "$state/proxy/address")
 	ENG_TEST_PROXY_LOG=$state/proxy/access.log
@@ -170,6 +180,7 @@ stop_registries() {
 	registry_stop "$REG_STATE/tls"
 	registry_stop "$REG_STATE/corrupt"
 	registry_stop "$REG_STATE/proxy"
+	registry_stop "$REG_STATE/port80"
 	rm -rf "$REG_STATE"
 	REG_STATE=
 }

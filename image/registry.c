@@ -44,7 +44,8 @@ struct image_registry {
         char *host;
         char *scheme;
         bool verify;
-        bool fell_back;
+        bool fell_back;     /* https failed at first, so plain http */
+        bool answered;      /* a request of it has had an answer */
         unsigned int stall; /* seconds below 1 KiB/s that make a stall */
         char *ca_dir;
         struct image_creds creds;
@@ -595,15 +596,23 @@ static int request(struct image_registry *r, const char *path, const char *scope
                                        (unsigned long long) x->max);
                 if (rc == CURLE_OK && x->status >= 200 && x->status < 300)
                         return 0;
+                if (rc == CURLE_OK)
+                        r->answered = true;
                 if (rc != CURLE_OK) {
-                        /* --tls-verify=false: a plain-HTTP registry answers TLS with garbage. */
-                        if (!r->verify && !r->fell_back && strcmp(r->scheme, "https") == 0 &&
-                            (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR)) {
+                        /* --tls-verify=false or an insecure registry: one that
+                         * answers TLS with garbage (plain HTTP), or refuses it
+                         * (nothing on 443, HTTP on 80), is asked over HTTP, as
+                         * podman does; once it has answered over TLS, never */
+                        if (!r->verify && !r->fell_back && !r->answered &&
+                            strcmp(r->scheme, "https") == 0 &&
+                            (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR ||
+                             rc == CURLE_COULDNT_CONNECT || rc == CURLE_GOT_NOTHING)) {
                                 r->fell_back = true;
                                 free(r->scheme);
                                 r->scheme = eng_xstrdup("http");
-                                eng_log_debug("'%s' does not speak TLS; trying plain HTTP",
-                                              r->host);
+                                eng_log_debug("'%s' does not speak TLS (%s); trying plain HTTP",
+                                              r->host,
+                                              r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
                                 attempt--;
                                 continue;
                         }

@@ -481,6 +481,25 @@ config_digest() { # REF: the config digest skopeo sees (the image ID)
 	assert_contains "$stderr" "config.json: not a JSON object"
 }
 
+@test "pull: an insecure registry named without a port whose 443 refuses is asked on 80, as podman" {
+	[ -n "${ENG_TEST_REGISTRY_PORT80:-}" ] ||
+		skip "no registry on 127.0.0.1:80 (the harness starts one as root when 80 and 443 are free)"
+	local P=$ENG_TEST_REGISTRY_PORT80
+	# verified TLS: no fallback, the refusal is the error
+	run --separate-stderr eng pull -q "$P/eng-test/busybox"
+	assert_status 125
+	assert_contains "$stderr" "Failed to connect to 127.0.0.1 port 443"
+	run --separate-stderr eng pull -q --tls-verify=false "$P/eng-test/busybox"
+	assert_status 0
+	# the configuration's insecure list does the same
+	mkdir -p "$HOME/.config/eng"
+	printf '{"registries": {"%s": {"insecure": true}}}\n' "$P" >"$HOME/.config/eng/config.json"
+	eng rmi -a >/dev/null
+	run --separate-stderr eng pull -q "$P/eng-test/busybox:latest"
+	assert_status 0
+	assert_equal "$(eng images --format '{{.Repository}}:{{.Tag}}')" "$P/eng-test/busybox:latest"
+}
+
 @test "pull: on a terminal, a progress bar per blob with bytes and rate" {
 	[ -n "${ENG_TEST_REGISTRY_SLOW:-}" ] || skip "no test proxy (run through hack/test)"
 	TERM=xterm script -qec "'$ENG' --root '$BATS_TEST_TMPDIR/store' pull --tls-verify=false '$ENG_TEST_REGISTRY_SLOW/eng-test/layers:oci-zstd'" \
