@@ -1558,10 +1558,8 @@ static int join_container(pid_t pid, struct eng_error **err)
 int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
                      const char *fuse_opts, bool foreground, pid_t hook_pid, struct eng_error **err)
 {
-        _cleanup_free_ char *opts = eng_xasprintf(
-                "fsname=eng-overlayfs,subtype=eng-overlayfs,default_permissions%s%s%s",
-                o->upperdir ? "" : ",ro", fuse_opts ? "," : "", fuse_opts ? fuse_opts : "");
-        char *argv[] = { (char *) "eng-overlayfs", (char *) "-o", opts, NULL, NULL };
+        _cleanup_free_ char *opts = NULL;
+        char *argv[] = { (char *) "eng-overlayfs", (char *) "-o", NULL, NULL, NULL };
         struct fuse_args args = FUSE_ARGS_INIT(3, argv);
         struct fuse_session *se;
         struct ovl_fs fs;
@@ -1580,6 +1578,14 @@ int storage_ovl_main(const struct storage_ovl_opts *o, const char *mountpoint,
         (void) mallopt(M_TRIM_THRESHOLD, 256 * 1024);
         if (hook_pid > 0 && join_container(hook_pid, err) < 0)
                 return 1;
+        /* as root (of the container's namespace too), other users may come in
+         * where the modes let them, and set-user-ID programs work, as with
+         * fuse-overlayfs; for anyone else FUSE lets only the mounter in */
+        opts = eng_xasprintf(
+                "fsname=eng-overlayfs,subtype=eng-overlayfs,default_permissions%s%s%s%s",
+                geteuid() == 0 ? ",allow_other,suid" : "", o->upperdir ? "" : ",ro",
+                fuse_opts ? "," : "", fuse_opts ? fuse_opts : "");
+        argv[2] = opts;
         if (fs_init(&fs, o, err) < 0) {
                 fs_release(&fs);
                 return 1;

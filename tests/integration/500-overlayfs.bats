@@ -170,6 +170,26 @@ x"
 	assert_equal "${lines[5]}" "0:0"
 }
 
+@test "eng-overlayfs: as root (of a user namespace too) other users come in, as with fuse-overlayfs" {
+	# the mounter is root of the namespace: allow_other and suid without asking,
+	# so a user of the container reads what the modes let it read (from inside
+	# the mount: the test's directories above it are the test user's alone)
+	run in_userns "sh $H/ovl-layers.sh $W/r && $(mount_ovl "$W/r") &&
+		grep ' $W/r/mnt ' /proc/self/mounts; cd $W/r/mnt && su -s /bin/sh nobody -c 'cat a';
+		cd / && umount $W/r/mnt"
+	assert_status 0
+	assert_contains "${lines[0]}" "default_permissions,allow_other"
+	assert_not_contains "${lines[0]}" "nosuid"
+	assert_equal "${lines[1]}" "from-l1"
+	# a plain user's mount lets only that user in, as FUSE decides (and nosuid)
+	mkdir -p "$W/p/l" "$W/p/upper" "$W/p/work" "$W/p/mnt"
+	"$OVLFS" -o "lowerdir=$W/p/l,upperdir=$W/p/upper,workdir=$W/p/work" "$W/p/mnt"
+	run grep " $W/p/mnt " /proc/self/mounts
+	fusermount3 -u "$W/p/mnt"
+	assert_not_contains "$output" "allow_other"
+	assert_contains "$output" "nosuid"
+}
+
 @test "eng-overlayfs: bad states give errors, not a dead mount" {
 	# a lower directory that is not there: the mount fails and says which
 	run in_userns "sh $H/ovl-layers.sh $W/b && $OVLFS -o lowerdir=$W/b/nosuch,upperdir=$W/b/upper,workdir=$W/b/work $W/b/mnt"
@@ -183,7 +203,7 @@ x"
 	run in_userns "sh $H/ovl-layers.sh $W/c && chmod 000 $W/c/l2/f2only && mkdir -p $W/c/full &&
 		mount -t tmpfs -o size=256k tmpfs $W/c/full && mkdir $W/c/full/upper $W/c/full/work &&
 		$OVLFS -o lowerdir=$W/c/l1:$W/c/l2,upperdir=$W/c/full/upper,workdir=$W/c/full/work $W/c/mnt &&
-		su -s /bin/sh nobody -c 'cat $W/c/mnt/f2only' 2>&1 | grep -c 'Permission denied';
+		(cd $W/c/mnt && su -s /bin/sh nobody -c 'cat f2only') 2>&1 | grep -c 'Permission denied';
 		head -c 1000000 /dev/zero 2>&1 >$W/c/mnt/big | grep -c 'No space left';
 		rm $W/c/mnt/big; printf x >>$W/c/mnt/huge/b1 && echo appended;
 		(cat $W/c/l1/huge/b1 && printf x) | cmp - $W/c/mnt/huge/b1 && echo whole;
