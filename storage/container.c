@@ -556,8 +556,10 @@ int storage_container_create(struct storage_store *s, json_t *record, json_t *la
         for (i = 0; i < ELEMENTSOF(subs); i++) {
                 _cleanup_free_ char *d = eng_xasprintf("%s/%s", tmp, subs[i]);
 
-                /* the upper directory's mode is the root's, seen by every user inside */
-                if (mkdir(d, i == 0 || i == 2 ? 0755 : 0700) < 0) {
+                /* the upper directory's mode is the root's, seen by every user
+                 * inside: 0555, as podman's (containers/storage never takes a
+                 * layer's "./" entry for it); root inside writes there all the same */
+                if (mkdir(d, i == 0 || i == 2 ? 0555 : 0700) < 0) {
                         eng_err(err, ENG_E_SYS, errno, "creating '%s'", d);
                         goto fail;
                 }

@@ -445,6 +445,26 @@ started_pid() {
 	assert_equal "$output" 1
 }
 
+@test "run: / is 0555 as podman's, on every driver, and root writes in it" {
+	local d
+	for d in "" vfs; do
+		run eng ${d:+--storage-driver $d} run --rm --network none "$IMG" sh -c \
+			'stat -c %a:%u:%g /; touch /new && mkdir /dir && echo wrote'
+		assert_status 0
+		assert_equal "${lines[0]}" "555:0:0"
+		assert_equal "${lines[1]}" wrote
+	done
+	# a user of the container may not, as with podman
+	run eng run --rm --network none -u 1000 "$IMG" touch /nope
+	assert_status 1
+	assert_contains "$output" "Permission denied"
+	# and the container goes with its files, mode or not
+	eng run --name m555 --network none "$IMG" sh -c 'echo x >/f' >/dev/null
+	run eng rm m555
+	assert_status 0
+	assert_equal "$(eng ps -aq)" ""
+}
+
 @test "run: -it without a terminal warns as podman does, and runs" {
 	run --separate-stderr eng run --rm -it --network none "$IMG" echo ran </dev/null
 	assert_status 0

@@ -198,6 +198,12 @@ START_TEST(test_read_file_through_layers)
         /* the container's own upper directory comes first, whiteouts included */
         cdir = storage_container_dir(&store, json_string_value(json_object_get(rec, "id")));
         upper = eng_xasprintf("%s/diff/etc/passwd", cdir);
+        {
+                /* as the container's root writes it: its / (diff) is 0555, as podman's */
+                _cleanup_free_ char *diff = eng_xasprintf("%s/diff", cdir);
+
+                ck_assert_int_eq(chmod(diff, 0755), 0);
+        }
         mkfile(upper, "mine\n");
         eng_assert_ok(storage_container_read_file(&store, rec, "/etc/passwd", 4096, &data, &err),
                       err);
