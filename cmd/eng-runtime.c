@@ -359,7 +359,6 @@ static int do_start(int argc, char **argv, struct eng_error **err)
         json_t *state;
         _cleanup_free_ char *fifo = NULL;
         _cleanup_close_ int fd = -1;
-        char c;
 
         optind = 1;
         if (need_id(argc, argv, "start", &id, err) < 0)
@@ -372,16 +371,17 @@ static int do_start(int argc, char **argv, struct eng_error **err)
                 return eng_err(err, ENG_E_USAGE, 0, "container '%s' is %s, not created", id,
                                oci_status_name(st));
         }
+        /* the container's process holds the read end and waits for a byte */
         fifo = eng_xasprintf("%s/%s/exec.fifo", arg_root, id);
-        fd = open(fifo, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-                json_decref(state);
-                return eng_err(err, ENG_E_SYS, errno, "opening '%s'", fifo);
-        }
-        if (read(fd, &c, 1) != 1) {
+        fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && errno == ENXIO) {
                 json_decref(state);
                 return eng_err(err, ENG_E_SYS, EIO, "the container '%s' died before it started",
                                id);
+        }
+        if (fd < 0 || write(fd, "0", 1) != 1) {
+                json_decref(state);
+                return eng_err(err, ENG_E_SYS, errno, "starting '%s' through '%s'", id, fifo);
         }
         (void) unlink(fifo);
         run_state_hooks(state, OCI_HOOK_POSTSTART, "running");

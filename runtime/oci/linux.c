@@ -273,6 +273,28 @@ static void report_and_exit(struct eng_error *e, int status)
         _exit(status);
 }
 
+/* Wait on the exec fifo's read end until 'start' writes a byte to it. */
+static int wait_for_start(int fd)
+{
+        for (;;) {
+                struct pollfd pf = { .fd = fd, .events = POLLIN };
+                ssize_t n;
+                char c;
+
+                if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+                        return -1;
+                n = read(fd, &c, 1);
+                if (n == 1)
+                        return 0;
+                if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        return -1;
+                /* a 'start' that went away before it wrote: wait for the next
+                 * (the hang-up stays, so do not spin on it) */
+                if (n == 0)
+                        (void) poll(NULL, 0, 100);
+        }
+}
+
 int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
                        struct eng_error **err)
 {
@@ -331,18 +353,16 @@ int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
         if (f->seccomp && p->no_new_privileges && oci_seccomp_load(f->seccomp, err) < 0)
                 return -1;
         if (f->exec_fifo_fd >= 0) {
-                char path[64], c = OCI_SYNC_READY;
-                _cleanup_close_ int fd = -1;
+                char c = OCI_SYNC_READY;
 
                 if (write(f->sync_fd, &c, 1) != 1)
                         return eng_err(err, ENG_E_SYS, errno, "reporting ready");
                 /* From here nobody reads the sync socket: failures go to stderr. */
-                snprintf(path, sizeof(path), "/proc/self/fd/%d", f->exec_fifo_fd);
-                fd = open(path, O_WRONLY | O_CLOEXEC);
-                if (fd < 0 || write(fd, "0", 1) != 1) {
+                if (wait_for_start(f->exec_fifo_fd) < 0) {
                         eng_err(err, ENG_E_SYS, errno, "waiting for start");
                         report_and_exit(*err, 1);
                 }
+                close(f->exec_fifo_fd);
                 if (f->spec && oci_hooks_run(f->spec, OCI_HOOK_START_CONTAINER, f->id, f->bundle,
                                              "created", getpid(), err) < 0)
                         report_and_exit(*err, 1);
@@ -763,7 +783,10 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                 a.seccomp = prog;
         }
         if (opts->exec_fifo) {
-                fifo_fd = open(opts->exec_fifo, O_PATH | O_CLOEXEC);
+                /* its read end, as crun: an inherited descriptor needs no path
+                 * in the container (no /proc there without a mount namespace)
+                 * and no permission of its user */
+                fifo_fd = open(opts->exec_fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
                 if (fifo_fd < 0)
                         return eng_err(err, ENG_E_SYS, errno, "opening '%s'", opts->exec_fifo);
                 a.fifo_fd = fifo_fd;

@@ -143,6 +143,26 @@ $adj"
 	rt delete -f r1
 }
 
+@test "eng-runtime as root: no namespaces at all: created waits, start runs it in the host's" {
+	# no mount namespace: no /proc of its own in the root, where the process
+	# waits for start (runtime-tools' linux_ns_itype)
+	edit '.linux.namespaces = [] | .mounts = [] | del(.hostname)'
+	set_args sh -c 'readlink /proc/self/ns/mnt /proc/self/ns/pid >/tmp/ns 2>&1 || echo no-proc >/tmp/ns; sleep 100'
+	rt create --bundle "$B" r1 </dev/null >/dev/null 2>&1 || fail "create failed"
+	run rt state r1
+	assert_equal "$(jq -r .status <<<"$output")" created
+	[ "$(jq -r .pid <<<"$output")" -gt 0 ] || fail "no pid: $output"
+	run rt start r1
+	assert_status 0
+	local i
+	for i in $(seq 50); do [ -s "$B/rootfs/tmp/ns" ] && break; sleep 0.1; done
+	assert_equal "$(cat "$B/rootfs/tmp/ns")" "no-proc"
+	[ "$(readlink "/proc/$(rt state r1 | jq -r .pid)/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] ||
+		fail "not in the host's mount namespace"
+	rt delete -f r1
+	assert_host_unchanged
+}
+
 @test "eng-runtime as root: resource limits in a cgroup v1 hierarchy on a hybrid machine" {
 	[ "$(stat -fc %T /sys/fs/cgroup/memory 2>/dev/null)" = cgroupfs ] ||
 		skip "no cgroup v1 memory hierarchy here"
