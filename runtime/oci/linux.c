@@ -863,7 +863,9 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                 (void) waitpid(mid, NULL, 0);
         }
         if (spec->hooks[OCI_HOOK_CREATE_RUNTIME].n) {
-                if (oci_hooks_run(spec, OCI_HOOK_CREATE_RUNTIME, opts->id, opts->bundle, "creating",
+                /* prestart hooks among them: their state says "created", as crun's
+                 * (runtime-tools' hooks_stdin checks it) */
+                if (oci_hooks_run(spec, OCI_HOOK_CREATE_RUNTIME, opts->id, opts->bundle, "created",
                                   pid, err) < 0)
                         goto fail;
                 if (write(parent_fd, "h", 1) != 1) {
