@@ -384,6 +384,9 @@ static int do_start(int argc, char **argv, struct eng_error **err)
                 return eng_err(err, ENG_E_SYS, errno, "starting '%s' through '%s'", id, fifo);
         }
         (void) unlink(fifo);
+        /* poststart hooks run after the process is executed (the spec), not
+         * while it is still ours on its way there */
+        oci_wait_exec((pid_t) json_integer_value(json_object_get(state, "pid")));
         run_state_hooks(state, OCI_HOOK_POSTSTART, "running");
         json_decref(state);
         return 0;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,23 @@
 #include "runtime/oci/state.h"
 
 #include "common/banned.h"
+
+void oci_wait_exec(pid_t pid)
+{
+        struct stat self, now;
+
+        if (stat("/proc/self/exe", &self) < 0)
+                return;
+        for (;;) {
+                char path[64];
+
+                snprintf(path, sizeof(path), "/proc/%d/exe", (int) pid);
+                /* gone, a zombie, or another program than ours: executed */
+                if (stat(path, &now) < 0 || now.st_dev != self.st_dev || now.st_ino != self.st_ino)
+                        return;
+                (void) poll(NULL, 0, 1);
+        }
+}
 
 uint64_t oci_proc_start_time(pid_t pid)
 {

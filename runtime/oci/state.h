@@ -29,6 +29,12 @@ bool oci_id_valid(const char *id);
 /** oci_state_dir() - ROOT/ID (heap) */
 char *oci_state_dir(const char *root, const char *id);
 
+/**
+ * oci_wait_exec() - wait until process @pid, a child of this program that
+ * has not executed yet, runs another program or is gone (or cannot be seen)
+ */
+void oci_wait_exec(pid_t pid);
+
 /** oci_proc_start_time() - field 22 of /proc/PID/stat; 0 if gone or a zombie */
 uint64_t oci_proc_start_time(pid_t pid);
 

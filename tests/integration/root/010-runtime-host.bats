@@ -163,6 +163,27 @@ $adj"
 	assert_host_unchanged
 }
 
+@test "eng-runtime as root: poststart hooks run once the process is executed" {
+	# the hook sees the container's program, not eng-runtime on its way there
+	cat >"$BATS_TEST_TMPDIR/hook" <<-EOF
+		#!/bin/sh
+		readlink "/proc/\$(jq .pid)/exe" >"$BATS_TEST_TMPDIR/exe"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+	# a slow startContainer hook holds the process back after start has told it to go
+	edit '.hooks = {"poststart": [{"path": $h}],
+		"startContainer": [{"path": "/bin/sleep", "args": ["sleep", "1"]}]}' \
+		--arg h "$BATS_TEST_TMPDIR/hook"
+	set_args sleep 100
+	local n
+	for n in 1 2; do
+		rt create --bundle "$B" r1 </dev/null >/dev/null 2>&1 || fail "create failed"
+		rt start r1
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/exe")" /bin/busybox
+		rt delete -f r1
+	done
+}
+
 @test "eng-runtime as root: resource limits in a cgroup v1 hierarchy on a hybrid machine" {
 	[ "$(stat -fc %T /sys/fs/cgroup/memory 2>/dev/null)" = cgroupfs ] ||
 		skip "no cgroup v1 memory hierarchy here"
