@@ -109,7 +109,7 @@ static int enable(const char *parent, const char *ctrl, struct eng_error **err)
 }
 
 /* the controllers limits use, each with a v1 hierarchy of its own name */
-static const char *const v1_controllers[] = { "memory", "cpu", "pids" };
+static const char *const v1_controllers[] = { "memory", "cpu", "pids", "cpuset" };
 
 /* @cgroups_path in the v1 hierarchy of @ctrl, or NULL when no such hierarchy is mounted */
 static char *v1_dir(const char *ctrl, const char *cgroups_path)
@@ -145,6 +145,98 @@ static char *controller_dir(const char *dir, const char *cgroups_path, const cha
         return TAKE_PTR(v1);
 }
 
+/*
+ * A v1 cpuset cgroup starts with no CPUs and no memory nodes, and takes no
+ * process so: each level made below the hierarchy's root gets its parent's
+ * (as runc does), before the container's own are written.
+ */
+static int cpuset_v1_fill(const char *dir, struct eng_error **err)
+{
+        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+        const char *root = "/sys/fs/cgroup/cpuset";
+        _cleanup_free_ char *path = eng_xstrdup(root);
+        const char *p = dir + strlen(root);
+
+        while (*p == '/') {
+                _cleanup_free_ char *parent = eng_xstrdup(path);
+                const char *next = strchr(p + 1, '/');
+                size_t n = next ? (size_t) (next - p) : strlen(p);
+                char *np = eng_xasprintf("%s%.*s", path, (int) n, p);
+
+                free(path);
+                path = np;
+                p += n;
+                for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                        _cleanup_free_ char *mine = NULL, *theirs = NULL, *f = NULL;
+
+                        f = eng_xasprintf("%s/%s", path, files[i]);
+                        if (eng_read_file(f, 4096, &mine, NULL, err) < 0)
+                                return -1;
+                        if (mine[strspn(mine, " \n")] != '\0')
+                                continue;
+                        free(f);
+                        f = eng_xasprintf("%s/%s", parent, files[i]);
+                        if (eng_read_file(f, 4096, &theirs, NULL, err) < 0 ||
+                            write_value(path, files[i], theirs, err) < 0)
+                                return -1;
+                }
+        }
+        return 0;
+}
+
+/* v1's cpu.shares (2..262144) as v2's cpu.weight (1..10000), as crun and runc map it */
+static uint64_t shares_to_weight(int64_t shares)
+{
+        if (shares < 2)
+                shares = 2;
+        if (shares > 262144)
+                shares = 262144;
+        return 1 + ((uint64_t) (shares - 2) * 9999) / 262142;
+}
+
+static int write_cpu(const struct oci_spec *spec, const char *d, bool v1, struct eng_error **err)
+{
+        int64_t period = spec->cpu_period ? spec->cpu_period : 100000;
+        char v[64];
+
+        if (spec->cpu_shares) {
+                if (v1)
+                        snprintf(v, sizeof(v), "%" PRId64, spec->cpu_shares);
+                else
+                        snprintf(v, sizeof(v), "%" PRIu64, shares_to_weight(spec->cpu_shares));
+                if (write_value(d, v1 ? "cpu.shares" : "cpu.weight", v, err) < 0)
+                        return -1;
+        }
+        if (spec->cpu_quota) {
+                if (v1) {
+                        snprintf(v, sizeof(v), "%" PRId64, period);
+                        if (write_value(d, "cpu.cfs_period_us", v, err) < 0)
+                                return -1;
+                        snprintf(v, sizeof(v), "%" PRId64, spec->cpu_quota);
+                        if (write_value(d, "cpu.cfs_quota_us", v, err) < 0)
+                                return -1;
+                } else {
+                        snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, spec->cpu_quota, period);
+                        if (write_value(d, "cpu.max", v, err) < 0)
+                                return -1;
+                }
+        }
+        if (spec->cpu_rt_period || spec->cpu_rt_runtime) {
+                if (!v1)
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "realtime CPU limits (linux.resources.cpu.realtimeRuntime, realtimePeriod) need a cgroup v1 cpu hierarchy; cgroup v2 has none");
+                /* the period first: the runtime may not exceed it */
+                snprintf(v, sizeof(v), "%" PRId64, spec->cpu_rt_period);
+                if (spec->cpu_rt_period && write_value(d, "cpu.rt_period_us", v, err) < 0)
+                        return -1;
+                snprintf(v, sizeof(v), "%" PRId64, spec->cpu_rt_runtime);
+                if (spec->cpu_rt_runtime && write_value(d, "cpu.rt_runtime_us", v, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 static int write_limits(const struct oci_spec *spec, const char *dir, struct eng_error **err)
 {
         char v[64];
@@ -154,12 +246,26 @@ static int write_limits(const struct oci_spec *spec, const char *dir, struct eng
                 _cleanup_free_ char *d = NULL;
                 bool v1;
 
-                if ((c == 0 && !spec->memory_limit) || (c == 1 && !spec->cpu_quota) ||
-                    (c == 2 && !spec->pids_limit))
+                if ((c == 0 && !spec->memory_limit) ||
+                    (c == 1 && !spec->cpu_quota && !spec->cpu_shares && !spec->cpu_rt_runtime &&
+                     !spec->cpu_rt_period) ||
+                    (c == 2 && !spec->pids_limit) ||
+                    (c == 3 && !spec->cpuset_cpus && !spec->cpuset_mems))
                         continue;
                 d = controller_dir(dir, spec->cgroups_path, ctrl, &v1, err);
                 if (!d)
                         return -1;
+                if (c == 3) {
+                        if (v1 && cpuset_v1_fill(d, err) < 0)
+                                return -1;
+                        if (spec->cpuset_cpus &&
+                            write_value(d, "cpuset.cpus", spec->cpuset_cpus, err) < 0)
+                                return -1;
+                        if (spec->cpuset_mems &&
+                            write_value(d, "cpuset.mems", spec->cpuset_mems, err) < 0)
+                                return -1;
+                        continue;
+                }
                 if (c == 0) {
                         /* the spec's swap is memory plus swap; v2's memory.swap.max is swap
                          * alone (absent where swap is not accounted); v1's memsw the sum */
@@ -186,21 +292,8 @@ static int write_limits(const struct oci_spec *spec, const char *dir, struct eng
                                         return -1;
                         }
                 } else if (c == 1) {
-                        int64_t period = spec->cpu_period ? spec->cpu_period : 100000;
-
-                        if (v1) {
-                                snprintf(v, sizeof(v), "%" PRId64, period);
-                                if (write_value(d, "cpu.cfs_period_us", v, err) < 0)
-                                        return -1;
-                                snprintf(v, sizeof(v), "%" PRId64, spec->cpu_quota);
-                                if (write_value(d, "cpu.cfs_quota_us", v, err) < 0)
-                                        return -1;
-                        } else {
-                                snprintf(v, sizeof(v), "%" PRId64 " %" PRId64, spec->cpu_quota,
-                                         period);
-                                if (write_value(d, "cpu.max", v, err) < 0)
-                                        return -1;
-                        }
+                        if (write_cpu(spec, d, v1, err) < 0)
+                                return -1;
                 } else {
                         snprintf(v, sizeof(v), "%" PRId64, spec->pids_limit);
                         if (write_value(d, "pids.max", v, err) < 0)

@@ -137,8 +137,11 @@ struct oci_spec {
         bool has_resources;      /* limits that need a cgroup */
         char *resources_summary; /* which ones, for the error */
         /* linux.resources: 0 where not set */
-        int64_t memory_limit, memory_swap; /* bytes; swap is memory plus swap, -1 unlimited */
-        int64_t cpu_quota, cpu_period;     /* microseconds */
+        int64_t memory_limit, memory_swap;     /* bytes; swap is memory plus swap, -1 unlimited */
+        int64_t cpu_quota, cpu_period;         /* microseconds */
+        int64_t cpu_shares;                    /* v1's cpu.shares (v2's cpu.weight from it) */
+        int64_t cpu_rt_runtime, cpu_rt_period; /* microseconds, v1 only */
+        char *cpuset_cpus, *cpuset_mems;       /* "0-3", or NULL */
         int64_t pids_limit;
         /* linux.cgroupsPath, beneath the cgroup v2 mount; NULL: no cgroup of its own */
         char *cgroups_path;

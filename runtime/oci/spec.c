@@ -490,10 +490,19 @@ static int parse_linux(struct oci_spec *s, json_t *lx, struct eng_error **err)
                 s->cpu_quota = positive(json_object_get(c, "quota"));
                 s->cpu_period = positive(json_object_get(c, "period"));
                 s->pids_limit = positive(json_object_get(p, "limit"));
+                s->cpu_shares = positive(json_object_get(c, "shares"));
+                s->cpu_rt_runtime = positive(json_object_get(c, "realtimeRuntime"));
+                s->cpu_rt_period = positive(json_object_get(c, "realtimePeriod"));
+                if (json_string_length(json_object_get(c, "cpus")))
+                        s->cpuset_cpus = eng_xstrdup(json_string_value(json_object_get(c, "cpus")));
+                if (json_string_length(json_object_get(c, "mems")))
+                        s->cpuset_mems = eng_xstrdup(json_string_value(json_object_get(c, "mems")));
                 if (s->memory_limit)
                         what = append_word(what, "memory");
-                if (s->cpu_quota)
+                if (s->cpu_quota || s->cpu_shares || s->cpu_rt_runtime || s->cpu_rt_period)
                         what = append_word(what, "cpu");
+                if (s->cpuset_cpus || s->cpuset_mems)
+                        what = append_word(what, "cpuset");
                 if (s->pids_limit)
                         what = append_word(what, "pids");
                 if (*what) {
@@ -705,6 +714,8 @@ struct oci_spec *oci_spec_free(struct oci_spec *s)
         eng_strv_free(s->masked_paths);
         eng_strv_free(s->readonly_paths);
         free(s->resources_summary);
+        free(s->cpuset_cpus);
+        free(s->cpuset_mems);
         free(s->cgroups_path);
         free(s);
         return NULL;

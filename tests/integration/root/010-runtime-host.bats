@@ -218,6 +218,30 @@ $adj"
 	done
 }
 
+@test "eng-runtime as root: cpu shares and a cpuset in cgroup v1 hierarchies on a hybrid machine" {
+	[ "$(stat -fc %T /sys/fs/cgroup/cpuset 2>/dev/null)" = cgroupfs ] &&
+		[ "$(stat -fc %T /sys/fs/cgroup/cpu 2>/dev/null)" = cgroupfs ] ||
+		skip "no cgroup v1 cpu and cpuset hierarchies here"
+	local path=/eng-test-cpu-$$/c1 mems
+	mems=$(cat /sys/fs/cgroup/cpuset/cpuset.mems)
+	# a new v1 cpuset has no CPUs and no nodes: the runtime fills the parent it makes
+	edit '.linux.cgroupsPath = $p | .linux.resources = {"cpu": {"shares": 512, "cpus": "0"}}' \
+		--arg p "$path"
+	set_args sleep 100
+	rt create --bundle "$B" r1 </dev/null >/dev/null 2>&1 || fail "create failed: $(rt create --bundle "$B" r1 2>&1 </dev/null)"
+	local pid
+	pid=$(rt state r1 | jq -r .pid)
+	assert_equal "$(cat "/sys/fs/cgroup/cpu$path/cpu.shares")" 512
+	assert_equal "$(cat "/sys/fs/cgroup/cpuset$path/cpuset.cpus")" 0
+	assert_equal "$(cat "/sys/fs/cgroup/cpuset$path/cpuset.mems")" "$mems"
+	assert_equal "$(cat "/sys/fs/cgroup/cpuset${path%/*}/cpuset.mems")" "$mems"
+	assert_contains "$(cat /proc/"$pid"/cgroup)" "cpuset:$path"
+	rt delete -f r1
+	[ ! -e "/sys/fs/cgroup/cpuset$path" ] || fail "the cpuset cgroup stayed"
+	local d
+	for d in cpu cpuset unified; do rmdir "/sys/fs/cgroup/$d${path%/*}" 2>/dev/null || true; done
+}
+
 @test "eng-runtime as root: rro makes a bind and its submounts read-only; the host's mounts stay" {
 	local src=$BATS_TEST_TMPDIR/src
 	mkdir -p "$src/sub"
