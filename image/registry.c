@@ -594,10 +594,10 @@ static int request(struct image_registry *r, const char *path, const char *scope
                         return eng_err(err, ENG_E_INVALID, 0,
                                        "%s: the registry sent more than %llu bytes", what,
                                        (unsigned long long) x->max);
-                if (rc == CURLE_OK && x->status >= 200 && x->status < 300)
-                        return 0;
                 if (rc == CURLE_OK)
                         r->answered = true;
+                if (rc == CURLE_OK && x->status >= 200 && x->status < 300)
+                        return 0;
                 if (rc != CURLE_OK) {
                         /* --tls-verify=false or an insecure registry: one that
                          * answers TLS with garbage (plain HTTP), or refuses it
