@@ -179,16 +179,23 @@ static const char *env_get(char *const *env, const char *name)
         return NULL;
 }
 
-/* execvpe() with the PATH of the container's environment, not ours. */
-static int exec_process(const struct oci_process *p, struct eng_error **err)
+/*
+ * The file execvpe() would run for @p, found with the PATH of the
+ * container's environment, not ours: a missing or unusable command is an
+ * error here, before the process executes (or waits for start: runc and
+ * crun fail create for it too).
+ */
+static int find_executable(const struct oci_process *p, char **ret, struct eng_error **err)
 {
         const char *file = p->args[0];
         const char *path;
         int saved = ENOENT;
 
         if (strchr(file, '/')) {
-                execve(file, p->args, p->env);
-                return eng_err(err, ENG_E_EXEC, errno, "executing '%s'", file);
+                if (access(file, X_OK) < 0)
+                        return eng_err(err, ENG_E_EXEC, errno, "executing '%s'", file);
+                *ret = eng_xstrdup(file);
+                return 0;
         }
         path = env_get(p->env, "PATH");
         if (!path)
@@ -200,15 +207,25 @@ static int exec_process(const struct oci_process *p, struct eng_error **err)
 
                 if (stat(full, &st) < 0 || S_ISDIR(st.st_mode))
                         continue;
-                execve(full, p->args, p->env);
-                if (errno != ENOENT)
-                        saved = errno;
-                if (errno == EACCES || errno == ENOEXEC || errno == ETXTBSY)
-                        return eng_err(err, ENG_E_EXEC, errno, "executing '%s'", full);
+                if (access(full, X_OK) == 0) {
+                        *ret = TAKE_PTR(full);
+                        return 0;
+                }
+                saved = errno;
         }
         if (saved != ENOENT)
                 return eng_err(err, ENG_E_EXEC, saved, "executing '%s'", file);
         return eng_err(err, ENG_E_EXEC, ENOENT, "executable file '%s' not found in $PATH", file);
+}
+
+static int exec_process(const struct oci_process *p, struct eng_error **err)
+{
+        _cleanup_free_ char *file = NULL;
+
+        if (find_executable(p, &file, err) < 0)
+                return -1;
+        execve(file, p->args, p->env);
+        return eng_err(err, ENG_E_EXEC, errno, "executing '%s'", file);
 }
 
 /* the home directory of @uid in the container's /etc/passwd, "/" when none */
@@ -353,8 +370,12 @@ int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
         if (f->seccomp && p->no_new_privileges && oci_seccomp_load(f->seccomp, err) < 0)
                 return -1;
         if (f->exec_fifo_fd >= 0) {
+                _cleanup_free_ char *file = NULL;
                 char c = OCI_SYNC_READY;
 
+                /* a command that is not there fails create, not start */
+                if (find_executable(&run, &file, err) < 0)
+                        return -1;
                 if (write(f->sync_fd, &c, 1) != 1)
                         return eng_err(err, ENG_E_SYS, errno, "reporting ready");
                 /* From here nobody reads the sync socket: failures go to stderr. */

@@ -85,6 +85,10 @@ setup() {
 	set_args no-such-command
 	run -127 rt run --bundle "$B" c4
 	assert_contains "$output" "'no-such-command' not found"
+	# create fails for it too, before start (runc and crun), and leaves nothing
+	run -127 rt create --bundle "$B" c4 </dev/null
+	assert_contains "$output" "'no-such-command' not found"
+	assert_equal "$(ls -A "$STATE" | grep -v '^\.')" "" "state left"
 	run rt run --bundle "$BATS_TEST_TMPDIR/nope" c5
 	assert_status 1
 	run rt state "../x"
