@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/platform.h"
+#include "common/process.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "runtime/oci/oci.h"
@@ -35,6 +37,7 @@
 
 static const char *arg_root;
 static const char *arg_log;
+static bool arg_log_json;
 
 static const char usage_text[] =
         "Usage: eng-runtime [global options] COMMAND [options] ID\n"
@@ -46,18 +49,24 @@ static const char usage_text[] =
         "  start      start a created container\n"
         "  run        create and start a container, and wait for it unless -d\n"
         "  state      print the state of a container as JSON\n"
-        "  kill       send a signal to a container's process\n"
+        "  kill       send a signal to a container's process (--all: to all of them)\n"
         "  delete     remove a stopped container (--force: any)\n"
         "  exec       run a process in a running container\n"
-        "  list       list containers\n"
+        "  list       list containers (--format table|json, --quiet)\n"
+        "  ps         list a container's processes (--format table|json; ps's arguments after the id)\n"
+        "  pause      freeze a container's processes (needs its cgroup)\n"
+        "  resume     thaw a paused container\n"
+        "  update     change a container's resource limits (--resources FILE|-, --memory, ...)\n"
+        "  events     print a container's resource usage (--stats once, else every --interval)\n"
+        "  features   print what this runtime supports, as JSON\n"
         "  spec       write a config.json example (--rootless for a user)\n"
         "\n"
         "Global options:\n"
         "  --root DIR        state directory (default $XDG_RUNTIME_DIR/eng-runtime)\n"
         "  --log FILE        also write errors to FILE\n"
-        "  --log-format F    text or json (accepted for runc compatibility)\n"
+        "  --log-format F    text (default) or json, for --log\n"
         "  --debug           debug logging\n"
-        "  --systemd-cgroup  accepted; eng-runtime makes no cgroups\n"
+        "  --systemd-cgroup  accepted; a systemd slice:prefix:name cgroupsPath is refused\n"
         "  --version, --help\n";
 
 static char *default_root(void)
@@ -75,21 +84,37 @@ static char *default_root(void)
 
 static void log_to_file(const char *msg)
 {
+        _cleanup_free_ char *now = NULL;
         _cleanup_close_ int fd = -1;
+        json_t *j;
+        char *text;
 
         if (!arg_log)
                 return;
         fd = open(arg_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-                /* one JSON object a line, as runc and crun write --log-format json */
-                json_t *j = json_pack("{s:s,s:s}", "level", "error", "msg", msg);
-                char *line = json_dumps(j, JSON_COMPACT);
-
-                if (line)
-                        dprintf(fd, "%s\n", line);
-                free(line);
+        if (fd < 0)
+                return;
+        now = eng_time_now_rfc3339();
+        /* a line each, as runc and crun write their --log: text, or JSON objects
+         * (containerd reads "msg" of the last one as the error) */
+        if (arg_log_json) {
+                j = json_pack("{s:s,s:s,s:s}", "level", "error", "msg", msg, "time", now);
+                text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
                 json_decref(j);
+        } else {
+                j = json_string(msg);
+                text = json_dumps(j, JSON_ENCODE_ANY);
+                json_decref(j);
+                if (text) {
+                        char *line = eng_xasprintf("time=\"%s\" level=error msg=%s", now, text);
+
+                        free(text);
+                        text = line;
+                }
         }
+        if (text)
+                dprintf(fd, "%s\n", text);
+        free(text);
 }
 
 static int need_id(int argc, char **argv, const char *cmd, const char **ret, struct eng_error **err)
@@ -101,6 +126,9 @@ static int need_id(int argc, char **argv, const char *cmd, const char **ret, str
                 return eng_err(err, ENG_E_USAGE, 0, "'%s' is not a valid container id", *ret);
         return 0;
 }
+
+static json_t *live_state(const char *id, const char *cmd, pid_t **pids, size_t *n,
+                          struct eng_error **err);
 
 static int connect_console(const char *path, struct eng_error **err)
 {
@@ -275,7 +303,7 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
         if (oci_container_start(spec, &so, &pid, err) < 0)
                 goto fail_dir;
         created = eng_time_now_rfc3339();
-        state = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:O?}", "ociVersion", "1.0.2", "id", id,
+        state = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:I,s:O?}", "ociVersion", OCI_VERSION, "id", id,
                           "pid", (int) pid, "bundle", bundle, "rootfs", spec->root_path, "created",
                           created, "start_time", (json_int_t) oci_proc_start_time(pid),
                           "annotations", json_object_get(spec->json, "annotations"));
@@ -426,16 +454,36 @@ static int do_kill(int argc, char **argv, struct eng_error **err)
         int sig = SIGTERM, c;
         pid_t pid;
 
+        bool all = false;
+
         optind = 1;
-        while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1)
+        while ((c = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
                 if (c != 'a')
                         return eng_err(err, ENG_E_USAGE, 0, "bad option to 'kill'");
+                all = true;
+        }
         if (need_id(argc, argv, "kill", &id, err) < 0)
                 return -1;
         if (optind < argc) {
                 sig = oci_signal_parse(argv[optind]);
                 if (sig < 0)
                         return eng_err(err, ENG_E_USAGE, 0, "unknown signal '%s'", argv[optind]);
+        }
+        if (all) {
+                /* every process of the container (runc kill --all) */
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+
+                state = live_state(id, "kill", &pids, &n, err);
+                if (!state)
+                        return -1;
+                json_decref(state);
+                for (size_t i = 0; i < n; i++)
+                        if (kill(pids[i], sig) < 0 && errno != ESRCH)
+                                return eng_err(err, ENG_E_SYS, errno,
+                                               "signalling process %d of container '%s'",
+                                               (int) pids[i], id);
+                return 0;
         }
         state = oci_state_read(arg_root, id, &st, err);
         if (!state)
@@ -479,13 +527,22 @@ static int do_delete(int argc, char **argv, struct eng_error **err)
         if (st != OCI_STATUS_STOPPED) {
                 pid_t pid = (pid_t) json_integer_value(json_object_get(state, "pid"));
 
-                if (!force && st == OCI_STATUS_RUNNING) {
+                if (!force && st != OCI_STATUS_CREATED) {
                         json_decref(state);
                         return eng_err(err, ENG_E_USAGE, 0,
-                                       "container '%s' is running: stop it first or use --force",
-                                       id);
+                                       "container '%s' is %s: stop it first or use --force", id,
+                                       oci_status_name(st));
                 }
                 (void) kill(pid, SIGKILL);
+                if (st == OCI_STATUS_PAUSED) {
+                        /* a frozen process dies of SIGKILL only once thawed */
+                        struct eng_error *e = NULL;
+
+                        if (oci_cgroup_freeze(
+                                    json_string_value(json_object_get(state, "cgroupsPath")), false,
+                                    &e) < 0)
+                                eng_err_warn_and_free(&e);
+                }
                 /* Wait for it to go (it is not our child when another process created it). */
                 for (int i = 0; i < 1000 && oci_proc_start_time(pid) != 0; i++) {
                         struct timespec ts = { 0, 5 * 1000 * 1000 };
@@ -504,15 +561,45 @@ static int do_delete(int argc, char **argv, struct eng_error **err)
         return eng_rm_rf(dir, err);
 }
 
+/* the user name of @uid, or the number */
+static char *owner_name(uid_t uid)
+{
+        struct passwd *pw = getpwuid(uid);
+
+        return pw ? eng_xstrdup(pw->pw_name) : eng_xasprintf("#%u", (unsigned) uid);
+}
+
+/* a row of list's table: id, pid (written into @pid), status, bundle, created, owner */
+static void list_row(json_t *s, char pid[32], const char *v[6])
+{
+        static const char *const keys[] = { "id", NULL, "status", "bundle", "created", "owner" };
+
+        snprintf(pid, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(s, "pid")));
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+                const char *x = keys[k] ? json_string_value(json_object_get(s, keys[k])) : pid;
+
+                v[k] = x ? x : "";
+        }
+}
+
+static void list_print(const char *const v[6], const size_t width[6])
+{
+        for (size_t k = 0; k < 5; k++)
+                printf("%-*s", (int) (width[k] < 12 ? 12 : width[k]), v[k]);
+        printf("%s\n", v[5]);
+}
+
 static int do_list(int argc, char **argv, struct eng_error **err)
 {
         static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
                                               { "quiet", no_argument, NULL, 'q' },
                                               { NULL, 0, NULL, 0 } };
+        static const char *const cols[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
         _cleanup_closedir_ DIR *d = NULL;
         const char *format = "table";
         bool quiet = false;
-        json_t *all = json_array();
+        json_t *all = json_array(), *s;
+        size_t width[ELEMENTSOF(cols)], i;
         struct dirent *de;
         int c;
 
@@ -525,11 +612,18 @@ static int do_list(int argc, char **argv, struct eng_error **err)
                 else
                         return eng_err(err, ENG_E_USAGE, 0, "bad option to 'list'");
         }
+        if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
+                json_decref(all);
+                return eng_err(err, ENG_E_USAGE, 0, "'%s' is not a format of list (table, json)",
+                               format);
+        }
         d = opendir(arg_root);
         while (d && (de = readdir(d))) {
+                _cleanup_free_ char *dir = NULL, *owner = NULL;
                 struct eng_error *e = NULL;
                 enum oci_status st;
-                json_t *s;
+                struct stat sb;
+                json_t *r;
 
                 if (de->d_name[0] == '.')
                         continue;
@@ -538,33 +632,492 @@ static int do_list(int argc, char **argv, struct eng_error **err)
                         eng_err_free(e);
                         continue;
                 }
-                json_array_append_new(all, s);
+                /* runc's fields, in runc's order: the owner is the state directory's */
+                dir = oci_state_dir(arg_root, de->d_name);
+                owner = stat(dir, &sb) == 0 ? owner_name(sb.st_uid) : eng_xstrdup("");
+                r = json_pack("{s:s,s:O,s:I,s:O,s:O,s:O,s:O,s:s}", "ociVersion", OCI_VERSION, "id",
+                              json_object_get(s, "id"), "pid",
+                              st == OCI_STATUS_STOPPED
+                                      ? (json_int_t) 0
+                                      : json_integer_value(json_object_get(s, "pid")),
+                              "status", json_object_get(s, "status"), "bundle",
+                              json_object_get(s, "bundle"), "rootfs", json_object_get(s, "rootfs"),
+                              "created", json_object_get(s, "created"), "owner", owner);
+                if (r && json_object_size(json_object_get(s, "annotations")))
+                        json_object_set(r, "annotations", json_object_get(s, "annotations"));
+                json_decref(s);
+                if (r)
+                        json_array_append_new(all, r);
         }
         if (strcmp(format, "json") == 0) {
-                char *out = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+                char *out = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-                printf("%s\n", out);
+                /* runc prints null for none */
+                printf("%s\n", json_array_size(all) ? out : "null");
                 free(out);
-        } else {
-                json_t *s;
-                size_t i;
+                json_decref(all);
+                return 0;
+        }
+        if (quiet) {
+                json_array_foreach(all, i, s)
+                        printf("%s\n", json_string_value(json_object_get(s, "id")));
+                json_decref(all);
+                return 0;
+        }
+        /* runc's tabwriter: a column is its widest value and three spaces, at least 12 */
+        for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                width[k] = strlen(cols[k]) + 3;
+        json_array_foreach(all, i, s) {
+                const char *v[ELEMENTSOF(cols)];
+                char pid[32];
 
-                if (!quiet)
-                        printf("%-20s %-8s %-10s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE",
-                               "CREATED");
-                json_array_foreach(all, i, s) {
-                        if (quiet)
-                                printf("%s\n", json_string_value(json_object_get(s, "id")));
-                        else
-                                printf("%-20s %-8d %-10s %-40s %s\n",
-                                       json_string_value(json_object_get(s, "id")),
-                                       (int) json_integer_value(json_object_get(s, "pid")),
-                                       json_string_value(json_object_get(s, "status")),
-                                       json_string_value(json_object_get(s, "bundle")),
-                                       json_string_value(json_object_get(s, "created")));
-                }
+                list_row(s, pid, v);
+                for (size_t k = 0; k < ELEMENTSOF(cols); k++)
+                        if (strlen(v[k]) + 3 > width[k])
+                                width[k] = strlen(v[k]) + 3;
+        }
+        list_print(cols, width);
+        json_array_foreach(all, i, s) {
+                const char *v[ELEMENTSOF(cols)];
+                char pid[32];
+
+                list_row(s, pid, v);
+                list_print(v, width);
         }
         json_decref(all);
+        return 0;
+}
+
+static int do_pause_resume(int argc, char **argv, bool pause, struct eng_error **err)
+{
+        const char *id, *cmd = pause ? "pause" : "resume";
+        enum oci_status st;
+        json_t *state;
+        int r;
+
+        optind = 1;
+        if (need_id(argc, argv, cmd, &id, err) < 0)
+                return -1;
+        state = oci_state_read(arg_root, id, &st, err);
+        if (!state)
+                return -1;
+        if (pause ? st != OCI_STATUS_RUNNING && st != OCI_STATUS_CREATED
+                  : st != OCI_STATUS_PAUSED) {
+                json_decref(state);
+                return eng_err(err, ENG_E_USAGE, 0, "container '%s' is %s, not %s", id,
+                               oci_status_name(st), pause ? "running" : "paused");
+        }
+        r = oci_cgroup_freeze(json_string_value(json_object_get(state, "cgroupsPath")), pause, err);
+        json_decref(state);
+        return r < 0 ? eng_err_wrap(err, "%s of container '%s'", cmd, id) : 0;
+}
+
+static int do_pause(int argc, char **argv, struct eng_error **err)
+{
+        return do_pause_resume(argc, argv, true, err);
+}
+
+static int do_resume(int argc, char **argv, struct eng_error **err)
+{
+        return do_pause_resume(argc, argv, false, err);
+}
+
+/* the processes of a container that is not stopped */
+static json_t *live_state(const char *id, const char *cmd, pid_t **pids, size_t *n,
+                          struct eng_error **err)
+{
+        enum oci_status st;
+        json_t *state = oci_state_read(arg_root, id, &st, err);
+
+        if (!state)
+                return NULL;
+        if (st == OCI_STATUS_STOPPED) {
+                json_decref(state);
+                eng_err(err, ENG_E_USAGE, 0, "container '%s' is not running", id);
+                return NULL;
+        }
+        if (pids && oci_container_pids(state, pids, n, err) < 0) {
+                json_decref(state);
+                eng_err_wrap(err, "%s: listing the processes of '%s'", cmd, id);
+                return NULL;
+        }
+        return state;
+}
+
+static bool has_pid(const pid_t *pids, size_t n, long pid)
+{
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] == pid)
+                        return true;
+        return false;
+}
+
+/* ps [ARG...] (default -ef): its header, then the lines of @pids */
+static int ps_table(char **args, const pid_t *pids, size_t n, struct eng_error **err)
+{
+        _cleanup_strv_ char **argvv = NULL, **lines = NULL, **head = NULL;
+        _cleanup_free_ char *out = NULL;
+        struct eng_program prog;
+        ssize_t col = -1;
+        int r;
+
+        eng_strv_push(&argvv, "ps");
+        if (!args || !*args)
+                eng_strv_push(&argvv, "-ef");
+        for (char **a = args; a && *a; a++)
+                eng_strv_push(&argvv, *a);
+        if (eng_program_start(argvv, &prog, err) < 0)
+                return -1;
+        /* all of it, however many processes the machine has */
+        r = eng_read_file_fd(prog.out, "ps's output", 64u << 20, &out, NULL, err);
+        if (eng_program_finish(&prog, NULL, err) < 0 || r < 0)
+                return -1;
+        lines = eng_strv_split(out, "\n");
+        if (!lines || !lines[0])
+                return eng_err(err, ENG_E_SYS, 0, "ps printed nothing");
+        head = eng_strv_split(lines[0], " ");
+        for (size_t i = 0; head && head[i]; i++)
+                if (strcmp(head[i], "PID") == 0)
+                        col = (ssize_t) i;
+        if (col < 0)
+                return eng_err(err, ENG_E_USAGE, 0, "ps's output has no PID column");
+        printf("%s\n", lines[0]);
+        for (size_t i = 1; lines[i]; i++) {
+                _cleanup_strv_ char **f = eng_strv_split(lines[i], " ");
+
+                if ((ssize_t) eng_strv_length(f) > col &&
+                    has_pid(pids, n, strtol(f[col], NULL, 10)))
+                        printf("%s\n", lines[i]);
+        }
+        return 0;
+}
+
+static int do_ps(int argc, char **argv, struct eng_error **err)
+{
+        static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+                                              { NULL, 0, NULL, 0 } };
+        _cleanup_free_ pid_t *pids = NULL;
+        const char *format = "table", *id;
+        size_t n = 0;
+        json_t *state;
+        int c, r = 0;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+                if (c != 'f')
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option to 'ps'");
+                format = optarg;
+        }
+        if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+                return eng_err(err, ENG_E_USAGE, 0, "'%s' is not a format of ps (table, json)",
+                               format);
+        if (need_id(argc, argv, "ps", &id, err) < 0)
+                return -1;
+        /* "ps ID -- -o pid,comm": ps's own arguments follow */
+        if (optind < argc && strcmp(argv[optind], "--") == 0)
+                optind++;
+        state = live_state(id, "ps", &pids, &n, err);
+        if (!state)
+                return -1;
+        json_decref(state);
+        if (strcmp(format, "json") == 0) {
+                json_t *l = json_array();
+                char *out;
+
+                for (size_t i = 0; i < n; i++)
+                        json_array_append_new(l, json_integer(pids[i]));
+                out = json_dumps(l, JSON_COMPACT);
+                printf("%s\n", out);
+                free(out);
+                json_decref(l);
+        } else {
+                r = ps_table(argv + optind, pids, n, err);
+        }
+        return r;
+}
+
+/* a byte count with an optional k, m, g suffix (runc takes "512m") */
+static int parse_bytes(const char *opt, const char *s, json_int_t *ret, struct eng_error **err)
+{
+        char *end;
+        double v;
+        double mult = 1;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s)
+                return eng_err(err, ENG_E_USAGE, 0, "--%s: '%s' is not a number of bytes", opt, s);
+        switch (*end | 0x20) {
+        case 'k':
+                mult = 1024.0;
+                end++;
+                break;
+        case 'm':
+                mult = 1024.0 * 1024;
+                end++;
+                break;
+        case 'g':
+                mult = 1024.0 * 1024 * 1024;
+                end++;
+                break;
+        default:
+                break;
+        }
+        if ((*end | 0x20) == 'b')
+                end++;
+        /* -1: no limit (memory-swap), as runc */
+        if (*end || !(v * mult < 9.2e18) || (v < 0 && v != -1))
+                return eng_err(err, ENG_E_USAGE, 0, "--%s: '%s' is not a number of bytes", opt, s);
+        *ret = (json_int_t) (v * mult);
+        return 0;
+}
+
+/* runc update's flags: the linux.resources field each one sets */
+static const struct {
+        const char *flag, *group, *field;
+        bool bytes, string;
+} update_flags[] = {
+        { "cpu-period", "cpu", "period", false, false },
+        { "cpu-quota", "cpu", "quota", false, false },
+        { "cpu-share", "cpu", "shares", false, false },
+        { "cpu-rt-period", "cpu", "realtimePeriod", false, false },
+        { "cpu-rt-runtime", "cpu", "realtimeRuntime", false, false },
+        { "cpuset-cpus", "cpu", "cpus", false, true },
+        { "cpuset-mems", "cpu", "mems", false, true },
+        { "memory", "memory", "limit", true, false },
+        { "memory-swap", "memory", "swap", true, false },
+        { "pids-limit", "pids", "limit", false, false },
+};
+
+/* runc's flags eng-runtime has no cgroup file for yet */
+static const char *const update_refused[] = { "blkio-weight",      "kernel-memory",
+                                              "kernel-memory-tcp", "memory-reservation",
+                                              "l3-cache-schema",   "mem-bw-schema" };
+
+static int update_set(json_t *res, size_t i, const char *arg, struct eng_error **err)
+{
+        json_t *group = json_object_get(res, update_flags[i].group), *v;
+        json_int_t n = 0;
+        char *end;
+
+        if (update_flags[i].string) {
+                v = json_string(arg);
+        } else if (update_flags[i].bytes) {
+                if (parse_bytes(update_flags[i].flag, arg, &n, err) < 0)
+                        return -1;
+                v = json_integer(n);
+        } else {
+                errno = 0;
+                n = strtoll(arg, &end, 10);
+                if (errno || end == arg || *end)
+                        return eng_err(err, ENG_E_USAGE, 0, "--%s: '%s' is not a number",
+                                       update_flags[i].flag, arg);
+                v = json_integer(n);
+        }
+        if (!json_is_object(group)) {
+                group = json_object();
+                json_object_set_new(res, update_flags[i].group, group);
+        }
+        json_object_set_new(group, update_flags[i].field, v);
+        return 0;
+}
+
+static int do_update(int argc, char **argv, struct eng_error **err)
+{
+        enum { FLAGS = ELEMENTSOF(update_flags), REFUSED = ELEMENTSOF(update_refused) };
+        struct option opts[FLAGS + REFUSED + 2];
+        _cleanup_free_ char *dir = NULL, *cfg = NULL, *data = NULL;
+        _cleanup_strv_ char **values = NULL;
+        const char *id, *resources = NULL;
+        json_t *res = json_object(), *state = NULL, *linux_, *cur, *v;
+        struct oci_spec *spec = NULL, *updated = NULL;
+        const char *key;
+        int c, idx, r = -1;
+
+        memset(opts, 0, sizeof(opts));
+        for (size_t i = 0; i < FLAGS; i++)
+                opts[i] = (struct option){ update_flags[i].flag, required_argument, NULL,
+                                           1000 + (int) i };
+        for (size_t i = 0; i < REFUSED; i++)
+                opts[FLAGS + i] =
+                        (struct option){ update_refused[i], required_argument, NULL, 2000 };
+        opts[FLAGS + REFUSED] = (struct option){ "resources", required_argument, NULL, 'r' };
+        values = eng_xcalloc(FLAGS + 1, sizeof(char *));
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+r:", opts, &idx)) != -1) {
+                if (c == 'r') {
+                        resources = optarg;
+                } else if (c >= 1000 && c < 1000 + (int) FLAGS) {
+                        free(values[c - 1000]);
+                        values[c - 1000] = eng_xstrdup(optarg);
+                } else if (c == 2000) {
+                        eng_err(err, ENG_E_USAGE, 0,
+                                "--%s is not supported by eng-runtime: it sets no such limit yet",
+                                opts[idx].name);
+                        goto out;
+                } else {
+                        eng_err(err, ENG_E_USAGE, 0, "bad option to 'update'");
+                        goto out;
+                }
+        }
+        if (need_id(argc, argv, "update", &id, err) < 0)
+                goto out;
+        /* --resources FILE (- for stdin): a linux.resources object, as containerd sends */
+        if (resources) {
+                json_error_t je;
+                json_t *j;
+
+                if (strcmp(resources, "-") == 0
+                            ? eng_read_file_fd(STDIN_FILENO, "stdin", 1 << 20, &data, NULL, err) < 0
+                            : eng_read_file(resources, 1 << 20, &data, NULL, err) < 0)
+                        goto out;
+                j = json_loads(data, 0, &je);
+                if (!json_is_object(j)) {
+                        json_decref(j);
+                        eng_err(err, ENG_E_INVALID, 0,
+                                "--resources: not a JSON object of resources: %s",
+                                je.text[0] ? je.text : "another type");
+                        goto out;
+                }
+                json_decref(res);
+                res = j;
+        }
+        for (size_t i = 0; i < FLAGS; i++)
+                if (values[i] && update_set(res, i, values[i], err) < 0)
+                        goto out;
+        state = live_state(id, "update", NULL, NULL, err);
+        if (!state)
+                goto out;
+        dir = oci_state_dir(arg_root, id);
+        spec = oci_spec_load(dir, err);
+        if (!spec)
+                goto out;
+        /* each given field replaces the container's; the others stay */
+        linux_ = json_object_get(spec->json, "linux");
+        if (!json_is_object(linux_)) {
+                linux_ = json_object();
+                json_object_set_new(spec->json, "linux", linux_);
+        }
+        cur = json_object_get(linux_, "resources");
+        if (!json_is_object(cur)) {
+                cur = json_object();
+                json_object_set_new(linux_, "resources", cur);
+        }
+        json_object_foreach(res, key, v) {
+                json_t *mine = json_object_get(cur, key);
+
+                if (json_is_object(v) && json_is_object(mine))
+                        json_object_update(mine, v);
+                else
+                        json_object_set(cur, key, v);
+        }
+        updated = oci_spec_parse(spec->json, dir, err);
+        if (!updated || oci_cgroup_update(updated, err) < 0)
+                goto out;
+        cfg = eng_xasprintf("%s/config.json", dir);
+        free(data);
+        data = json_dumps(spec->json, JSON_COMPACT);
+        r = eng_write_file_replace(cfg, data, strlen(data), 0600, err);
+out:
+        oci_spec_free(updated);
+        oci_spec_free(spec);
+        json_decref(state);
+        json_decref(res);
+        return r;
+}
+
+/* a Go duration as runc takes it ("5s", "100ms", "1m") in milliseconds; -1 if bad */
+static long parse_duration_ms(const char *s)
+{
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || v <= 0)
+                return -1;
+        if (strcmp(end, "ms") == 0)
+                ;
+        else if (strcmp(end, "s") == 0)
+                v *= 1000;
+        else if (strcmp(end, "m") == 0)
+                v *= 60000;
+        else if (strcmp(end, "h") == 0)
+                v *= 3600000;
+        else
+                return -1;
+        return v < 1 || v > 86400000.0 ? -1 : (long) v;
+}
+
+static int do_events(int argc, char **argv, struct eng_error **err)
+{
+        static const struct option opts[] = { { "stats", no_argument, NULL, 's' },
+                                              { "interval", required_argument, NULL, 'i' },
+                                              { NULL, 0, NULL, 0 } };
+        const char *id;
+        bool once = false;
+        long interval = 5000;
+        int c;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+                if (c == 's') {
+                        once = true;
+                } else if (c == 'i') {
+                        interval = parse_duration_ms(optarg);
+                        if (interval < 0)
+                                return eng_err(err, ENG_E_USAGE, 0,
+                                               "--interval: '%s' is not a duration (5s, 100ms)",
+                                               optarg);
+                } else {
+                        return eng_err(err, ENG_E_USAGE, 0, "bad option to 'events'");
+                }
+        }
+        if (need_id(argc, argv, "events", &id, err) < 0)
+                return -1;
+        /* a stats event now (--stats), or one every interval while it runs */
+        for (;;) {
+                struct timespec ts = { interval / 1000, (interval % 1000) * 1000000 };
+                json_t *state = live_state(id, "events", NULL, NULL, err), *data, *ev;
+                char *out;
+
+                if (!state) {
+                        if (!once && (*err)->kind == ENG_E_USAGE) {
+                                *err = eng_err_free(*err);
+                                return 0; /* it stopped: the stream ends */
+                        }
+                        return -1;
+                }
+                data = oci_cgroup_stats(json_string_value(json_object_get(state, "cgroupsPath")),
+                                        err);
+                json_decref(state);
+                if (!data)
+                        return -1;
+                ev = json_pack("{s:s,s:s,s:o}", "type", "stats", "id", id, "data", data);
+                out = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                printf("%s\n", out);
+                fflush(stdout);
+                free(out);
+                json_decref(ev);
+                if (once)
+                        return 0;
+                nanosleep(&ts, NULL);
+        }
+}
+
+static int do_features(int argc, char **argv, struct eng_error **err)
+{
+        json_t *f;
+        char *out;
+
+        (void) argv;
+        if (argc > 1)
+                return eng_err(err, ENG_E_USAGE, 0, "'features' takes no arguments");
+        f = oci_features();
+        out = json_dumps(f, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+        printf("%s\n", out);
+        free(out);
+        json_decref(f);
         return 0;
 }
 
@@ -680,8 +1233,9 @@ static int do_exec(int argc, char **argv, struct eng_error **err)
                 return -1;
         cpid = (pid_t) json_integer_value(json_object_get(state, "pid"));
         json_decref(state);
-        if (st == OCI_STATUS_STOPPED)
-                return eng_err(err, ENG_E_USAGE, 0, "container '%s' is not running", id);
+        if (st == OCI_STATUS_STOPPED || st == OCI_STATUS_PAUSED)
+                return eng_err(err, ENG_E_USAGE, 0, "container '%s' is %s, not running", id,
+                               oci_status_name(st));
         dir = oci_state_dir(arg_root, id);
         cspec = oci_spec_load(dir, err);
         if (!cspec)
@@ -814,9 +1368,11 @@ int main(int argc, char **argv)
                 const char *name;
                 int (*fn)(int argc, char **argv, struct eng_error **err);
         } cmds[] = {
-                { "start", do_start },   { "state", do_state }, { "kill", do_kill },
-                { "delete", do_delete }, { "list", do_list },   { "spec", do_spec },
-                { "exec", do_exec },
+                { "start", do_start },   { "state", do_state },       { "kill", do_kill },
+                { "delete", do_delete }, { "list", do_list },         { "spec", do_spec },
+                { "exec", do_exec },     { "pause", do_pause },       { "resume", do_resume },
+                { "ps", do_ps },         { "features", do_features }, { "update", do_update },
+                { "events", do_events },
         };
         _cleanup_free_ char *root = NULL;
         struct eng_error *err = NULL;
@@ -836,12 +1392,21 @@ int main(int argc, char **argv)
                         eng_log_set_level(ENG_LOG_DEBUG);
                         break;
                 case 'v':
-                        printf("eng-runtime version %s\nspec: 1.0.2\n", PACKAGE_VERSION);
+                        printf("eng-runtime version %s\nspec: %s\nlibseccomp: %s\n",
+                               PACKAGE_VERSION, OCI_VERSION, oci_seccomp_version());
                         return 0;
                 case 'h':
                         fputs(usage_text, stdout);
                         return 0;
                 case 'F':
+                        if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+                                fprintf(stderr,
+                                        "eng-runtime: --log-format: '%s' is neither text nor json\n",
+                                        optarg);
+                                return 1;
+                        }
+                        arg_log_json = strcmp(optarg, "json") == 0;
+                        break;
                 case 'L':
                 case 'S':
                 case 'M':
@@ -872,11 +1437,10 @@ int main(int argc, char **argv)
                 for (i = 0; i < ELEMENTSOF(cmds); i++)
                         if (strcmp(cmds[i].name, cmd) == 0)
                                 break;
-                if (i == ELEMENTSOF(cmds)) {
-                        fprintf(stderr, "eng-runtime: unknown command '%s'\n", cmd);
-                        return 1;
-                }
-                r = cmds[i].fn(argc, argv, &err);
+                if (i == ELEMENTSOF(cmds))
+                        r = eng_err(&err, ENG_E_USAGE, 0, "unknown command '%s'", cmd);
+                else
+                        r = cmds[i].fn(argc, argv, &err);
         }
         if (r < 0) {
                 _cleanup_free_ char *m = eng_err_format(err);

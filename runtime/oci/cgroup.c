@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -237,6 +238,9 @@ static int write_cpu(const struct oci_spec *spec, const char *d, bool v1, struct
         return 0;
 }
 
+static void procs_below(const char *dir, pid_t **l, size_t *n, int depth);
+static int enter_dir(const char *dir, pid_t pid, struct eng_error **err);
+
 static int write_limits(const struct oci_spec *spec, const char *dir, struct eng_error **err)
 {
         char v[64];
@@ -332,6 +336,37 @@ int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err)
         return 0;
 }
 
+int oci_cgroup_update(const struct oci_spec *spec, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_strv_ char **before = NULL, **after = NULL;
+
+        if (!spec->cgroups_path)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "the container has no cgroup of its own (linux.cgroupsPath): its limits cannot be changed");
+        dir = oci_cgroup_dir(spec->cgroups_path, err);
+        if (!dir)
+                return -1;
+        before = oci_cgroup_v1_dirs(spec->cgroups_path);
+        if (write_limits(spec, dir, err) < 0)
+                return eng_err_wrap(err, "changing the container's resource limits");
+        /* a v1 hierarchy the container was not in yet: its processes go there too */
+        after = oci_cgroup_v1_dirs(spec->cgroups_path);
+        ENG_STRV_FOREACH(d, after) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+
+                if (eng_strv_contains(before, *d))
+                        continue;
+                procs_below(dir, &pids, &n, 0);
+                for (size_t i = 0; i < n; i++)
+                        if (enter_dir(*d, pids[i], err) < 0)
+                                return -1;
+        }
+        return 0;
+}
+
 char **oci_cgroup_v1_dirs(const char *cgroups_path)
 {
         char **l = eng_xcalloc(1, sizeof(char *));
@@ -378,6 +413,227 @@ int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **
                                 return -1;
         }
         return 0;
+}
+
+/* whether cgroup.events of @dir says "frozen 1" */
+static bool frozen_dir(const char *dir)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/cgroup.events", dir);
+        _cleanup_free_ char *data = NULL;
+        struct eng_error *e = NULL;
+
+        if (eng_read_file(path, 4096, &data, NULL, &e) < 0) {
+                eng_err_free(e);
+                return false;
+        }
+        return strstr(data, "frozen 1\n") != NULL;
+}
+
+bool oci_cgroup_frozen(const char *cgroups_path)
+{
+        _cleanup_free_ char *dir = NULL;
+        struct eng_error *e = NULL;
+
+        if (!cgroups_path)
+                return false;
+        dir = oci_cgroup_dir(cgroups_path, &e);
+        if (!dir) {
+                eng_err_free(e);
+                return false;
+        }
+        return frozen_dir(dir);
+}
+
+int oci_cgroup_freeze(const char *cgroups_path, bool freeze, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = NULL;
+
+        if (!cgroups_path)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "the container has no cgroup of its own (linux.cgroupsPath), and pausing needs one");
+        dir = oci_cgroup_dir(cgroups_path, err);
+        if (!dir)
+                return -1;
+        if (!have(dir, "cgroup.freeze"))
+                return eng_err(err, ENG_E_USAGE, 0,
+                               "pausing needs cgroup v2's freezer, and '%s' has no cgroup.freeze",
+                               dir);
+        if (write_value(dir, "cgroup.freeze", freeze ? "1" : "0", err) < 0)
+                return -1;
+        /* the kernel freezes the tasks one by one: done when cgroup.events says so */
+        for (int i = 0; i < 1000; i++) {
+                struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+                if (frozen_dir(dir) == freeze)
+                        return 0;
+                nanosleep(&ts, NULL);
+        }
+        return eng_err(err, ENG_E_SYS, ETIMEDOUT, "the cgroup '%s' did not %s within 5 s", dir,
+                       freeze ? "freeze" : "thaw");
+}
+
+/* the pids in cgroup.procs of @dir and of the cgroups below it, appended to @l */
+static void procs_below(const char *dir, pid_t **l, size_t *n, int depth)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/cgroup.procs", dir);
+        _cleanup_free_ char *data = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct eng_error *e = NULL;
+        struct dirent *de;
+
+        if (eng_read_file(path, 1 << 22, &data, NULL, &e) == 0) {
+                for (char *p = data, *end; *p; p = end) {
+                        long v = strtol(p, &end, 10);
+
+                        if (end == p)
+                                break;
+                        *l = eng_xreallocarray(*l, *n + 1, sizeof(**l));
+                        (*l)[(*n)++] = (pid_t) v;
+                }
+        }
+        eng_err_free(e);
+        if (depth > 64 || !(d = opendir(dir)))
+                return;
+        while ((de = readdir(d)))
+                if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+                        _cleanup_free_ char *sub = eng_xasprintf("%s/%s", dir, de->d_name);
+
+                        procs_below(sub, l, n, depth + 1);
+                }
+}
+
+int oci_cgroup_pids(const char *cgroups_path, pid_t **ret, size_t *ret_n, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = oci_cgroup_dir(cgroups_path, err);
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!dir)
+                return -1;
+        if (access(dir, F_OK) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "reading the cgroup '%s'", dir);
+        procs_below(dir, ret, ret_n, 0);
+        return 0;
+}
+
+/* the number in @dir/@file ("max" is UINT64_MAX), or false when it has none */
+static bool read_u64(const char *dir, const char *file, uint64_t *ret)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/%s", dir, file);
+        _cleanup_free_ char *data = NULL;
+        struct eng_error *e = NULL;
+        char *end;
+
+        if (!dir || eng_read_file(path, 4096, &data, NULL, &e) < 0) {
+                eng_err_free(e);
+                return false;
+        }
+        if (strncmp(data, "max", 3) == 0) {
+                *ret = UINT64_MAX;
+                return true;
+        }
+        errno = 0;
+        *ret = strtoull(data, &end, 10);
+        return errno == 0 && end != data;
+}
+
+/* a limit for JSON: "max" (no limit) as the largest integer */
+static json_int_t as_limit(uint64_t v)
+{
+        return v > (uint64_t) INT64_MAX ? (json_int_t) INT64_MAX : (json_int_t) v;
+}
+
+/* "KEY N" of the flat-keyed file @dir/@file (cpu.stat), or 0 */
+static uint64_t keyed(const char *dir, const char *file, const char *key)
+{
+        _cleanup_free_ char *path = eng_xasprintf("%s/%s", dir, file);
+        _cleanup_free_ char *data = NULL;
+        _cleanup_strv_ char **lines = NULL;
+        struct eng_error *e = NULL;
+        size_t klen = strlen(key);
+
+        if (eng_read_file(path, 1 << 16, &data, NULL, &e) < 0) {
+                eng_err_free(e);
+                return 0;
+        }
+        lines = eng_strv_split(data, "\n");
+        ENG_STRV_FOREACH(l, lines)
+                if (strncmp(*l, key, klen) == 0 && (*l)[klen] == ' ')
+                        return strtoull(*l + klen + 1, NULL, 10);
+        return 0;
+}
+
+/* @cgroups_path in the v1 hierarchy of @ctrl when the container has a cgroup there */
+static char *v1_existing(const char *ctrl, const char *cgroups_path)
+{
+        char *d = (geteuid() == 0 && eng_userns_is_initial()) ? v1_dir(ctrl, cgroups_path) : NULL;
+
+        if (d && access(d, F_OK) < 0) {
+                free(d);
+                return NULL;
+        }
+        return d;
+}
+
+json_t *oci_cgroup_stats(const char *cgroups_path, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = NULL, *mem1 = NULL, *pids1 = NULL;
+        json_t *data = json_object();
+        uint64_t v, lim;
+
+        if (!cgroups_path) {
+                json_decref(data);
+                eng_err(err, ENG_E_USAGE, 0,
+                        "the container has no cgroup of its own (linux.cgroupsPath): it has no statistics");
+                return NULL;
+        }
+        dir = oci_cgroup_dir(cgroups_path, err);
+        if (!dir || access(dir, F_OK) < 0) {
+                if (dir)
+                        eng_err(err, ENG_E_SYS, errno, "reading the cgroup '%s'", dir);
+                json_decref(data);
+                return NULL;
+        }
+        /* microseconds in cpu.stat, nanoseconds in runc's stats */
+        json_object_set_new(
+                data, "cpu",
+                json_pack("{s:{s:I,s:I,s:I}}", "usage", "total",
+                          (json_int_t) (keyed(dir, "cpu.stat", "usage_usec") * 1000), "user",
+                          (json_int_t) (keyed(dir, "cpu.stat", "user_usec") * 1000), "kernel",
+                          (json_int_t) (keyed(dir, "cpu.stat", "system_usec") * 1000)));
+        mem1 = v1_existing("memory", cgroups_path);
+        if (read_u64(dir, "memory.current", &v)) {
+                json_t *u = json_pack("{s:I}", "usage", (json_int_t) v);
+
+                if (read_u64(dir, "memory.max", &lim))
+                        json_object_set_new(u, "limit", json_integer(as_limit(lim)));
+                if (read_u64(dir, "memory.peak", &v))
+                        json_object_set_new(u, "max", json_integer((json_int_t) v));
+                json_object_set_new(data, "memory", json_pack("{s:o}", "usage", u));
+        } else if (mem1 && read_u64(mem1, "memory.usage_in_bytes", &v)) {
+                json_t *u = json_pack("{s:I}", "usage", (json_int_t) v);
+
+                if (read_u64(mem1, "memory.limit_in_bytes", &lim))
+                        json_object_set_new(u, "limit", json_integer(as_limit(lim)));
+                if (read_u64(mem1, "memory.max_usage_in_bytes", &v))
+                        json_object_set_new(u, "max", json_integer((json_int_t) v));
+                if (read_u64(mem1, "memory.failcnt", &v))
+                        json_object_set_new(u, "failcnt", json_integer((json_int_t) v));
+                json_object_set_new(data, "memory", json_pack("{s:o}", "usage", u));
+        }
+        pids1 = v1_existing("pids", cgroups_path);
+        if (read_u64(dir, "pids.current", &v) || (pids1 && read_u64(pids1, "pids.current", &v))) {
+                json_t *p = json_pack("{s:I}", "current", (json_int_t) v);
+
+                /* runc: 0 for no limit */
+                if ((read_u64(dir, "pids.max", &lim) ||
+                     (pids1 && read_u64(pids1, "pids.max", &lim))) &&
+                    lim != UINT64_MAX)
+                        json_object_set_new(p, "limit", json_integer((json_int_t) lim));
+                json_object_set_new(data, "pids", p);
+        }
+        return data;
 }
 
 /* rmdir of @dir; EBUSY while the last processes are being reaped: a second at most */

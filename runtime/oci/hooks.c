@@ -112,8 +112,8 @@ int oci_hooks_run(const struct oci_spec *spec, enum oci_hook_kind kind, const ch
 
         if (!hs->n)
                 return 0;
-        st = json_pack("{s:s,s:s,s:s,s:i,s:s}", "ociVersion", "1.0.2", "id", id ? id : "", "status",
-                       status, "pid", (int) pid, "bundle", bundle ? bundle : "");
+        st = json_pack("{s:s,s:s,s:s,s:i,s:s}", "ociVersion", OCI_VERSION, "id", id ? id : "",
+                       "status", status, "pid", (int) pid, "bundle", bundle ? bundle : "");
         if (pid <= 0)
                 json_object_del(st, "pid");
         if (json_object_get(spec->json, "annotations"))

@@ -92,6 +92,19 @@ static const struct {
         { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_REC | MS_UNBINDABLE },
 };
 
+json_t *oci_mount_option_names(void)
+{
+        json_t *l = json_array();
+
+        for (size_t i = 0; i < ELEMENTSOF(mount_flags); i++)
+                json_array_append_new(l, json_string(mount_flags[i].name));
+        for (size_t i = 0; i < ELEMENTSOF(recursive_flags); i++)
+                json_array_append_new(l, json_string(recursive_flags[i].name));
+        for (size_t i = 0; i < ELEMENTSOF(propagation_flags); i++)
+                json_array_append_new(l, json_string(propagation_flags[i].name));
+        return l;
+}
+
 void oci_mount_options_parse(char *const *options, struct oci_mount_flags *ret)
 {
         struct eng_strbuf data = ENG_STRBUF_INIT;

@@ -36,6 +36,12 @@ int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_err
 int oci_setup_rootfs(const struct oci_spec *spec, const struct oci_start_opts *opts,
                      struct eng_error **err);
 
+/* the mount options oci_mount_options_parse() knows, as a JSON array */
+json_t *oci_mount_option_names(void);
+
+/* the seccomp part of oci_features(): actions, operators, architectures */
+json_t *oci_seccomp_features(void);
+
 /* the directory of linux.cgroupsPath @cgroups_path: beneath the cgroup2 mount */
 char *oci_cgroup_dir(const char *cgroups_path, struct eng_error **err);
 

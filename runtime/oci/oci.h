@@ -24,6 +24,9 @@
 #include "common/error.h"
 #include "common/userns.h"
 
+/* the version of the OCI runtime spec this runtime follows */
+#define OCI_VERSION "1.0.2"
+
 struct oci_mount {
         char *destination;
         char *type;
@@ -170,6 +173,16 @@ struct oci_spec *oci_spec_free(struct oci_spec *spec);
  */
 json_t *oci_spec_example(bool rootless);
 
+/**
+ * oci_features() - what "features" prints (runc's format): the spec
+ * versions, hooks, mount options, namespaces, capabilities, cgroup and
+ * seccomp support this runtime has.  Caller frees with json_decref().
+ */
+json_t *oci_features(void);
+
+/** oci_seccomp_version() - the libseccomp version in use, "2.5.4" (static) */
+const char *oci_seccomp_version(void);
+
 /** oci_cap_parse() - "CAP_CHOWN" or "chown" to its number; -1 if unknown */
 int oci_cap_parse(const char *name);
 
@@ -255,6 +268,35 @@ struct oci_exec_opts {
 int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err);
 int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **err);
 int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err);
+
+/**
+ * oci_cgroup_update() - write @spec's limits (runc update) into the cgroup
+ * the container has already; processes go into v1 hierarchies new to it
+ */
+int oci_cgroup_update(const struct oci_spec *spec, struct eng_error **err);
+
+/**
+ * oci_cgroup_freeze() - freeze (pause) or thaw (resume) the processes of the
+ * cgroup @cgroups_path with cgroup v2's cgroup.freeze, and wait until the
+ * kernel says it is done; a container with no cgroup cannot be paused
+ */
+int oci_cgroup_freeze(const char *cgroups_path, bool freeze, struct eng_error **err);
+
+/**
+ * oci_cgroup_stats() - the usage figures of the cgroup @cgroups_path as the
+ * "data" of runc's stats event: cpu (ns), memory and pids, where the
+ * cgroup (v2, or the host's root's v1 hierarchies) has them
+ */
+json_t *oci_cgroup_stats(const char *cgroups_path, struct eng_error **err);
+
+/** oci_cgroup_frozen() - whether @cgroups_path (NULL: none) is frozen */
+bool oci_cgroup_frozen(const char *cgroups_path);
+
+/**
+ * oci_cgroup_pids() - the processes in the cgroup @cgroups_path and the
+ * cgroups below it; *@ret is freed by the caller
+ */
+int oci_cgroup_pids(const char *cgroups_path, pid_t **ret, size_t *ret_n, struct eng_error **err);
 
 /**
  * oci_exec() - start @opts->process inside the namespaces of the running

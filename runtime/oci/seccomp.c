@@ -24,11 +24,37 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/oci/oci.h"
+#include "runtime/oci/oci-internal.h"
 
 #include "common/banned.h"
 
 #define PROFILE_MAX (4u << 20)
+
+/* the actions a rule may name; ERRNO and TRACE carry errnoRet in the low 16 bits */
+static const struct {
+        const char *name;
+        uint32_t action;
+        bool with_errno;
+} actions[] = {
+        { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false },
+        { "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true },
+        { "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false },
+        { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false },
+        { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false },
+        { "SCMP_ACT_LOG", SCMP_ACT_LOG, false },
+        { "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true },
+        { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, false },
+};
+
+static const struct {
+        const char *name;
+        enum scmp_compare op;
+} ops[] = {
+        { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE },
+        { "SCMP_CMP_GT", SCMP_CMP_GT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
+        { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+        { "SCMP_CMP_NE", SCMP_CMP_NE },
+};
 
 static int parse_action(const char *name, json_t *rule, json_t *whole, uint32_t *ret,
                         struct eng_error **err)
@@ -38,40 +64,18 @@ static int parse_action(const char *name, json_t *rule, json_t *whole, uint32_t 
 
         if (!name)
                 return eng_err(err, ENG_E_INVALID, 0, "seccomp: a rule has no action");
-        if (strcmp(name, "SCMP_ACT_ALLOW") == 0)
-                *ret = SCMP_ACT_ALLOW;
-        else if (strcmp(name, "SCMP_ACT_ERRNO") == 0)
-                *ret = SCMP_ACT_ERRNO((uint32_t) errnum);
-        else if (strcmp(name, "SCMP_ACT_KILL") == 0 || strcmp(name, "SCMP_ACT_KILL_THREAD") == 0)
-                *ret = SCMP_ACT_KILL_THREAD;
-        else if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0)
-                *ret = SCMP_ACT_KILL_PROCESS;
-        else if (strcmp(name, "SCMP_ACT_TRAP") == 0)
-                *ret = SCMP_ACT_TRAP;
-        else if (strcmp(name, "SCMP_ACT_LOG") == 0)
-                *ret = SCMP_ACT_LOG;
-        else if (strcmp(name, "SCMP_ACT_TRACE") == 0)
-                *ret = SCMP_ACT_TRACE((uint32_t) errnum);
-        else
-                return eng_err(err, ENG_E_INVALID, 0, "seccomp: unsupported action '%s'", name);
-        return 0;
+        for (size_t i = 0; i < ELEMENTSOF(actions); i++)
+                if (strcmp(name, actions[i].name) == 0) {
+                        *ret = actions[i].action;
+                        if (actions[i].with_errno)
+                                *ret |= (uint32_t) errnum & 0x0000ffffU;
+                        return 0;
+                }
+        return eng_err(err, ENG_E_INVALID, 0, "seccomp: unsupported action '%s'", name);
 }
 
 static int parse_op(const char *op, enum scmp_compare *ret)
 {
-        static const struct {
-                const char *name;
-                enum scmp_compare op;
-        } ops[] = {
-                { "SCMP_CMP_NE", SCMP_CMP_NE },
-                { "SCMP_CMP_LT", SCMP_CMP_LT },
-                { "SCMP_CMP_LE", SCMP_CMP_LE },
-                { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-                { "SCMP_CMP_GE", SCMP_CMP_GE },
-                { "SCMP_CMP_GT", SCMP_CMP_GT },
-                { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
-        };
-
         for (size_t i = 0; op && i < ELEMENTSOF(ops); i++)
                 if (strcmp(ops[i].name, op) == 0) {
                         *ret = ops[i].op;
@@ -456,4 +460,39 @@ json_t *oci_seccomp_from_profile(json_t *profile, uint64_t caps)
         }
         json_object_set_new(out, "syscalls", rules);
         return out;
+}
+
+const char *oci_seccomp_version(void)
+{
+        static char buf[32];
+        const struct scmp_version *v = seccomp_version();
+
+        if (!buf[0])
+                snprintf(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
+        return buf;
+}
+
+json_t *oci_seccomp_features(void)
+{
+        /* the architectures OCI names; those this libseccomp knows are listed */
+        static const char *const archs[] = {
+                "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",         "SCMP_ARCH_MIPS",
+                "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
+                "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",
+                "SCMP_ARCH_PARISC64", "SCMP_ARCH_PPC",         "SCMP_ARCH_PPC64",
+                "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_RISCV64",     "SCMP_ARCH_S390",
+                "SCMP_ARCH_S390X",    "SCMP_ARCH_X32",         "SCMP_ARCH_X86",
+                "SCMP_ARCH_X86_64",
+        };
+        json_t *a = json_array(), *o = json_array(), *r = json_array();
+
+        for (size_t i = 0; i < ELEMENTSOF(actions); i++)
+                json_array_append_new(a, json_string(actions[i].name));
+        for (size_t i = 0; i < ELEMENTSOF(ops); i++)
+                json_array_append_new(o, json_string(ops[i].name));
+        for (size_t i = 0; i < ELEMENTSOF(archs); i++)
+                if (arch_token(archs[i]))
+                        json_array_append_new(r, json_string(archs[i]));
+        return json_pack("{s:b,s:o,s:o,s:o}", "enabled", true, "actions", a, "operators", o,
+                         "archs", r);
 }

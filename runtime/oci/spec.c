@@ -18,7 +18,7 @@
 #include "common/fs.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
-#include "runtime/oci/oci.h"
+#include "runtime/oci/oci-internal.h"
 
 #include "common/banned.h"
 
@@ -559,27 +559,27 @@ static int parse_mounts(struct oci_spec *s, json_t *mounts, struct eng_error **e
         return 0;
 }
 
+static const struct {
+        const char *name;
+        enum oci_hook_kind kind;
+} hook_kinds[] = {
+        { "prestart", OCI_HOOK_CREATE_RUNTIME },
+        { "createRuntime", OCI_HOOK_CREATE_RUNTIME },
+        { "createContainer", OCI_HOOK_CREATE_CONTAINER },
+        { "startContainer", OCI_HOOK_START_CONTAINER },
+        { "poststart", OCI_HOOK_POSTSTART },
+        { "poststop", OCI_HOOK_POSTSTOP },
+};
+
 static int parse_hooks(struct oci_spec *s, json_t *hooks, struct eng_error **err)
 {
-        static const struct {
-                const char *name;
-                enum oci_hook_kind kind;
-        } kinds[] = {
-                { "prestart", OCI_HOOK_CREATE_RUNTIME },
-                { "createRuntime", OCI_HOOK_CREATE_RUNTIME },
-                { "createContainer", OCI_HOOK_CREATE_CONTAINER },
-                { "startContainer", OCI_HOOK_START_CONTAINER },
-                { "poststart", OCI_HOOK_POSTSTART },
-                { "poststop", OCI_HOOK_POSTSTOP },
-        };
-
         if (!hooks)
                 return 0;
         if (!json_is_object(hooks))
                 return bad(err, "hooks", "is not an object");
-        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
-                json_t *list = json_object_get(hooks, kinds[k].name), *h;
-                struct oci_hooks *hs = &s->hooks[kinds[k].kind];
+        for (size_t k = 0; k < ELEMENTSOF(hook_kinds); k++) {
+                json_t *list = json_object_get(hooks, hook_kinds[k].name), *h;
+                struct oci_hooks *hs = &s->hooks[hook_kinds[k].kind];
                 size_t i;
 
                 if (list && !json_is_array(list))
@@ -801,9 +801,10 @@ json_t *oci_spec_example(bool rootless)
         }
         return json_pack(
                 "{s:s,s:{s:b,s:{s:i,s:i},s:[s],s:[ss],s:s,s:{s:o,s:o,s:o,s:o},s:[{s:s,s:i,s:i}],s:b},s:{s:s,s:b},s:s,s:o,s:o}",
-                "ociVersion", "1.0.2", "process", "terminal", 1, "user", "uid", 0, "gid", 0, "args",
-                "sh", "env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "TERM=xterm", "cwd", "/", "capabilities", "bounding", caps_array(caps), "effective",
+                "ociVersion", OCI_VERSION, "process", "terminal", 1, "user", "uid", 0, "gid", 0,
+                "args", "sh", "env",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+                "cwd", "/", "capabilities", "bounding", caps_array(caps), "effective",
                 caps_array(caps), "permitted", caps_array(caps), "ambient", caps_array(caps),
                 "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges",
                 1, "root", "path", "rootfs", "readonly", 1, "hostname", "eng", "mounts", mounts,
@@ -832,4 +833,26 @@ int oci_signal_parse(const char *s)
                 if (strcasecmp(sigs[i].name, s) == 0)
                         return sigs[i].sig;
         return -1;
+}
+
+json_t *oci_features(void)
+{
+        json_t *hooks = json_array(), *ns = json_array(), *caps = json_array(), *mounts;
+        const char *v;
+
+        for (size_t i = 0; i < ELEMENTSOF(hook_kinds); i++)
+                json_array_append_new(hooks, json_string(hook_kinds[i].name));
+        for (size_t i = 0; i < OCI_NS_COUNT; i++)
+                json_array_append_new(ns, json_string(ns_names[i]));
+        for (int i = 0; (v = oci_cap_name(i)); i++)
+                json_array_append_new(caps, json_string(v));
+        mounts = oci_mount_option_names();
+        return json_pack(
+                "{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b,s:b},s:o,s:{s:b},s:{s:b}},s:{s:s,s:s}}",
+                "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks", hooks,
+                "mountOptions", mounts, "linux", "namespaces", ns, "capabilities", caps, "cgroup",
+                "v1", true, "v2", true, "systemd", false, "systemdUser", false, "seccomp",
+                oci_seccomp_features(), "apparmor", "enabled", false, "selinux", "enabled", false,
+                "annotations", "io.github.seccomp.libseccomp.version", oci_seccomp_version(),
+                "org.eng.runtime.version", PACKAGE_VERSION);
 }

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/fs.h"
 #include "common/xalloc.h"
+#include "runtime/oci/oci.h"
 #include "runtime/oci/state.h"
 
 #include "common/banned.h"
@@ -89,6 +91,8 @@ const char *oci_status_name(enum oci_status s)
                 return "created";
         case OCI_STATUS_RUNNING:
                 return "running";
+        case OCI_STATUS_PAUSED:
+                return "paused";
         case OCI_STATUS_STOPPED:
                 return "stopped";
         }
@@ -140,6 +144,94 @@ json_t *oci_state_read(const char *root, const char *id, enum oci_status *ret_st
                 *ret_status = access(fifo, F_OK) == 0 ? OCI_STATUS_CREATED : OCI_STATUS_RUNNING;
         else
                 *ret_status = OCI_STATUS_STOPPED;
+        if (*ret_status == OCI_STATUS_RUNNING &&
+            oci_cgroup_frozen(json_string_value(json_object_get(st, "cgroupsPath"))))
+                *ret_status = OCI_STATUS_PAUSED;
         json_object_set_new(st, "status", json_string(oci_status_name(*ret_status)));
         return st;
+}
+
+/* the pid namespace of @pid as "pid:[N]", or "" when it cannot be read */
+static void pid_ns_of(pid_t pid, char *buf, size_t size)
+{
+        char path[64];
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
+        n = readlink(path, buf, size - 1);
+        buf[n > 0 ? n : 0] = '\0';
+}
+
+/* field 4 (the parent) of /proc/PID/stat, or -1 */
+static pid_t parent_of(pid_t pid)
+{
+        _cleanup_free_ char *stat = NULL;
+        char path[64], *p;
+        struct eng_error *e = NULL;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        if (eng_read_file(path, 4096, &stat, NULL, &e) < 0) {
+                eng_err_free(e);
+                return -1;
+        }
+        p = strrchr(stat, ')');
+        if (!p || strlen(p) < 4)
+                return -1;
+        return (pid_t) strtol(p + 4, NULL, 10);
+}
+
+int oci_container_pids(json_t *state, pid_t **ret, size_t *ret_n, struct eng_error **err)
+{
+        const char *cg = json_string_value(json_object_get(state, "cgroupsPath"));
+        pid_t init = (pid_t) json_integer_value(json_object_get(state, "pid"));
+        char mine[64], theirs[64], ns[64];
+        _cleanup_closedir_ DIR *d = NULL;
+        pid_t *all = NULL, *parents = NULL;
+        size_t nall = 0, n = 0;
+        struct dirent *de;
+
+        if (cg)
+                return oci_cgroup_pids(cg, ret, ret_n, err);
+        /* no cgroup: the processes of its pid namespace, when it has its own;
+         * else its process and that process's descendants */
+        *ret = NULL;
+        *ret_n = 0;
+        pid_ns_of(getpid(), mine, sizeof(mine));
+        pid_ns_of(init, theirs, sizeof(theirs));
+        if (!*theirs)
+                return eng_err(err, ENG_E_SYS, errno, "reading the namespaces of process %d",
+                               (int) init);
+        d = opendir("/proc");
+        if (!d)
+                return eng_err(err, ENG_E_SYS, errno, "reading /proc");
+        while ((de = readdir(d))) {
+                char *end;
+                long v = strtol(de->d_name, &end, 10);
+
+                if (*end || v <= 0)
+                        continue;
+                all = eng_xreallocarray(all, nall + 1, sizeof(*all));
+                parents = eng_xreallocarray(parents, nall + 1, sizeof(*parents));
+                all[nall] = (pid_t) v;
+                parents[nall++] = parent_of((pid_t) v);
+        }
+        *ret = eng_xreallocarray(NULL, nall + 1, sizeof(**ret));
+        if (strcmp(mine, theirs) != 0) {
+                for (size_t i = 0; i < nall; i++) {
+                        pid_ns_of(all[i], ns, sizeof(ns));
+                        if (strcmp(ns, theirs) == 0)
+                                (*ret)[n++] = all[i];
+                }
+        } else {
+                /* breadth first from init: each found process's children */
+                (*ret)[n++] = init;
+                for (size_t k = 0; k < n; k++)
+                        for (size_t i = 0; i < nall; i++)
+                                if (parents[i] == (*ret)[k] && all[i] != init)
+                                        (*ret)[n++] = all[i];
+        }
+        *ret_n = n;
+        free(all);
+        free(parents);
+        return 0;
 }

@@ -18,6 +18,7 @@
 enum oci_status {
         OCI_STATUS_CREATED,
         OCI_STATUS_RUNNING,
+        OCI_STATUS_PAUSED, /* running, its cgroup frozen */
         OCI_STATUS_STOPPED,
 };
 
@@ -43,9 +44,17 @@ int oci_state_write(const char *root, const char *id, json_t *state, struct eng_
 
 /**
  * oci_state_read() - ROOT/ID/state.json with "status" filled in from the
- * process (ENG_E_NOTFOUND when there is no such container)
+ * process and its cgroup (ENG_E_NOTFOUND when there is no such container)
  */
 json_t *oci_state_read(const char *root, const char *id, enum oci_status *ret_status,
                        struct eng_error **err);
+
+/**
+ * oci_container_pids() - the processes of the container whose state is
+ * @state: those of its cgroup; without one, those of its pid namespace when
+ * it has one of its own, else its process and that one's descendants.
+ * *@ret is freed by the caller.
+ */
+int oci_container_pids(json_t *state, pid_t **ret, size_t *ret_n, struct eng_error **err);
 
 #endif

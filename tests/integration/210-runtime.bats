@@ -306,3 +306,86 @@ createContainer [\"h1\",\"created\",\"$bundle\",true]"
 	assert_contains "$output" "unknown capability 'CAP_NO_SUCH'"
 	rt delete -f x1
 }
+
+@test "eng-runtime: ps and kill --all see every process of the container; list has runc's columns" {
+	(cd "$B" && "$RT" spec --rootless)
+	set_args sh -c 'sleep 300 & sleep 301 & wait'
+	rt run -d --bundle "$B" p1 </dev/null >/dev/null 2>&1 || fail "run -d: $(rt run -d --bundle "$B" p1 2>&1 </dev/null)"
+	local pid
+	pid=$(rt state p1 | jq -r .pid)
+	# no cgroup here: the processes of its pid namespace
+	for _ in $(seq 50); do
+		[ "$(rt ps --format json p1 | jq length)" = 3 ] && break
+		sleep 0.1
+	done
+	run rt ps --format json p1
+	assert_status 0
+	assert_equal "$(json length)" 3
+	assert_equal "$(json ".[] | select(. == $pid)")" "$pid"
+	run rt ps p1
+	assert_status 0
+	assert_contains "$(sed -n 1p <<<"$output")" PID
+	assert_equal "$(grep -cE ' sleep 30[01]$' <<<"$output")" 2
+	assert_not_contains "$output" "rt ps"
+	# ps's own arguments after the id
+	run rt ps p1 -- -o pid,args
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output" | awk '{print $1, $2}')" "PID COMMAND"
+	assert_equal "$(wc -l <<<"$output")" 4
+	run rt ps --format yaml p1
+	assert_status 1
+	assert_contains "$output" "not a format of ps"
+	run rt list
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output" | tr -s ' ')" "ID PID STATUS BUNDLE CREATED OWNER"
+	assert_equal "$(sed -n 2p <<<"$output" | awk '{print $1, $2, $3, $6}')" "p1 $pid running $(id -un)"
+	run rt list --format json
+	assert_equal "$(json '.[0] | [.id, .status, .owner, (.rootfs | endswith("/rootfs"))] | join(" ")')" "p1 running $(id -un) true"
+	# pausing needs the cgroup this container lacks
+	run rt pause p1
+	assert_status 1
+	assert_contains "$output" "has no cgroup of its own"
+	run rt update --pids-limit 10 p1
+	assert_status 1
+	assert_contains "$output" "has no cgroup of its own"
+	run rt events --stats p1
+	assert_status 1
+	assert_contains "$output" "has no cgroup of its own"
+	# every process gets the signal, not only the first
+	run rt kill --all p1 KILL
+	assert_status 0
+	for _ in $(seq 50); do
+		[ "$(rt state p1 | jq -r .status)" = stopped ] && break
+		sleep 0.1
+	done
+	assert_equal "$(rt state p1 | jq -r .status)" stopped
+	run rt ps p1
+	assert_status 1
+	assert_contains "$output" "is not running"
+	rt delete p1
+	run rt list --format json
+	assert_equal "$output" null
+}
+
+@test "eng-runtime: features lists what it supports; --log-format json and text" {
+	run "$RT" features
+	assert_status 0
+	assert_equal "$(json '.linux.namespaces | sort | join(",")')" "cgroup,ipc,mount,network,pid,user,uts"
+	assert_equal "$(json '.hooks | index("createRuntime") != null')" true
+	assert_equal "$(json '.mountOptions | index("rro") != null and index("rbind") != null')" true
+	assert_equal "$(json '.linux.capabilities | index("CAP_SYS_ADMIN") != null')" true
+	assert_equal "$(json '.linux.seccomp.archs | index("SCMP_ARCH_X86_64") != null')" true
+	assert_equal "$(json '.linux.seccomp.actions | index("SCMP_ACT_ERRNO") != null')" true
+	assert_equal "$(json .linux.cgroup.systemd)" false
+	assert_equal "$(json .ociVersionMax)" "$("$RT" --version | sed -n 's/^spec: //p')"
+	run "$RT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json no-such-command
+	assert_status 1
+	assert_equal "$(jq -r .msg "$BATS_TEST_TMPDIR/log.json")" "unknown command 'no-such-command'"
+	assert_equal "$(jq -r .level "$BATS_TEST_TMPDIR/log.json")" error
+	run "$RT" --log "$BATS_TEST_TMPDIR/log.txt" state nope
+	assert_status 1
+	assert_contains "$(cat "$BATS_TEST_TMPDIR/log.txt")" "level=error msg=\"container 'nope' does not exist\""
+	run "$RT" --log-format xml state nope
+	assert_status 1
+	assert_contains "$output" "neither text nor json"
+}

@@ -183,3 +183,61 @@ rt_bundle() {
 	assert_status 0
 	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
 }
+
+@test "cgroups: eng-runtime pause and resume freeze the cgroup; ps, events and update read and write it" {
+	delegated || skip "no delegated cgroup v2 tree (hack/test makes one)"
+	rt_bundle '.process.args = ["sh", "-c", "sleep 200 & sleep 201"]'
+	"$RT" --root "$ST" run -d --bundle "$B" rt1 </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" ||
+		fail "run -d: $(cat "$BATS_TEST_TMPDIR/err")"
+	local pid
+	pid=$("$RT" --root "$ST" state rt1 | jq -r .pid)
+	# ps: the cgroup's processes
+	run "$RT" --root "$ST" ps --format json rt1
+	assert_status 0
+	assert_equal "$(json 'sort | join(" ")')" "$(sort -n "$ENG_TEST_CGROUP/rt-test/cgroup.procs" | xargs)"
+	assert_contains " $(json 'join(" ")') " " $pid "
+	run "$RT" --root "$ST" pause rt1
+	assert_status 0
+	assert_equal "$(cat "$ENG_TEST_CGROUP/rt-test/cgroup.freeze")" 1
+	assert_equal "$(awk '{print $3}' /proc/"$pid"/stat)" S
+	grep -qx 'frozen 1' "$ENG_TEST_CGROUP/rt-test/cgroup.events" || fail "not frozen"
+	assert_equal "$("$RT" --root "$ST" state rt1 | jq -r .status)" paused
+	assert_equal "$("$RT" --root "$ST" list --format json | jq -r '.[0].status')" paused
+	run "$RT" --root "$ST" exec rt1 true
+	assert_status 1
+	assert_contains "$output" "is paused"
+	run "$RT" --root "$ST" pause rt1
+	assert_status 1
+	assert_contains "$output" "is paused, not running"
+	run "$RT" --root "$ST" delete rt1
+	assert_status 1
+	assert_contains "$output" "is paused"
+	run "$RT" --root "$ST" resume rt1
+	assert_status 0
+	assert_equal "$(cat "$ENG_TEST_CGROUP/rt-test/cgroup.freeze")" 0
+	assert_equal "$("$RT" --root "$ST" state rt1 | jq -r .status)" running
+	run "$RT" --root "$ST" resume rt1
+	assert_status 1
+	assert_contains "$output" "not paused"
+	# events --stats: one stats event with the cgroup's cpu time
+	run "$RT" --root "$ST" events --stats rt1
+	assert_status 0
+	assert_equal "$(json .type) $(json .id)" "stats rt1"
+	assert_equal "$(json '.data.cpu.usage.total >= 0')" true
+	# update: a limit the tree offers is written, another is refused
+	if offers pids; then
+		run "$RT" --root "$ST" update --pids-limit 20 rt1
+		assert_status 0
+		assert_equal "$(cat "$ENG_TEST_CGROUP/rt-test/pids.max")" 20
+		assert_equal "$("$RT" --root "$ST" events --stats rt1 | jq .data.pids.limit)" 20
+	else
+		run "$RT" --root "$ST" update --pids-limit 20 rt1
+		assert_status 1
+		assert_contains "$output" "the pids controller is not available"
+	fi
+	# paused, delete --force still takes it and its cgroup
+	"$RT" --root "$ST" pause rt1
+	run "$RT" --root "$ST" delete --force rt1
+	assert_status 0
+	[ ! -e "$ENG_TEST_CGROUP/rt-test" ] || fail "eng-runtime delete left the cgroup"
+}

@@ -242,6 +242,41 @@ $adj"
 	for d in cpu cpuset unified; do rmdir "/sys/fs/cgroup/$d${path%/*}" 2>/dev/null || true; done
 }
 
+@test "eng-runtime as root: pause, resume, update and events on a hybrid machine's cgroups" {
+	[ "$(stat -fc %T /sys/fs/cgroup/memory 2>/dev/null)" = cgroupfs ] ||
+		skip "no cgroup v1 memory hierarchy here"
+	local own path pid v2=/sys/fs/cgroup/unified
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] || v2=/sys/fs/cgroup
+	own=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
+	path=${own%/}/eng-test-pause-$$
+	edit '.linux.cgroupsPath = $p' --arg p "$path"
+	set_args sleep 100
+	rt run -d --bundle "$B" r1 </dev/null >/dev/null 2>&1 || fail "run -d failed: $(rt run -d --bundle "$B" r1 2>&1 </dev/null)"
+	pid=$(rt state r1 | jq -r .pid)
+	# the freezer is cgroup v2's, in the container's v2 cgroup
+	rt pause r1
+	assert_equal "$(rt state r1 | jq -r .status)" paused
+	assert_equal "$(cat "$v2$path/cgroup.freeze")" 1
+	rt resume r1
+	assert_equal "$(rt state r1 | jq -r .status)" running
+	# a limit new to it: its v1 cgroup is made and its processes moved in
+	run rt update --memory 64m r1
+	assert_status 0
+	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.limit_in_bytes")" 67108864
+	assert_contains "$(cat /proc/"$pid"/cgroup)" "memory:$path"
+	echo '{"memory": {"limit": 33554432}}' | rt update --resources - r1
+	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.limit_in_bytes")" 33554432
+	assert_equal "$(jq .linux.resources.memory.limit "$STATE/r1/config.json")" 33554432
+	run rt events --stats r1
+	assert_status 0
+	assert_equal "$(json .data.memory.usage.limit)" 33554432
+	rt pause r1
+	rt delete -f r1
+	[ ! -e "/sys/fs/cgroup/memory$path" ] || fail "the memory cgroup stayed"
+	[ ! -e "$v2$path" ] || fail "the v2 cgroup stayed"
+	assert_host_unchanged
+}
+
 @test "eng-runtime as root: rro makes a bind and its submounts read-only; the host's mounts stay" {
 	local src=$BATS_TEST_TMPDIR/src
 	mkdir -p "$src/sub"
