@@ -13,7 +13,7 @@ ENG_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev git
 ENG_RUN_PACKAGES="uidmap fuse3 iproute2 util-linux passwd"
 ENG_TEST_PACKAGES="bats docker-registry skopeo umoci buildah busybox-static debootstrap
   zstd apache2-utils openssl curl attr jq tar clang-format nginx-light clang libclang-rt-14-dev
-  crun podman python3"
+  crun podman python3 containerd"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
