@@ -109,8 +109,38 @@ static int enable(const char *parent, const char *ctrl, struct eng_error **err)
         return 0;
 }
 
-/* the controllers limits use, each with a v1 hierarchy of its own name */
-static const char *const v1_controllers[] = { "memory", "cpu", "pids", "cpuset" };
+/* whether this is the host's root, the only one with v1 cgroups (v1 knows no delegation) */
+static bool host_root(void)
+{
+        return geteuid() == 0 && eng_userns_is_initial();
+}
+
+/*
+ * The cgroup v1 hierarchies mounted in /sys/fs/cgroup, by directory name
+ * ("memory", "cpu,cpuacct", "systemd"), each once: a link to one
+ * ("cpu" -> "cpu,cpuacct") is left out.
+ */
+static char **v1_hierarchies(void)
+{
+        char **l = eng_xcalloc(1, sizeof(char *));
+        _cleanup_closedir_ DIR *d = opendir("/sys/fs/cgroup");
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+                struct statfs sf;
+                struct stat st;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                path = eng_xasprintf("/sys/fs/cgroup/%s", de->d_name);
+                if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || statfs(path, &sf) < 0 ||
+                    sf.f_type != CGROUP1_MAGIC)
+                        continue;
+                eng_strv_push(&l, de->d_name);
+        }
+        return l;
+}
 
 /* @cgroups_path in the v1 hierarchy of @ctrl, or NULL when no such hierarchy is mounted */
 static char *v1_dir(const char *ctrl, const char *cgroups_path)
@@ -124,22 +154,30 @@ static char *v1_dir(const char *ctrl, const char *cgroups_path)
 }
 
 /*
- * Where @ctrl's limits of @spec go: the v2 directory @dir when the v2 tree
- * offers the controller (enabled in the parent on the way), else its v1
- * hierarchy, made there, for the host's root.
+ * Where the limits of a controller go (@v2name in cgroup v2, @v1name in v1;
+ * NULL where that version has none): the v2 directory @dir when the v2
+ * tree offers the controller (enabled in the parent on the way), else its
+ * v1 hierarchy, for the host's root.
  */
-static char *controller_dir(const char *dir, const char *cgroups_path, const char *ctrl,
-                            bool *ret_v1, struct eng_error **err)
+static char *controller_dir(const char *dir, const char *cgroups_path, const char *v1name,
+                            const char *v2name, bool *ret_v1, struct eng_error **err)
 {
         _cleanup_free_ char *parent = eng_xstrndup(dir, (size_t) (strrchr(dir, '/') - dir));
         _cleanup_free_ char *v1 = NULL;
 
         *ret_v1 = false;
-        if (!listed(parent, "cgroup.controllers", ctrl) && geteuid() == 0 &&
-            eng_userns_is_initial())
-                v1 = v1_dir(ctrl, cgroups_path);
-        if (!v1)
-                return enable(parent, ctrl, err) < 0 ? NULL : eng_xstrdup(dir);
+        if (v1name && (!v2name || !listed(parent, "cgroup.controllers", v2name)) && host_root())
+                v1 = v1_dir(v1name, cgroups_path);
+        if (!v1 && v2name)
+                return enable(parent, v2name, err) < 0 ? NULL : eng_xstrdup(dir);
+        if (!v1) {
+                eng_err(err, ENG_E_USAGE, 0,
+                        host_root()
+                                ? "the %s controller needs a cgroup v1 hierarchy, and none is mounted at /sys/fs/cgroup/%s"
+                                : "the %s controller needs a cgroup v1 hierarchy, which only the host's root can have (%s)",
+                        v1name, v1name);
+                return NULL;
+        }
         if (eng_mkdir_p(v1, 0755, err) < 0)
                 return NULL;
         *ret_v1 = true;
@@ -151,10 +189,9 @@ static char *controller_dir(const char *dir, const char *cgroups_path, const cha
  * process so: each level made below the hierarchy's root gets its parent's
  * (as runc does), before the container's own are written.
  */
-static int cpuset_v1_fill(const char *dir, struct eng_error **err)
+static int cpuset_v1_fill(const char *root, const char *dir, struct eng_error **err)
 {
         static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-        const char *root = "/sys/fs/cgroup/cpuset";
         _cleanup_free_ char *path = eng_xstrdup(root);
         const char *p = dir + strlen(root);
 
@@ -241,68 +278,415 @@ static int write_cpu(const struct oci_spec *spec, const char *d, bool v1, struct
 static void procs_below(const char *dir, pid_t **l, size_t *n, int depth);
 static int enter_dir(const char *dir, pid_t pid, struct eng_error **err);
 
-static int write_limits(const struct oci_spec *spec, const char *dir, struct eng_error **err)
+static int write_i64(const char *d, const char *file, int64_t n, struct eng_error **err)
 {
+        char v[32];
+
+        snprintf(v, sizeof(v), "%" PRId64, n);
+        return write_value(d, file, v, err);
+}
+
+/* "a limit for cgroup v1 only": the error for it in v2 */
+static int v1_only(const char *field, struct eng_error **err)
+{
+        return eng_err(
+                err, ENG_E_USAGE, 0,
+                "linux.resources.%s needs a cgroup v1 hierarchy; cgroup v2 has no such limit",
+                field);
+}
+
+static int write_memory(const struct oci_spec *spec, const char *d, bool v1, struct eng_error **err)
+{
+        json_t *m = json_object_get(spec->resources, "memory");
+        json_int_t reservation = json_integer_value(json_object_get(m, "reservation"));
+        json_int_t kernel = json_integer_value(json_object_get(m, "kernel"));
+        json_int_t tcp = json_integer_value(json_object_get(m, "kernelTCP"));
+        json_t *swappiness = json_object_get(m, "swappiness");
         char v[64];
 
-        for (size_t c = 0; c < ELEMENTSOF(v1_controllers); c++) {
-                const char *ctrl = v1_controllers[c];
+        if (spec->memory_limit) {
+                /* the spec's swap is memory plus swap; v2's memory.swap.max is swap
+                 * alone (absent where swap is not accounted); v1's memsw the sum */
+                if (spec->memory_swap > 0 && spec->memory_swap < spec->memory_limit)
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "the memory and swap limit (%" PRId64
+                                       ") is below the memory limit (%" PRId64 ")",
+                                       spec->memory_swap, spec->memory_limit);
+                if (write_i64(d, v1 ? "memory.limit_in_bytes" : "memory.max", spec->memory_limit,
+                              err) < 0)
+                        return -1;
+                if (spec->memory_swap < 0)
+                        snprintf(v, sizeof(v), v1 ? "-1" : "max");
+                else if (v1)
+                        snprintf(v, sizeof(v), "%" PRId64, spec->memory_swap);
+                else
+                        snprintf(v, sizeof(v), "%" PRId64, spec->memory_swap - spec->memory_limit);
+                if (spec->memory_swap) {
+                        const char *f = v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max";
+
+                        if (have(d, f) && write_value(d, f, v, err) < 0)
+                                return -1;
+                }
+        }
+        /* a soft limit: memory.low is v2's nearest */
+        if (reservation > 0 &&
+            write_i64(d, v1 ? "memory.soft_limit_in_bytes" : "memory.low", reservation, err) < 0)
+                return -1;
+        if (kernel > 0 && (v1 ? write_i64(d, "memory.kmem.limit_in_bytes", kernel, err)
+                              : v1_only("memory.kernel", err)) < 0)
+                return -1;
+        if (tcp > 0 && (v1 ? write_i64(d, "memory.kmem.tcp.limit_in_bytes", tcp, err)
+                           : v1_only("memory.kernelTCP", err)) < 0)
+                return -1;
+        if (json_is_integer(swappiness)) {
+                json_int_t n = json_integer_value(swappiness);
+
+                if (n < 0 || n > 100)
+                        return eng_err(err, ENG_E_INVALID, 0,
+                                       "linux.resources.memory.swappiness %" JSON_INTEGER_FORMAT
+                                       " is not 0 to 100",
+                                       n);
+                if ((v1 ? write_i64(d, "memory.swappiness", n, err)
+                        : v1_only("memory.swappiness", err)) < 0)
+                        return -1;
+        }
+        if (json_is_true(json_object_get(m, "disableOOMKiller")) &&
+            (v1 ? write_value(d, "memory.oom_control", "1", err)
+                : v1_only("memory.disableOOMKiller", err)) < 0)
+                return -1;
+        return 0;
+}
+
+static int write_pids(const struct oci_spec *spec, const char *d, bool v1, struct eng_error **err)
+{
+        (void) v1;
+        return write_i64(d, "pids.max", spec->pids_limit, err);
+}
+
+static int write_cpuset(const struct oci_spec *spec, const char *d, bool v1, struct eng_error **err)
+{
+        if (v1 && cpuset_v1_fill("/sys/fs/cgroup/cpuset", d, err) < 0)
+                return -1;
+        if (spec->cpuset_cpus && write_value(d, "cpuset.cpus", spec->cpuset_cpus, err) < 0)
+                return -1;
+        if (spec->cpuset_mems && write_value(d, "cpuset.mems", spec->cpuset_mems, err) < 0)
+                return -1;
+        return 0;
+}
+
+/* "c 1:3 rwm": a device rule in the devices controller's words; NULL if bad */
+static char *device_rule(json_t *r)
+{
+        const char *type = json_string_value(json_object_get(r, "type"));
+        const char *access = json_string_value(json_object_get(r, "access"));
+        json_t *major = json_object_get(r, "major"), *minor = json_object_get(r, "minor");
+        char ma[24] = "*", mi[24] = "*";
+
+        if (!type)
+                type = "a";
+        if (!access || !*access)
+                access = "rwm";
+        if (strlen(type) != 1 || !strchr("abc", type[0]) || strspn(access, "rwm") != strlen(access))
+                return NULL;
+        if (type[0] == 'a')
+                return eng_xstrdup("a");
+        if (json_is_integer(major) && json_integer_value(major) >= 0)
+                snprintf(ma, sizeof(ma), "%" JSON_INTEGER_FORMAT, json_integer_value(major));
+        if (json_is_integer(minor) && json_integer_value(minor) >= 0)
+                snprintf(mi, sizeof(mi), "%" JSON_INTEGER_FORMAT, json_integer_value(minor));
+        return eng_xasprintf("%s %s:%s %s", type, ma, mi, access);
+}
+
+/*
+ * linux.resources.devices, in order, then the devices every container may
+ * use (runc's list: mknod of any, the null, zero, full, tty, random and
+ * urandom nodes, the console, ptys, the tun device), as runc writes them.
+ */
+static int write_devices(const struct oci_spec *spec, const char *d, bool v1,
+                         struct eng_error **err)
+{
+        static const char *const defaults[] = {
+                "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm", "c 5:0 rwm",
+                "c 1:8 rwm", "c 1:9 rwm", "c 5:1 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm",
+        };
+        json_t *rules = json_object_get(spec->resources, "devices"), *r;
+        size_t i;
+
+        (void) v1;
+        json_array_foreach(rules, i, r) {
+                _cleanup_free_ char *rule = device_rule(r);
+
+                if (!rule)
+                        return eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "linux.resources.devices[%zu] is not a device rule (type a, b or c; access of r, w, m)",
+                                i);
+                if (write_value(d,
+                                json_is_true(json_object_get(r, "allow")) ? "devices.allow"
+                                                                          : "devices.deny",
+                                rule, err) < 0)
+                        return -1;
+        }
+        for (i = 0; i < ELEMENTSOF(defaults); i++)
+                if (write_value(d, "devices.allow", defaults[i], err) < 0)
+                        return -1;
+        return 0;
+}
+
+static int write_hugetlb(const struct oci_spec *spec, const char *d, bool v1,
+                         struct eng_error **err)
+{
+        json_t *l = json_object_get(spec->resources, "hugepageLimits"), *h;
+        size_t i;
+
+        json_array_foreach(l, i, h) {
+                const char *size = json_string_value(json_object_get(h, "pageSize"));
+                json_t *limit = json_object_get(h, "limit");
+                _cleanup_free_ char *file = NULL;
+
+                if (!size || !*size || strspn(size, "0123456789KMGB") != strlen(size) ||
+                    !json_is_integer(limit))
+                        return eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "linux.resources.hugepageLimits[%zu] needs a pageSize (\"2MB\") and a limit",
+                                i);
+                file = eng_xasprintf("hugetlb.%s.%s", size, v1 ? "limit_in_bytes" : "max");
+                if (!have(d, file))
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "this machine has no huge pages of %s (no %s in '%s')", size,
+                                       file, d);
+                if (write_i64(d, file, json_integer_value(limit), err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* "MAJOR:MINOR" of a weightDevice or throttle entry, or false */
+static bool device_numbers(json_t *e, char *buf, size_t size)
+{
+        json_t *ma = json_object_get(e, "major"), *mi = json_object_get(e, "minor");
+
+        if (!json_is_integer(ma) || !json_is_integer(mi))
+                return false;
+        snprintf(buf, size, "%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT,
+                 json_integer_value(ma), json_integer_value(mi));
+        return true;
+}
+
+/* v1's blkio weight (10..1000) as v2's io.weight (1..10000), crun's mapping */
+static json_int_t blkio_to_io_weight(json_int_t w)
+{
+        return 1 + (w - 10) * 9999 / 990;
+}
+
+static int write_blkio(const struct oci_spec *spec, const char *d, bool v1, struct eng_error **err)
+{
+        static const struct {
+                const char *field, *v1file, *v2key;
+        } throttles[] = {
+                { "throttleReadBpsDevice", "blkio.throttle.read_bps_device", "rbps" },
+                { "throttleWriteBpsDevice", "blkio.throttle.write_bps_device", "wbps" },
+                { "throttleReadIOPSDevice", "blkio.throttle.read_iops_device", "riops" },
+                { "throttleWriteIOPSDevice", "blkio.throttle.write_iops_device", "wiops" },
+        };
+        json_t *b = json_object_get(spec->resources, "blockIO"), *e;
+        json_t *weight = json_object_get(b, "weight");
+        const char *wfile = NULL;
+        char dev[64], v[128];
+        size_t i;
+
+        /* the weight file the kernel's scheduler offers: bfq's, or the old cfq one */
+        if (v1)
+                wfile = have(d, "blkio.bfq.weight") ? "blkio.bfq.weight"
+                        : have(d, "blkio.weight")   ? "blkio.weight"
+                                                    : NULL;
+        else
+                wfile = have(d, "io.bfq.weight") ? "io.bfq.weight"
+                        : have(d, "io.weight")   ? "io.weight"
+                                                 : NULL;
+        if ((json_is_integer(weight) || json_array_size(json_object_get(b, "weightDevice"))) &&
+            !wfile)
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "linux.resources.blockIO weights need a block I/O scheduler that has them (bfq), and '%s' has no weight file",
+                        d);
+        if (json_is_integer(weight)) {
+                json_int_t w = json_integer_value(weight);
+
+                if (w < 10 || w > 1000)
+                        return eng_err(err, ENG_E_INVALID, 0,
+                                       "linux.resources.blockIO.weight %" JSON_INTEGER_FORMAT
+                                       " is not 10 to 1000",
+                                       w);
+                snprintf(v, sizeof(v),
+                         v1 ? "%" JSON_INTEGER_FORMAT : "default %" JSON_INTEGER_FORMAT,
+                         v1 || strcmp(wfile, "io.bfq.weight") == 0 ? w : blkio_to_io_weight(w));
+                if (write_value(d, wfile, v, err) < 0)
+                        return -1;
+        }
+        if (json_is_integer(json_object_get(b, "leafWeight")))
+                return eng_err(
+                        err, ENG_E_USAGE, 0,
+                        "linux.resources.blockIO.leafWeight is cfq's, which this kernel lacks");
+        json_array_foreach(json_object_get(b, "weightDevice"), i, e) {
+                json_t *w = json_object_get(e, "weight");
+
+                if (!device_numbers(e, dev, sizeof(dev)))
+                        return eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "linux.resources.blockIO.weightDevice[%zu] needs major and minor",
+                                i);
+                if (!json_is_integer(w))
+                        continue;
+                snprintf(v, sizeof(v), "%s %" JSON_INTEGER_FORMAT, dev, json_integer_value(w));
+                if (write_value(d,
+                                v1 && strcmp(wfile, "blkio.weight") == 0 ? "blkio.weight_device"
+                                                                         : wfile,
+                                v, err) < 0)
+                        return -1;
+        }
+        for (size_t t = 0; t < ELEMENTSOF(throttles); t++)
+                json_array_foreach(json_object_get(b, throttles[t].field), i, e) {
+                        json_t *rate = json_object_get(e, "rate");
+
+                        if (!device_numbers(e, dev, sizeof(dev)) || !json_is_integer(rate))
+                                return eng_err(
+                                        err, ENG_E_INVALID, 0,
+                                        "linux.resources.blockIO.%s[%zu] needs major, minor and rate",
+                                        throttles[t].field, i);
+                        if (v1)
+                                snprintf(v, sizeof(v), "%s %" JSON_INTEGER_FORMAT, dev,
+                                         json_integer_value(rate));
+                        else
+                                snprintf(v, sizeof(v), "%s %s=%" JSON_INTEGER_FORMAT, dev,
+                                         throttles[t].v2key, json_integer_value(rate));
+                        if (write_value(d, v1 ? throttles[t].v1file : "io.max", v, err) < 0)
+                                return -1;
+                }
+        return 0;
+}
+
+static int write_net_cls(const struct oci_spec *spec, const char *d, bool v1,
+                         struct eng_error **err)
+{
+        json_t *id = json_object_get(json_object_get(spec->resources, "network"), "classID");
+
+        (void) v1;
+        return write_i64(d, "net_cls.classid", json_integer_value(id), err);
+}
+
+static int write_net_prio(const struct oci_spec *spec, const char *d, bool v1,
+                          struct eng_error **err)
+{
+        json_t *l = json_object_get(json_object_get(spec->resources, "network"), "priorities"), *p;
+        size_t i;
+
+        (void) v1;
+        json_array_foreach(l, i, p) {
+                const char *name = json_string_value(json_object_get(p, "name"));
+                json_t *prio = json_object_get(p, "priority");
+                char v[128];
+
+                if (!name || !*name || strchr(name, ' ') || !json_is_integer(prio))
+                        return eng_err(
+                                err, ENG_E_INVALID, 0,
+                                "linux.resources.network.priorities[%zu] needs a name and a priority",
+                                i);
+                snprintf(v, sizeof(v), "%s %" JSON_INTEGER_FORMAT, name, json_integer_value(prio));
+                if (write_value(d, "net_prio.ifpriomap", v, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static bool need_memory(const struct oci_spec *s)
+{
+        json_t *m = json_object_get(s->resources, "memory");
+
+        return s->memory_limit || json_integer_value(json_object_get(m, "reservation")) > 0 ||
+               json_integer_value(json_object_get(m, "kernel")) > 0 ||
+               json_integer_value(json_object_get(m, "kernelTCP")) > 0 ||
+               json_is_integer(json_object_get(m, "swappiness")) ||
+               json_is_true(json_object_get(m, "disableOOMKiller"));
+}
+
+static bool need_cpu(const struct oci_spec *s)
+{
+        return s->cpu_quota || s->cpu_shares || s->cpu_rt_runtime || s->cpu_rt_period;
+}
+
+static bool need_pids(const struct oci_spec *s)
+{
+        return s->pids_limit;
+}
+
+static bool need_cpuset(const struct oci_spec *s)
+{
+        return s->cpuset_cpus || s->cpuset_mems;
+}
+
+/* device rules are the host's root's, in v1: cgroup v2 has them only as BPF programs */
+static bool need_devices(const struct oci_spec *s)
+{
+        _cleanup_free_ char *d = NULL;
+
+        if (!json_array_size(json_object_get(s->resources, "devices")) || !host_root())
+                return false;
+        d = v1_dir("devices", "");
+        return d != NULL;
+}
+
+static bool need_hugetlb(const struct oci_spec *s)
+{
+        return json_array_size(json_object_get(s->resources, "hugepageLimits"));
+}
+
+static bool need_blkio(const struct oci_spec *s)
+{
+        return json_object_size(json_object_get(s->resources, "blockIO"));
+}
+
+static bool need_net_cls(const struct oci_spec *s)
+{
+        return json_is_integer(
+                json_object_get(json_object_get(s->resources, "network"), "classID"));
+}
+
+static bool need_net_prio(const struct oci_spec *s)
+{
+        return json_array_size(
+                json_object_get(json_object_get(s->resources, "network"), "priorities"));
+}
+
+/* the controllers limits use: their v1 hierarchy's name, v2's (NULL: none there) */
+static const struct {
+        const char *v1name, *v2name;
+        bool (*needed)(const struct oci_spec *spec);
+        int (*write)(const struct oci_spec *spec, const char *dir, bool v1, struct eng_error **err);
+} controllers[] = {
+        { "memory", "memory", need_memory, write_memory },
+        { "cpu", "cpu", need_cpu, write_cpu },
+        { "pids", "pids", need_pids, write_pids },
+        { "cpuset", "cpuset", need_cpuset, write_cpuset },
+        { "devices", NULL, need_devices, write_devices },
+        { "hugetlb", "hugetlb", need_hugetlb, write_hugetlb },
+        { "blkio", "io", need_blkio, write_blkio },
+        { "net_cls", NULL, need_net_cls, write_net_cls },
+        { "net_prio", NULL, need_net_prio, write_net_prio },
+};
+
+static int write_limits(const struct oci_spec *spec, const char *dir, struct eng_error **err)
+{
+        for (size_t c = 0; c < ELEMENTSOF(controllers); c++) {
                 _cleanup_free_ char *d = NULL;
                 bool v1;
 
-                if ((c == 0 && !spec->memory_limit) ||
-                    (c == 1 && !spec->cpu_quota && !spec->cpu_shares && !spec->cpu_rt_runtime &&
-                     !spec->cpu_rt_period) ||
-                    (c == 2 && !spec->pids_limit) ||
-                    (c == 3 && !spec->cpuset_cpus && !spec->cpuset_mems))
+                if (!controllers[c].needed(spec))
                         continue;
-                d = controller_dir(dir, spec->cgroups_path, ctrl, &v1, err);
-                if (!d)
+                d = controller_dir(dir, spec->cgroups_path, controllers[c].v1name,
+                                   controllers[c].v2name, &v1, err);
+                if (!d || controllers[c].write(spec, d, v1, err) < 0)
                         return -1;
-                if (c == 3) {
-                        if (v1 && cpuset_v1_fill(d, err) < 0)
-                                return -1;
-                        if (spec->cpuset_cpus &&
-                            write_value(d, "cpuset.cpus", spec->cpuset_cpus, err) < 0)
-                                return -1;
-                        if (spec->cpuset_mems &&
-                            write_value(d, "cpuset.mems", spec->cpuset_mems, err) < 0)
-                                return -1;
-                        continue;
-                }
-                if (c == 0) {
-                        /* the spec's swap is memory plus swap; v2's memory.swap.max is swap
-                         * alone (absent where swap is not accounted); v1's memsw the sum */
-                        if (spec->memory_swap > 0 && spec->memory_swap < spec->memory_limit)
-                                return eng_err(err, ENG_E_USAGE, 0,
-                                               "the memory and swap limit (%" PRId64
-                                               ") is below the memory limit (%" PRId64 ")",
-                                               spec->memory_swap, spec->memory_limit);
-                        snprintf(v, sizeof(v), "%" PRId64, spec->memory_limit);
-                        if (write_value(d, v1 ? "memory.limit_in_bytes" : "memory.max", v, err) < 0)
-                                return -1;
-                        if (spec->memory_swap < 0)
-                                snprintf(v, sizeof(v), v1 ? "-1" : "max");
-                        else if (v1)
-                                snprintf(v, sizeof(v), "%" PRId64, spec->memory_swap);
-                        else
-                                snprintf(v, sizeof(v), "%" PRId64,
-                                         spec->memory_swap - spec->memory_limit);
-                        if (spec->memory_swap) {
-                                const char *f =
-                                        v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max";
-
-                                if (have(d, f) && write_value(d, f, v, err) < 0)
-                                        return -1;
-                        }
-                } else if (c == 1) {
-                        if (write_cpu(spec, d, v1, err) < 0)
-                                return -1;
-                } else {
-                        snprintf(v, sizeof(v), "%" PRId64, spec->pids_limit);
-                        if (write_value(d, "pids.max", v, err) < 0)
-                                return -1;
-                }
         }
         return 0;
 }
@@ -324,9 +708,23 @@ int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err)
                 return -1;
         /* a cgroup a killed run left behind is empty: taken as it is; the host's
          * root makes the parents too (runc), a user's must be delegated */
-        if (geteuid() == 0 && eng_userns_is_initial()) {
+        if (host_root()) {
+                _cleanup_strv_ char **hs = v1_hierarchies();
+
                 if (eng_mkdir_p(dir, 0755, err) < 0)
                         return -1;
+                /* and in every v1 hierarchy, as runc does: the container is
+                 * counted (and its tools see it) in each */
+                ENG_STRV_FOREACH(h, hs) {
+                        _cleanup_free_ char *root = eng_xasprintf("/sys/fs/cgroup/%s", *h);
+                        _cleanup_free_ char *d = eng_xasprintf("%s%s", root, spec->cgroups_path);
+
+                        if (eng_mkdir_p(d, 0755, err) < 0 ||
+                            (strstr(*h, "cpuset") && cpuset_v1_fill(root, d, err) < 0)) {
+                                (void) oci_cgroup_remove(spec->cgroups_path, NULL);
+                                return eng_err_wrap(err, "making the container's cgroups");
+                        }
+                }
         } else if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return eng_err(err, ENG_E_SYS, errno, "creating the cgroup '%s'", dir);
         if (write_limits(spec, dir, err) < 0) {
@@ -371,13 +769,16 @@ char **oci_cgroup_v1_dirs(const char *cgroups_path)
 {
         char **l = eng_xcalloc(1, sizeof(char *));
 
-        /* only the host's root has cgroups there (v1 knows no delegation) */
-        if (!(geteuid() == 0 && eng_userns_is_initial()))
-                return l;
-        for (size_t c = 0; c < ELEMENTSOF(v1_controllers); c++) {
-                char *d = v1_dir(v1_controllers[c], cgroups_path);
+        _cleanup_strv_ char **hs = NULL;
 
-                if (d && access(d, F_OK) == 0)
+        /* only the host's root has cgroups there (v1 knows no delegation) */
+        if (!host_root())
+                return l;
+        hs = v1_hierarchies();
+        ENG_STRV_FOREACH(h, hs) {
+                char *d = eng_xasprintf("/sys/fs/cgroup/%s%s", *h, cgroups_path);
+
+                if (access(d, F_OK) == 0)
                         eng_strv_consume(&l, d);
                 else
                         free(d);
@@ -567,7 +968,7 @@ static uint64_t keyed(const char *dir, const char *file, const char *key)
 /* @cgroups_path in the v1 hierarchy of @ctrl when the container has a cgroup there */
 static char *v1_existing(const char *ctrl, const char *cgroups_path)
 {
-        char *d = (geteuid() == 0 && eng_userns_is_initial()) ? v1_dir(ctrl, cgroups_path) : NULL;
+        char *d = host_root() ? v1_dir(ctrl, cgroups_path) : NULL;
 
         if (d && access(d, F_OK) < 0) {
                 free(d);

@@ -146,6 +146,9 @@ struct oci_spec {
         int64_t cpu_rt_runtime, cpu_rt_period; /* microseconds, v1 only */
         char *cpuset_cpus, *cpuset_mems;       /* "0-3", or NULL */
         int64_t pids_limit;
+        /* linux.resources itself (borrowed from json), for the rest of it:
+         * devices rules, hugepageLimits, blockIO, network, memory's others */
+        json_t *resources;
         /* linux.cgroupsPath, beneath the cgroup v2 mount; NULL: no cgroup of its own */
         char *cgroups_path;
 };

@@ -505,6 +505,20 @@ static int parse_linux(struct oci_spec *s, json_t *lx, struct eng_error **err)
                         what = append_word(what, "cpuset");
                 if (s->pids_limit)
                         what = append_word(what, "pids");
+                /* the limits runtime/oci/cgroup.c reads from the object itself */
+                s->resources = res;
+                if (!s->memory_limit && (positive(json_object_get(m, "reservation")) ||
+                                         positive(json_object_get(m, "kernel")) ||
+                                         positive(json_object_get(m, "kernelTCP")) ||
+                                         json_is_integer(json_object_get(m, "swappiness")) ||
+                                         json_is_true(json_object_get(m, "disableOOMKiller"))))
+                        what = append_word(what, "memory");
+                if (json_array_size(json_object_get(res, "hugepageLimits")))
+                        what = append_word(what, "hugetlb");
+                if (json_object_size(json_object_get(res, "blockIO")))
+                        what = append_word(what, "blkio");
+                if (json_object_size(json_object_get(res, "network")))
+                        what = append_word(what, "network");
                 if (*what) {
                         s->has_resources = true;
                         s->resources_summary = eng_xstrdup(what + 1);

@@ -238,8 +238,61 @@ $adj"
 	assert_contains "$(cat /proc/"$pid"/cgroup)" "cpuset:$path"
 	rt delete -f r1
 	[ ! -e "/sys/fs/cgroup/cpuset$path" ] || fail "the cpuset cgroup stayed"
+	# the parent made on the way, in every hierarchy
 	local d
-	for d in cpu cpuset unified; do rmdir "/sys/fs/cgroup/$d${path%/*}" 2>/dev/null || true; done
+	for d in /sys/fs/cgroup/*"${path%/*}"; do rmdir "$d" 2>/dev/null || true; done
+	[ -z "$(ls -d /sys/fs/cgroup/*"${path%/*}" 2>/dev/null)" ] || fail "parents stayed"
+}
+
+@test "eng-runtime as root: the cgroup is made in every v1 hierarchy; devices, hugetlb, memory and blkio limits" {
+	[ "$(stat -fc %T /sys/fs/cgroup/devices 2>/dev/null)" = cgroupfs ] ||
+		skip "no cgroup v1 devices hierarchy here"
+	local path=/eng-test-dev-$$ pid h hs=() huge=''
+	for h in /sys/fs/cgroup/*; do
+		[ ! -L "$h" ] && [ "$(stat -fc %T "$h")" = cgroupfs ] && hs+=("$h")
+	done
+	# a huge page size the machine has, for a limit on it
+	[ -e /sys/fs/cgroup/hugetlb/hugetlb.2MB.limit_in_bytes ] && huge=2MB
+	edit '.linux.cgroupsPath = $p | .linux.resources.devices = [
+		{"allow": false, "access": "rwm"},
+		{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"},
+		{"allow": true, "type": "b", "major": 7, "access": "r"}]' --arg p "$path"
+	[ -z "$huge" ] || edit '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	# memory's other limits, and a read throttle on the machine's first disk
+	local disk
+	disk=$(cat "$(ls -d /sys/block/*/dev | head -n 1)")
+	edit '.linux.resources.memory = {"reservation": 33554432, "swappiness": 20} |
+		.linux.resources.blockIO = {"throttleReadBpsDevice": [{"major": ($d | split(":")[0] | tonumber),
+			"minor": ($d | split(":")[1] | tonumber), "rate": 1048576}]}' --arg d "$disk"
+	set_args sleep 100
+	rt create --bundle "$B" r1 </dev/null >/dev/null 2>&1 || fail "create failed: $(rt create --bundle "$B" r1 2>&1 </dev/null)"
+	pid=$(rt state r1 | jq -r .pid)
+	for h in "${hs[@]}"; do
+		[ -d "$h$path" ] || fail "no cgroup in $h"
+		grep -qx "$pid" "$h$path/cgroup.procs" || fail "the process is not in $h$path"
+	done
+	# the spec's rules, then the devices every container gets (runc's)
+	run cat "/sys/fs/cgroup/devices$path/devices.list"
+	assert_contains "$output" "c 1:3 rw"
+	assert_contains "$output" "b 7:* r"
+	assert_contains "$output" "c 136:* rwm"
+	assert_not_contains "$output" "a *:* rwm"
+	[ -z "$huge" ] || assert_equal "$(cat "/sys/fs/cgroup/hugetlb$path/hugetlb.2MB.limit_in_bytes")" 4194304
+	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.soft_limit_in_bytes")" 33554432
+	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.swappiness")" 20
+	if [ -e "/sys/fs/cgroup/blkio$path/blkio.throttle.read_bps_device" ]; then
+		assert_equal "$(cat "/sys/fs/cgroup/blkio$path/blkio.throttle.read_bps_device")" "$disk 1048576"
+	fi
+	# a page size the machine lacks is refused, and nothing stays
+	rt delete -f r1
+	edit '.linux.resources.hugepageLimits = [{"pageSize": "3MB", "limit": 4194304}]'
+	run rt create --bundle "$B" r1 </dev/null
+	assert_status 1
+	assert_contains "$output" "no huge pages of 3MB"
+	for h in "${hs[@]}"; do
+		[ ! -e "$h$path" ] || fail "the cgroup stayed in $h"
+	done
+	assert_host_unchanged
 }
 
 @test "eng-runtime as root: pause, resume, update and events on a hybrid machine's cgroups" {
