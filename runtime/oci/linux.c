@@ -312,6 +312,20 @@ static int wait_for_start(int fd)
         }
 }
 
+/* the filter, its notify fd (a listenerPath) to the starting side */
+static int load_seccomp(const struct oci_finish *f, struct eng_error **err)
+{
+        int fd = -1, r;
+
+        if (oci_seccomp_load(f->seccomp, &fd, err) < 0)
+                return -1;
+        if (fd < 0)
+                return 0;
+        r = eng_fd_send(f->sync_fd, &(char){ OCI_SYNC_SECCOMP }, 1, fd);
+        close(fd);
+        return r < 0 ? eng_err(err, ENG_E_SYS, -r, "passing on the seccomp notify fd") : 0;
+}
+
 int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
                        struct eng_error **err)
 {
@@ -345,7 +359,7 @@ int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
                 return eng_err(err, ENG_E_SYS, errno, "setting no_new_privs");
         /* Without no_new_privs a filter needs CAP_SYS_ADMIN: load it while we
          * still have every capability of the namespace. */
-        if (f->seccomp && !p->no_new_privileges && oci_seccomp_load(f->seccomp, err) < 0)
+        if (f->seccomp && !p->no_new_privileges && load_seccomp(f, err) < 0)
                 return -1;
         if (drop_bounding(p, err) < 0)
                 return -1;
@@ -367,7 +381,7 @@ int oci_process_finish(const struct oci_process *p, const struct oci_finish *f,
         if (chdir(p->cwd) < 0)
                 return eng_err(err, ENG_E_SYS, errno, "entering the working directory '%s'",
                                p->cwd);
-        if (f->seccomp && p->no_new_privileges && oci_seccomp_load(f->seccomp, err) < 0)
+        if (f->seccomp && p->no_new_privileges && load_seccomp(f, err) < 0)
                 return -1;
         if (f->exec_fifo_fd >= 0) {
                 _cleanup_free_ char *file = NULL;
@@ -691,7 +705,7 @@ static _Noreturn void container_child(struct child_args *a)
 }
 
 int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
-                  struct eng_error **err)
+                  const struct oci_seccomp_listener *listener, struct eng_error **err)
 {
         for (;;) {
                 struct eng_err_wire w;
@@ -712,6 +726,20 @@ int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
                                 *ret_master = fd;
                         else
                                 close(fd);
+                        continue;
+                }
+                if (n == 1 && ((char *) &w)[0] == OCI_SYNC_SECCOMP) {
+                        char tag;
+                        int fd = eng_fd_recv(sync_fd, &tag, 1, NULL), r = 0;
+
+                        if (fd < 0)
+                                return eng_err(err, ENG_E_SYS, -fd,
+                                               "receiving the seccomp notify fd");
+                        if (listener && listener->path)
+                                r = oci_seccomp_send_listener(listener, fd, err);
+                        close(fd);
+                        if (r < 0)
+                                return -1;
                         continue;
                 }
                 n = read(sync_fd, &w, sizeof(w));
@@ -894,7 +922,16 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                         goto fail;
                 }
         }
-        if (oci_sync_wait(parent_fd, &master, NULL, NULL, err) < 0)
+        if (oci_sync_wait(parent_fd, &master, NULL, NULL,
+                          &(struct oci_seccomp_listener){
+                                  .path = json_string_value(
+                                          json_object_get(spec->seccomp, "listenerPath")),
+                                  .metadata = json_string_value(
+                                          json_object_get(spec->seccomp, "listenerMetadata")),
+                                  .id = opts->id,
+                                  .bundle = opts->bundle,
+                                  .pid = pid },
+                          err) < 0)
                 goto fail;
         if (spec->process.terminal && opts->console_socket < 0) {
                 if (master < 0) {
@@ -1072,7 +1109,7 @@ int oci_exec(pid_t pid, const bool ns_shared[OCI_NS_COUNT], const struct oci_exe
         for (int k = 0; k < OCI_NS_COUNT; k++)
                 eng_close_safe(fds[k]);
         (void) waitpid(mid, &status, 0);
-        if (oci_sync_wait(parent_fd, &master, &child, NULL, err) < 0) {
+        if (oci_sync_wait(parent_fd, &master, &child, NULL, NULL, err) < 0) {
                 if (master >= 0)
                         close(master);
                 if (child > 0)

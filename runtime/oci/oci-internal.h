@@ -88,16 +88,19 @@ int oci_setup_terminal(const struct oci_process *p, int console_socket, int sync
                        struct eng_error **err);
 
 /* Sync records between a container child and the process starting it. */
-#define OCI_SYNC_READY 'r' /* set up; waiting on the exec fifo */
-#define OCI_SYNC_PTY   't' /* carries the pty master */
-#define OCI_SYNC_PID   'p' /* exec: followed by the pid of the process */
+#define OCI_SYNC_READY   'r' /* set up; waiting on the exec fifo */
+#define OCI_SYNC_PTY     't' /* carries the pty master */
+#define OCI_SYNC_PID     'p' /* exec: followed by the pid of the process */
+#define OCI_SYNC_SECCOMP 's' /* carries the seccomp notify fd (listenerPath) */
 
 /**
  * oci_sync_wait() - the starting side: read records until the child
  * executes (end of file), is ready, or fails; a pty master is stored in
- * *ret_master, a pid record in *ret_pid.
+ * *ret_master, a pid record in *ret_pid; a seccomp notify fd goes on to
+ * @listener at once (the process may block on it before it executes), or
+ * is closed when @listener is NULL.
  */
 int oci_sync_wait(int sync_fd, int *ret_master, pid_t *ret_pid, bool *ret_ready,
-                  struct eng_error **err);
+                  const struct oci_seccomp_listener *listener, struct eng_error **err);
 
 #endif

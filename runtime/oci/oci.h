@@ -336,8 +336,25 @@ struct oci_seccomp_prog *oci_seccomp_compile(json_t *seccomp, const char *cache_
                                              struct eng_error **err);
 struct oci_seccomp_prog *oci_seccomp_prog_free(struct oci_seccomp_prog *p);
 
-/** oci_seccomp_load() - load @p into this process (seccomp(2)) */
-int oci_seccomp_load(const struct oci_seccomp_prog *p, struct eng_error **err);
+/**
+ * oci_seccomp_load() - load @p into this process (seccomp(2)); with a
+ * listenerPath in its profile, *@ret_listener is the notify fd (else -1)
+ */
+int oci_seccomp_load(const struct oci_seccomp_prog *p, int *ret_listener, struct eng_error **err);
+
+/* Where a seccomp notify fd goes (linux.seccomp.listenerPath), with what. */
+struct oci_seccomp_listener {
+        const char *path;
+        const char *metadata; /* listenerMetadata, or NULL */
+        const char *id, *bundle;
+        pid_t pid;
+};
+
+/**
+ * oci_seccomp_send_listener() - connect to @l->path and send it @fd with
+ * the container's process state (OCI runtime spec 1.0.2)
+ */
+int oci_seccomp_send_listener(const struct oci_seccomp_listener *l, int fd, struct eng_error **err);
 
 /**
  * oci_seccomp_from_profile() - the OCI seccomp object of a docker/podman

@@ -15,11 +15,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fdpass.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/strv.h"
@@ -29,6 +32,12 @@
 #include "common/banned.h"
 
 #define PROFILE_MAX (4u << 20)
+
+/* whether @v is the string @s */
+static bool str_is(json_t *v, const char *s)
+{
+        return json_is_string(v) && strcmp(json_string_value(v), s) == 0;
+}
 
 /* the actions a rule may name; ERRNO and TRACE carry errnoRet in the low 16 bits */
 static const struct {
@@ -42,6 +51,7 @@ static const struct {
         { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false },
         { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false },
         { "SCMP_ACT_LOG", SCMP_ACT_LOG, false },
+        { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false },
         { "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true },
         { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, false },
 };
@@ -221,6 +231,9 @@ static unsigned int filter_flags(json_t *s)
                 else if (n && strcmp(n, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
                         f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
         }
+        /* a listener gets the notify fd the load returns (oci_seccomp_send_listener) */
+        if (json_string_length(json_object_get(s, "listenerPath")))
+                f |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
         return f;
 }
 
@@ -259,6 +272,21 @@ struct oci_seccomp_prog *oci_seccomp_compile(json_t *s, const char *cache_dir,
         size_t len = 0, klen;
         int fd, r;
 
+        /* a notify rule without a listener would fail its calls with ENOSYS: runc refuses it */
+        if (!json_string_length(json_object_get(s, "listenerPath"))) {
+                json_t *rule;
+                size_t i;
+                bool notify = str_is(json_object_get(s, "defaultAction"), "SCMP_ACT_NOTIFY");
+
+                json_array_foreach(json_object_get(s, "syscalls"), i, rule)
+                        notify = notify ||
+                                 str_is(json_object_get(rule, "action"), "SCMP_ACT_NOTIFY");
+                if (notify) {
+                        eng_err(err, ENG_E_INVALID, 0,
+                                "seccomp: SCMP_ACT_NOTIFY needs a listenerPath to send the notifications to");
+                        return NULL;
+                }
+        }
         /* The same object, libseccomp and kernel architecture make the same program. */
         doc = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
         key = eng_xasprintf("%s%u.%u.%u %u\n%s\n", CACHE_MAGIC, v->major, v->minor, v->micro,
@@ -318,12 +346,44 @@ done:
         return prog;
 }
 
-int oci_seccomp_load(const struct oci_seccomp_prog *p, struct eng_error **err)
+int oci_seccomp_load(const struct oci_seccomp_prog *p, int *ret_listener, struct eng_error **err)
 {
         struct sock_fprog fp = { .len = (unsigned short) p->len, .filter = p->filter };
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &fp);
 
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &fp) < 0)
+        if (r < 0)
                 return eng_err(err, ENG_E_SYS, errno, "loading the seccomp filter");
+        *ret_listener = (p->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int) r : -1;
+        return 0;
+}
+
+int oci_seccomp_send_listener(const struct oci_seccomp_listener *l, int fd, struct eng_error **err)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int s = -1;
+        char *msg;
+        json_t *j;
+        int r;
+
+        if (strlen(l->path) >= sizeof(sa.sun_path))
+                return eng_err(err, ENG_E_USAGE, ENAMETOOLONG,
+                               "linux.seccomp.listenerPath '%s' is too long", l->path);
+        memcpy(sa.sun_path, l->path, strlen(l->path));
+        s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0 || connect(s, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return eng_err(err, ENG_E_SYS, errno, "connecting to the seccomp listener '%s'",
+                               l->path);
+        /* the OCI runtime spec's containerProcessState, and the fd beside it */
+        j = json_pack("{s:s,s:[s],s:i,s:s,s:{s:s,s:s,s:s,s:i,s:s}}", "ociVersion", "0.2.0", "fds",
+                      "seccompFd", "pid", (int) l->pid, "metadata", l->metadata ? l->metadata : "",
+                      "state", "ociVersion", OCI_VERSION, "id", l->id ? l->id : "", "status",
+                      "creating", "pid", (int) l->pid, "bundle", l->bundle ? l->bundle : "");
+        msg = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(j);
+        r = eng_fd_send(s, msg, strlen(msg), fd);
+        free(msg);
+        if (r < 0)
+                return eng_err(err, ENG_E_SYS, -r, "sending the seccomp fd to '%s'", l->path);
         return 0;
 }
 

@@ -389,3 +389,38 @@ createContainer [\"h1\",\"created\",\"$bundle\",true]"
 	assert_status 1
 	assert_contains "$output" "neither text nor json"
 }
+
+@test "eng-runtime: a seccomp listenerPath gets the notify fd and the container's state" {
+	(cd "$B" && "$RT" spec --rootless)
+	local sock=$BATS_TEST_TMPDIR/listener.sock
+	# a listener: the message, and whether a file descriptor came with it
+	python3 -c '
+import array, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+fds = array.array("i")
+msg, anc, _, _ = c.recvmsg(4096, socket.CMSG_LEN(4))
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[:4])
+print(msg.decode()); print("fds", len(fds))
+' "$sock" >"$BATS_TEST_TMPDIR/got" &
+	local lp=$!
+	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	edit '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s, "listenerMetadata": "meta-1",
+		"syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_NOTIFY"}]}' --arg s "$sock"
+	set_args true
+	run rt run --bundle "$B" sl1
+	assert_status 0
+	wait "$lp"
+	assert_equal "$(sed -n 2p "$BATS_TEST_TMPDIR/got")" "fds 1"
+	output=$(sed -n 1p "$BATS_TEST_TMPDIR/got")
+	assert_equal "$(json '[.ociVersion, .fds[0], .metadata, .state.id, .state.status] | join(" ")')" \
+		"0.2.0 seccompFd meta-1 sl1 creating"
+	# a notify rule with nowhere to send it is refused
+	edit 'del(.linux.seccomp.listenerPath)'
+	run rt run --bundle "$B" sl2
+	assert_status 1
+	assert_contains "$output" "SCMP_ACT_NOTIFY needs a listenerPath"
+}

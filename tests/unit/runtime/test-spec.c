@@ -265,6 +265,7 @@ START_TEST(test_seccomp_compile_and_cache)
                                "\"SCMP_ACT_ALLOW\"}]}",
                                0, NULL);
         json_t *bad = json_loads("{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}", 0, NULL);
+        json_t *unknown = json_loads("{\"defaultAction\":\"SCMP_ACT_NOPE\"}", 0, NULL);
         json_t *two = json_loads(
                 "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
                 "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,\"op\":\"SCMP_CMP_EQ\"},"
@@ -290,9 +291,14 @@ START_TEST(test_seccomp_compile_and_cache)
         ck_assert_msg(a != NULL, "%s", err ? err->msg : "");
         oci_seccomp_prog_free(a);
         json_decref(two);
+        /* notifications need a listener to go to */
         ck_assert_ptr_null(oci_seccomp_compile(bad, NULL, &err));
-        ck_assert(strstr(err->msg, "unsupported action 'SCMP_ACT_NOTIFY'"));
+        ck_assert(strstr(err->msg, "SCMP_ACT_NOTIFY needs a listenerPath"));
+        err = eng_err_free(err);
+        ck_assert_ptr_null(oci_seccomp_compile(unknown, NULL, &err));
+        ck_assert(strstr(err->msg, "unsupported action 'SCMP_ACT_NOPE'"));
         eng_err_free(err);
+        json_decref(unknown);
         json_decref(s);
         json_decref(bad);
 }
