@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 static const char *arg_root;
 static const char *arg_log;
 static bool arg_log_json;
+static bool arg_no_cgroups; /* --cgroup-manager disabled (crun) */
 
 static const char usage_text[] =
         "Usage: eng-runtime [global options] COMMAND [options] ID\n"
@@ -50,7 +52,7 @@ static const char usage_text[] =
         "  run        create and start a container, and wait for it unless -d\n"
         "  state      print the state of a container as JSON\n"
         "  kill       send a signal to a container's process (--all: to all of them)\n"
-        "  delete     remove a stopped container (--force: any)\n"
+        "  delete     remove a stopped container (--force: any; --regex RE: all whose id matches)\n"
         "  exec       run a process in a running container\n"
         "  list       list containers (--format table|json, --quiet)\n"
         "  ps         list a container's processes (--format table|json; ps's arguments after the id)\n"
@@ -67,6 +69,8 @@ static const char usage_text[] =
         "  --log-format F    text (default) or json, for --log\n"
         "  --debug           debug logging\n"
         "  --systemd-cgroup  accepted; a systemd slice:prefix:name cgroupsPath is refused\n"
+        "  --cgroup-manager M  cgroupfs (default: the host's root's containers get /ID\n"
+        "                    without a cgroupsPath, as with runc), or disabled\n"
         "  --version, --help\n";
 
 static char *default_root(void)
@@ -173,6 +177,7 @@ static int write_pid_file(const char *path, pid_t pid, struct eng_error **err)
 
 struct create_opts {
         const char *bundle;
+        const char *config; /* crun's --config: the file, relative to the bundle */
         const char *pid_file;
         const char *console_socket;
         unsigned int preserve_fds;
@@ -183,6 +188,7 @@ static int parse_create_opts(int argc, char **argv, struct create_opts *o, struc
 {
         static const struct option opts[] = {
                 { "bundle", required_argument, NULL, 'b' },
+                { "config", required_argument, NULL, 'C' },
                 { "pid-file", required_argument, NULL, 'p' },
                 { "console-socket", required_argument, NULL, 'c' },
                 { "preserve-fds", required_argument, NULL, 'f' },
@@ -195,10 +201,14 @@ static int parse_create_opts(int argc, char **argv, struct create_opts *o, struc
         int c;
 
         o->bundle = ".";
+        o->config = "config.json";
         while ((c = getopt_long(argc, argv, "+b:d", opts, NULL)) != -1) {
                 switch (c) {
                 case 'b':
                         o->bundle = optarg;
+                        break;
+                case 'C':
+                        o->config = optarg;
                         break;
                 case 'p':
                         o->pid_file = optarg;
@@ -243,9 +253,16 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
         bundle = realpath(o.bundle, NULL);
         if (!bundle)
                 return eng_err(err, ENG_E_SYS, errno, "bundle '%s'", o.bundle);
-        spec = oci_spec_load(bundle, err);
+        spec = oci_spec_load_file(bundle, o.config, err);
         if (!spec)
                 return -1;
+        /* runc and crun: the host's root's container without a cgroupsPath gets /ID */
+        if (!spec->cgroups_path && !arg_no_cgroups && geteuid() == 0 && eng_userns_is_initial() &&
+            json_is_object(json_object_get(spec->json, "linux"))) {
+                spec->cgroups_path = eng_xasprintf("/%s", id);
+                json_object_set_new(json_object_get(spec->json, "linux"), "cgroupsPath",
+                                    json_string(spec->cgroups_path));
+        }
         if (spec->process.terminal && !o.console_socket && (!run || o.detach)) {
                 /* nobody would hold the pty master: runc refuses this too */
                 eng_err(err, ENG_E_USAGE, 0,
@@ -497,25 +514,55 @@ static int do_kill(int argc, char **argv, struct eng_error **err)
         return 0;
 }
 
+static int delete_one(const char *id, bool force, struct eng_error **err);
+
 static int do_delete(int argc, char **argv, struct eng_error **err)
 {
         static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
+                                              { "regex", required_argument, NULL, 'r' },
                                               { NULL, 0, NULL, 0 } };
-        _cleanup_free_ char *dir = NULL;
-        const char *id;
-        enum oci_status st;
+        const char *id, *regex = NULL;
         bool force = false;
-        json_t *state;
         int c;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
-                if (c != 'f')
+        while ((c = getopt_long(argc, argv, "+fr:", opts, NULL)) != -1) {
+                if (c == 'f')
+                        force = true;
+                else if (c == 'r')
+                        regex = optarg;
+                else
                         return eng_err(err, ENG_E_USAGE, 0, "bad option to 'delete'");
-                force = true;
+        }
+        if (regex) {
+                /* crun's --regex: every container whose id matches */
+                _cleanup_closedir_ DIR *d = NULL;
+                struct dirent *de;
+                regex_t re;
+                int r = 0;
+
+                if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
+                        return eng_err(err, ENG_E_USAGE, 0,
+                                       "--regex: '%s' is not a regular expression", regex);
+                d = opendir(arg_root);
+                while (r == 0 && d && (de = readdir(d)))
+                        if (de->d_name[0] != '.' && oci_id_valid(de->d_name) &&
+                            regexec(&re, de->d_name, 0, NULL, 0) == 0)
+                                r = delete_one(de->d_name, force, err);
+                regfree(&re);
+                return r;
         }
         if (need_id(argc, argv, "delete", &id, err) < 0)
                 return -1;
+        return delete_one(id, force, err);
+}
+
+static int delete_one(const char *id, bool force, struct eng_error **err)
+{
+        _cleanup_free_ char *dir = NULL;
+        enum oci_status st;
+        json_t *state;
+
         state = oci_state_read(arg_root, id, &st, err);
         if (!state) {
                 if (force && (*err)->kind == ENG_E_NOTFOUND) {
@@ -552,8 +599,13 @@ static int do_delete(int argc, char **argv, struct eng_error **err)
                 }
         }
         if (oci_cgroup_remove(json_string_value(json_object_get(state, "cgroupsPath")), err) < 0) {
-                json_decref(state);
-                return -1;
+                if (!force) {
+                        json_decref(state);
+                        return -1;
+                }
+                /* --force takes the container whatever its cgroup says (a process
+                 * frozen elsewhere keeps it busy); crun does the same */
+                eng_err_warn_and_free(err);
         }
         run_state_hooks(state, OCI_HOOK_POSTSTOP, "stopped");
         json_decref(state);
@@ -1272,8 +1324,26 @@ static int do_exec(int argc, char **argv, struct eng_error **err)
                         json_array_append_new(args, json_string(argv[i]));
                 json_object_set_new(pj, "args", args);
                 json_object_set_new(pj, "terminal", json_boolean(tty));
-                ENG_STRV_FOREACH(e, env)
-                        json_array_append_new(json_object_get(pj, "env"), json_string(*e));
+                /* --env NAME=V replaces the container's NAME (runc, crun) */
+                ENG_STRV_FOREACH(e, env) {
+                        json_t *l = json_object_get(pj, "env"), *v;
+                        size_t n = strcspn(*e, "="), i;
+
+                        if (!json_is_array(l)) {
+                                l = json_array();
+                                json_object_set_new(pj, "env", l);
+                        }
+                        for (i = 0; i < json_array_size(l); i++) {
+                                const char *old = json_string_value(v = json_array_get(l, i));
+
+                                if (old && strncmp(old, *e, n) == 0 && old[n] == '=')
+                                        break;
+                        }
+                        if (i < json_array_size(l))
+                                json_array_set_new(l, i, json_string(*e));
+                        else
+                                json_array_append_new(l, json_string(*e));
+                }
                 if (cwd)
                         json_object_set_new(pj, "cwd", json_string(cwd));
                 if (nnp)
@@ -1292,10 +1362,11 @@ static int do_exec(int argc, char **argv, struct eng_error **err)
                         const char *sets[] = { "bounding", "effective", "permitted" };
                         json_t *cs = json_object_get(pj, "capabilities");
 
+                        /* one this runtime does not know (a newer kernel's, a typo):
+                         * left out with a warning, as crun does */
                         if (oci_cap_parse(*cp) < 0) {
-                                json_decref(pj);
-                                eng_err(err, ENG_E_USAGE, 0, "unknown capability '%s'", *cp);
-                                goto out;
+                                eng_log(ENG_LOG_WARN, "unknown capability '%s': not added", *cp);
+                                continue;
                         }
                         /* an empty capabilities object, or none: the sets are made */
                         if (!json_is_object(cs)) {
@@ -1407,9 +1478,11 @@ int main(int argc, char **argv)
                         }
                         arg_log_json = strcmp(optarg, "json") == 0;
                         break;
+                case 'M':
+                        arg_no_cgroups = strcmp(optarg, "disabled") == 0;
+                        break;
                 case 'L':
                 case 'S':
-                case 'M':
                 case 'R':
                         break;
                 default:

@@ -52,7 +52,7 @@ static int run_one(const struct oci_hook *h, const char *state, struct eng_error
         if (c == 0) {
                 if (dup2(in_r, STDIN_FILENO) < 0 || dup2(out_w, STDERR_FILENO) < 0)
                         _exit(126);
-                execve(h->path, h->args, h->env);
+                execve(h->path, h->args, h->env ? h->env : environ);
                 _exit(errno == ENOENT ? 127 : 126);
         }
         in_r = eng_close_safe(in_r);

@@ -153,7 +153,7 @@ static int set_user(const struct oci_process *p, struct eng_error **err)
 
         for (size_t i = 0; i < p->nadditional_gids; i++)
                 gids[i] = p->additional_gids[i];
-        r = setgroups(p->nadditional_gids, gids);
+        r = p->keep_groups ? 0 : setgroups(p->nadditional_gids, gids);
         free(gids);
         /* setgroups is denied in a single-id user namespace: fine with no groups */
         if (r < 0 && !(errno == EPERM && p->nadditional_gids == 0))

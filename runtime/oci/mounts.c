@@ -602,16 +602,24 @@ static int create_devices(const struct oci_spec *spec, int rootfd, bool own_dev,
                 if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == d->type &&
                     (d->type == S_IFIFO || st.st_rdev == makedev(d->major, d->minor)))
                         continue; /* there already (a default device) */
-                if (!own_dev)
+                if (!own_dev && strncmp(d->path, "/dev/", 5) == 0)
                         return eng_err(
                                 err, ENG_E_USAGE, 0,
                                 "linux.devices: '%s' would be made in a /dev the runtime did not mount (a bind of the host's)",
                                 d->path);
                 fd = eng_close_safe(fd);
                 *base++ = '\0';
-                pfd = oci_ensure_beneath(rootfd, parent, true, err);
+                pfd = oci_ensure_beneath(rootfd, *parent ? parent : "/", true, err);
                 if (pfd < 0)
                         return -1;
+                /* outside /dev (crun allows it), only on the root file system itself:
+                 * a bind's would be made on the host */
+                if (strncmp(d->path, "/dev/", 5) != 0 && fstat(pfd, &st) == 0 &&
+                    st.st_dev != dev_of(rootfd, "/"))
+                        return eng_err(
+                                err, ENG_E_USAGE, 0,
+                                "linux.devices: '%s' would be made on a mount in the container, not on its root file system",
+                                d->path);
                 (void) unlinkat(pfd, base, 0);
                 if (mknodat(pfd, base, d->type | d->mode, makedev(d->major, d->minor)) == 0) {
                         if (fchownat(pfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)

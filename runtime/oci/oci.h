@@ -64,6 +64,7 @@ struct oci_process {
         mode_t umask;
         bool has_oom_score_adj;
         int oom_score_adj;
+        bool keep_groups; /* the runtime's supplementary groups stay (no setgroups) */
 };
 
 /* The namespaces a container can have, in the order they are joined. */
@@ -82,7 +83,7 @@ enum oci_ns {
 struct oci_hook {
         char *path;
         char **args;
-        char **env;
+        char **env;  /* NULL: the runtime's own environment (runc, crun) */
         int timeout; /* seconds, 0 for none */
 };
 
@@ -164,6 +165,9 @@ struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_err
 
 /** oci_spec_load() - oci_spec_parse() of BUNDLE/config.json */
 struct oci_spec *oci_spec_load(const char *bundle, struct eng_error **err);
+
+/** oci_spec_load_file() - oci_spec_load() of @config, relative to @bundle unless absolute */
+struct oci_spec *oci_spec_load_file(const char *bundle, const char *config, struct eng_error **err);
 
 struct oci_spec *oci_spec_free(struct oci_spec *spec);
 

@@ -396,8 +396,9 @@ static int parse_devices(struct oci_spec *s, json_t *devs, struct eng_error **er
                 if (!json_is_object(d) ||
                     get_string(d, "path", "linux.devices.path", &o->path, err) < 0)
                         return -1;
-                if (!o->path || strncmp(o->path, "/dev/", 5) != 0 || strstr(o->path, ".."))
-                        return bad(err, "linux.devices.path", "is not a path beneath /dev");
+                if (!o->path || o->path[0] != '/' || !o->path[1] || strstr(o->path, ".."))
+                        return bad(err, "linux.devices.path",
+                                   "is not an absolute path in the container");
                 if (!type || strlen(type) != 1 || !strchr("cubp", type[0]))
                         return bad(err, "linux.devices.type", "is not one of c, u, b, p");
                 o->type = type[0] == 'b' ? S_IFBLK : type[0] == 'p' ? S_IFIFO : S_IFCHR;
@@ -618,12 +619,16 @@ static int parse_hooks(struct oci_spec *s, json_t *hooks, struct eng_error **err
                                 return bad(err, "hooks.timeout", "is not a number of seconds");
                         if (!o->args)
                                 eng_strv_push(&o->args, o->path);
-                        if (!o->env)
-                                o->env = eng_xcalloc(1, sizeof(char *));
                         o->timeout = t ? (int) json_integer_value(t) : 0;
                 }
         }
         return 0;
+}
+
+/* whether @a (may be NULL) is @b */
+static bool str_eq(const char *a, const char *b)
+{
+        return a && strcmp(a, b) == 0;
 }
 
 struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_error **err)
@@ -657,6 +662,26 @@ struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_err
             parse_linux(s, json_object_get(json, "linux"), err) < 0 ||
             parse_hooks(s, json_object_get(json, "hooks"), err) < 0)
                 return oci_spec_free(s);
+        /* the names have fields of their own: kernel.hostname is refused, and
+         * kernel.domainname must agree with domainname (crun's rules) */
+        if (json_object_get(s->sysctl, "kernel.hostname")) {
+                bad(err, "linux.sysctl", "sets kernel.hostname: the hostname field is for that");
+                return oci_spec_free(s);
+        }
+        if (s->domainname && json_object_get(s->sysctl, "kernel.domainname") &&
+            !str_eq(json_string_value(json_object_get(s->sysctl, "kernel.domainname")),
+                    s->domainname)) {
+                bad(err, "linux.sysctl",
+                    "sets kernel.domainname to another value than the domainname field");
+                return oci_spec_free(s);
+        }
+        /* crun's annotation (podman --group-add keep-groups): the groups stay the runtime's */
+        {
+                s->process.keep_groups = str_eq(
+                        json_string_value(json_object_get(json_object_get(json, "annotations"),
+                                                          "run.oci.keep_original_groups")),
+                        "1");
+        }
         /* No mappings with a new user namespace: the caller's ids become 0, as crun does. */
         if (s->ns_new[OCI_NS_USER] && !s->idmap.nuid) {
                 s->idmap.uid = eng_xcalloc(1, sizeof(*s->idmap.uid));
@@ -675,7 +700,13 @@ struct oci_spec *oci_spec_parse(json_t *json, const char *bundle, struct eng_err
 
 struct oci_spec *oci_spec_load(const char *bundle, struct eng_error **err)
 {
-        _cleanup_free_ char *path = eng_xasprintf("%s/config.json", bundle);
+        return oci_spec_load_file(bundle, "config.json", err);
+}
+
+struct oci_spec *oci_spec_load_file(const char *bundle, const char *config, struct eng_error **err)
+{
+        _cleanup_free_ char *path =
+                config[0] == '/' ? eng_xstrdup(config) : eng_xasprintf("%s/%s", bundle, config);
         _cleanup_free_ char *data = NULL;
         json_error_t je;
         json_t *json;

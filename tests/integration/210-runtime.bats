@@ -288,7 +288,7 @@ createContainer [\"h1\",\"created\",\"$bundle\",true]"
 	assert_equal "$(ls -A "$STATE" | grep -v '^\.')" "" "state left"
 }
 
-@test "eng-runtime: exec --cap adds to an empty capabilities object" {
+@test "eng-runtime: exec --cap adds to an empty capabilities object; exec --env replaces" {
 	(cd "$B" && "$RT" spec --rootless)
 	cp "$ENG_TEST_INIT" "$B/rootfs/init"
 	edit '.process.capabilities = {}'
@@ -301,9 +301,15 @@ createContainer [\"h1\",\"created\",\"$bundle\",true]"
 	run rt exec --cap CAP_NET_BIND_SERVICE x1 /init status CapEff
 	assert_status 0
 	assert_contains "$output" "0000000000000400"
-	run rt exec --cap CAP_NO_SUCH x1 true
-	assert_status 1
+	# one it does not know is left out with a warning (crun)
+	run rt exec --cap CAP_NO_SUCH x1 /init status CapEff
+	assert_status 0
 	assert_contains "$output" "unknown capability 'CAP_NO_SUCH'"
+	assert_contains "$output" "0000000000000000"
+	# --env replaces what the container's environment has of that name
+	run rt exec --env PATH=/bin:/other --env NEW=1 x1 sh -c 'echo $PATH $NEW; env | grep -c ^PATH='
+	assert_status 0
+	assert_equal "$output" $'/bin:/other 1\n1'
 	rt delete -f x1
 }
 
@@ -388,6 +394,22 @@ createContainer [\"h1\",\"created\",\"$bundle\",true]"
 	run "$RT" --log-format xml state nope
 	assert_status 1
 	assert_contains "$output" "neither text nor json"
+}
+
+@test "eng-runtime: delete --regex takes every container whose id matches (crun)" {
+	(cd "$B" && "$RT" spec --rootless)
+	set_args sleep 100
+	local id
+	for id in rx-1 rx-2 keep; do
+		rt create --bundle "$B" "$id" </dev/null >/dev/null 2>&1 || fail "create $id"
+	done
+	run rt delete --regex '^rx-'
+	assert_status 0
+	assert_equal "$(rt list -q)" keep
+	run rt delete --regex '('
+	assert_status 1
+	assert_contains "$output" "is not a regular expression"
+	rt delete -f keep
 }
 
 @test "eng-runtime: a seccomp listenerPath gets the notify fd and the container's state" {

@@ -93,7 +93,7 @@ assert_host_unchanged() {
 	assert_contains "$output" "needs a new UTS namespace"
 	assert_host_unchanged
 	# in namespaces of its own they are written there
-	edit '.linux.namespaces += [{"type": "ipc"}, {"type": "network"}, {"type": "uts"}] | .linux.namespaces |= map(select(.path == null)) | .linux.sysctl = {"fs.mqueue.queues_max": "100", "net.ipv4.ping_group_range": "0 0", "kernel.domainname": "eng.test"}'
+	edit 'del(.domainname) | .linux.namespaces += [{"type": "ipc"}, {"type": "network"}, {"type": "uts"}] | .linux.namespaces |= map(select(.path == null)) | .linux.sysctl = {"fs.mqueue.queues_max": "100", "net.ipv4.ping_group_range": "0 0", "kernel.domainname": "eng.test"}'
 	set_args cat /proc/sys/fs/mqueue/queues_max /proc/sys/kernel/domainname
 	run rt run --bundle "$B" r1
 	assert_status 0
