@@ -765,6 +765,20 @@ int oci_cgroup_update(const struct oci_spec *spec, struct eng_error **err)
         return 0;
 }
 
+char **oci_cgroup_v1_names(const char *cgroups_path)
+{
+        char **l = eng_xcalloc(1, sizeof(char *));
+        _cleanup_strv_ char **hs = v1_hierarchies();
+
+        ENG_STRV_FOREACH(h, hs) {
+                _cleanup_free_ char *d = eng_xasprintf("/sys/fs/cgroup/%s%s", *h, cgroups_path);
+
+                if (access(d, F_OK) == 0)
+                        eng_strv_push(&l, *h);
+        }
+        return l;
+}
+
 char **oci_cgroup_v1_dirs(const char *cgroups_path)
 {
         char **l = eng_xcalloc(1, sizeof(char *));

@@ -11,18 +11,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
@@ -446,6 +449,96 @@ static int set_recursive(int rootfd, const char *dest, const struct oci_mount_fl
         return 0;
 }
 
+/* the options that mount the v1 hierarchy of /sys/fs/cgroup/@name: its
+ * controllers, or "none,name=NAME" for a named one (systemd's) */
+static char *cgroup1_options(const char *name)
+{
+        _cleanup_free_ char *data = NULL;
+        _cleanup_strv_ char **parts = eng_strv_split(name, ",");
+        struct eng_error *e = NULL;
+
+        if (eng_read_file("/proc/cgroups", 1 << 16, &data, NULL, &e) < 0) {
+                eng_err_free(e);
+                return eng_xstrdup(name);
+        }
+        ENG_STRV_FOREACH(p, parts) {
+                _cleanup_free_ char *line = eng_xasprintf("\n%s\t", *p);
+
+                if (!strstr(data, line))
+                        return eng_xasprintf("none,name=%s", name);
+        }
+        return eng_xstrdup(name);
+}
+
+/*
+ * A "cgroup" mount for a container whose cgroups are in v1 hierarchies
+ * (the host's root's, on a v1 or hybrid machine), as runc and crun make
+ * it: a tmpfs with a directory per hierarchy, each showing the
+ * container's own cgroup (the hierarchy mounted in its cgroup namespace,
+ * or else its cgroup directory bound), "cpu" and "cpuacct" links to a
+ * "cpu,cpuacct", and cgroup v2 at "unified" on a hybrid machine.
+ * Return: 1 when the container has no v1 cgroup (a v2 mount is for it).
+ */
+static int mount_cgroup_v1(const struct oci_spec *spec, int rootfd, const struct oci_mount *m,
+                           unsigned long flags, struct eng_error **err)
+{
+        const unsigned long f = MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY);
+        _cleanup_strv_ char **names = oci_cgroup_v1_names(spec->cgroups_path);
+        _cleanup_close_ int fd = -1, dfd = -1;
+        bool ns = spec->ns_new[OCI_NS_CGROUP];
+        struct statfs sf;
+        int r;
+
+        if (!names[0])
+                return 1;
+        fd = oci_ensure_beneath(rootfd, m->destination, true, err);
+        if (fd < 0)
+                return -1;
+        r = mount_at_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+        if (r < 0)
+                return eng_err(err, ENG_E_SYS, -r, "mounting a tmpfs at '%s'", m->destination);
+        dfd = openat2_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY, 0);
+        if (dfd < 0)
+                return eng_err(err, ENG_E_SYS, -dfd, "opening '%s'", m->destination);
+        if (statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+                eng_strv_push(&names, "unified");
+        ENG_STRV_FOREACH(n, names) {
+                _cleanup_free_ char *dest = eng_xasprintf("%s/%s", m->destination, *n);
+                _cleanup_free_ char *src =
+                        eng_xasprintf("/sys/fs/cgroup/%s%s", *n, spec->cgroups_path);
+                _cleanup_free_ char *opts = NULL;
+                _cleanup_close_ int t = oci_ensure_beneath(rootfd, dest, true, err);
+                bool v2 = strcmp(*n, "unified") == 0;
+
+                if (t < 0)
+                        return -1;
+                r = -EPERM;
+                if (ns && v2)
+                        r = mount_at_fd("cgroup2", t, "cgroup2", f, NULL);
+                else if (ns)
+                        r = mount_at_fd("cgroup", t, "cgroup", f, opts = cgroup1_options(*n));
+                t = eng_close_safe(t);
+                if (r < 0 && do_bind(rootfd, src, dest, MS_BIND | f, 0, err) < 0)
+                        return -1;
+                if (strchr(*n, ',')) {
+                        _cleanup_strv_ char **parts = eng_strv_split(*n, ",");
+
+                        ENG_STRV_FOREACH(p, parts)
+                                if (symlinkat(*n, dfd, *p) < 0 && errno != EEXIST)
+                                        return eng_err(err, ENG_E_SYS, errno, "linking '%s/%s'",
+                                                       m->destination, *p);
+                }
+        }
+        if (flags & MS_RDONLY) {
+                r = mount_at_fd(NULL, dfd, NULL,
+                                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                NULL);
+                if (r < 0)
+                        return eng_err(err, ENG_E_SYS, -r, "making '%s' read-only", m->destination);
+        }
+        return 0;
+}
+
 static int do_mount(const struct oci_spec *spec, int rootfd, const struct oci_mount *m,
                     struct eng_error **err)
 {
@@ -466,6 +559,15 @@ static int do_mount(const struct oci_spec *spec, int rootfd, const struct oci_mo
         fd = oci_ensure_beneath(rootfd, m->destination, true, err);
         if (fd < 0)
                 return -1;
+        if (is_type(m, "cgroup") && spec->cgroups_path) {
+                fd = eng_close_safe(fd);
+                r = mount_cgroup_v1(spec, rootfd, m, mf.flags, err);
+                if (r <= 0)
+                        return r;
+                fd = oci_ensure_beneath(rootfd, m->destination, true, err);
+                if (fd < 0)
+                        return -1;
+        }
         if (is_type(m, "cgroup") || is_type(m, "cgroup2")) {
                 /* A cgroup namespace of our own shows the v2 hierarchy; without
                  * one, or where cgroup2 is refused, the host's is bound read-only. */

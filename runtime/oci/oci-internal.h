@@ -50,6 +50,11 @@ char *oci_cgroup_dir(const char *cgroups_path, struct eng_error **err);
  * a hybrid machine); an empty list elsewhere */
 char **oci_cgroup_v1_dirs(const char *cgroups_path);
 
+/* the names of the v1 hierarchies ("memory", "cpu,cpuacct", "systemd") in
+ * which @cgroups_path exists, whoever asks (the container, in its user
+ * namespace, sees the cgroups the runtime made) */
+char **oci_cgroup_v1_names(const char *cgroups_path);
+
 /* What oci_process_finish() needs besides the process. */
 struct oci_finish {
         const struct oci_seccomp_prog *seccomp; /* or NULL */

@@ -330,6 +330,32 @@ $adj"
 	assert_host_unchanged
 }
 
+@test "eng-runtime as root: /sys/fs/cgroup shows the container's own v1 cgroups, as with runc" {
+	[ "$(stat -fc %T /sys/fs/cgroup/pids 2>/dev/null)" = cgroupfs ] ||
+		skip "no cgroup v1 pids hierarchy here"
+	local path=/eng-test-mnt-$$ h
+	edit '.linux.cgroupsPath = $p | .linux.resources = {"pids": {"limit": 50}}' --arg p "$path"
+	set_args sh -c 'cat /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup; touch /sys/fs/cgroup/x 2>/dev/null || echo ro'
+	# in a cgroup namespace of its own: each hierarchy mounted, rooted at its cgroup
+	run rt run --bundle "$B" r1
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output")" 50
+	for h in /sys/fs/cgroup/*; do
+		[ ! -L "$h" ] && [ "$(stat -fc %T "$h")" != tmpfs ] || continue
+		assert_contains "$output" "$(basename "$h")"
+	done
+	assert_equal "$(tail -n 1 <<<"$output")" ro
+	# without one: its cgroup directories bound
+	edit '.linux.namespaces |= map(select(.type != "cgroup"))'
+	run rt run --bundle "$B" r1
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output")" 50
+	assert_host_unchanged
+	for h in /sys/fs/cgroup/*; do
+		[ ! -e "$h$path" ] || fail "the cgroup stayed in $h"
+	done
+}
+
 @test "eng-runtime as root: rro makes a bind and its submounts read-only; the host's mounts stay" {
 	local src=$BATS_TEST_TMPDIR/src
 	mkdir -p "$src/sub"
