@@ -256,6 +256,27 @@ static int do_create(int argc, char **argv, bool run, struct eng_error **err)
         spec = oci_spec_load_file(bundle, o.config, err);
         if (!spec)
                 return -1;
+        /* a user that is not root can make no namespace without a user namespace:
+         * one is added, mapping the user to 0, as crun does */
+        if (geteuid() != 0 && !spec->ns_new[OCI_NS_USER] && !spec->ns_path[OCI_NS_USER] &&
+            json_is_object(json_object_get(spec->json, "linux"))) {
+                json_t *lx = json_object_get(spec->json, "linux"), *doc = spec->json;
+                json_t *ns = json_object_get(lx, "namespaces");
+
+                eng_log_debug(
+                        "a user that is not root needs a user namespace: the container gets one");
+                if (!json_is_array(ns)) {
+                        ns = json_array();
+                        json_object_set_new(lx, "namespaces", ns);
+                }
+                json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
+                json_incref(doc);
+                oci_spec_free(spec);
+                spec = oci_spec_parse(doc, bundle, err);
+                json_decref(doc);
+                if (!spec)
+                        return -1;
+        }
         /* runc and crun: the host's root's container without a cgroupsPath gets /ID */
         if (!spec->cgroups_path && !arg_no_cgroups && geteuid() == 0 && eng_userns_is_initial() &&
             json_is_object(json_object_get(spec->json, "linux"))) {

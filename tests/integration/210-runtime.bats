@@ -446,3 +446,24 @@ print(msg.decode()); print("fds", len(fds))
 	assert_status 1
 	assert_contains "$output" "SCMP_ACT_NOTIFY needs a listenerPath"
 }
+
+@test "eng-runtime: as a plain user, a spec without a user namespace gets one (crun)" {
+	[ "$(id -u)" != 0 ] || skip "for a user that is not root"
+	(cd "$B" && "$RT" spec)
+	# runc's root spec: no user namespace, host mounts a user cannot make
+	edit '.linux.namespaces |= map(select(.type != "user" and .type != "network")) |
+		.mounts |= map(select(.type != "cgroup" and .type != "sysfs" and .type != "mqueue")) |
+		del(.linux.uidMappings, .linux.gidMappings) | .root.readonly = false'
+	set_args sh -c 'id -u; cat /proc/self/uid_map'
+	run rt run --bundle "$B" u1
+	assert_status 0
+	assert_equal "$(sed -n 1p <<<"$output")" 0
+	assert_equal "$(sed -n 2p <<<"$output" | awk '{print $1, $2, $3}')" "0 $(id -u) 1"
+	# exec joins it too
+	set_args sleep 100
+	rt run -d --bundle "$B" u2 </dev/null >/dev/null 2>&1 || fail "run -d"
+	run rt exec u2 id -u
+	assert_status 0
+	assert_equal "$output" 0
+	rt delete -f u2
+}
