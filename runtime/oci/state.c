@@ -44,22 +44,29 @@ void oci_wait_exec(pid_t pid)
         }
 }
 
-uint64_t oci_proc_start_time(pid_t pid)
+/* /proc/PID/stat in *@buf, from just past the command name (field 2, which
+ * may hold spaces and parens): " S PPID ..."; NULL when it cannot be read */
+static char *stat_fields(pid_t pid, char **buf)
 {
-        _cleanup_free_ char *stat = NULL;
         char path[64], *p;
         struct eng_error *e = NULL;
 
         snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        if (eng_read_file(path, 4096, &stat, NULL, &e) < 0) {
+        if (eng_read_file(path, 4096, buf, NULL, &e) < 0) {
                 eng_err_free(e);
-                return 0;
+                return NULL;
         }
-        /* Field 22; the command name (field 2) may hold spaces and parens. */
-        p = strrchr(stat, ')');
+        p = strrchr(*buf, ')');
+        return p ? p + 1 : NULL;
+}
+
+uint64_t oci_proc_start_time(pid_t pid)
+{
+        _cleanup_free_ char *stat = NULL;
+        char *p = stat_fields(pid, &stat);
+
         if (!p)
                 return 0;
-        p++;
         if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
                 return 0; /* a zombie has exited already */
         /* p is at the space before field 3; step to the one before field 22 */
@@ -166,18 +173,11 @@ static void pid_ns_of(pid_t pid, char *buf, size_t size)
 static pid_t parent_of(pid_t pid)
 {
         _cleanup_free_ char *stat = NULL;
-        char path[64], *p;
-        struct eng_error *e = NULL;
+        char *p = stat_fields(pid, &stat);
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        if (eng_read_file(path, 4096, &stat, NULL, &e) < 0) {
-                eng_err_free(e);
-                return -1;
-        }
-        p = strrchr(stat, ')');
         if (!p || strlen(p) < 4)
                 return -1;
-        return (pid_t) strtol(p + 4, NULL, 10);
+        return (pid_t) strtol(p + 3, NULL, 10);
 }
 
 int oci_container_pids(json_t *state, pid_t **ret, size_t *ret_n, struct eng_error **err)
