@@ -539,6 +539,7 @@ struct child_args {
         int ns_fds[OCI_NS_COUNT];
         int unshare_flags;  /* new namespaces made inside a joined user namespace */
         bool late_cgroupns; /* a new cgroup namespace, made once in the container's cgroup */
+        int *dev_fds;       /* oci_devices_precreate()'s, or NULL */
 };
 
 /*
@@ -674,7 +675,7 @@ static _Noreturn void container_child(struct child_args *a)
         if (spec->sysctl && write_sysctls(spec->sysctl, &e) < 0)
                 child_fail(a->sync_fd, e);
         if (spec->ns_new[OCI_NS_MOUNT] || spec->ns_path[OCI_NS_MOUNT]) {
-                if (oci_setup_rootfs(spec, a->opts, &e) < 0)
+                if (oci_setup_rootfs(spec, a->opts, a->dev_fds, &e) < 0)
                         child_fail(a->sync_fd, e);
         } else if (chroot(spec->root_path) < 0 || chdir("/") < 0) {
                 eng_err(&e, ENG_E_SYS, errno, "changing root to '%s'", spec->root_path);
@@ -870,8 +871,11 @@ int oci_container_start(const struct oci_spec *spec, const struct oci_start_opts
                         eng_close_safe(a.ns_fds[k]);
                 return -1;
         }
+        a.dev_fds = oci_devices_precreate(spec);
         /* A raw clone: like fork(), but the new namespaces come with it. */
         pid = (pid_t) syscall(SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid != 0)
+                oci_devices_release(spec, a.dev_fds);
         if (pid < 0) {
                 int e = errno;
 

@@ -690,7 +690,57 @@ static int setup_devices(int rootfd, bool have_pts, struct eng_error **err)
  * (as crun does).  Only into a /dev of the container's own (@own_dev): a
  * node missing from a bound host /dev would be made on the host.
  */
-static int create_devices(const struct oci_spec *spec, int rootfd, bool own_dev,
+/* the host's id of the container's @id by @r, or -1 when it is not mapped */
+static int64_t host_id(const struct eng_idrange *r, size_t n, uint32_t id)
+{
+        for (size_t i = 0; i < n; i++)
+                if (id >= r[i].container && id - r[i].container < r[i].size)
+                        return (int64_t) r[i].host + (id - r[i].container);
+        return -1;
+}
+
+int *oci_devices_precreate(const struct oci_spec *spec)
+{
+        _cleanup_close_ int fs = -1, mnt = -1;
+        int *fds;
+
+        if (!spec->ndevices || !spec->ns_new[OCI_NS_USER] || geteuid() != 0 ||
+            !eng_userns_is_initial())
+                return NULL;
+        fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return NULL;
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        if (mnt < 0)
+                return NULL;
+        fds = eng_xcalloc(spec->ndevices, sizeof(int));
+        for (size_t i = 0; i < spec->ndevices; i++) {
+                const struct oci_device *d = &spec->devices[i];
+                int64_t uid = host_id(spec->idmap.uid, spec->idmap.nuid, d->uid);
+                int64_t gid = host_id(spec->idmap.gid, spec->idmap.ngid, d->gid);
+                char name[32];
+
+                fds[i] = -1;
+                snprintf(name, sizeof(name), "%zu", i);
+                if (uid < 0 || gid < 0 ||
+                    mknodat(mnt, name, d->type | d->mode, makedev(d->major, d->minor)) < 0 ||
+                    fchownat(mnt, name, (uid_t) uid, (gid_t) gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    fchmodat(mnt, name, d->mode, 0) < 0)
+                        continue;
+                fds[i] = open_tree(mnt, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        }
+        return fds;
+}
+
+void oci_devices_release(const struct oci_spec *spec, int *fds)
+{
+        for (size_t i = 0; fds && i < spec->ndevices; i++)
+                eng_close_safe(fds[i]);
+        free(fds);
+}
+
+static int create_devices(const struct oci_spec *spec, int rootfd, bool own_dev, const int *dev_fds,
                           struct eng_error **err)
 {
         for (size_t i = 0; i < spec->ndevices; i++) {
@@ -733,6 +783,16 @@ static int create_devices(const struct oci_spec *spec, int rootfd, bool own_dev,
                 }
                 if (errno != EPERM)
                         return eng_err(err, ENG_E_SYS, errno, "making the device '%s'", d->path);
+                /* the node the host's root made for it, moved onto an empty file */
+                if (dev_fds && dev_fds[i] >= 0) {
+                        int t = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+
+                        if (t < 0 || close(t) < 0 ||
+                            move_mount(dev_fds[i], "", pfd, base, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                                return eng_err(err, ENG_E_SYS, errno, "placing the device '%s'",
+                                               d->path);
+                        continue;
+                }
                 if (do_bind(rootfd, d->path, d->path, MS_BIND, 0, err) < 0)
                         return eng_err_wrap(err, "linux.devices (no mknod in a user namespace)");
         }
@@ -785,7 +845,7 @@ static void mkdir_parents_beneath(const char *path)
 }
 
 int oci_setup_rootfs(const struct oci_spec *spec, const struct oci_start_opts *opts,
-                     struct eng_error **err)
+                     const int *dev_fds, struct eng_error **err)
 {
         const char *root = spec->root_path;
         _cleanup_close_ int rootfd = -1;
@@ -828,7 +888,7 @@ int oci_setup_rootfs(const struct oci_spec *spec, const struct oci_start_opts *o
         own_dev = dev_id && dev_of(rootfd, "/dev") == dev_id;
         if (own_dev && setup_devices(rootfd, have_pts, err) < 0)
                 return -1;
-        if (create_devices(spec, rootfd, own_dev, err) < 0)
+        if (create_devices(spec, rootfd, own_dev, dev_fds, err) < 0)
                 return -1;
         /* the mounts made, before pivot_root: paths are still the host's */
         if (oci_hooks_run(spec, OCI_HOOK_CREATE_CONTAINER, opts->id, opts->bundle, "created",

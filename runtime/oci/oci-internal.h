@@ -34,7 +34,19 @@ int oci_ensure_beneath(int rootfd, const char *path, bool is_dir, struct eng_err
  * says.  The working directory is created.
  */
 int oci_setup_rootfs(const struct oci_spec *spec, const struct oci_start_opts *opts,
-                     struct eng_error **err);
+                     const int *dev_fds, struct eng_error **err);
+
+/*
+ * oci_devices_precreate() - as the host's root, before a container with a
+ * user namespace is made: its linux.devices, which it cannot make itself
+ * (and whose nodes on a tmpfs of its own would not open), made on a tmpfs
+ * of ours, owned by the host's ids of theirs, each as a detached mount
+ * (open_tree) oci_setup_rootfs() moves into place, as crun does.  NULL
+ * when none is needed or they cannot be made (the host's nodes are bound
+ * then); oci_devices_release() closes them.
+ */
+int *oci_devices_precreate(const struct oci_spec *spec);
+void oci_devices_release(const struct oci_spec *spec, int *fds);
 
 /* the mount options oci_mount_options_parse() knows, as a JSON array */
 json_t *oci_mount_option_names(void);

@@ -114,6 +114,28 @@ assert_host_unchanged() {
 fifo
 $adj"
 	[ ! -e /dev/eng-null ] || fail "made on the host"
+	# in a user namespace, where no node can be made: made by the runtime on a
+	# tmpfs of its own, owned by the host's ids of the container's, and bound
+	edit '.linux.namespaces += [{"type": "user"}] |
+		.linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
+		.linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
+		.linux.devices[0].path = "/dev/eng-userns-null" | .linux.devices[0].fileMode = 438 |
+		del(.process.oomScoreAdj) | .root.readonly = false'
+	set_args sh -c 'stat -c "%F %t:%T %a %u:%g" /dev/eng-userns-null; echo x >/dev/eng-userns-null && echo writes'
+	# a bundle the namespace's root can reach (the test's own directory is 0700)
+	local ub
+	ub=$(mktemp -d /var/tmp/eng-userns.XXXXXX)
+	chmod 0755 "$ub"
+	cp -a "$B/." "$ub/"
+	chown -R 300000:300000 "$ub/rootfs"
+	run rt run --bundle "$ub" r1
+	rm -rf "$ub"
+	assert_status 0
+	assert_equal "$output" "character special file 1:3 666 1000:5
+writes"
+	[ ! -e /dev/eng-userns-null ] || fail "made on the host"
+	edit '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings) |
+		.linux.devices[0].path = "/dev/eng-null" | .linux.devices[0].fileMode = 416'
 	# a device in a /dev that is a bind of the host's is refused, not made on the host
 	edit '.mounts += [{"destination": "/dev", "type": "bind", "source": "/dev", "options": ["rbind"]}]'
 	run rt run --bundle "$B" r1
