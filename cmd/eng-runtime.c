@@ -959,13 +959,15 @@ static const struct {
         { "cpuset-mems", "cpu", "mems", false, true },
         { "memory", "memory", "limit", true, false },
         { "memory-swap", "memory", "swap", true, false },
+        { "memory-reservation", "memory", "reservation", true, false },
+        { "kernel-memory", "memory", "kernel", true, false },
+        { "kernel-memory-tcp", "memory", "kernelTCP", true, false },
+        { "blkio-weight", "blockIO", "weight", false, false },
         { "pids-limit", "pids", "limit", false, false },
 };
 
-/* runc's flags eng-runtime has no cgroup file for yet */
-static const char *const update_refused[] = { "blkio-weight",      "kernel-memory",
-                                              "kernel-memory-tcp", "memory-reservation",
-                                              "l3-cache-schema",   "mem-bw-schema" };
+/* runc's flags for Intel RDT, which eng-runtime does not set */
+static const char *const update_refused[] = { "l3-cache-schema", "mem-bw-schema" };
 
 static int update_set(json_t *res, size_t i, const char *arg, struct eng_error **err)
 {
@@ -1025,7 +1027,7 @@ static int do_update(int argc, char **argv, struct eng_error **err)
                         values[c - 1000] = eng_xstrdup(optarg);
                 } else if (c == 2000) {
                         eng_err(err, ENG_E_USAGE, 0,
-                                "--%s is not supported by eng-runtime: it sets no such limit yet",
+                                "--%s is not supported by eng-runtime: it has no Intel RDT (resctrl) support",
                                 opts[idx].name);
                         goto out;
                 } else {

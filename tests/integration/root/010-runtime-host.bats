@@ -342,6 +342,12 @@ writes"
 	echo '{"memory": {"limit": 33554432}}' | rt update --resources - r1
 	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.limit_in_bytes")" 33554432
 	assert_equal "$(jq .linux.resources.memory.limit "$STATE/r1/config.json")" 33554432
+	run rt update --memory-reservation 16m r1
+	assert_status 0
+	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.soft_limit_in_bytes")" 16777216
+	run rt update --l3-cache-schema L3:0=f r1
+	assert_status 1
+	assert_contains "$output" "no Intel RDT"
 	run rt events --stats r1
 	assert_status 0
 	assert_equal "$(json .data.memory.usage.limit)" 33554432
