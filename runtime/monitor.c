@@ -83,12 +83,15 @@ int runtime_monitor_start(const struct runtime_monitor_opts *o, pid_t *ret_monit
         eng_strv_push(&argv, o->log);
         eng_strv_push(&argv, o->exit_file);
         eng_strv_push(&argv, o->pid_file);
-        eng_strv_push(&argv, o->console ? "14" : "12");
+        eng_strv_push(&argv, o->console ? "16" : "14");
         eng_strv_push(&argv, o->runtime);
         eng_strv_push(&argv, "--root");
         eng_strv_push(&argv, o->runtime_root);
         eng_strv_push(&argv, "--log");
         eng_strv_push(&argv, o->runtime_log);
+        /* runtime_message() reads its "msg" */
+        eng_strv_push(&argv, "--log-format");
+        eng_strv_push(&argv, "json");
         eng_strv_push(&argv, "run");
         if (o->console) {
                 eng_strv_push(&argv, "--console-socket");
