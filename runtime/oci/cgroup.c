@@ -275,9 +275,6 @@ static int write_cpu(const struct oci_spec *spec, const char *d, bool v1, struct
         return 0;
 }
 
-static void procs_below(const char *dir, pid_t **l, size_t *n, int depth);
-static int enter_dir(const char *dir, pid_t pid, struct eng_error **err);
-
 static int write_i64(const char *d, const char *file, int64_t n, struct eng_error **err)
 {
         char v[32];
@@ -737,7 +734,6 @@ int oci_cgroup_create(const struct oci_spec *spec, struct eng_error **err)
 int oci_cgroup_update(const struct oci_spec *spec, struct eng_error **err)
 {
         _cleanup_free_ char *dir = NULL;
-        _cleanup_strv_ char **before = NULL, **after = NULL;
 
         if (!spec->cgroups_path)
                 return eng_err(
@@ -746,22 +742,9 @@ int oci_cgroup_update(const struct oci_spec *spec, struct eng_error **err)
         dir = oci_cgroup_dir(spec->cgroups_path, err);
         if (!dir)
                 return -1;
-        before = oci_cgroup_v1_dirs(spec->cgroups_path);
+        /* its cgroups, in every hierarchy, exist since oci_cgroup_create() */
         if (write_limits(spec, dir, err) < 0)
                 return eng_err_wrap(err, "changing the container's resource limits");
-        /* a v1 hierarchy the container was not in yet: its processes go there too */
-        after = oci_cgroup_v1_dirs(spec->cgroups_path);
-        ENG_STRV_FOREACH(d, after) {
-                _cleanup_free_ pid_t *pids = NULL;
-                size_t n = 0;
-
-                if (eng_strv_contains(before, *d))
-                        continue;
-                procs_below(dir, &pids, &n, 0);
-                for (size_t i = 0; i < n; i++)
-                        if (enter_dir(*d, pids[i], err) < 0)
-                                return -1;
-        }
         return 0;
 }
 

@@ -277,8 +277,8 @@ int oci_cgroup_enter(const struct oci_spec *spec, pid_t pid, struct eng_error **
 int oci_cgroup_remove(const char *cgroups_path, struct eng_error **err);
 
 /**
- * oci_cgroup_update() - write @spec's limits (runc update) into the cgroup
- * the container has already; processes go into v1 hierarchies new to it
+ * oci_cgroup_update() - write @spec's limits (runc update) into the cgroups
+ * oci_cgroup_create() made for the container
  */
 int oci_cgroup_update(const struct oci_spec *spec, struct eng_error **err);
 

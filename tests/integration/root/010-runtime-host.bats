@@ -334,7 +334,7 @@ writes"
 	assert_equal "$(cat "$v2$path/cgroup.freeze")" 1
 	rt resume r1
 	assert_equal "$(rt state r1 | jq -r .status)" running
-	# a limit new to it: its v1 cgroup is made and its processes moved in
+	# a limit new to it: written to the v1 cgroup create made for it, which it is in
 	run rt update --memory 64m r1
 	assert_status 0
 	assert_equal "$(cat "/sys/fs/cgroup/memory$path/memory.limit_in_bytes")" 67108864
